@@ -321,12 +321,7 @@ export const OPS: { [O in OpName]: OpDef<O> } = {
       for (const p of inputs.slice(1)) {
         if (p.rank !== 1 || p.shape[0] !== c) throw new ShapeError('LayerNorm', inputs, `scale and bias must have shape [${c}]`);
       }
-      const stat = [...x.shape.slice(0, -1), 1];
-      return [
-        { shape: x.shape, dtype: x.dtype },
-        { shape: stat, dtype: x.dtype },
-        { shape: stat, dtype: x.dtype },
-      ];
+      return [{ shape: x.shape, dtype: x.dtype }];
     },
   },
   RMSNorm: {
@@ -518,7 +513,7 @@ function epsilonOf(op: string, options: NormOptions): number {
 /** Layer normalization over the last axis. */
 export function layerNorm(x: Tensor, scale: Tensor, bias?: Tensor, options: NormOptions = {}): Tensor {
   const inputs = bias ? [x, scale, bias] : [x, scale];
-  return x.graph.addNode('LayerNorm', inputs, { epsilon: epsilonOf('LayerNorm', options) })[0] as Tensor;
+  return one('LayerNorm', inputs, { epsilon: epsilonOf('LayerNorm', options) });
 }
 
 /** Root-mean-square normalization over the last axis (Llama's RMSNorm). */
