@@ -7,7 +7,12 @@ import * as op from '../graph/ops.ts';
 import { type GradCase, gradCheck } from '../testing/gradcheck.ts';
 
 const f32 = { eps: 1e-3, atol: 2e-4, rtol: 1e-3 }; // ops that onnxruntime computes in float32 inside a float64 graph
-const ints = (values: number[], shape: number[]) => ({ shape, dtype: 'int64' as const, values: BigInt64Array.from(values, BigInt), constant: true });
+const ints = (values: number[], shape: number[]) => ({
+  shape,
+  dtype: 'int64' as const,
+  values: BigInt64Array.from(values, BigInt),
+  constant: true,
+});
 
 /** One or more cases per op: the Record type makes a new op fail to compile until it has a check. */
 const CASES: Record<OpName, GradCase[]> = {
@@ -16,8 +21,12 @@ const CASES: Record<OpName, GradCase[]> = {
   Mul: [{ inputs: [{ shape: [2, 3] }, { shape: [2, 1] }], build: (_, [a, b]) => op.mul(a!, b!) }],
   Div: [{ inputs: [{ shape: [2, 3] }, { shape: [3], offset: 2 }], build: (_, [a, b]) => op.div(a!, b!) }],
   Pow: [{ inputs: [{ shape: [2, 3], offset: 2 }, { shape: [3] }], build: (_, [a, b]) => op.pow(a!, b!) }],
-  Mod: [{ inputs: [{ shape: [2, 3] }, ints([1, 5, 7, -2, 9, 4], [2, 3])], build: (_, [x, k]) => op.mul(x!, op.cast(op.mod(k!, 3), 'float64')) }],
-  Equal: [{ inputs: [{ shape: [6] }, ints([1, 2, 1, 3, 1, 0], [6])], build: (_, [x, k]) => op.mul(x!, op.cast(op.equal(k!, 1), 'float64')) }],
+  Mod: [
+    { inputs: [{ shape: [2, 3] }, ints([1, 5, 7, -2, 9, 4], [2, 3])], build: (_, [x, k]) => op.mul(x!, op.cast(op.mod(k!, 3), 'float64')) },
+  ],
+  Equal: [
+    { inputs: [{ shape: [6] }, ints([1, 2, 1, 3, 1, 0], [6])], build: (_, [x, k]) => op.mul(x!, op.cast(op.equal(k!, 1), 'float64')) },
+  ],
   Less: [{ inputs: [{ shape: [2, 3] }], build: (_, [x]) => op.mul(op.mul(x!, x!), op.cast(op.less(x!, 0.1), 'float64')) }],
   Where: [
     {
@@ -83,7 +92,15 @@ const CASES: Record<OpName, GradCase[]> = {
       rtol: 1e-4,
     },
   ],
-  RMSNorm: [{ inputs: [{ shape: [2, 3, 5], scale: 2 }, { shape: [5], offset: 1 }], build: (_, [x, w]) => op.rmsNorm(x!, w!) }],
+  RMSNorm: [
+    {
+      inputs: [
+        { shape: [2, 3, 5], scale: 2 },
+        { shape: [5], offset: 1 },
+      ],
+      build: (_, [x, w]) => op.rmsNorm(x!, w!),
+    },
+  ],
 };
 
 describe('gradient rules against float64 finite differences', () => {

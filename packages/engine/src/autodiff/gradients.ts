@@ -295,7 +295,8 @@ export const GRADIENTS: { [O in OpName]: GradRule<O> } = {
       () => g,
       () => undefined,
       () => {
-        if (indices.shape[indices.rank - 1] !== 1) throw new GradientError('ScatterNDAdd: the gradient of updates needs indices of shape [..., 1]');
+        if (indices.shape[indices.rank - 1] !== 1)
+          throw new GradientError('ScatterNDAdd: the gradient of updates needs indices of shape [..., 1]');
         return gather(g, reshape(indices, indices.shape.slice(0, -1)), 0);
       },
     );

@@ -1,6 +1,6 @@
 // Symbolic tensors with static shapes, and the graph that records the ops applied to them.
 
-import { type DType, type HostArray, dtypeOfArray } from './dtype.ts';
+import { type DType, dtypeOfArray, type HostArray } from './dtype.ts';
 import { ShapeError } from './errors.ts';
 import type { OpAttrs, OpName } from './ops.ts';
 import { OPS } from './ops.ts';
@@ -134,7 +134,9 @@ export class Graph {
     }
     const specs = OPS[op].infer(inputs, attrs as never);
     const node: Node<O> = { id: this.nodes.length, op, inputs: [...inputs], outputs: [], attrs };
-    const outputs = specs.map((s, i) => this.newTensor(`${op.toLowerCase()}${specs.length > 1 ? `_${i}` : ''}_${node.id}`, s.shape, s.dtype, 'node', node));
+    const outputs = specs.map((s, i) =>
+      this.newTensor(`${op.toLowerCase()}${specs.length > 1 ? `_${i}` : ''}_${node.id}`, s.shape, s.dtype, 'node', node),
+    );
     (node as { outputs: readonly Tensor[] }).outputs = outputs;
     this.nodes.push(node);
     return outputs;

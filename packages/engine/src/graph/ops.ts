@@ -216,7 +216,8 @@ export const OPS: { [O in OpName]: OpDef<O> } = {
     infer(inputs, attrs) {
       arity('Reshape', inputs, 1);
       const x = inputs[0] as Tensor;
-      if (sizeOf(attrs.shape) !== x.size) throw new ShapeError('Reshape', inputs, `cannot reshape ${x.size} elements to [${attrs.shape.join(', ')}]`);
+      if (sizeOf(attrs.shape) !== x.size)
+        throw new ShapeError('Reshape', inputs, `cannot reshape ${x.size} elements to [${attrs.shape.join(', ')}]`);
       return [{ shape: attrs.shape, dtype: x.dtype }];
     },
   },
@@ -284,7 +285,8 @@ export const OPS: { [O in OpName]: OpDef<O> } = {
     infer(inputs, attrs) {
       arity('Gather', inputs, 2);
       const [data, indices] = inputs as [Tensor, Tensor];
-      if (indices.dtype !== 'int64' && indices.dtype !== 'int32') throw new ShapeError('Gather', inputs, `indices must be int64 or int32, got ${indices.dtype}`);
+      if (indices.dtype !== 'int64' && indices.dtype !== 'int32')
+        throw new ShapeError('Gather', inputs, `indices must be int64 or int32, got ${indices.dtype}`);
       const axis = normAxis('Gather', inputs, attrs.axis, data.rank);
       return [{ shape: [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)], dtype: data.dtype }];
     },
@@ -330,7 +332,8 @@ export const OPS: { [O in OpName]: OpDef<O> } = {
       const [x, scale] = inputs as [Tensor, Tensor];
       requireFloat('RMSNorm', inputs, x);
       sameDtype('RMSNorm', inputs);
-      if (scale.rank !== 1 || scale.shape[0] !== x.shape[x.rank - 1]) throw new ShapeError('RMSNorm', inputs, `scale must have shape [${x.shape[x.rank - 1]}]`);
+      if (scale.rank !== 1 || scale.shape[0] !== x.shape[x.rank - 1])
+        throw new ShapeError('RMSNorm', inputs, `scale must have shape [${x.shape[x.rank - 1]}]`);
       return [{ shape: x.shape, dtype: x.dtype }];
     },
   },
@@ -401,7 +404,8 @@ export interface GeluOptions {
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
   checkOptions('Gelu', options, ['approximate']);
   const approximate = options.approximate ?? 'none';
-  if (approximate !== 'none' && approximate !== 'tanh') throw new OpOptionError('Gelu', `approximate must be 'none' or 'tanh', got '${approximate}'`);
+  if (approximate !== 'none' && approximate !== 'tanh')
+    throw new OpOptionError('Gelu', `approximate must be 'none' or 'tanh', got '${approximate}'`);
   return one('Gelu', [x], { approximate });
 }
 
@@ -457,7 +461,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const unknown = shape.length - known.length;
   if (unknown > 1) throw new ShapeError('Reshape', [x], `shape [${shape.join(', ')}] has more than one -1`);
   const resolved = unknown ? shape.map((d) => (d === -1 ? x.size / Math.max(sizeOf(known), 1) : d)) : shape;
-  if (resolved.some((d) => !Number.isInteger(d))) throw new ShapeError('Reshape', [x], `cannot reshape ${x.size} elements to [${shape.join(', ')}]`);
+  if (resolved.some((d) => !Number.isInteger(d)))
+    throw new ShapeError('Reshape', [x], `cannot reshape ${x.size} elements to [${shape.join(', ')}]`);
   if (resolved.join() === x.shape.join()) return x;
   return one('Reshape', [x], { shape: resolved });
 }
@@ -488,7 +493,8 @@ export function pad(x: Tensor, axis: number, before: number, after: number): Ten
   return one('Pad', [x], { axis: normAxis('Pad', [x], axis, x.rank), before, after });
 }
 
-export const gather = (data: Tensor, indices: Tensor, axis = 0): Tensor => one('Gather', [data, indices], { axis: normAxis('Gather', [data, indices], axis, data.rank) });
+export const gather = (data: Tensor, indices: Tensor, axis = 0): Tensor =>
+  one('Gather', [data, indices], { axis: normAxis('Gather', [data, indices], axis, data.rank) });
 
 /** data with `updates` added at `indices` (ONNX ScatterND, reduction "add"). */
 export const scatterNDAdd = (data: Tensor, indices: Tensor, updates: Tensor): Tensor => one('ScatterNDAdd', [data, indices, updates], NONE);
@@ -517,7 +523,8 @@ export function layerNorm(x: Tensor, scale: Tensor, bias?: Tensor, options: Norm
 }
 
 /** Root-mean-square normalization over the last axis (Llama's RMSNorm). */
-export const rmsNorm = (x: Tensor, scale: Tensor, options: NormOptions = {}): Tensor => one('RMSNorm', [x, scale], { epsilon: epsilonOf('RMSNorm', options) });
+export const rmsNorm = (x: Tensor, scale: Tensor, options: NormOptions = {}): Tensor =>
+  one('RMSNorm', [x, scale], { epsilon: epsilonOf('RMSNorm', options) });
 
 export interface DropoutOptions {
   /** Probability of zeroing an element, in [0, 1). */

@@ -2,7 +2,7 @@
 
 import { type DType, type HostArray, ONNX_DTYPE } from '../graph/dtype.ts';
 import type { Graph, Node, Tensor } from '../graph/graph.ts';
-import type { OpAttrs, OpName } from '../graph/ops.ts';
+import type { OpName } from '../graph/ops.ts';
 import { ProtoWriter } from './protobuf.ts';
 
 export const OPSET = 17;
@@ -100,11 +100,12 @@ const direct =
 const reduceAttr =
   (onnxOp: string) =>
   (e: Emitter, node: Node<'ReduceMean' | 'ReduceMax'>, inputs: string[], outputs: string[]): void => {
-    if (node.attrs.axes.length === 0) return e.node('Identity', inputs, outputs);
-    e.node(onnxOp, inputs, outputs, [
-      { name: 'axes', ints: node.attrs.axes },
-      { name: 'keepdims', i: node.attrs.keepdims ? 1 : 0 },
-    ]);
+    if (node.attrs.axes.length === 0) e.node('Identity', inputs, outputs);
+    else
+      e.node(onnxOp, inputs, outputs, [
+        { name: 'axes', ints: node.attrs.axes },
+        { name: 'keepdims', i: node.attrs.keepdims ? 1 : 0 },
+      ]);
   };
 
 const EMIT: { [O in OpName]: OpEmitter<O> } = {
@@ -138,7 +139,10 @@ const EMIT: { [O in OpName]: OpEmitter<O> } = {
     if (node.attrs.approximate === 'tanh') {
       // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
       const x3 = e.temp('Mul', [e.temp('Mul', [xs, xs]), xs]);
-      const arg = e.temp('Mul', [e.temp('Add', [xs, e.temp('Mul', [x3, e.scalar(0.044715, dtype)])]), e.scalar(Math.sqrt(2 / Math.PI), dtype)]);
+      const arg = e.temp('Mul', [
+        e.temp('Add', [xs, e.temp('Mul', [x3, e.scalar(0.044715, dtype)])]),
+        e.scalar(Math.sqrt(2 / Math.PI), dtype),
+      ]);
       inner = e.temp('Tanh', [arg]);
     } else {
       // 0.5 x (1 + erf(x / sqrt 2))
@@ -214,10 +218,14 @@ const EMIT: { [O in OpName]: OpEmitter<O> } = {
   RMSNorm(e, node, [x, scale], [y]) {
     const dtype = (node.inputs[0] as Tensor).dtype;
     const xs = x as string;
-    const meanSq = e.temp('ReduceMean', [e.temp('Mul', [xs, xs])], [
-      { name: 'axes', ints: [-1] },
-      { name: 'keepdims', i: 1 },
-    ]);
+    const meanSq = e.temp(
+      'ReduceMean',
+      [e.temp('Mul', [xs, xs])],
+      [
+        { name: 'axes', ints: [-1] },
+        { name: 'keepdims', i: 1 },
+      ],
+    );
     const rstd = e.temp('Reciprocal', [e.temp('Sqrt', [e.temp('Add', [meanSq, e.scalar(node.attrs.epsilon, dtype)])])]);
     e.node('Mul', [e.temp('Mul', [xs, rstd]), scale as string], [y as string]);
   },
@@ -315,7 +323,13 @@ function writeTensor(w: ProtoWriter, t: Initializer): void {
   w.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
 }
 
-function writeValueInfo(w: ProtoWriter, name: string, dtype: DType, shape: readonly number[], dynamic?: Readonly<Record<number, string>>): void {
+function writeValueInfo(
+  w: ProtoWriter,
+  name: string,
+  dtype: DType,
+  shape: readonly number[],
+  dynamic?: Readonly<Record<number, string>>,
+): void {
   w.string(1, name);
   w.message(2, (tp) =>
     tp.message(1, (tt) => {

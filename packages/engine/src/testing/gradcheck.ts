@@ -82,6 +82,7 @@ export async function gradCheck(c: GradCase, seed = 1): Promise<GradReport> {
   const feeds = (vals: HostArray[]) =>
     Object.fromEntries(xs.map((x, i) => [x.name, new ort.Tensor(x.dtype, vals[i] as Float64Array, [...x.shape])]));
   const base = await session.run(feeds(values));
+  const lossAt = async () => Number((await session.run(feeds(values), ['loss'])).loss?.data[0]);
   const eps = c.eps ?? 1e-6;
   const atol = c.atol ?? 1e-6;
   const rtol = c.rtol ?? 1e-5;
@@ -94,9 +95,9 @@ export async function gradCheck(c: GradCase, seed = 1): Promise<GradReport> {
     for (let j = 0; j < v.length; j++) {
       const orig = v[j] as number;
       v[j] = orig + eps;
-      const plus = ((await session.run(feeds(values), ['loss'])).loss?.data as Float64Array)[0] as number;
+      const plus = await lossAt();
       v[j] = orig - eps;
-      const minus = ((await session.run(feeds(values), ['loss'])).loss?.data as Float64Array)[0] as number;
+      const minus = await lossAt();
       v[j] = orig;
       const numeric = (plus - minus) / (2 * eps);
       const a = analytic[j] as number;

@@ -1,0 +1,102 @@
+// In-graph optimizers: each builds one parameter's update from its gradient, its state slots and
+// the scalars the host computes every step (learning rate, bias corrections).
+
+import { checkOptions, OpOptionError } from '../graph/errors.ts';
+import type { Tensor } from '../graph/graph.ts';
+import { add, div, mul, sqrt, sub } from '../graph/ops.ts';
+
+export interface UpdateContext {
+  param: Tensor;
+  grad: Tensor;
+  /** One tensor per slot, in `slots` order. */
+  state: readonly Tensor[];
+  /** The scalar inputs named by `scalarNames`, each of shape []. */
+  scalars: Readonly<Record<string, Tensor>>;
+  /** Whether weight decay applies to this parameter. */
+  decay: boolean;
+}
+
+export interface Optimizer {
+  readonly name: 'adamw' | 'sgd';
+  /** Per-parameter state slots, each shaped like the parameter and starting at zero. */
+  readonly slots: readonly string[];
+  readonly scalarNames: readonly string[];
+  /** The scalar inputs for optimizer step `step` (1-based) at learning rate `lr`. */
+  scalars(step: number, lr: number): Record<string, number>;
+  update(ctx: UpdateContext): { param: Tensor; state: Tensor[] };
+}
+
+export interface AdamWOptions {
+  /** @default [0.9, 0.999] */
+  betas?: readonly [number, number];
+  /** @default 1e-8 */
+  eps?: number;
+  /** Decoupled weight decay (Loshchilov & Hutter), as in torch.optim.AdamW. @default 0.01 */
+  weightDecay?: number;
+}
+
+function range(name: string, key: string, value: number, lo: number, hi: number): number {
+  if (!(value >= lo && value < hi)) throw new OpOptionError(name, `${key} must be in [${lo}, ${hi}), got ${value}`);
+  return value;
+}
+
+/** AdamW with bias correction, matching torch.optim.AdamW (amsgrad off). */
+export function adamw(options: AdamWOptions = {}): Optimizer {
+  checkOptions('adamw', options, ['betas', 'eps', 'weightDecay']);
+  const [b1, b2] = options.betas ?? [0.9, 0.999];
+  range('adamw', 'betas[0]', b1, 0, 1);
+  range('adamw', 'betas[1]', b2, 0, 1);
+  const eps = range('adamw', 'eps', options.eps ?? 1e-8, 0, Number.POSITIVE_INFINITY);
+  const wd = range('adamw', 'weightDecay', options.weightDecay ?? 0.01, 0, Number.POSITIVE_INFINITY);
+  return {
+    name: 'adamw',
+    slots: ['exp_avg', 'exp_avg_sq'],
+    scalarNames: ['lr', 'step_size', 'bias_correction2_sqrt'],
+    scalars(step, lr) {
+      return { lr, step_size: lr / (1 - b1 ** step), bias_correction2_sqrt: Math.sqrt(1 - b2 ** step) };
+    },
+    update({ param, grad, state, scalars, decay }) {
+      const [m, v] = state as [Tensor, Tensor];
+      const s = scalars as Record<'lr' | 'step_size' | 'bias_correction2_sqrt', Tensor>;
+      const m1 = add(mul(m, b1), mul(grad, 1 - b1));
+      const v1 = add(mul(v, b2), mul(mul(grad, grad), 1 - b2));
+      const decayed = decay && wd > 0 ? sub(param, mul(param, mul(s.lr, wd))) : param;
+      const denom = add(div(sqrt(v1), s.bias_correction2_sqrt), eps);
+      return { param: sub(decayed, mul(div(m1, denom), s.step_size)), state: [m1, v1] };
+    },
+  };
+}
+
+export interface SgdOptions {
+  /** @default 0 */
+  momentum?: number;
+  /** @default false */
+  nesterov?: boolean;
+  /** L2 penalty added to the gradient, as in torch.optim.SGD. @default 0 */
+  weightDecay?: number;
+}
+
+/** SGD with optional (Nesterov) momentum, matching torch.optim.SGD with dampening 0. */
+export function sgd(options: SgdOptions = {}): Optimizer {
+  checkOptions('sgd', options, ['momentum', 'nesterov', 'weightDecay']);
+  const mu = range('sgd', 'momentum', options.momentum ?? 0, 0, 1);
+  const wd = range('sgd', 'weightDecay', options.weightDecay ?? 0, 0, Number.POSITIVE_INFINITY);
+  const nesterov = options.nesterov ?? false;
+  if (nesterov && mu === 0) throw new OpOptionError('sgd', 'nesterov needs a momentum above 0');
+  return {
+    name: 'sgd',
+    slots: mu > 0 ? ['momentum_buffer'] : [],
+    scalarNames: ['lr'],
+    scalars: (_step, lr) => ({ lr }),
+    update({ param, grad, state, scalars, decay }) {
+      let d = decay && wd > 0 ? add(grad, mul(param, wd)) : grad;
+      const next: Tensor[] = [];
+      if (mu > 0) {
+        const buf = add(mul(state[0] as Tensor, mu), d);
+        next.push(buf);
+        d = nesterov ? add(d, mul(buf, mu)) : buf;
+      }
+      return { param: sub(param, mul(d, scalars.lr as Tensor)), state: next };
+    },
+  };
+}

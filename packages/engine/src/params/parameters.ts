@@ -1,0 +1,122 @@
+// Named parameter values on the host, with their trainable flags, and the scope that declares them in a graph.
+
+import type { Graph, Shape, Tensor } from '../graph/graph.ts';
+import { sizeOf } from '../graph/graph.ts';
+import { Rng } from '../runtime/rng.ts';
+
+/** Fills a fresh parameter. fanIn/fanOut follow PyTorch: for a [out, in] weight, fanIn = in. */
+export type Initializer = (shape: Shape, rng: Rng) => Float32Array;
+
+export const init = {
+  zeros: (): Initializer => (shape) => new Float32Array(sizeOf(shape)),
+  ones: (): Initializer => (shape) => new Float32Array(sizeOf(shape)).fill(1),
+  constant:
+    (value: number): Initializer =>
+    (shape) =>
+      new Float32Array(sizeOf(shape)).fill(value),
+  normal:
+    (std: number, mean = 0): Initializer =>
+    (shape, rng) =>
+      Float32Array.from({ length: sizeOf(shape) }, () => mean + std * rng.normal()),
+  uniform:
+    (bound: number): Initializer =>
+    (shape, rng) =>
+      Float32Array.from({ length: sizeOf(shape) }, () => (rng.uniform() * 2 - 1) * bound),
+  /** PyTorch's nn.Linear default: U(-1/sqrt(fanIn), 1/sqrt(fanIn)), fanIn = last dimension. */
+  kaimingUniform: (): Initializer => (shape, rng) => {
+    const fanIn = shape[shape.length - 1] ?? 1;
+    return init.uniform(1 / Math.sqrt(fanIn))(shape, rng);
+  },
+};
+
+export interface Parameter {
+  readonly name: string;
+  readonly shape: Shape;
+  data: Float32Array;
+  trainable: boolean;
+}
+
+/** The parameters of one model: values, shapes and which of them train. */
+export class ParameterSet {
+  private readonly entries = new Map<string, Parameter>();
+  readonly rng: Rng;
+
+  constructor(seed = 0) {
+    this.rng = new Rng(seed);
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  get(name: string): Parameter {
+    const p = this.entries.get(name);
+    if (!p) throw new Error(`unknown parameter '${name}'`);
+    return p;
+  }
+
+  get names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  get trainableNames(): string[] {
+    return [...this.entries.values()].filter((p) => p.trainable).map((p) => p.name);
+  }
+
+  /** Adds a parameter with the given values, or initialized by `fill` from this set's seeded stream. */
+  add(name: string, shape: Shape, fill: Float32Array | Initializer, trainable = true): Parameter {
+    if (this.entries.has(name)) throw new Error(`parameter '${name}' already exists`);
+    const data = typeof fill === 'function' ? fill(shape, this.rng) : fill;
+    if (data.length !== sizeOf(shape))
+      throw new Error(`parameter '${name}': shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, got ${data.length}`);
+    const p: Parameter = { name, shape: [...shape], data, trainable };
+    this.entries.set(name, p);
+    return p;
+  }
+
+  /** Sets which parameters train: those for which `predicate` is true. */
+  setTrainable(predicate: (name: string) => boolean): void {
+    for (const p of this.entries.values()) p.trainable = predicate(p.name);
+  }
+
+  count(which: 'all' | 'trainable' = 'all'): number {
+    let n = 0;
+    for (const p of this.entries.values()) if (which === 'all' || p.trainable) n += p.data.length;
+    return n;
+  }
+}
+
+/**
+ * Declares parameters in a graph under a module path (`scope.pp('layer').pp('0')`), creating their
+ * values on first use: fresh initialization and a loaded checkpoint go through the same call.
+ */
+export class ParamScope {
+  readonly graph: Graph;
+  readonly params: ParameterSet;
+  readonly prefix: string;
+
+  constructor(graph: Graph, params: ParameterSet, prefix = '') {
+    this.graph = graph;
+    this.params = params;
+    this.prefix = prefix;
+  }
+
+  pp(name: string | number): ParamScope {
+    return new ParamScope(this.graph, this.params, this.path(String(name)));
+  }
+
+  path(name: string): string {
+    return this.prefix ? `${this.prefix}.${name}` : name;
+  }
+
+  get(name: string, shape: Shape, fill: Initializer): Tensor {
+    const full = this.path(name);
+    if (this.params.has(full)) {
+      const p = this.params.get(full);
+      if (p.shape.join() !== shape.join()) {
+        throw new Error(`parameter '${full}' has shape [${p.shape.join(', ')}] but the model expects [${shape.join(', ')}]`);
+      }
+    } else this.params.add(full, shape, fill);
+    return this.graph.param(full, shape);
+  }
+}

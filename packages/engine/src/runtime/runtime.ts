@@ -1,0 +1,191 @@
+// The engine's runtime: a worker thread that holds the sessions and parameters, behind an async API.
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { dtypeOfArray, type HostArray } from '../graph/dtype.ts';
+import { sizeOf } from '../graph/graph.ts';
+import type { ParameterSet } from '../params/parameters.ts';
+import type { InputSpec, Program } from '../step/compile.ts';
+import { fromWireError, type Reply, type Request, type RunResult, type WireTensor } from './protocol.ts';
+import { checkProvider, type Provider } from './providers.ts';
+
+export interface RuntimeOptions {
+  /** @default 'cpu' */
+  provider?: Provider;
+  /** Threads for onnxruntime's CPU kernels; fixed per runtime so results are deterministic. @default all cores */
+  threads?: number;
+}
+
+/** A batch that does not match the compiled program's inputs. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+export type Feeds = Record<string, HostArray>;
+
+export class Runtime {
+  readonly provider: Provider;
+  readonly threads: number;
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private failure: Error | undefined;
+  /** Slots that hold a value in the worker. */
+  private readonly loadedSlots = new Set<string>();
+
+  private constructor(provider: Provider, threads: number) {
+    this.provider = provider;
+    this.threads = threads;
+    this.worker = new Worker(new URL('./worker.ts', import.meta.url));
+    this.worker.on('message', (reply: Reply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) p.resolve(reply.value);
+      else p.reject(fromWireError(reply.error));
+    });
+    const fail = (err: Error) => {
+      this.failure = err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the step worker exited (code ${code})`)));
+  }
+
+  /** Starts a runtime on `provider`; an unavailable provider is an error that lists the available ones. */
+  static async start(options: RuntimeOptions = {}): Promise<Runtime> {
+    const provider = checkProvider(options.provider ?? 'cpu');
+    const threads = options.threads ?? availableParallelism();
+    const rt = new Runtime(provider, threads);
+    await rt.call({ type: 'init', provider, threads });
+    return rt;
+  }
+
+  /** @internal */
+  call<T>(req: Request): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, req });
+    });
+  }
+
+  /**
+   * Loads a compiled program. Slots it binds that hold no value yet are filled from `params`
+   * (optimizer states start at zero); slots already loaded are shared, so an inference program
+   * sees the weights the training program has updated.
+   */
+  async load(program: Program, params: ParameterSet, options: { reset?: boolean } = {}): Promise<LoadedProgram> {
+    const known = options.reset ? new Set<string>() : this.loadedSlots;
+    const values: Record<string, WireTensor> = {};
+    for (const s of program.slots) {
+      if (known.has(s.slot)) continue;
+      const data = s.slot === s.param ? params.get(s.param).data.slice() : new Float32Array(sizeOf(s.shape));
+      values[s.slot] = { dtype: 'float32', shape: s.shape, data };
+    }
+    if (Object.keys(values).length) await this.call({ type: 'setSlots', values });
+    for (const n of Object.keys(values)) this.loadedSlots.add(n);
+    const { scalarValues: _hostOnly, ...wire } = program;
+    const id = await this.call<number>({ type: 'load', program: wire });
+    return new LoadedProgram(this, id, program);
+  }
+
+  /** Current values of slots (parameters: their names; optimizer states: `name::slot`). */
+  async read(names: readonly string[]): Promise<Record<string, Float32Array>> {
+    const out = await this.call<Record<string, WireTensor>>({ type: 'read', slots: [...names] });
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));
+  }
+
+  /** Replaces slot values (loading a checkpoint). */
+  async write(values: Record<string, { shape: readonly number[]; data: Float32Array }>): Promise<void> {
+    const wire: Record<string, WireTensor> = {};
+    for (const [k, v] of Object.entries(values)) wire[k] = { dtype: 'float32', shape: v.shape, data: v.data.slice() };
+    await this.call({ type: 'setSlots', values: wire });
+    for (const k of Object.keys(values)) this.loadedSlots.add(k);
+  }
+
+  /** Copies the trained values back into `params`. */
+  async syncTo(params: ParameterSet): Promise<void> {
+    const names = params.names.filter((n) => this.loadedSlots.has(n));
+    const values = await this.read(names);
+    for (const [n, data] of Object.entries(values)) params.get(n).data = data;
+  }
+
+  async close(): Promise<void> {
+    if (this.failure) return;
+    await this.call({ type: 'close' });
+    this.failure = new Error('the runtime is closed');
+    await this.worker.terminate();
+  }
+}
+
+export interface StepResult {
+  loss: number;
+  gradNorm: number;
+  /** Other outputs the program returns. */
+  outputs: Record<string, WireTensor>;
+  runMs: number;
+}
+
+/** A program loaded into a runtime. */
+export class LoadedProgram {
+  readonly runtime: Runtime;
+  readonly id: number;
+  readonly program: Program;
+  /** Optimizer steps taken so far (AdamW's bias correction counts from 1). */
+  step = 0;
+
+  constructor(runtime: Runtime, id: number, program: Program) {
+    this.runtime = runtime;
+    this.id = id;
+    this.program = program;
+  }
+
+  private validate(feeds: Feeds): Record<string, WireTensor> {
+    const wire: Record<string, WireTensor> = {};
+    const expected = new Map<string, InputSpec>(this.program.inputs.map((i) => [i.name, i]));
+    for (const name of Object.keys(feeds)) {
+      if (!expected.has(name)) throw new InputError(`unknown input '${name}'; this program takes ${[...expected.keys()].join(', ')}`);
+    }
+    for (const spec of this.program.inputs) {
+      const data = feeds[spec.name];
+      const want = `${spec.dtype}[${spec.shape.join(', ')}]`;
+      if (!data) throw new InputError(`input '${spec.name}' is missing; it must be ${want}`);
+      const dtype = dtypeOfArray(data);
+      if (dtype !== spec.dtype) throw new InputError(`input '${spec.name}' is ${dtype} but the program expects ${want}`);
+      if (data.length !== sizeOf(spec.shape)) {
+        throw new InputError(
+          `input '${spec.name}' has ${data.length} elements but the program expects ${want} (${sizeOf(spec.shape)} elements)`,
+        );
+      }
+      wire[spec.name] = { dtype, shape: spec.shape, data };
+    }
+    return wire;
+  }
+
+  /** One training step at learning rate `lr`; for an inference program, one forward pass. */
+  async run(feeds: Feeds, options: { lr?: number } = {}): Promise<StepResult> {
+    const wire = this.validate(feeds);
+    let scalars: Record<string, number> = {};
+    if (this.program.kind === 'train') {
+      if (options.lr === undefined || !(options.lr >= 0))
+        throw new InputError(`a training step needs a learning rate >= 0, got ${options.lr}`);
+      scalars = this.program.scalarValues?.(this.step + 1, options.lr) ?? {};
+    }
+    const r = await this.runtime.call<RunResult>({ type: 'run', program: this.id, feeds: wire, scalars, step: this.step + 1 });
+    if (this.program.kind === 'train') this.step++;
+    const { loss, grad_norm, ...outputs } = r.outputs;
+    return {
+      loss: loss ? Number(loss.data[0]) : Number.NaN,
+      gradNorm: grad_norm ? Number(grad_norm.data[0]) : Number.NaN,
+      outputs,
+      runMs: r.runMs,
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.runtime.call({ type: 'release', program: this.id });
+  }
+}

@@ -1,0 +1,207 @@
+// The step worker: owns the onnxruntime sessions and the parameter slots, so that a long step never
+// blocks the main event loop. Trainable parameters and optimizer states live here between steps:
+// on the CPU in two preallocated buffers per slot (read one, write the other, swap), on WebGPU as
+// GPU buffers that the next step reads directly.
+
+import { parentPort } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { allocate } from '../graph/dtype.ts';
+import { Graph } from '../graph/graph.ts';
+import { emitModel } from '../onnx/emit.ts';
+import type { Program } from '../step/compile.ts';
+import { NonFiniteLossError, type Reply, type Request, type RunResult, toWireError, type WireTensor } from './protocol.ts';
+import { explainSessionError, type Provider } from './providers.ts';
+
+interface Slot {
+  shape: readonly number[];
+  /** Value read by the next run. */
+  front: ort.Tensor;
+  /** CPU only: the buffer the next training run writes into. */
+  back: ort.Tensor | undefined;
+}
+
+interface Loaded {
+  program: Omit<Program, 'scalarValues'>;
+  session: ort.InferenceSession;
+}
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run as a worker thread');
+
+let provider: Provider = 'cpu';
+let threads = 1;
+const programs = new Map<number, Loaded>();
+const slots = new Map<string, Slot>();
+const readers = new Map<string, ort.InferenceSession>();
+let nextProgram = 1;
+
+const onGpu = () => provider !== 'cpu';
+
+function sessionOptions(extra: Partial<ort.InferenceSession.SessionOptions> = {}): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+    ...extra,
+  };
+}
+
+async function createSession(model: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(model, options);
+  } catch (err) {
+    throw explainSessionError(provider, err);
+  }
+}
+
+function toOrt(t: WireTensor): ort.Tensor {
+  return new ort.Tensor(t.dtype, t.data as Float32Array, [...t.shape]);
+}
+
+function fromOrt(t: ort.Tensor): WireTensor {
+  return { dtype: t.type as WireTensor['dtype'], shape: [...t.dims], data: t.data as Float32Array };
+}
+
+async function load(program: Omit<Program, 'scalarValues'>): Promise<number> {
+  const gpuOutputs: Record<string, ort.Tensor.DataLocation> = {};
+  if (onGpu()) {
+    for (const o of program.outputs) gpuOutputs[o] = 'cpu';
+    for (const s of program.slots) if (s.output) gpuOutputs[s.output] = 'gpu-buffer';
+  }
+  const session = await createSession(program.model, sessionOptions(onGpu() ? { preferredOutputLocation: gpuOutputs } : {}));
+  const id = nextProgram++;
+  programs.set(id, { program, session });
+  return id;
+}
+
+function setSlots(values: Record<string, WireTensor>): void {
+  for (const [name, t] of Object.entries(values)) {
+    const old = slots.get(name);
+    if (old && onGpu() && old.front.location === 'gpu-buffer') old.front.dispose();
+    const back = onGpu() ? undefined : toOrt({ ...t, data: allocate(t.dtype, t.data.length) });
+    slots.set(name, { shape: t.shape, front: toOrt(t), back });
+  }
+}
+
+function slot(name: string): Slot {
+  const s = slots.get(name);
+  if (!s) throw new Error(`runtime slot '${name}' has no value; load the parameters first`);
+  return s;
+}
+
+async function run(id: number, feedsIn: Record<string, WireTensor>, scalars: Record<string, number>, step: number): Promise<RunResult> {
+  const loaded = programs.get(id);
+  if (!loaded) throw new Error(`program ${id} is not loaded`);
+  const { program, session } = loaded;
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(feedsIn)) feeds[name] = toOrt(t);
+  for (const [name, v] of Object.entries(scalars)) feeds[name] = new ort.Tensor('float32', Float32Array.of(v), []);
+  for (const s of program.slots) feeds[s.slot] = slot(s.slot).front;
+  const fetches: Record<string, ort.Tensor | null> = {};
+  for (const o of program.outputs) fetches[o] = null;
+  for (const s of program.slots) if (s.output) fetches[s.output] = onGpu() ? null : (slot(s.slot).back as ort.Tensor);
+
+  const t0 = performance.now();
+  const result = await session.run(feeds, fetches);
+  const runMs = performance.now() - t0;
+
+  const updates = program.slots.filter((s) => s.output);
+  const loss = result.loss;
+  if (program.kind === 'train' && loss) {
+    const value = Number((loss.data as Float32Array)[0]);
+    if (!Number.isFinite(value)) {
+      // The updated values are discarded: CPU slots keep their front buffers, GPU results are freed.
+      if (onGpu()) for (const s of updates) result[s.output as string]?.dispose();
+      throw new NonFiniteLossError(step, value);
+    }
+  }
+  for (const s of updates) {
+    const state = slot(s.slot);
+    if (onGpu()) {
+      if (state.front.location === 'gpu-buffer') state.front.dispose();
+      state.front = result[s.output as string] as ort.Tensor;
+    } else {
+      const front = state.front;
+      state.front = state.back as ort.Tensor;
+      state.back = front;
+    }
+  }
+  const outputs: Record<string, WireTensor> = {};
+  for (const o of program.outputs) outputs[o] = fromOrt(result[o] as ort.Tensor);
+  return { outputs, runMs };
+}
+
+/** Copies slot values to the host. GPU buffers are read through a session with CPU outputs. */
+async function read(names: string[]): Promise<Record<string, WireTensor>> {
+  const out: Record<string, WireTensor> = {};
+  const onDevice = names.filter((n) => slot(n).front.location === 'gpu-buffer');
+  for (const n of names) {
+    if (onDevice.includes(n)) continue;
+    const t = slot(n).front;
+    out[n] = { dtype: 'float32', shape: [...t.dims], data: (t.data as Float32Array).slice() };
+  }
+  if (onDevice.length) {
+    const key = onDevice.join('\n');
+    let reader = readers.get(key);
+    if (!reader) {
+      const g = new Graph();
+      const tensors = onDevice.map((n) => g.param(n, slot(n).shape));
+      const model = emitModel(g, {
+        outputs: tensors.map((tensor, i) => ({ name: `read${i}`, tensor })),
+        paramInputs: new Set(onDevice),
+        paramValue: () => new Float32Array(0),
+      });
+      reader = await createSession(model, sessionOptions());
+      readers.set(key, reader);
+    }
+    const result = await reader.run(Object.fromEntries(onDevice.map((n) => [n, slot(n).front])));
+    onDevice.forEach((n, i) => {
+      out[n] = fromOrt(result[`read${i}`] as ort.Tensor);
+    });
+  }
+  return out;
+}
+
+async function handle(req: Request): Promise<unknown> {
+  switch (req.type) {
+    case 'init':
+      provider = req.provider;
+      threads = req.threads;
+      return null;
+    case 'load':
+      return load(req.program);
+    case 'setSlots':
+      return setSlots(req.values);
+    case 'run':
+      return run(req.program, req.feeds, req.scalars, req.step);
+    case 'read':
+      return read(req.slots);
+    case 'release': {
+      const p = programs.get(req.program);
+      programs.delete(req.program);
+      await p?.session.release();
+      return null;
+    }
+    case 'close':
+      for (const p of programs.values()) await p.session.release();
+      for (const r of readers.values()) await r.release();
+      programs.clear();
+      return null;
+  }
+}
+
+// Requests are handled one at a time, in order.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (msg: { id: number; req: Request }) => {
+  queue = queue.then(async () => {
+    let reply: Reply;
+    try {
+      reply = { id: msg.id, ok: true, value: await handle(msg.req) };
+    } catch (err) {
+      reply = { id: msg.id, ok: false, error: toWireError(err) };
+    }
+    port.postMessage(reply);
+  });
+});
