@@ -65,6 +65,7 @@ const CASES: Record<OpName, GradCase[]> = {
   ],
   ReduceMean: [{ inputs: [{ shape: [2, 3, 4] }], build: (_, [x]) => op.reduceMean(x!, { axes: [-1] }) }],
   ReduceMax: [{ inputs: [{ shape: [2, 3, 4] }], build: (_, [x]) => op.reduceMax(x!, { axes: [0, 2], keepdims: true }) }],
+  ArgMax: [{ inputs: [{ shape: [3, 4] }], build: (_, [x]) => op.mul(x!, op.reshape(op.cast(op.argmax(x!, 1), 'float64'), [3, 1])) }],
   Softmax: [{ inputs: [{ shape: [2, 3, 4], scale: 2 }], build: (_, [x]) => op.softmax(x!, 1) }],
   LogSoftmax: [{ inputs: [{ shape: [2, 3, 4], scale: 2 }], build: (_, [x]) => op.logSoftmax(x!, -1) }],
   Reshape: [{ inputs: [{ shape: [2, 3, 4] }], build: (_, [x]) => op.reshape(x!, [4, -1]) }],

@@ -233,6 +233,7 @@ export const GRADIENTS: { [O in OpName]: GradRule<O> } = {
     const count = reduceSum(mask, { axes: node.attrs.axes, keepdims: true });
     return [mul(mask, div(reshape(dy({ dOut }), kept), count))];
   },
+  ArgMax: none,
   Softmax: ({ node, dOut }) => {
     const y = out(node);
     const g = dy({ dOut });

@@ -32,6 +32,7 @@ export interface OpAttrs {
   ReduceSum: { axes: readonly number[]; keepdims: boolean };
   ReduceMean: { axes: readonly number[]; keepdims: boolean };
   ReduceMax: { axes: readonly number[]; keepdims: boolean };
+  ArgMax: { axis: number };
   Softmax: { axis: number };
   LogSoftmax: { axis: number };
   Reshape: { shape: readonly number[] };
@@ -210,6 +211,14 @@ export const OPS: { [O in OpName]: OpDef<O> } = {
   ReduceSum: reduce,
   ReduceMean: reduce,
   ReduceMax: reduce,
+  ArgMax: {
+    infer(inputs, attrs) {
+      arity('ArgMax', inputs, 1);
+      const x = inputs[0] as Tensor;
+      const axis = normAxis('ArgMax', inputs, attrs.axis, x.rank);
+      return [{ shape: x.shape.filter((_, i) => i !== axis), dtype: 'int64' }];
+    },
+  },
   Softmax: softmaxLike,
   LogSoftmax: softmaxLike,
   Reshape: {
@@ -452,6 +461,9 @@ export const reduceSum = (x: Tensor, options: ReduceOptions = {}): Tensor => one
 export const reduceMean = (x: Tensor, options: ReduceOptions = {}): Tensor => one('ReduceMean', [x], reduceAttrs('ReduceMean', x, options));
 export const reduceMax = (x: Tensor, options: ReduceOptions = {}): Tensor => one('ReduceMax', [x], reduceAttrs('ReduceMax', x, options));
 
+/** Index of the largest value along `axis` (the first one on ties), as int64; the axis is removed. */
+export const argmax = (x: Tensor, axis = -1): Tensor => one('ArgMax', [x], { axis: normAxis('ArgMax', [x], axis, x.rank) });
+
 export const softmax = (x: Tensor, axis = -1): Tensor => one('Softmax', [x], { axis: normAxis('Softmax', [x], axis, x.rank) });
 export const logSoftmax = (x: Tensor, axis = -1): Tensor => one('LogSoftmax', [x], { axis: normAxis('LogSoftmax', [x], axis, x.rank) });
 
@@ -560,15 +572,15 @@ export function dropout(x: Tensor, options: DropoutOptions): Tensor {
     index = index ? add(index, t) : t;
     stride *= n;
   }
-  const M = 4294967296; // 2^32: every product below stays under 2^63, so int64 arithmetic is exact.
-  // The host keeps seeds in [0, 2^31), and every multiplier is below 2^31.
-  let h = add(index ?? g.scalar(0, 'int64'), mod(add(mul(reshape(seed, []), 1597334677), site * 40503 + 1), M));
-  for (const k of [1103515245, 1812433253, 668265263]) {
-    h = mod(mul(h, k), M);
-    h = mod(add(h, div(h, 65536)), M); // xorshift-like mixing of high bits into low bits
-  }
+  // Arithmetic modulo the Mersenne prime 2^31 - 1: every operand stays below 2^31, so products stay
+  // below 2^62 and int64 is exact. Squaring rounds make the map non-linear, so that neighbouring
+  // indices get unrelated values. The host keeps seeds in [0, 2^31).
+  const P = 2147483647;
+  const offset = mod(add(mul(reshape(seed, []), 1597334677), site * 40503 + 1), P);
+  let h = mod(mul(mod(add(index ?? g.scalar(0, 'int64'), offset), P), 48271), P);
+  for (const c of [1013904223, 1664525, 374761393]) h = mod(add(mul(h, h), c), P);
+  const u = mul(cast(h, x.dtype), 1 / P);
   const keep = 1 - p;
-  const u = mul(cast(mod(h, 16777216), x.dtype), 1 / 16777216);
   const mask = cast(less(u, keep), x.dtype);
   return mul(x, mul(mask, 1 / keep));
 }

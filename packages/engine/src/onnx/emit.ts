@@ -171,6 +171,12 @@ const EMIT: { [O in OpName]: OpEmitter<O> } = {
   },
   ReduceMean: reduceAttr('ReduceMean'),
   ReduceMax: reduceAttr('ReduceMax'),
+  ArgMax(e, node, inputs, outputs) {
+    e.node('ArgMax', inputs, outputs, [
+      { name: 'axis', i: node.attrs.axis },
+      { name: 'keepdims', i: 0 },
+    ]);
+  },
   Softmax(e, node, inputs, outputs) {
     e.node('Softmax', inputs, outputs, [{ name: 'axis', i: node.attrs.axis }]);
   },
