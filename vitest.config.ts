@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+// WebGPU runs on a CPU-only machine through the SwiftShader Vulkan driver that ships with Debian's chromium.
+const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 export default defineConfig({
   test: {
@@ -7,5 +11,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // onnxruntime sessions use native threads; forks keep each test file in its own process.
     pool: 'forks',
+    env: !process.env.VK_ICD_FILENAMES && existsSync(swiftshader) ? { VK_ICD_FILENAMES: swiftshader } : {},
   },
 });
