@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine: installs what TuneQL needs (once), then runs a task.
+#   bash scripts/dev.sh demo    the main job on embedded defaults
+#   bash scripts/dev.sh test    type-check, lint and the whole test suite
+#   bash scripts/dev.sh setup   only install
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NODE_MAJOR=24
+PNPM_VERSION=12.21.0
+TOOLS="${TUNEQL_TOOLS:-$PWD/.tools}"
+
+log() { printf '\033[1m[tuneql]\033[0m %s\n' "$*" >&2; }
+
+# System packages: chromium ships the SwiftShader Vulkan driver that runs the WebGPU provider on a
+# CPU-only machine; libvulkan1 is the loader Dawn opens; python3-onnx is the ONNX checker the tests use.
+system_packages() {
+  local missing=()
+  for p in chromium libvulkan1 python3-onnx; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    log "missing system packages: ${missing[*]} (install them with apt-get; tests that need them will fail)"
+    return
+  fi
+  log "installing ${missing[*]}"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Node.js >= 22.12 and the pinned pnpm, from the npm registry when the machine lacks them.
+toolchain() {
+  if [ -x "$TOOLS/bin/node" ]; then export PATH="$TOOLS/bin:$PATH"; fi
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -lt 22 ] || ! pnpm --version 2>/dev/null | grep -qx "$PNPM_VERSION"; then
+    log "installing Node.js $NODE_MAJOR and pnpm $PNPM_VERSION into $TOOLS"
+    npm install --global --prefix "$TOOLS" --no-fund --no-audit --loglevel=error "node@$NODE_MAJOR" "pnpm@$PNPM_VERSION"
+    export PATH="$TOOLS/bin:$PATH"
+  fi
+  log "node $(node --version), pnpm $(pnpm --version)"
+}
+
+dependencies() {
+  # onnxruntime-node's install script would fetch CUDA binaries; pnpm-workspace.yaml denies it.
+  ONNXRUNTIME_NODE_INSTALL=skip pnpm install --frozen-lockfile --reporter=append-only
+}
+
+setup() {
+  system_packages
+  toolchain
+  dependencies
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  demo)
+    setup
+    shift
+    exec node packages/engine/examples/spirals.ts "$@"
+    ;;
+  test)
+    setup
+    log "type-check"
+    pnpm typecheck
+    log "lint"
+    pnpm lint
+    log "tests"
+    pnpm test
+    ;;
+  *)
+    echo "usage: bash scripts/dev.sh setup|demo|test" >&2
+    exit 2
+    ;;
+esac
