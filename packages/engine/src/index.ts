@@ -8,6 +8,7 @@ export { Graph, type Node, type Shape, Tensor } from './graph/graph.ts';
 export type { OpName } from './graph/ops.ts';
 export * as ops from './graph/ops.ts';
 export { bceWithLogits, type CrossEntropyOptions, crossEntropy, mse } from './losses.ts';
+export { type LinearOptions, linear } from './nn/linear.ts';
 export { emitModel, OPSET } from './onnx/emit.ts';
 export { type AdamWOptions, adamw, type Optimizer, type SgdOptions, sgd } from './optim/optimizers.ts';
 export { constantSchedule, cosineSchedule, type LrSchedule, linearSchedule } from './optim/schedule.ts';
