@@ -1,6 +1,6 @@
 // Benchmarks the engine against its roofline: onnxruntime MatMul throughput vs a compiled MLP training step.
 //
-//   node bench/engine.bench.ts [--json] [--provider cpu|webgpu] [--threads N] [--quick] [--act gelu|relu]
+//   node bench/engine.bench.ts [--json] [--provider cpu|webgpu] [--threads N] [--quick] [--batch N] [--act gelu|relu]
 //
 // gemm:     one MatMul graph run directly through onnxruntime-node (the best the step could hope for),
 //           at 1024^3 and at the MLP's forward shapes. Each shape gives a 'gemm-shape' line; the
@@ -32,10 +32,12 @@ interface Options {
   threads: number;
   quick: boolean;
   act: 'gelu' | 'relu';
+  /** MLP batch size; the default depends on --quick. */
+  batch: number | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { json: false, provider: 'cpu', threads: availableParallelism(), quick: false, act: 'gelu' };
+  const opts: Options = { json: false, provider: 'cpu', threads: availableParallelism(), quick: false, act: 'gelu', batch: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = (): string => {
@@ -51,11 +53,15 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--threads') {
       opts.threads = Number(value());
       if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new Error(`--threads must be a positive integer`);
+    } else if (a === '--batch') {
+      opts.batch = Number(value());
+      if (!Number.isInteger(opts.batch) || opts.batch < 1) throw new Error(`--batch must be a positive integer`);
     } else if (a === '--act') {
       const v = value();
       if (v !== 'gelu' && v !== 'relu') throw new Error(`--act must be gelu or relu, got ${v}`);
       opts.act = v;
-    } else throw new Error(`unknown argument '${a}' (expected --json, --provider cpu|webgpu, --threads N, --quick, --act gelu|relu)`);
+    } else
+      throw new Error(`unknown argument '${a}' (expected --json, --provider cpu|webgpu, --threads N, --quick, --batch N, --act gelu|relu)`);
   }
   return opts;
 }
@@ -235,6 +241,7 @@ function printTable(lines: readonly Line[]): void {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const cfg: MlpConfig = opts.quick ? { batch: 32, sizes: [64, 128, 128, 10] } : { batch: 256, sizes: [784, 1024, 1024, 10] };
+  if (opts.batch !== undefined) cfg.batch = opts.batch;
   const square = opts.quick ? 256 : 1024;
   const [gemmWarmup, gemmReps] = opts.quick ? [1, 3] : [3, 15];
   const [mlpWarmup, mlpSteps] = opts.quick ? [2, 10] : [5, 20];
