@@ -6,7 +6,7 @@ const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'plugins/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/bench/**/*.test.ts', 'plugins/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // onnxruntime sessions use native threads; forks keep each test file in its own process.

@@ -7,6 +7,7 @@ import {
   add,
   cast,
   concat,
+  cumsum,
   div,
   equal,
   erf,
@@ -245,6 +246,18 @@ export const GRADIENTS: { [O in OpName]: GradRule<O> } = {
     return [sub(g, mul(exp(out(node)), reduceSum(g, { axes: [node.attrs.axis], keepdims: true })))];
   },
   Reshape: ({ node, dOut }) => [reshape(dy({ dOut }), ins(node)[0]!.shape)],
+  CumSum: ({ node, dOut }) => {
+    // d/dx_i of sum_{j>=i}: a reversed running sum, built as flip-free cumsum(total - running).
+    const g = dy({ dOut });
+    const axis = node.attrs.axis;
+    return [add(sub(reduceSum(g, { axes: [axis], keepdims: true }), cumsum(g, axis)), g)];
+  },
+  SliceLike: ({ node, dOut, wants }) => {
+    const [x] = ins(node) as [Tensor, Tensor];
+    const g = dy({ dOut });
+    const axis = node.attrs.axis;
+    return each(wants, () => pad(g, axis, 0, (x.shape[axis] as number) - (g.shape[axis] as number)));
+  },
   Transpose: ({ node, dOut }) => {
     const inverse = new Array<number>(node.attrs.perm.length);
     node.attrs.perm.forEach((p, i) => {

@@ -35,7 +35,11 @@ export interface OpAttrs {
   ArgMax: { axis: number };
   Softmax: { axis: number };
   LogSoftmax: { axis: number };
-  Reshape: { shape: readonly number[] };
+  /** `shape` is resolved; `spec` is what the caller wrote (0 copies an input dimension, -1 is inferred), kept so an exported graph stays valid for other batch and sequence sizes. */
+  Reshape: { shape: readonly number[]; spec: readonly number[] };
+  CumSum: { axis: number };
+  /** x[:len] along `axis`, where len = ref.shape[refAxis]: a constant sized for the longest sequence, cut to the sequence at hand. */
+  SliceLike: { axis: number; refAxis: number };
   Transpose: { perm: readonly number[] };
   Concat: { axis: number };
   Split: { axis: number; sizes: readonly number[] };
@@ -228,6 +232,30 @@ export const OPS: { [O in OpName]: OpDef<O> } = {
       if (sizeOf(attrs.shape) !== x.size)
         throw new ShapeError('Reshape', inputs, `cannot reshape ${x.size} elements to [${attrs.shape.join(', ')}]`);
       return [{ shape: attrs.shape, dtype: x.dtype }];
+    },
+  },
+  CumSum: {
+    infer(inputs, attrs) {
+      arity('CumSum', inputs, 1);
+      const x = inputs[0] as Tensor;
+      if (x.dtype === 'bool') throw new ShapeError('CumSum', inputs, 'does not take bool tensors');
+      normAxis('CumSum', inputs, attrs.axis, x.rank);
+      return [{ shape: x.shape, dtype: x.dtype }];
+    },
+  },
+  SliceLike: {
+    infer(inputs, attrs) {
+      arity('SliceLike', inputs, 2);
+      const [x, ref] = inputs as [Tensor, Tensor];
+      const len = ref.shape[attrs.refAxis] as number;
+      if (len > (x.shape[attrs.axis] as number)) {
+        throw new ShapeError(
+          'SliceLike',
+          inputs,
+          `dimension ${attrs.refAxis} of the reference (${len}) is longer than dimension ${attrs.axis} of the input`,
+        );
+      }
+      return [{ shape: x.shape.map((d, i) => (i === attrs.axis ? len : d)), dtype: x.dtype }];
     },
   },
   Transpose: {
@@ -467,16 +495,36 @@ export const argmax = (x: Tensor, axis = -1): Tensor => one('ArgMax', [x], { axi
 export const softmax = (x: Tensor, axis = -1): Tensor => one('Softmax', [x], { axis: normAxis('Softmax', [x], axis, x.rank) });
 export const logSoftmax = (x: Tensor, axis = -1): Tensor => one('LogSoftmax', [x], { axis: normAxis('LogSoftmax', [x], axis, x.rank) });
 
-/** Reshape with at most one -1 (inferred) dimension. */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  const known = shape.filter((d) => d !== -1);
-  const unknown = shape.length - known.length;
-  if (unknown > 1) throw new ShapeError('Reshape', [x], `shape [${shape.join(', ')}] has more than one -1`);
-  const resolved = unknown ? shape.map((d) => (d === -1 ? x.size / Math.max(sizeOf(known), 1) : d)) : shape;
-  if (resolved.some((d) => !Number.isInteger(d)))
-    throw new ShapeError('Reshape', [x], `cannot reshape ${x.size} elements to [${shape.join(', ')}]`);
+/**
+ * Reshape with ONNX's conventions: 0 copies the input's dimension at that position and one -1 is
+ * inferred. Model code writes batch and sequence dimensions as 0 or -1, so that the exported
+ * inference graph accepts any batch size and sequence length.
+ */
+export function reshape(x: Tensor, spec: readonly number[]): Tensor {
+  const copied = spec.map((d, i) => {
+    if (d !== 0) return d;
+    if (i >= x.rank) throw new ShapeError('Reshape', [x], `0 at position ${i} of [${spec.join(', ')}] has no input dimension to copy`);
+    return x.shape[i] as number;
+  });
+  const known = copied.filter((d) => d !== -1);
+  const unknown = copied.length - known.length;
+  if (unknown > 1) throw new ShapeError('Reshape', [x], `shape [${spec.join(', ')}] has more than one -1`);
+  const resolved = unknown ? copied.map((d) => (d === -1 ? x.size / Math.max(sizeOf(known), 1) : d)) : copied;
+  if (resolved.some((d) => !Number.isInteger(d) || d < 0))
+    throw new ShapeError('Reshape', [x], `cannot reshape ${x.size} elements to [${spec.join(', ')}]`);
   if (resolved.join() === x.shape.join()) return x;
-  return one('Reshape', [x], { shape: resolved });
+  return one('Reshape', [x], { shape: resolved, spec: [...spec] });
+}
+
+/** Running sum along `axis` (ONNX CumSum, inclusive). */
+export const cumsum = (x: Tensor, axis: number): Tensor => one('CumSum', [x], { axis: normAxis('CumSum', [x], axis, x.rank) });
+
+/** The first ref.shape[refAxis] entries of x along `axis`. */
+export function sliceLike(x: Tensor, axis: number, ref: Tensor, refAxis: number): Tensor {
+  return one('SliceLike', [x, ref], {
+    axis: normAxis('SliceLike', [x, ref], axis, x.rank),
+    refAxis: normAxis('SliceLike', [x, ref], refAxis, ref.rank),
+  });
 }
 
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {

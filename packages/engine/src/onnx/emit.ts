@@ -184,7 +184,21 @@ const EMIT: { [O in OpName]: OpEmitter<O> } = {
     e.node('LogSoftmax', inputs, outputs, [{ name: 'axis', i: node.attrs.axis }]);
   },
   Reshape(e, node, inputs, outputs) {
-    e.node('Reshape', [...inputs, e.ints(node.attrs.shape)], outputs);
+    e.node('Reshape', [...inputs, e.ints(node.attrs.spec)], outputs);
+  },
+  CumSum(e, node, inputs, outputs) {
+    e.node('CumSum', [...inputs, e.ints([node.attrs.axis])], outputs);
+  },
+  SliceLike(e, node, [x, ref], outputs) {
+    const len = e.temp(
+      'Shape',
+      [ref as string],
+      [
+        { name: 'start', i: node.attrs.refAxis },
+        { name: 'end', i: node.attrs.refAxis + 1 },
+      ],
+    );
+    e.node('Slice', [x as string, e.ints([0]), len, e.ints([node.attrs.axis])], outputs);
   },
   Transpose(e, node, inputs, outputs) {
     e.node('Transpose', inputs, outputs, [{ name: 'perm', ints: node.attrs.perm }]);

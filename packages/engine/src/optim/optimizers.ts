@@ -51,18 +51,21 @@ export function adamw(options: AdamWOptions = {}): Optimizer {
   return {
     name: 'adamw',
     slots: ['exp_avg', 'exp_avg_sq'],
-    scalarNames: ['lr', 'step_size', 'bias_correction2_sqrt'],
+    // Scalars are folded on the host so the update makes as few passes over the weights as possible:
+    // p' = p (1 - lr wd) - m' (lr sqrt(bc2) / bc1) / (sqrt(v') + eps sqrt(bc2)), torch's formula rearranged.
+    scalarNames: ['decay', 'step_size', 'eps'],
     scalars(step, lr) {
-      return { lr, step_size: lr / (1 - b1 ** step), bias_correction2_sqrt: Math.sqrt(1 - b2 ** step) };
+      const bc2Sqrt = Math.sqrt(1 - b2 ** step);
+      return { decay: 1 - lr * wd, step_size: (lr * bc2Sqrt) / (1 - b1 ** step), eps: eps * bc2Sqrt };
     },
     update({ param, grad, state, scalars, decay }) {
       const [m, v] = state as [Tensor, Tensor];
-      const s = scalars as Record<'lr' | 'step_size' | 'bias_correction2_sqrt', Tensor>;
+      const s = scalars as Record<'decay' | 'step_size' | 'eps', Tensor>;
       const m1 = add(mul(m, b1), mul(grad, 1 - b1));
       const v1 = add(mul(v, b2), mul(mul(grad, grad), 1 - b2));
-      const decayed = decay && wd > 0 ? sub(param, mul(param, mul(s.lr, wd))) : param;
-      const denom = add(div(sqrt(v1), s.bias_correction2_sqrt), eps);
-      return { param: sub(decayed, mul(div(m1, denom), s.step_size)), state: [m1, v1] };
+      const kept = decay && wd > 0 ? mul(param, s.decay) : param;
+      const stepped = mul(div(m1, add(sqrt(v1), s.eps)), s.step_size);
+      return { param: sub(kept, stepped), state: [m1, v1] };
     },
   };
 }
