@@ -47,6 +47,8 @@ const CASES: Record<OpName, GradCase[]> = {
     { inputs: [{ shape: [2, 4], scale: 3 }], build: (_, [x]) => op.gelu(x!), ...f32 },
     { inputs: [{ shape: [2, 4], scale: 3 }], build: (_, [x]) => op.gelu(x!, { approximate: 'tanh' }) },
   ],
+  // Finite differences see through StopGradient; the semantic test below checks that it blocks.
+  StopGradient: [{ inputs: [{ shape: [2, 3] }], build: (_, [x]) => op.add(op.mul(x!, 3), op.mul(op.stopGradient(x!), 0)) }],
   Cast: [{ inputs: [{ shape: [2, 3] }], build: (_, [x]) => op.cast(op.cast(x!, 'float32'), 'float64'), ...f32 }],
   MatMul: [
     { inputs: [{ shape: [2, 3, 4] }, { shape: [4, 5] }], build: (_, [a, b]) => op.matmul(a!, b!) },
@@ -116,4 +118,30 @@ describe('gradient rules against float64 finite differences', () => {
       });
     });
   }
+});
+
+describe('StopGradient', () => {
+  it('passes values forward and blocks the gradient', async () => {
+    const { Graph } = await import('../graph/graph.ts');
+    const { gradients } = await import('./backward.ts');
+    const g = new Graph();
+    const x = g.input('x', 'float32', [3]);
+    const loss = op.reduceSum(op.mul(x, op.stopGradient(x))); // d/dx = stopGradient(x), not 2x
+    const [dx] = gradients(loss, [x]);
+    const { emitModel } = await import('../onnx/emit.ts');
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(
+      emitModel(g, {
+        outputs: [
+          { name: 'loss', tensor: loss },
+          { name: 'dx', tensor: dx! },
+        ],
+        paramInputs: new Set(),
+        paramValue: () => new Float32Array(),
+      }),
+    );
+    const r = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1, 2, 3), [3]) });
+    expect(Array.from(r.loss?.data as Float32Array)).toEqual([14]);
+    expect(Array.from(r.dx?.data as Float32Array)).toEqual([1, 2, 3]);
+  });
 });

@@ -181,6 +181,7 @@ export const GRADIENTS: { [O in OpName]: GradRule<O> } = {
     const pdf = mul(exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
     return [mul(dy(c), add(cdf, mul(x, pdf)))];
   },
+  StopGradient: none,
   Cast: (c) => {
     const x = ins(c.node)[0]!;
     return x.dtype === 'float32' || x.dtype === 'float64' || x.dtype === 'float16' ? [cast(dy(c), x.dtype)] : [undefined];

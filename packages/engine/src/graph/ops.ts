@@ -27,6 +27,8 @@ export interface OpAttrs {
   Relu: Record<string, never>;
   Gelu: { approximate: 'none' | 'tanh' };
   Cast: { to: DType };
+  /** Identity forward; no gradient flows through it (tf.stop_gradient, jax.lax.stop_gradient). */
+  StopGradient: Record<string, never>;
   MatMul: Record<string, never>;
   Gemm: { transA: boolean; transB: boolean; alpha: number; beta: number };
   ReduceSum: { axes: readonly number[]; keepdims: boolean };
@@ -176,6 +178,13 @@ export const OPS: { [O in OpName]: OpDef<O> } = {
   Sigmoid: unary,
   Relu: unary,
   Gelu: unary,
+  StopGradient: {
+    infer(inputs) {
+      arity('StopGradient', inputs, 1);
+      const x = inputs[0] as Tensor;
+      return [{ shape: x.shape, dtype: x.dtype }];
+    },
+  },
   Cast: {
     infer(inputs, attrs) {
       arity('Cast', inputs, 1);
@@ -445,6 +454,9 @@ export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
     throw new OpOptionError('Gelu', `approximate must be 'none' or 'tanh', got '${approximate}'`);
   return one('Gelu', [x], { approximate });
 }
+
+/** x, with no gradient flowing back through this use of it. */
+export const stopGradient = (x: Tensor): Tensor => one('StopGradient', [x], NONE);
 
 export function cast(x: Tensor, to: DType): Tensor {
   if (x.dtype === to) return x;

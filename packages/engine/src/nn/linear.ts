@@ -1,21 +1,26 @@
 // Linear layer with PyTorch's layout and initialization: weight [out, in], bias [out], y = x W^T + b.
 
 import type { Tensor } from '../graph/graph.ts';
-import { gemm, reshape } from '../graph/ops.ts';
-import { init, type ParamScope } from '../params/parameters.ts';
+import { add, matmul, transpose } from '../graph/ops.ts';
+import { type Initializer, init, type ParamScope } from '../params/parameters.ts';
 
 export interface LinearOptions {
   /** @default true */
   bias?: boolean;
+  /** Weight initializer. @default PyTorch's U(-1/sqrt(in), 1/sqrt(in)) */
+  weightInit?: Initializer;
+  /** @default PyTorch's U(-1/sqrt(in), 1/sqrt(in)) */
+  biasInit?: Initializer;
 }
 
 export function linear(scope: ParamScope, x: Tensor, outFeatures: number, options: LinearOptions = {}): Tensor {
   const inFeatures = x.shape[x.rank - 1] as number;
   const bound = 1 / Math.sqrt(inFeatures);
-  const weight = scope.get('weight', [outFeatures, inFeatures], init.uniform(bound));
-  const bias = options.bias === false ? undefined : scope.get('bias', [outFeatures], init.uniform(bound));
-  // Rows of any leading shape go through one GEMM; the weight is read transposed, never copied.
-  const rows = reshape(x, [-1, inFeatures]); // (N, in)
-  const y = gemm(rows, weight, bias, { transB: true }); // (N, out)
-  return reshape(y, [...x.shape.slice(0, -1), outFeatures]);
+  const weight = scope.get('weight', [outFeatures, inFeatures], options.weightInit ?? init.uniform(bound));
+  // A MatMul over any leading shape keeps batch and sequence dimensions symbolic in an exported
+  // graph. The transpose of a frozen weight is folded by onnxruntime when the session is created;
+  // a trainable one costs one copy of the weight per step, small next to the GEMMs.
+  const y = matmul(x, transpose(weight)); // (.., out)
+  if (options.bias === false) return y;
+  return add(y, scope.get('bias', [outFeatures], options.biasInit ?? init.uniform(bound)));
 }

@@ -153,6 +153,7 @@ const EMIT: { [O in OpName]: OpEmitter<O> } = {
     const half = e.temp('Mul', [xs, e.scalar(0.5, dtype)]);
     e.node('Mul', [half, e.temp('Add', [inner, e.scalar(1, dtype)])], [y as string]);
   },
+  StopGradient: direct('Identity'),
   Cast(e, node, inputs, outputs) {
     e.node('Cast', inputs, outputs, [{ name: 'to', i: ONNX_DTYPE[node.attrs.to] }]);
   },

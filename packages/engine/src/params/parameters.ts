@@ -40,6 +40,11 @@ export interface Parameter {
 export class ParameterSet {
   private readonly entries = new Map<string, Parameter>();
   readonly rng: Rng;
+  /**
+   * Where declared parameters take their values before falling back to their initializer (a loaded
+   * checkpoint). Returns undefined for a name it does not hold.
+   */
+  source: ((name: string, shape: Shape) => Float32Array | undefined) | undefined;
 
   constructor(seed = 0) {
     this.rng = new Rng(seed);
@@ -116,7 +121,10 @@ export class ParamScope {
       if (p.shape.join() !== shape.join()) {
         throw new Error(`parameter '${full}' has shape [${p.shape.join(', ')}] but the model expects [${shape.join(', ')}]`);
       }
-    } else this.params.add(full, shape, fill);
+    } else {
+      const loaded = this.params.source?.(full, shape);
+      this.params.add(full, shape, loaded ?? fill);
+    }
     return this.graph.param(full, shape);
   }
 }

@@ -4,10 +4,12 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { dtypeOfArray, type HostArray } from '../graph/dtype.ts';
 import { sizeOf } from '../graph/graph.ts';
+import { DROPOUT_SEED } from '../nn/layers.ts';
 import type { ParameterSet } from '../params/parameters.ts';
 import type { InputSpec, Program } from '../step/compile.ts';
 import { fromWireError, type Reply, type Request, type RunResult, type WireTensor } from './protocol.ts';
 import { checkProvider, type Provider } from './providers.ts';
+import { Rng } from './rng.ts';
 
 export interface RuntimeOptions {
   /** @default 'cpu' */
@@ -22,6 +24,12 @@ export class InputError extends Error {
 }
 
 export type Feeds = Record<string, HostArray>;
+
+/** A seed in [0, 2^31) for `step` of the run seeded `seed`: a fresh stream per step, the same on every run. */
+export function dropoutSeed(seed: number, step: number): number {
+  const rng = new Rng((Math.imul(seed >>> 0, 0x9e3779b1) ^ step) >>> 0);
+  return rng.nextUint32() >>> 1;
+}
 
 export class Runtime {
   readonly provider: Provider;
@@ -136,6 +144,8 @@ export class LoadedProgram {
   readonly program: Program;
   /** Optimizer steps taken so far (AdamW's bias correction counts from 1). */
   step = 0;
+  /** Run seed: with the step number it fixes every dropout mask, so a resumed run draws the same ones. */
+  seed = 0;
 
   constructor(runtime: Runtime, id: number, program: Program) {
     this.runtime = runtime;
@@ -167,6 +177,9 @@ export class LoadedProgram {
 
   /** One training step at learning rate `lr`; for an inference program, one forward pass. */
   async run(feeds: Feeds, options: { lr?: number } = {}): Promise<StepResult> {
+    if (this.program.inputs.some((i) => i.name === DROPOUT_SEED) && !(DROPOUT_SEED in feeds)) {
+      feeds = { ...feeds, [DROPOUT_SEED]: BigInt64Array.of(BigInt(dropoutSeed(this.seed, this.step + 1))) };
+    }
     const wire = this.validate(feeds);
     let scalars: Record<string, number> = {};
     if (this.program.kind === 'train') {

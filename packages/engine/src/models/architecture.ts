@@ -1,0 +1,39 @@
+// The contract every architecture implements, and what its task heads return.
+
+import type { Tensor } from '../graph/graph.ts';
+import type { ForwardContext } from '../nn/layers.ts';
+import type { ParamScope } from '../params/parameters.ts';
+import type { ConfigReader, Task } from './config.ts';
+
+export interface ModelInputs {
+  /** (B, T) int64 */
+  inputIds: Tensor;
+  /** (B, T) int64, 1 for tokens and 0 for padding. */
+  attentionMask?: Tensor;
+  /** (B, T) int64 segment ids (BERT). */
+  tokenTypeIds?: Tensor;
+}
+
+export interface TaskOutputs {
+  /** (B, labels) for sequence tasks, (B, T, labels) for token tasks, (B, T, vocab) for language modelling. */
+  logits?: Tensor;
+  /** (B, T) for extractive question answering. */
+  startLogits?: Tensor;
+  endLogits?: Tensor;
+}
+
+export interface Architecture {
+  /** config.json's `model_type`. */
+  readonly modelType: string;
+  readonly tasks: readonly Task[];
+  /** Whether the model takes token_type_ids. */
+  readonly tokenTypes: boolean;
+  /** Longest sequence the position embeddings allow. */
+  maxLength(config: ConfigReader): number;
+  /** Parameter-name prefix of the base model under `task`'s head ('bert', 'transformer', ...). */
+  baseModel(task: Task): string;
+  /** Hidden size (what a task head receives). */
+  hiddenSize(config: ConfigReader): number;
+  /** Builds the model and the head for `task` under the Hugging Face parameter names. */
+  build(scope: ParamScope, config: ConfigReader, task: Task, inputs: ModelInputs, ctx: ForwardContext): TaskOutputs;
+}

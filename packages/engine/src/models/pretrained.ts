@@ -1,0 +1,140 @@
+// Pre-trained models in the Hugging Face layout: load a checkpoint folder for a task, build its
+// training and inference graphs, and save it back so other tools can load it.
+
+import { loadCheckpoint, saveCheckpoint } from '../checkpoint/hf.ts';
+import type { LoadedTensor } from '../checkpoint/safetensors.ts';
+import { Graph, type Shape, type Tensor } from '../graph/graph.ts';
+import { ForwardContext } from '../nn/layers.ts';
+import { ParameterSet, ParamScope } from '../params/parameters.ts';
+import type { ModelBuilder } from '../step/compile.ts';
+import type { Architecture, ModelInputs, TaskOutputs } from './architecture.ts';
+import { ConfigError, ConfigReader, type RawConfig, type Task } from './config.ts';
+import { type LossOptions, labelInputs, taskLoss } from './heads.ts';
+import { architectureFor } from './registry.ts';
+
+export interface PretrainedModel {
+  arch: Architecture;
+  config: ConfigReader;
+  task: Task;
+  params: ParameterSet;
+  /** Parameters the checkpoint did not hold, freshly initialized (a new task head). */
+  initialized: string[];
+  /** Checkpoint tensors the model does not use (another head, buffers). */
+  unused: string[];
+}
+
+export interface LoadOptions {
+  task: Task;
+  /** Overrides config.json's label count (a new classification head). */
+  numLabels?: number;
+  /** Seed for freshly initialized parameters. @default 0 */
+  seed?: number;
+}
+
+/** Builds the parameter set of `task` for `config`, taking values from `tensors` where they exist. */
+export function instantiate(
+  raw: RawConfig,
+  options: LoadOptions,
+  tensors?: ReadonlyMap<string, LoadedTensor>,
+  source = 'config.json',
+): PretrainedModel {
+  const config = new ConfigReader(options.numLabels === undefined ? raw : { ...raw, num_labels: options.numLabels }, source);
+  const arch = architectureFor(raw, source);
+  if (!arch.tasks.includes(options.task)) {
+    throw new ConfigError(`${source}: ${arch.modelType} has no '${options.task}' head; it supports ${arch.tasks.join(', ')}`);
+  }
+  const params = new ParameterSet(options.seed ?? 0);
+  const used = new Set<string>();
+  const initialized: string[] = [];
+  params.source = (name: string, shape: Shape) => {
+    // A base-model checkpoint (BertModel) stores names without the 'bert.' prefix.
+    const key = [name, name.slice(name.indexOf('.') + 1)].find((k) => tensors?.has(k));
+    const t = key === undefined ? undefined : tensors?.get(key);
+    if (!t || key === undefined) {
+      initialized.push(name);
+      return undefined;
+    }
+    if (t.shape.join() !== shape.join()) {
+      throw new ConfigError(
+        `${source}: checkpoint tensor '${key}' has shape [${t.shape.join(', ')}] but ${arch.modelType} expects [${shape.join(', ')}] for '${name}'`,
+      );
+    }
+    if (!(t.data instanceof Float32Array))
+      throw new ConfigError(`${source}: checkpoint tensor '${key}' is ${t.dtype}, not a floating-point tensor`);
+    used.add(key);
+    return t.data;
+  };
+  // Tracing the model once declares every parameter of this task with its value.
+  probe(arch, config, options.task);
+  params.source = undefined;
+  const unused = tensors ? [...tensors.keys()].filter((k) => !used.has(k)) : [];
+  if (tensors && initialized.length) {
+    // A new head starts fresh; a base-model tensor that is missing means a wrong or damaged checkpoint.
+    const base = `${arch.baseModel(options.task)}.`;
+    const missing = initialized.filter((n) => n.startsWith(base) && !n.startsWith(`${base}pooler.`));
+    if (missing.length)
+      throw new ConfigError(
+        `${source}: the checkpoint lacks ${missing.length} tensors of the ${arch.modelType} model, e.g. ${missing.slice(0, 5).join(', ')}`,
+      );
+  }
+  return { arch, config, task: options.task, params, initialized, unused };
+
+  function probe(a: Architecture, c: ConfigReader, task: Task): void {
+    const g = new Graph();
+    a.build(new ParamScope(g, params), c, task, traceInputs(g, a, 1, 2), ForwardContext.inference());
+  }
+}
+
+function traceInputs(g: Graph, arch: Architecture, batch: number, length: number): ModelInputs {
+  return {
+    inputIds: g.input('input_ids', 'int64', [batch, length]),
+    attentionMask: g.input('attention_mask', 'int64', [batch, length]),
+    tokenTypeIds: arch.tokenTypes ? g.input('token_type_ids', 'int64', [batch, length]) : undefined,
+  };
+}
+
+export async function loadPretrained(dir: string, options: LoadOptions): Promise<PretrainedModel> {
+  const { config, tensors } = await loadCheckpoint(dir);
+  return instantiate(config, options, tensors, `${dir}/config.json`);
+}
+
+export interface GraphOptions extends LossOptions {
+  batch: number;
+  length: number;
+  /** Training graphs take labels, compute the loss and apply dropout (seeded per step). */
+  train: boolean;
+  /** Also return the task outputs (logits) from a training graph. */
+  outputs?: boolean;
+}
+
+/** The model as a ModelBuilder for compileTrainStep / compileInference, with the usual input names. */
+export function modelBuilder(model: PretrainedModel, options: GraphOptions): ModelBuilder {
+  return (scope) => {
+    const g = scope.graph;
+    const inputs = traceInputs(g, model.arch, options.batch, options.length);
+    const ctx = options.train ? ForwardContext.training(g) : ForwardContext.inference();
+    const out = model.arch.build(scope, model.config, model.task, inputs, ctx);
+    const named = namedOutputs(out);
+    if (!options.train) return { outputs: named };
+    const labels = labelInputs(g, model.task, options.batch, options.length, model.task === 'regression' ? 1 : model.config.numLabels());
+    return { loss: taskLoss(model.task, out, labels, options), outputs: options.outputs ? named : {} };
+  };
+}
+
+function namedOutputs(out: TaskOutputs): Record<string, Tensor> {
+  const named: Record<string, Tensor> = {};
+  if (out.logits) named.logits = out.logits;
+  if (out.startLogits) named.start_logits = out.startLogits;
+  if (out.endLogits) named.end_logits = out.endLogits;
+  return named;
+}
+
+/** Writes config.json and model.safetensors with the Hugging Face names (tied weights stored once). */
+export async function savePretrained(dir: string, model: PretrainedModel): Promise<void> {
+  const tensors: Record<string, { shape: readonly number[]; data: Float32Array }> = {};
+  for (const name of model.params.names) {
+    const p = model.params.get(name);
+    tensors[name] = { shape: p.shape, data: p.data };
+  }
+  await saveCheckpoint(dir, { ...model.config.raw }, tensors);
+}

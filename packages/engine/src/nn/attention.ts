@@ -1,0 +1,94 @@
+// Scaled dot-product attention with padding and causal masks, grouped-query heads, and rotary
+// position embeddings. Shapes are written so batch and sequence stay symbolic in an export.
+
+import type { Graph, Tensor } from '../graph/graph.ts';
+import { add, concat, equal, expand, less, matmul, mul, neg, reshape, slice, sliceLike, softmax, transpose, where } from '../graph/ops.ts';
+import type { ForwardContext } from './layers.ts';
+
+/** float32's lowest value: what Hugging Face puts on masked attention scores. */
+export const MASKED = -3.4028234663852886e38;
+
+/** 0, 1, ..., maxLength - 1 cut to the sequence length of `like` (its axis `axis`). */
+export function positions(g: Graph, maxLength: number, like: Tensor, axis = 1): Tensor {
+  const all = BigInt64Array.from({ length: maxLength }, (_, i) => BigInt(i));
+  return sliceLike(g.constant(all, [maxLength], 'positions'), 0, like, axis); // (T)
+}
+
+/** (B, H, T, D) -> (B, T, H * D) */
+export function mergeHeads(x: Tensor): Tensor {
+  return reshape(transpose(x, [0, 2, 1, 3]), [0, 0, -1]);
+}
+
+/** (B, T, H * D) -> (B, H, T, D) */
+export function splitHeads(x: Tensor, heads: number, headDim: number): Tensor {
+  return transpose(reshape(x, [0, 0, heads, headDim]), [0, 2, 1, 3]);
+}
+
+export interface AttentionOptions {
+  /** (B, T) with 1 for tokens and 0 for padding. */
+  attentionMask?: Tensor;
+  causal: boolean;
+  /** Longest sequence the model supports (sizes the causal mask's index constant). */
+  maxLength: number;
+  dropout: number;
+  ctx: ForwardContext;
+  /** @default 1 / sqrt(head dim) */
+  scale?: number;
+}
+
+/** q: (B, H, T, D); k, v: (B, Hkv, T, D) with H a multiple of Hkv. Returns (B, H, T, D). */
+export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): Tensor {
+  const [heads, headDim] = [q.shape[1] as number, q.shape[3] as number];
+  const kvHeads = k.shape[1] as number;
+  if (heads % kvHeads !== 0) throw new Error(`attention: ${heads} query heads are not a multiple of ${kvHeads} key/value heads`);
+  const keys = repeatKv(k, heads / kvHeads);
+  const values = repeatKv(v, heads / kvHeads);
+  let scores = mul(matmul(q, transpose(keys, [0, 1, 3, 2])), options.scale ?? 1 / Math.sqrt(headDim)); // (B, H, T, T)
+  const g = q.graph;
+  if (options.causal) {
+    const pos = positions(g, options.maxLength, q, 2); // (T)
+    const allowed = less(reshape(pos, [1, -1]), add(reshape(pos, [-1, 1]), 1)); // (T, T): key <= query
+    scores = where(allowed, scores, MASKED);
+  }
+  if (options.attentionMask) {
+    const keep = equal(reshape(options.attentionMask, [0, 1, 1, -1]), 1); // (B, 1, 1, T)
+    scores = where(keep, scores, MASKED);
+  }
+  const probs = options.ctx.dropout(softmax(scores, -1), options.dropout);
+  return matmul(probs, values);
+}
+
+/** (B, Hkv, T, D) -> (B, Hkv * n, T, D), each key/value head serving n query heads. */
+function repeatKv(x: Tensor, n: number): Tensor {
+  if (n === 1) return x;
+  const [kvHeads, headDim] = [x.shape[1] as number, x.shape[3] as number];
+  const wide = expand(reshape(x, [0, 0, 1, -1, headDim]), [1, 1, n, 1, 1]); // (B, Hkv, n, T, D)
+  return reshape(wide, [0, kvHeads * n, -1, headDim]);
+}
+
+/** cos and sin tables (maxLength, D) for rotary embeddings, as Hugging Face's Llama computes them. */
+export function rotaryTables(g: Graph, maxLength: number, headDim: number, theta: number): { cos: Tensor; sin: Tensor } {
+  const half = headDim / 2;
+  const invFreq = Float32Array.from({ length: half }, (_, i) => 1 / theta ** ((2 * i) / headDim));
+  const cos = new Float32Array(maxLength * headDim);
+  const sin = new Float32Array(maxLength * headDim);
+  for (let p = 0; p < maxLength; p++) {
+    for (let i = 0; i < half; i++) {
+      const angle = Math.fround(p * (invFreq[i] as number));
+      for (const j of [i, i + half]) {
+        cos[p * headDim + j] = Math.cos(angle);
+        sin[p * headDim + j] = Math.sin(angle);
+      }
+    }
+  }
+  return { cos: g.constant(cos, [maxLength, headDim], 'rope_cos'), sin: g.constant(sin, [maxLength, headDim], 'rope_sin') };
+}
+
+/** x (B, H, T, D) rotated by position: x cos + rotate_half(x) sin. */
+export function applyRotary(x: Tensor, tables: { cos: Tensor; sin: Tensor }): Tensor {
+  const d = x.shape[3] as number;
+  const cos = sliceLike(tables.cos, 0, x, 2); // (T, D)
+  const sin = sliceLike(tables.sin, 0, x, 2);
+  const rotated = concat([neg(slice(x, 3, d / 2, d)), slice(x, 3, 0, d / 2)], 3);
+  return add(mul(x, cos), mul(rotated, sin));
+}

@@ -1,0 +1,79 @@
+// Building blocks shared by the architectures: embeddings, norms, activations, dropout sites.
+
+import type { Graph, Tensor } from '../graph/graph.ts';
+import { dropout, equal, gather, gelu, layerNorm, mul, relu, reshape, rmsNorm, sigmoid, stopGradient, tanh, where } from '../graph/ops.ts';
+import { type Initializer, init, type ParamScope } from '../params/parameters.ts';
+
+/**
+ * Embedding lookup. With `paddingIdx`, as in torch.nn.Embedding, that row receives no gradient: the
+ * lookups of padding ids go through StopGradient.
+ */
+export function embedding(scope: ParamScope, ids: Tensor, count: number, dim: number, fill: Initializer, paddingIdx?: number): Tensor {
+  const rows = gather(scope.get('weight', [count, dim], fill), ids); // (.., C)
+  if (paddingIdx === undefined) return rows;
+  const isPad = reshape(equal(ids, paddingIdx), [...ids.shape.map(() => 0), 1]); // (.., 1)
+  return where(isPad, stopGradient(rows), rows);
+}
+
+/** LayerNorm with parameters `weight` and `bias` under `scope`. */
+export function layerNormModule(scope: ParamScope, x: Tensor, epsilon: number): Tensor {
+  const c = x.shape[x.rank - 1] as number;
+  return layerNorm(x, scope.get('weight', [c], init.ones()), scope.get('bias', [c], init.zeros()), { epsilon });
+}
+
+export function rmsNormModule(scope: ParamScope, x: Tensor, epsilon: number): Tensor {
+  const c = x.shape[x.rank - 1] as number;
+  return rmsNorm(x, scope.get('weight', [c], init.ones()), { epsilon });
+}
+
+export const ACTIVATIONS = {
+  gelu: (x: Tensor) => gelu(x),
+  gelu_new: (x: Tensor) => gelu(x, { approximate: 'tanh' }),
+  gelu_pytorch_tanh: (x: Tensor) => gelu(x, { approximate: 'tanh' }),
+  relu,
+  silu: (x: Tensor) => mul(x, sigmoid(x)),
+  swish: (x: Tensor) => mul(x, sigmoid(x)),
+  tanh,
+} as const;
+
+export type ActivationName = keyof typeof ACTIVATIONS;
+
+export function activation(name: string, where: string): (x: Tensor) => Tensor {
+  const f = ACTIVATIONS[name as ActivationName];
+  if (!f) throw new Error(`${where}: unsupported activation '${name}'; supported: ${Object.keys(ACTIVATIONS).join(', ')}`);
+  return f;
+}
+
+/**
+ * Training or inference, and the dropout sites of one graph. Every site gets its own index, so one
+ * int64 seed fed per step (from the run seed and the step number) gives every site its own mask:
+ * reproducible from the run seed and resumable at any step.
+ */
+export class ForwardContext {
+  readonly train: boolean;
+  readonly seed: Tensor | undefined;
+  private site = 0;
+
+  constructor(train: boolean, seed?: Tensor) {
+    this.train = train;
+    this.seed = seed;
+  }
+
+  dropout(x: Tensor, p: number): Tensor {
+    if (!this.train || !p) return x;
+    if (!this.seed) throw new Error('dropout in training needs a seed input; create the context with ForwardContext.training(graph)');
+    return dropout(x, { p, seed: this.seed, site: this.site++ });
+  }
+
+  static inference(): ForwardContext {
+    return new ForwardContext(false);
+  }
+
+  /** A training context whose dropout masks come from the graph input `dropout_seed`. */
+  static training(graph: Graph): ForwardContext {
+    return new ForwardContext(true, graph.input(DROPOUT_SEED, 'int64', []));
+  }
+}
+
+/** The graph input that seeds dropout; the runtime feeds it every step when the caller does not. */
+export const DROPOUT_SEED = 'dropout_seed';
