@@ -129,6 +129,32 @@ function namedOutputs(out: TaskOutputs): Record<string, Tensor> {
   return named;
 }
 
+const CLASS_PREFIX: Readonly<Record<string, string>> = {
+  bert: 'Bert',
+  roberta: 'Roberta',
+  distilbert: 'DistilBert',
+  gpt2: 'GPT2',
+  llama: 'Llama',
+};
+
+/** transformers' class for this architecture and head, recorded in config.json's `architectures`. */
+export function transformersClass(modelType: string, task: Task): string {
+  const prefix = CLASS_PREFIX[modelType] ?? modelType;
+  switch (task) {
+    case 'sequence-classification':
+    case 'regression':
+      return `${prefix}ForSequenceClassification`;
+    case 'token-classification':
+      return `${prefix}ForTokenClassification`;
+    case 'question-answering':
+      return `${prefix}ForQuestionAnswering`;
+    case 'masked-lm':
+      return `${prefix}ForMaskedLM`;
+    case 'causal-lm':
+      return modelType === 'gpt2' ? 'GPT2LMHeadModel' : `${prefix}ForCausalLM`;
+  }
+}
+
 /** Writes config.json and model.safetensors with the Hugging Face names (tied weights stored once). */
 export async function savePretrained(dir: string, model: PretrainedModel): Promise<void> {
   const tensors: Record<string, { shape: readonly number[]; data: Float32Array }> = {};
@@ -136,5 +162,13 @@ export async function savePretrained(dir: string, model: PretrainedModel): Promi
     const p = model.params.get(name);
     tensors[name] = { shape: p.shape, data: p.data };
   }
-  await saveCheckpoint(dir, { ...model.config.raw }, tensors);
+  const config: Record<string, unknown> = { ...model.config.raw, architectures: [transformersClass(model.arch.modelType, model.task)] };
+  const labels = model.task === 'regression' ? 1 : model.config.numLabels();
+  if (model.task === 'regression') config.problem_type = 'regression';
+  if (['sequence-classification', 'regression', 'token-classification'].includes(model.task) && config.num_labels !== labels) {
+    config.id2label = Object.fromEntries(Array.from({ length: labels }, (_, i) => [String(i), `LABEL_${i}`]));
+    config.label2id = Object.fromEntries(Array.from({ length: labels }, (_, i) => [`LABEL_${i}`, i]));
+    delete config.num_labels;
+  }
+  await saveCheckpoint(dir, config, tensors);
 }

@@ -1,0 +1,127 @@
+// Loading Hugging Face checkpoints: clear errors for what cannot load, new heads initialized as
+// transformers does, and a bit-identical load -> save -> load round trip.
+
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors.ts';
+import { ConfigError } from './config.ts';
+import { instantiate, loadPretrained, savePretrained } from './pretrained.ts';
+
+const PARITY = fileURLToPath(new URL('../../fixtures/models/parity/', import.meta.url));
+const tmp = () => mkdtempSync(join(tmpdir(), 'tuneql-model-'));
+const config = (name: string) => JSON.parse(readFileSync(`${PARITY}${name}/config.json`, 'utf8'));
+
+function std(data: Float32Array): number {
+  const mean = data.reduce((s, v) => s + v, 0) / data.length;
+  return Math.sqrt(data.reduce((s, v) => s + (v - mean) ** 2, 0) / data.length);
+}
+
+describe('architectures and tasks', () => {
+  it('names an unsupported model_type and lists the supported ones', () => {
+    expect(() => instantiate({ model_type: 't5' }, { task: 'causal-lm' })).toThrow(
+      "config.json: model_type 't5' is not supported; supported: bert, roberta, distilbert, gpt2, llama",
+    );
+    expect(() => instantiate({ hidden_size: 8 }, { task: 'causal-lm' })).toThrow("'model_type' is missing");
+  });
+
+  it('refuses a head the architecture does not have', () => {
+    expect(() => instantiate(config('gpt2-causal-lm'), { task: 'masked-lm' })).toThrow(
+      "gpt2 has no 'masked-lm' head; it supports sequence-classification, regression, token-classification, question-answering, causal-lm",
+    );
+  });
+
+  it('names a bad config value', () => {
+    expect(() => instantiate({ ...config('bert-masked-lm'), hidden_size: 'big' }, { task: 'masked-lm' })).toThrow(
+      'config.json: \'hidden_size\' must be a non-negative integer, got "big"',
+    );
+    expect(() => instantiate({ ...config('bert-masked-lm'), num_attention_heads: 5 }, { task: 'masked-lm' })).toThrow(
+      'hidden_size 16 is not a multiple of num_attention_heads 5',
+    );
+  });
+});
+
+describe('checkpoints', () => {
+  it('names a missing tensor of the base model', async () => {
+    const dir = tmp();
+    cpSync(`${PARITY}bert-masked-lm`, dir, { recursive: true });
+    const file = await readSafetensors(join(dir, 'model.safetensors'));
+    file.tensors.delete('bert.encoder.layer.1.output.dense.weight');
+    await writeSafetensors(join(dir, 'model.safetensors'), Object.fromEntries(file.tensors));
+    await expect(loadPretrained(dir, { task: 'masked-lm' })).rejects.toThrow(
+      'the checkpoint lacks 1 tensors of the bert model, e.g. bert.encoder.layer.1.output.dense.weight',
+    );
+  });
+
+  it('names a tensor whose shape does not fit', async () => {
+    const dir = tmp();
+    cpSync(`${PARITY}gpt2-causal-lm`, dir, { recursive: true });
+    const file = await readSafetensors(join(dir, 'model.safetensors'));
+    file.tensors.set('transformer.wpe.weight', { dtype: 'F32', shape: [16, 32], data: new Float32Array(512) });
+    await writeSafetensors(join(dir, 'model.safetensors'), Object.fromEntries(file.tensors));
+    await expect(loadPretrained(dir, { task: 'causal-lm' })).rejects.toThrow(
+      "checkpoint tensor 'transformer.wpe.weight' has shape [16, 32] but gpt2 expects [32, 16] for 'transformer.wpe.weight'",
+    );
+  });
+
+  it('puts a new head on a checkpoint of another head, and reports what it did not use', async () => {
+    const model = await loadPretrained(`${PARITY}bert-masked-lm`, { task: 'sequence-classification', numLabels: 4 });
+    expect(model.initialized.sort()).toEqual([
+      'bert.pooler.dense.bias',
+      'bert.pooler.dense.weight',
+      'classifier.bias',
+      'classifier.weight',
+    ]);
+    expect(model.unused.every((n) => n.startsWith('cls.predictions.'))).toBe(true);
+    expect(model.params.get('classifier.weight').shape).toEqual([4, 16]);
+  });
+
+  it('loads a base-model checkpoint saved without the model prefix', async () => {
+    const dir = tmp();
+    cpSync(`${PARITY}llama-causal-lm`, dir, { recursive: true });
+    const file = await readSafetensors(join(dir, 'model.safetensors'));
+    const stripped = Object.fromEntries(
+      [...file.tensors].filter(([n]) => n.startsWith('model.')).map(([n, t]) => [n.slice('model.'.length), t]),
+    );
+    await writeSafetensors(join(dir, 'model.safetensors'), stripped);
+    const model = await loadPretrained(dir, { task: 'sequence-classification' });
+    expect(model.initialized).toEqual(['score.weight']);
+    expect(model.params.get('model.norm.weight').data).toEqual(file.tensors.get('model.norm.weight')?.data);
+  });
+
+  it('round-trips load -> save -> load bit for bit, in files transformers reads', async () => {
+    for (const name of ['bert-masked-lm', 'gpt2-causal-lm', 'llama-question-answering', 'roberta-sequence-classification']) {
+      const first = await loadPretrained(PARITY + name, { task: JSON.parse(readFileSync(`${PARITY}${name}/expected.json`, 'utf8')).task });
+      const [a, b] = [tmp(), tmp()];
+      await savePretrained(a, first);
+      const second = await loadPretrained(a, { task: first.task });
+      await savePretrained(b, second);
+      for (const n of first.params.names) expect(second.params.get(n).data, n).toEqual(first.params.get(n).data);
+      expect(readFileSync(join(b, 'model.safetensors'))).toEqual(readFileSync(join(a, 'model.safetensors')));
+      // Tied weights are stored once, under the names transformers uses.
+      const original = await readSafetensors(`${PARITY}${name}/model.safetensors`);
+      expect([...(await readSafetensors(join(a, 'model.safetensors'))).tensors.keys()].sort()).toEqual([...original.tensors.keys()].sort());
+    }
+  });
+});
+
+describe('fresh initialization', () => {
+  it("follows transformers' defaults for each family", () => {
+    const bert = instantiate(
+      { ...config('bert-masked-lm'), vocab_size: 4000, hidden_size: 64, num_attention_heads: 4 },
+      { task: 'masked-lm' },
+    );
+    const words = bert.params.get('bert.embeddings.word_embeddings.weight').data;
+    expect(std(words)).toBeCloseTo(0.02, 3);
+    expect(words.subarray(0, 64).every((v) => v === 0)).toBe(true); // padding row (pad_token_id 0)
+    expect(bert.params.get('bert.embeddings.LayerNorm.weight').data.every((v) => v === 1)).toBe(true);
+    expect(bert.params.get('bert.encoder.layer.0.attention.self.query.bias').data.every((v) => v === 0)).toBe(true);
+
+    const gpt2 = instantiate({ ...config('gpt2-causal-lm'), n_embd: 128, n_layer: 8 }, { task: 'causal-lm' });
+    expect(std(gpt2.params.get('transformer.h.0.mlp.c_fc.weight').data)).toBeCloseTo(0.02, 3);
+    expect(std(gpt2.params.get('transformer.h.0.mlp.c_proj.weight').data)).toBeCloseTo(0.02 / Math.sqrt(16), 3);
+    expect(bert.params.count()).toBeGreaterThan(0);
+  });
+});
