@@ -56,7 +56,7 @@ describe.each(CASES)('%s export', (name) => {
       );
       const pick = (s: ort.InferenceSession) => Object.fromEntries(s.inputNames.map((n) => [n, feeds[n] as ort.Tensor]));
       const [got, want] = [await exported.run(pick(exported)), await reference.run(pick(reference))];
-      expect(exported.outputNames.sort()).toEqual(Object.keys(outputs).sort());
+      expect([...exported.outputNames].sort()).toEqual(Object.keys(outputs).sort());
       for (const out of exported.outputNames) {
         const [a, w] = [got[out]?.data as Float32Array, want[out]?.data as Float32Array];
         expect(got[out]?.dims).toEqual(want[out]?.dims);
