@@ -9,7 +9,7 @@ import { linear } from '../nn/linear.ts';
 import { adamw, sgd } from '../optim/optimizers.ts';
 import { cosineSchedule } from '../optim/schedule.ts';
 import { init, ParameterSet, type ParamScope } from '../params/parameters.ts';
-import { compileInference, compileTrainStep } from '../step/compile.ts';
+import { compileAccumulatedStep, compileInference, compileTrainStep } from '../step/compile.ts';
 import { NonFiniteLossError } from './protocol.ts';
 import { availableProviders, ProviderUnavailableError } from './providers.ts';
 import { Rng } from './rng.ts';
@@ -257,5 +257,46 @@ describe('execution providers', () => {
         `execution provider 'cuda' is not available: the CUDA provider libraries are not installed with onnxruntime-node. Available here: ${available.join(', ')}`,
       );
     }
+  });
+});
+
+describe('gradient accumulation', () => {
+  it('takes the same steps as one large batch', async () => {
+    const { x, y } = logisticData(); // 256 rows
+    const mlp = (rows: number) => (scope: ParamScope) => {
+      const xs = scope.graph.input('x', 'float32', [rows, D]);
+      const labels = scope.graph.input('y', 'float32', [rows, 1]);
+      const h = sigmoid(linear(scope.pp('hidden'), xs, 8));
+      return { loss: bceWithLogits(linear(scope.pp('out'), h, 1), labels) };
+    };
+    const opts = { optimizer: adamw({ weightDecay: 0.1 }), clipGradNorm: 0.5 };
+
+    const whole = new ParameterSet(4);
+    const rtA = await start({ provider: 'cpu', threads: 1 });
+    const big = await rtA.load(compileTrainStep({ ...opts, params: whole, build: mlp(N) }), whole);
+    for (let i = 0; i < 3; i++) await big.run({ x, y }, { lr: 0.05 });
+
+    const split = new ParameterSet(4);
+    const rtB = await start({ provider: 'cpu', threads: 1 });
+    const { accumulate, apply } = compileAccumulatedStep({ ...opts, params: split, build: mlp(N / 4) }, 4);
+    const micro = await rtB.load(accumulate, split);
+    const update = await rtB.load(apply, split);
+    const rows = N / 4;
+    for (let i = 0; i < 3; i++) {
+      for (let m = 0; m < 4; m++)
+        await micro.run({ x: x.subarray(m * rows * D, (m + 1) * rows * D), y: y.subarray(m * rows, (m + 1) * rows) });
+      const r = await update.run({}, { lr: 0.05 });
+      expect(r.gradNorm).toBeGreaterThan(0);
+    }
+    expect(update.step).toBe(3);
+    const names = ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias'];
+    const [a, b] = [await rtA.read(names), await rtB.read(names)];
+    for (const n of names) {
+      const [u, v] = [a[n] as Float32Array, b[n] as Float32Array];
+      for (let i = 0; i < u.length; i++) expect(Math.abs((u[i] as number) - (v[i] as number))).toBeLessThan(1e-6);
+    }
+    // The sums were reset by the last apply.
+    const sum = (await rtB.read(['hidden.weight::grad_sum']))['hidden.weight::grad_sum'] as Float32Array;
+    expect(sum.every((v) => v === 0)).toBe(true);
   });
 });

@@ -181,14 +181,15 @@ export class LoadedProgram {
       feeds = { ...feeds, [DROPOUT_SEED]: BigInt64Array.of(BigInt(dropoutSeed(this.seed, this.step + 1))) };
     }
     const wire = this.validate(feeds);
+    const updates = this.program.kind === 'train' || this.program.kind === 'apply';
     let scalars: Record<string, number> = {};
-    if (this.program.kind === 'train') {
+    if (updates) {
       if (options.lr === undefined || !(options.lr >= 0))
         throw new InputError(`a training step needs a learning rate >= 0, got ${options.lr}`);
       scalars = this.program.scalarValues?.(this.step + 1, options.lr) ?? {};
     }
     const r = await this.runtime.call<RunResult>({ type: 'run', program: this.id, feeds: wire, scalars, step: this.step + 1 });
-    if (this.program.kind === 'train') this.step++;
+    if (updates) this.step++;
     const { loss, grad_norm, ...outputs } = r.outputs;
     return {
       loss: loss ? Number(loss.data[0]) : Number.NaN,

@@ -108,9 +108,10 @@ async function run(id: number, feedsIn: Record<string, WireTensor>, scalars: Rec
   const runMs = performance.now() - t0;
 
   const updates = program.slots.filter((s) => s.output);
-  const loss = result.loss;
-  if (program.kind === 'train' && loss) {
-    const value = Number((loss.data as Float32Array)[0]);
+  // A non-finite loss (or, for the apply step of accumulation, gradient norm) discards the update.
+  const watched = program.kind === 'apply' ? result.grad_norm : program.kind === 'infer' ? undefined : result.loss;
+  if (watched) {
+    const value = Number((watched.data as Float32Array)[0]);
     if (!Number.isFinite(value)) {
       // The updated values are discarded: CPU slots keep their front buffers, GPU results are freed.
       if (onGpu()) for (const s of updates) result[s.output as string]?.dispose();

@@ -5,7 +5,7 @@ import { gradients } from '../autodiff/backward.ts';
 import type { DType } from '../graph/dtype.ts';
 import { Graph, type Shape, type Tensor } from '../graph/graph.ts';
 import { add, div, less, mul, reduceSum, sqrt, where } from '../graph/ops.ts';
-import { emitModel } from '../onnx/emit.ts';
+import { type EmitOutput, emitModel } from '../onnx/emit.ts';
 import type { Optimizer } from '../optim/optimizers.ts';
 import { type ParameterSet, ParamScope } from '../params/parameters.ts';
 
@@ -27,7 +27,7 @@ export interface SlotBinding {
 }
 
 export interface Program {
-  kind: 'train' | 'infer';
+  kind: 'train' | 'accumulate' | 'apply' | 'infer';
   model: Uint8Array;
   /** Inputs fed on every run (batch tensors). */
   inputs: InputSpec[];
@@ -77,7 +77,15 @@ function trainableIn(g: Graph, params: ParameterSet): Tensor[] {
   return [...g.params.values()].filter((t) => params.get(t.name).trainable);
 }
 
-export function compileTrainStep(spec: TrainStepSpec): Program {
+interface Traced {
+  g: Graph;
+  loss: Tensor;
+  userInputs: InputSpec[];
+  userOutputs: EmitOutput[];
+  trainable: Tensor[];
+}
+
+function trace(spec: TrainStepSpec): Traced {
   const g = new Graph();
   const built = spec.build(new ParamScope(g, spec.params));
   const loss = built.loss;
@@ -85,8 +93,24 @@ export function compileTrainStep(spec: TrainStepSpec): Program {
   const userInputs = inputSpecs(g);
   const trainable = trainableIn(g, spec.params);
   if (trainable.length === 0) throw new Error('no parameter of this model is trainable');
+  const userOutputs = Object.entries(built.outputs ?? {}).map(([name, tensor]) => {
+    reserved(name);
+    return { name, tensor };
+  });
+  return { g, loss, userInputs, userOutputs, trainable };
+}
 
-  let grads = gradients(loss, trainable);
+/**
+ * Appends the global gradient norm, clipping and the optimizer update for `params` to `g`: the
+ * outputs and slot bindings every parameter and optimizer state gets.
+ */
+function appendUpdate(
+  g: Graph,
+  spec: TrainStepSpec,
+  params: readonly Tensor[],
+  raw: readonly Tensor[],
+): { gradNorm: Tensor; outputs: EmitOutput[]; slots: SlotBinding[] } {
+  let grads = [...raw];
   // Global gradient norm, reported every step and used for clipping.
   let sq: Tensor | undefined;
   for (const gr of grads) {
@@ -100,27 +124,13 @@ export function compileTrainStep(spec: TrainStepSpec): Program {
     const scale = where(less(coef, 1), coef, 1);
     grads = grads.map((gr) => mul(gr, scale));
   }
-
   const opt = spec.optimizer;
   const scalars = Object.fromEntries(opt.scalarNames.map((n) => [n, g.input(`optim${SLOT_SEP}${n}`, 'float32', [])]));
   const decays = spec.weightDecay ?? ((_name: string, shape: Shape) => shape.length >= 2);
   const slots: SlotBinding[] = [];
-  const outputs = [
-    { name: 'loss', tensor: loss },
-    { name: 'grad_norm', tensor: gradNorm },
-  ];
-  for (const [name, tensor] of Object.entries(built.outputs ?? {})) {
-    reserved(name);
-    outputs.push({ name, tensor });
-  }
-  const returned = outputs.map((o) => o.name);
-  const stateInputs: string[] = [];
-  trainable.forEach((p, i) => {
-    const state = opt.slots.map((s) => {
-      const slot = `${p.name}${SLOT_SEP}${s}`;
-      stateInputs.push(slot);
-      return g.input(slot, 'float32', p.shape);
-    });
+  const outputs: EmitOutput[] = [];
+  params.forEach((p, i) => {
+    const state = opt.slots.map((s) => g.input(`${p.name}${SLOT_SEP}${s}`, 'float32', p.shape));
     const next = opt.update({ param: p, grad: grads[i] as Tensor, state, scalars, decay: decays(p.name, p.shape) });
     slots.push({ slot: p.name, output: p.name + UPDATED, param: p.name, shape: p.shape });
     outputs.push({ name: p.name + UPDATED, tensor: next.param });
@@ -130,21 +140,92 @@ export function compileTrainStep(spec: TrainStepSpec): Program {
       outputs.push({ name: slot + UPDATED, tensor: next.state[j] as Tensor });
     });
   });
+  return { gradNorm, outputs, slots };
+}
 
-  const model = emitModel(g, {
+function scalarHooks(opt: Optimizer): Pick<Program, 'scalars' | 'scalarValues'> {
+  return {
+    scalars: opt.scalarNames.map((n) => `optim${SLOT_SEP}${n}`),
+    scalarValues: (step, lr) => Object.fromEntries(Object.entries(opt.scalars(step, lr)).map(([k, v]) => [`optim${SLOT_SEP}${k}`, v])),
+  };
+}
+
+function emitProgram(g: Graph, spec: TrainStepSpec, trainable: readonly Tensor[], outputs: EmitOutput[]): Uint8Array {
+  return emitModel(g, {
     outputs,
     paramInputs: new Set(trainable.map((t) => t.name)),
     paramValue: (n) => spec.params.get(n).data,
   });
+}
+
+/** One training step: forward, backward, clipping and the optimizer update in one graph. */
+export function compileTrainStep(spec: TrainStepSpec): Program {
+  const { g, loss, userInputs, userOutputs, trainable } = trace(spec);
+  const update = appendUpdate(g, spec, trainable, gradients(loss, trainable));
+  const head = [{ name: 'loss', tensor: loss }, { name: 'grad_norm', tensor: update.gradNorm }, ...userOutputs];
   return {
     kind: 'train',
-    model,
+    model: emitProgram(g, spec, trainable, [...head, ...update.outputs]),
     inputs: userInputs,
-    scalars: opt.scalarNames.map((n) => `optim${SLOT_SEP}${n}`),
-    slots,
-    outputs: returned,
-    scalarValues: (step, lr) => Object.fromEntries(Object.entries(opt.scalars(step, lr)).map(([k, v]) => [`optim${SLOT_SEP}${k}`, v])),
+    slots: update.slots,
+    outputs: head.map((o) => o.name),
+    ...scalarHooks(spec.optimizer),
   };
+}
+
+export const GRAD_SUM = `${SLOT_SEP}grad_sum`;
+
+/**
+ * Gradient accumulation as two programs sharing the runtime's slots: `accumulate` runs forward and
+ * backward on one micro-batch and adds the gradients into a `name::grad_sum` slot per parameter;
+ * `apply` averages the sums over `microSteps`, clips, updates, and resets the sums to zero.
+ */
+export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number): { accumulate: Program; apply: Program } {
+  if (!Number.isInteger(microSteps) || microSteps < 1)
+    throw new Error(`gradient accumulation needs a whole number of micro-steps >= 1, got ${microSteps}`);
+  const { g, loss, userInputs, userOutputs, trainable } = trace(spec);
+  const grads = gradients(loss, trainable);
+  const sums: SlotBinding[] = [];
+  const sumOutputs: EmitOutput[] = [];
+  trainable.forEach((p, i) => {
+    const slot = p.name + GRAD_SUM;
+    sums.push({ slot, output: slot + UPDATED, param: p.name, shape: p.shape });
+    sumOutputs.push({ name: slot + UPDATED, tensor: add(g.input(slot, 'float32', p.shape), grads[i] as Tensor) });
+  });
+  const head = [{ name: 'loss', tensor: loss }, ...userOutputs];
+  const accumulate: Program = {
+    kind: 'accumulate',
+    model: emitProgram(g, spec, trainable, [...head, ...sumOutputs]),
+    inputs: userInputs,
+    scalars: [],
+    // Parameters are read, not written, by a micro-step.
+    slots: [...trainable.map((p) => ({ slot: p.name, param: p.name, shape: p.shape })), ...sums],
+    outputs: head.map((o) => o.name),
+  };
+
+  const ga = new Graph();
+  const params = trainable.map((p) => ga.param(p.name, p.shape));
+  const sumInputs = trainable.map((p) => ga.input(p.name + GRAD_SUM, 'float32', p.shape));
+  const update = appendUpdate(
+    ga,
+    spec,
+    params,
+    sumInputs.map((t) => mul(t, 1 / microSteps)),
+  );
+  const reset = sumInputs.map((t) => ({ name: t.name + UPDATED, tensor: mul(t, 0) }));
+  const applySlots = [
+    ...update.slots,
+    ...sumInputs.map((t, i) => ({ slot: t.name, output: t.name + UPDATED, param: (trainable[i] as Tensor).name, shape: t.shape })),
+  ];
+  const apply: Program = {
+    kind: 'apply',
+    model: emitProgram(ga, spec, params, [{ name: 'grad_norm', tensor: update.gradNorm }, ...update.outputs, ...reset]),
+    inputs: [],
+    slots: applySlots,
+    outputs: ['grad_norm'],
+    ...scalarHooks(spec.optimizer),
+  };
+  return { accumulate, apply };
 }
 
 export interface InferSpec {
