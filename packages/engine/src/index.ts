@@ -2,6 +2,19 @@
 
 export { gradients } from './autodiff/backward.ts';
 export { GRADIENTS, GradientError, sumTo } from './autodiff/gradients.ts';
+export { CheckpointError } from './checkpoint/errors.ts';
+export { type Checkpoint, loadCheckpoint, type SaveCheckpointOptions, saveCheckpoint } from './checkpoint/hf.ts';
+export {
+  type LoadedTensor,
+  parseSafetensors,
+  readSafetensors,
+  type SafetensorsDtype,
+  type SafetensorsFile,
+  serializeSafetensors,
+  type TensorData,
+  type TensorInput,
+  writeSafetensors,
+} from './checkpoint/safetensors.ts';
 export type { DType, HostArray } from './graph/dtype.ts';
 export { OpOptionError, ShapeError } from './graph/errors.ts';
 export { Graph, type Node, type Shape, Tensor } from './graph/graph.ts';

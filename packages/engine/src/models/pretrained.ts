@@ -101,9 +101,11 @@ export async function loadPretrained(dir: string, options: LoadOptions): Promise
 export interface GraphOptions extends LossOptions {
   batch: number;
   length: number;
-  /** Training graphs take labels, compute the loss and apply dropout (seeded per step). */
+  /** Dropout on (seeded per step) and labels in, loss out. */
   train: boolean;
-  /** Also return the task outputs (logits) from a training graph. */
+  /** Take labels and return the loss without training (evaluation). @default train */
+  labels?: boolean;
+  /** Also return the task outputs (logits) when there is a loss. @default !train */
   outputs?: boolean;
 }
 
@@ -115,9 +117,9 @@ export function modelBuilder(model: PretrainedModel, options: GraphOptions): Mod
     const ctx = options.train ? ForwardContext.training(g) : ForwardContext.inference();
     const out = model.arch.build(scope, model.config, model.task, inputs, ctx);
     const named = namedOutputs(out);
-    if (!options.train) return { outputs: named };
+    if (!(options.labels ?? options.train)) return { outputs: named };
     const labels = labelInputs(g, model.task, options.batch, options.length, model.task === 'regression' ? 1 : model.config.numLabels());
-    return { loss: taskLoss(model.task, out, labels, options), outputs: options.outputs ? named : {} };
+    return { loss: taskLoss(model.task, out, labels, options), outputs: (options.outputs ?? !options.train) ? named : {} };
   };
 }
 
