@@ -1,0 +1,22 @@
+// Everything a training run reports, as one stream of events with a run-wide sequence number: the
+// command writes them to metrics.jsonl and the server streams exactly these.
+
+export type TrainEventType = 'started' | 'step' | 'eval' | 'checkpoint' | 'early_stop' | 'finished' | 'failed' | 'cancelled' | 'test';
+
+export interface TrainEvent {
+  /** Increases by one per event over the whole run, across resumes. */
+  seq: number;
+  type: TrainEventType;
+  /** Optimizer steps completed. */
+  step: number;
+  /** Fractional epoch: completed epochs plus the part of the current one. */
+  epoch: number;
+  /** Wall-clock time, ISO 8601. */
+  time: string;
+  /** Figures: loss, learning_rate, grad_norm, tokens_per_s (steps); eval_* metrics (evaluations). */
+  values: Record<string, number>;
+  /** What happened, for events that are not only figures (a failure's reason, a checkpoint's path). */
+  message?: string;
+}
+
+export type EventSink = (event: TrainEvent) => void;

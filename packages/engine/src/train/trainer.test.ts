@@ -1,0 +1,162 @@
+// The fine-tuning loop on a real checkpoint: events, evaluation and the best weights, early
+// stopping, a cancelled and resumed run equal to an uninterrupted one, NaN and damaged checkpoints.
+
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../models/config.ts';
+import { loadPretrained } from '../models/pretrained.ts';
+import { Rng } from '../runtime/rng.ts';
+import { chooseBuckets, type Example } from './batching.ts';
+import { CorruptCheckpointError } from './checkpoint.ts';
+import type { TrainEvent } from './events.ts';
+import { type TrainerConfig, type TrainOptions, train } from './trainer.ts';
+
+const PARITY = fileURLToPath(new URL('../../fixtures/models/parity/', import.meta.url));
+
+const MARKERS = [10, 20, 30];
+
+/** Token sequences of 6 to 20 tokens with one marker token somewhere; the label says which marker. */
+function examples(n: number, seed: number, regression = false): Example[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const length = 6 + rng.int(15);
+    const ids = [2, ...Array.from({ length: length - 1 }, () => 31 + rng.int(33))];
+    const which = rng.int(3);
+    ids[1 + rng.int(length - 1)] = MARKERS[which] as number;
+    return { inputIds: ids, tokenTypeIds: ids.map(() => 0), label: regression ? which - 1 : which };
+  });
+}
+
+const DATA = { train: examples(96, 1), validation: examples(32, 2), test: examples(32, 3) };
+const CONFIG: Partial<TrainerConfig> = {
+  epochs: 12,
+  batchSize: 8,
+  learningRate: 1e-2,
+  warmupRatio: 0.1,
+  threads: 1,
+  evalEvery: 10,
+  maxBuckets: 2,
+};
+
+async function run(
+  options: Partial<TrainOptions> & { task?: Task } = {},
+): Promise<{ events: TrainEvent[]; result: Awaited<ReturnType<typeof train>> }> {
+  const task = options.task ?? 'sequence-classification';
+  const model = await loadPretrained(`${PARITY}bert-${task}`, { task });
+  // Dropout on, as in a real run.
+  Object.assign(model.config.raw as Record<string, unknown>, { hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1 });
+  const events: TrainEvent[] = [];
+  const result = await train({
+    model,
+    data: DATA,
+    config: CONFIG,
+    ...options,
+    onEvent: (e) => {
+      events.push(e);
+      options.onEvent?.(e);
+    },
+  });
+  return { events, result };
+}
+
+describe('the training loop', () => {
+  it('trains, evaluates, keeps the best weights and reports every event in sequence', async () => {
+    const { events, result } = await run();
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events[0]?.type).toBe('started');
+    expect(events.at(-1)?.type).toBe('finished');
+    const steps = events.filter((e) => e.type === 'step');
+    expect(steps).toHaveLength(result.steps);
+    expect(result.steps).toBe(events[0]?.values.total_steps);
+    const evals = events.filter((e) => e.type === 'eval');
+    expect(evals.length).toBeGreaterThanOrEqual(4);
+    const accuracies = evals.map((e) => e.values.eval_accuracy as number);
+    expect(result.best?.value).toBe(Math.max(...accuracies));
+    // The best weights are restored: validation after the run equals the best evaluation.
+    expect(result.validation?.accuracy).toBe(result.best?.value);
+    expect(result.best?.value).toBeGreaterThan(0.6); // chance is 1/3
+    expect(events.find((e) => e.type === 'test')?.values.test_accuracy).toBeGreaterThan(0.5);
+    // Warm-up then linear decay.
+    const lrs = steps.map((e) => e.values.learning_rate as number);
+    expect(lrs[0]).toBe(0);
+    expect(Math.max(...lrs)).toBeCloseTo(1e-2, 8);
+    expect(lrs.at(-1)).toBeLessThan(lrs[lrs.length / 2] as number);
+  }, 120_000);
+
+  it('stops early when the metric stops improving', async () => {
+    const { events, result } = await run({ config: { ...CONFIG, learningRate: 0, earlyStopping: { patience: 2 } } });
+    expect(result.status).toBe('early_stopped');
+    expect(events.filter((e) => e.type === 'eval')).toHaveLength(3);
+    expect(events.findIndex((e) => e.type === 'early_stop')).toBe(
+      events.findLastIndex((e) => e.type === 'checkpoint' || e.type === 'eval') + 1,
+    );
+    expect(events.at(-1)?.type).toBe('finished');
+  }, 120_000);
+
+  it('resumes a cancelled run to the same losses as an uninterrupted one', async () => {
+    const whole = await run();
+    const dir = mkdtempSync(join(tmpdir(), 'tuneql-run-'));
+    const controller = new AbortController();
+    const first = await run({
+      outDir: dir,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'step' && e.step === 17) controller.abort();
+      },
+    });
+    expect(first.result.status).toBe('cancelled');
+    const second = await run({ outDir: dir, resume: true });
+    const steps = (events: TrainEvent[]) => events.filter((e) => e.type === 'step').map((e) => [e.step, e.values.loss as number] as const);
+    const resumed = [...steps(first.events), ...steps(second.events)];
+    const reference = steps(whole.events);
+    expect(resumed.map(([s]) => s)).toEqual(reference.map(([s]) => s));
+    resumed.forEach(([, loss], i) => expect(Math.abs(loss - (reference[i]?.[1] as number))).toBeLessThan(1e-6));
+    expect(second.result.best).toEqual(whole.result.best);
+    // Sequence numbers continue across the resume.
+    const lastCheckpoint = first.events.filter((e) => e.type === 'checkpoint').at(-1)?.seq as number;
+    expect(second.events[0]?.seq).toBe(lastCheckpoint + 1);
+  }, 240_000);
+
+  it('stops on a NaN loss with the step, keeping the weights from before it', async () => {
+    const data = { train: examples(64, 1, true), validation: examples(16, 2, true) };
+    (data.train[5] as { label: number }).label = Number.POSITIVE_INFINITY;
+    const { events, result } = await run({ task: 'regression', data, config: { ...CONFIG, epochs: 1 } });
+    expect(result.status).toBe('failed');
+    expect(result.reason).toMatch(/^the loss became (NaN|Infinity) at step \d+ \(epoch 1\)/);
+    expect(events.at(-1)?.type).toBe('failed');
+    expect(result.validation?.mse).toBeUndefined();
+  }, 120_000);
+
+  it('detects a damaged checkpoint and resumes from the one before it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tuneql-run-'));
+    const controller = new AbortController();
+    await run({
+      outDir: dir,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'step' && e.step === 25) controller.abort();
+      },
+    });
+    const root = join(dir, 'checkpoints');
+    const kept = readdirSync(root)
+      .filter((n) => n.startsWith('step-'))
+      .sort();
+    expect(kept).toHaveLength(2);
+    writeFileSync(join(root, kept[1] as string, 'state.safetensors'), 'garbage');
+    const { events, result } = await run({ outDir: dir, resume: true });
+    expect(events[0]?.message).toMatch(/skipped damaged checkpoint: .*state\.safetensors: checksum .* does not match/);
+    expect(result.status).toBe('finished');
+    for (const n of readdirSync(root).filter((n) => n.startsWith('step-'))) writeFileSync(join(root, n, 'trainer.json'), '{');
+    await expect(run({ outDir: dir, resume: true })).rejects.toThrow(CorruptCheckpointError);
+  }, 240_000);
+});
+
+describe('length buckets', () => {
+  it('pick lengths that keep padding small', () => {
+    expect(chooseBuckets([5, 6, 7, 30, 31, 32, 100], 3, 8)).toEqual([8, 32, 104]);
+    expect(chooseBuckets([10, 10, 10], 4, 8)).toEqual([16]);
+  });
+});

@@ -1,0 +1,582 @@
+// The fine-tuning loop: bucketed batches, gradient accumulation, warm-up and decay, evaluation with
+// the task's metrics, early stopping, the best weights kept and restored, checkpoints to resume
+// from, cancellation, and one event stream for everything.
+
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors.ts';
+import type { Task } from '../models/config.ts';
+import { modelBuilder, type PretrainedModel } from '../models/pretrained.ts';
+import { DROPOUT_SEED } from '../nn/layers.ts';
+import { adamw } from '../optim/optimizers.ts';
+import { constantSchedule, cosineSchedule, type LrSchedule, linearSchedule } from '../optim/schedule.ts';
+import { NonFiniteLossError } from '../runtime/protocol.ts';
+import type { Provider } from '../runtime/providers.ts';
+import { dropoutSeed, type LoadedProgram, Runtime } from '../runtime/runtime.ts';
+import { compileAccumulatedStep, compileInference, compileTrainStep, type Program, type TrainStepSpec } from '../step/compile.ts';
+import {
+  assignBuckets,
+  type CollateOptions,
+  chooseBuckets,
+  collate,
+  type Example,
+  epochBatches,
+  evalBatches,
+  IGNORE_INDEX,
+} from './batching.ts';
+import { type LoopState, loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
+import type { EventSink, TrainEvent, TrainEventType } from './events.ts';
+
+export interface TrainerConfig {
+  /** @default 3 */
+  epochs: number;
+  /** Stop after this many optimizer steps, before `epochs` if sooner. */
+  maxSteps?: number;
+  /** Examples per micro-batch. @default 16 */
+  batchSize: number;
+  /** @default batchSize */
+  evalBatchSize?: number;
+  /** Micro-batches per optimizer step. @default 1 */
+  gradientAccumulation: number;
+  /** Peak learning rate. @default 2e-5 (full fine-tuning) */
+  learningRate: number;
+  /** @default 'linear' */
+  schedule: 'linear' | 'cosine' | 'constant';
+  /** Warm-up as a fraction of all steps, unless warmupSteps is set. @default 0 */
+  warmupRatio: number;
+  warmupSteps?: number;
+  /** Decoupled weight decay on weight matrices (not biases nor norms). @default 0.01 */
+  weightDecay: number;
+  /** Global gradient-norm clipping. @default 1.0 */
+  clipGradNorm?: number;
+  labelSmoothing?: number;
+  /** @default 42 */
+  seed: number;
+  /** Evaluate every N optimizer steps, as well as at the end of each epoch. */
+  evalEvery?: number;
+  /** The validation figure that picks the best checkpoint and drives early stopping. @default the task's (accuracy, mse, entity_f1, f1 or loss) */
+  metric?: string;
+  /** Stop when `metric` has not improved by `minDelta` for `patience` evaluations. */
+  earlyStopping?: { patience: number; minDelta?: number };
+  /** Length buckets (static shapes) at most. @default 4 */
+  maxBuckets: number;
+  /** Sequences are cut to this many tokens before batching. */
+  maxLength?: number;
+  /** Stop when the step loss exceeds this multiple of the lowest loss seen so far. @default 100 */
+  divergenceFactor: number;
+  /** Checkpoints kept on disk (the best weights are kept apart). @default 2 */
+  keepCheckpoints: number;
+  provider: Provider;
+  threads?: number;
+}
+
+export const DEFAULT_TRAINER_CONFIG: TrainerConfig = {
+  epochs: 3,
+  batchSize: 16,
+  gradientAccumulation: 1,
+  learningRate: 2e-5,
+  schedule: 'linear',
+  warmupRatio: 0,
+  weightDecay: 0.01,
+  clipGradNorm: 1,
+  seed: 42,
+  maxBuckets: 4,
+  divergenceFactor: 100,
+  keepCheckpoints: 2,
+  provider: 'cpu',
+};
+
+/** What a model produced for one evaluation example. */
+export interface ExampleOutputs {
+  logits?: Float32Array;
+  startLogits?: Float32Array;
+  endLogits?: Float32Array;
+}
+
+/** Task metrics from the outputs for each example (in the order of the examples). */
+export type MetricsFn = (examples: readonly Example[], outputs: readonly ExampleOutputs[]) => Record<string, number>;
+
+export interface TrainerData {
+  train: readonly Example[];
+  validation?: readonly Example[];
+  test?: readonly Example[];
+}
+
+export interface TrainOptions {
+  model: PretrainedModel;
+  data: TrainerData;
+  config?: Partial<TrainerConfig>;
+  /** Checkpoints go to `${outDir}/checkpoints`, the best weights to the runtime until the end. */
+  outDir?: string;
+  /** Continue from the newest checkpoint under outDir. */
+  resume?: boolean;
+  /** Aborting stops the run within one step; a checkpoint of the completed work is written. */
+  signal?: AbortSignal;
+  onEvent?: EventSink;
+  /** Task metrics for evaluation; loss (and perplexity for language modelling) are always reported. */
+  metrics?: MetricsFn;
+}
+
+export interface TrainResult {
+  status: 'finished' | 'early_stopped' | 'cancelled' | 'failed';
+  steps: number;
+  best?: { metric: string; value: number; step: number };
+  validation?: Record<string, number>;
+  test?: Record<string, number>;
+  /** Why the run failed. */
+  reason?: string;
+  /** Number of events emitted, equal to the last seq. */
+  events: number;
+}
+
+const LOWER_IS_BETTER = /(^|_)(loss|mse|mae|rmse|perplexity)$/;
+
+export function greaterIsBetter(metric: string): boolean {
+  return !LOWER_IS_BETTER.test(metric);
+}
+
+export function defaultMetric(task: Task): string {
+  switch (task) {
+    case 'sequence-classification':
+      return 'accuracy';
+    case 'regression':
+      return 'mse';
+    case 'token-classification':
+      return 'entity_f1';
+    case 'question-answering':
+      return 'f1';
+    default:
+      return 'loss';
+  }
+}
+
+function labelKind(task: Task): CollateOptions['labels'] {
+  switch (task) {
+    case 'sequence-classification':
+      return 'class';
+    case 'regression':
+      return 'value';
+    case 'question-answering':
+      return 'span';
+    default:
+      return 'tokens';
+  }
+}
+
+/** Rows that fill a short evaluation batch carry labels the loss ignores. */
+function ignoreFillers(feeds: Record<string, unknown>, real: number, batch: number, length: number): void {
+  const labels = feeds.labels;
+  if (labels instanceof BigInt64Array) {
+    const per = labels.length / batch;
+    labels.fill(BigInt(IGNORE_INDEX), real * per);
+  }
+  for (const key of ['start_positions', 'end_positions']) {
+    const v = feeds[key];
+    if (v instanceof BigInt64Array) v.fill(BigInt(length), real);
+  }
+}
+
+/** How many label positions a batch's loss averages over (to combine batch means exactly). */
+function lossWeight(task: Task, feeds: Record<string, unknown>, real: number, length: number): number {
+  if (task === 'token-classification' || task === 'masked-lm' || task === 'causal-lm') {
+    const labels = feeds.labels as BigInt64Array;
+    let n = 0;
+    for (let i = 0; i < labels.length; i++) {
+      // Causal LM predicts position t + 1 from t: the first label of each row is never a target.
+      if (task === 'causal-lm' && i % length === 0) continue;
+      if (labels[i] !== BigInt(IGNORE_INDEX)) n++;
+    }
+    return n;
+  }
+  return real;
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const cfg: TrainerConfig = { ...DEFAULT_TRAINER_CONFIG, ...options.config };
+  const { model, data } = options;
+  const task = model.task;
+  const metric = cfg.metric ?? defaultMetric(task);
+  const evalBatch = cfg.evalBatchSize ?? cfg.batchSize;
+  const k = cfg.gradientAccumulation;
+  if (data.train.length < cfg.batchSize)
+    throw new Error(`the training set has ${data.train.length} examples, fewer than one batch of ${cfg.batchSize}`);
+
+  const padTokenId = Number(model.config.raw.pad_token_id ?? 0);
+  const collateFor = (batchSize: number, length: number): CollateOptions => ({
+    batchSize,
+    length,
+    padTokenId,
+    tokenTypes: model.arch.tokenTypes,
+    labels: labelKind(task),
+  });
+  const trainBuckets = assignBuckets(
+    data.train,
+    chooseBuckets(
+      data.train.map((e) => e.inputIds.length),
+      cfg.maxBuckets,
+    ),
+  );
+  const batchesPerEpoch = epochBatches(trainBuckets, cfg.batchSize, cfg.seed, 0).length;
+  if (batchesPerEpoch === 0) throw new Error(`no length bucket holds a full batch of ${cfg.batchSize}; lower the batch size or maxBuckets`);
+  const totalSteps = Math.min(cfg.maxSteps ?? Number.POSITIVE_INFINITY, Math.floor((batchesPerEpoch * cfg.epochs) / k));
+  const warmup = cfg.warmupSteps ?? Math.ceil(cfg.warmupRatio * totalSteps);
+  const schedule: LrSchedule =
+    cfg.schedule === 'constant'
+      ? constantSchedule(cfg.learningRate)
+      : (cfg.schedule === 'cosine' ? cosineSchedule : linearSchedule)({ peak: cfg.learningRate, warmupSteps: warmup, totalSteps });
+  const fingerprint = createHash('sha256')
+    .update(
+      JSON.stringify([
+        model.arch.modelType,
+        task,
+        model.params.trainableNames,
+        trainBuckets.map((b) => [b.length, b.members.length]),
+        cfg.batchSize,
+        k,
+        cfg.seed,
+        cfg.epochs,
+        cfg.maxSteps ?? null,
+      ]),
+    )
+    .digest('hex');
+
+  // One training program per bucket, all sharing the runtime's slots.
+  const spec = (length: number): TrainStepSpec => ({
+    params: model.params,
+    optimizer: adamw({ weightDecay: cfg.weightDecay }),
+    clipGradNorm: cfg.clipGradNorm,
+    build: modelBuilder(model, { batch: cfg.batchSize, length, train: true, labelSmoothing: cfg.labelSmoothing }),
+  });
+  const rt = await Runtime.start({ provider: cfg.provider, threads: cfg.threads });
+  let seq = 0;
+  let step = 0;
+  let micro = 0;
+  let epoch = 0;
+  let position = 0;
+  let pendingLoss = 0;
+  let best: TrainResult['best'];
+  let sinceBest = 0;
+  let bestWeights: SlotValues | undefined;
+  const emit = (type: TrainEventType, values: Record<string, number> = {}, message?: string): void => {
+    const event: TrainEvent = { seq: ++seq, type, step, epoch: epoch + position / batchesPerEpoch, time: new Date().toISOString(), values };
+    if (message) event.message = message;
+    options.onEvent?.(event);
+  };
+
+  try {
+    const micros: LoadedProgram[] = [];
+    let apply: LoadedProgram | undefined;
+    const programs: Program[] = [];
+    for (const b of trainBuckets) {
+      if (k === 1) {
+        const p = compileTrainStep(spec(b.length));
+        programs.push(p);
+        micros.push(await rt.load(p, model.params));
+      } else {
+        const { accumulate, apply: applyProgram } = compileAccumulatedStep(spec(b.length), k);
+        programs.push(accumulate);
+        micros.push(await rt.load(accumulate, model.params));
+        if (!apply) {
+          programs.push(applyProgram);
+          apply = await rt.load(applyProgram, model.params);
+        }
+      }
+    }
+    const slotNames = [...new Set(programs.flatMap((p) => p.slots.map((s) => s.slot)))];
+    const slotShapes = new Map(programs.flatMap((p) => p.slots.map((s) => [s.slot, s.shape] as const)));
+    const trainable = model.params.trainableNames;
+    const readSlots = async (names: readonly string[]): Promise<SlotValues> => {
+      const values = await rt.read(names);
+      return Object.fromEntries(
+        names.map((n) => [n, { shape: slotShapes.get(n) ?? model.params.get(n).shape, data: values[n] as Float32Array }]),
+      );
+    };
+
+    const evaluator = await evaluationPrograms(rt, model, data.validation, evalBatch, cfg.maxBuckets);
+    const tester = data.test ? await evaluationPrograms(rt, model, data.test, evalBatch, cfg.maxBuckets) : undefined;
+    const runEval = (e: EvalSet) => evaluate(e, task, collateFor, options.metrics);
+
+    const checkpointRoot = options.outDir ? join(options.outDir, 'checkpoints') : undefined;
+    const bestFile = options.outDir ? join(options.outDir, 'checkpoints', 'best.safetensors') : undefined;
+    const saveCheckpoint = async (): Promise<void> => {
+      if (!checkpointRoot) return;
+      const dir = await saveLoopCheckpoint(
+        checkpointRoot,
+        { step, micro, epoch, position, seq: seq + 1, best, sinceBest, pendingLoss, fingerprint },
+        await readSlots(slotNames),
+        cfg.keepCheckpoints,
+      );
+      emit('checkpoint', {}, dir);
+    };
+
+    if (options.resume) {
+      if (!checkpointRoot) throw new Error('resuming needs the output folder that holds the checkpoints');
+      const found = await loadLoopCheckpoint(checkpointRoot);
+      if (!found) throw new Error(`no checkpoint to resume from in ${checkpointRoot}`);
+      if (found.state.fingerprint !== fingerprint) {
+        throw new Error(
+          `${found.dir} was written by a run with other settings (model, data, batch size, seed or length); start a new run or restore those settings`,
+        );
+      }
+      await rt.write(found.slots);
+      ({ step, micro, epoch, position, pendingLoss, sinceBest } = found.state);
+      best = found.state.best;
+      // Events after this checkpoint were lost with the interrupted run; numbering continues from it.
+      seq = found.state.seq;
+      for (const s of found.skipped) emit('checkpoint', {}, `skipped damaged checkpoint: ${s}`);
+      if (best && bestFile) {
+        const file = await readSafetensors(bestFile);
+        bestWeights = Object.fromEntries([...file.tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }]));
+      }
+    }
+
+    emit('started', {
+      total_steps: totalSteps,
+      batches_per_epoch: batchesPerEpoch,
+      trainable_parameters: model.params.count('trainable'),
+      parameters: model.params.count(),
+    });
+
+    const lowest = { loss: Number.POSITIVE_INFINITY };
+    const evaluateAndTrack = async (): Promise<boolean> => {
+      if (!evaluator) return false;
+      const values = await runEval(evaluator);
+      emit('eval', Object.fromEntries(Object.entries(values).map(([key, v]) => [`eval_${key}`, v])));
+      const value = values[metric];
+      if (value === undefined) throw new Error(`the validation metrics have no '${metric}'; they are ${Object.keys(values).join(', ')}`);
+      const delta = cfg.earlyStopping?.minDelta ?? 0;
+      const improved = !best || (greaterIsBetter(metric) ? value > best.value + delta : value < best.value - delta);
+      if (improved) {
+        best = { metric, value, step };
+        sinceBest = 0;
+        bestWeights = await readSlots(trainable);
+        if (bestFile) {
+          await mkdir(join(bestFile, '..'), { recursive: true });
+          await writeSafetensors(bestFile, bestWeights);
+        }
+      } else sinceBest++;
+      await saveCheckpoint();
+      return cfg.earlyStopping !== undefined && sinceBest >= cfg.earlyStopping.patience;
+    };
+
+    const finish = async (status: TrainResult['status'], reason?: string): Promise<TrainResult> => {
+      if (bestWeights) await rt.write(bestWeights);
+      await rt.syncTo(model.params);
+      const result: TrainResult = { status, steps: step, best, events: seq };
+      if (reason) result.reason = reason;
+      if (evaluator && best) result.validation = await runEval(evaluator);
+      if (tester && status !== 'failed') {
+        result.test = await runEval(tester);
+        emit('test', Object.fromEntries(Object.entries(result.test).map(([key, v]) => [`test_${key}`, v])));
+      }
+      if (status === 'failed') emit('failed', {}, reason);
+      else if (status === 'cancelled') emit('cancelled', {}, reason);
+      else emit('finished', best ? { [`best_${best.metric}`]: best.value, best_step: best.step } : {});
+      result.events = seq;
+      return result;
+    };
+
+    let t0 = performance.now();
+    let tokens = 0;
+    while (step < totalSteps) {
+      const batches = epochBatches(trainBuckets, cfg.batchSize, cfg.seed, epoch);
+      while (position < batches.length && step < totalSteps) {
+        if (options.signal?.aborted) {
+          await saveCheckpoint();
+          return await finish('cancelled', 'cancelled by the caller');
+        }
+        const batch = batches[position] as (typeof batches)[number];
+        const bucket = trainBuckets[batch.bucket] as (typeof trainBuckets)[number];
+        const feeds = collate(data.train, batch.members, collateFor(cfg.batchSize, bucket.length));
+        feeds[DROPOUT_SEED] = BigInt64Array.of(BigInt(dropoutSeed(cfg.seed, micro + 1)));
+        let loss: number;
+        let gradNorm = Number.NaN;
+        try {
+          // Each bucket has its own program; AdamW's bias correction must count the run's steps, not the bucket's.
+          const program = micros[batch.bucket] as LoadedProgram;
+          program.step = step;
+          const r = await program.run(feeds, { lr: schedule(step) });
+          loss = r.loss;
+          gradNorm = r.gradNorm;
+          micro++;
+          position++;
+          pendingLoss += loss;
+          tokens += batch.members.length * bucket.length;
+          if (k > 1 && micro % k !== 0) continue;
+          if (apply) {
+            apply.step = step;
+            gradNorm = (await apply.run({}, { lr: schedule(step) })).gradNorm;
+          }
+        } catch (err) {
+          if (!(err instanceof NonFiniteLossError)) throw err;
+          await saveCheckpoint();
+          return await finish(
+            'failed',
+            `the loss became ${err.value} at step ${step + 1} (epoch ${epoch + 1}); lower the learning rate or enable gradient clipping`,
+          );
+        }
+        const lr = schedule(step);
+        step++;
+        const meanLoss = pendingLoss / k;
+        pendingLoss = 0;
+        const seconds = (performance.now() - t0) / 1000;
+        emit('step', { loss: meanLoss, learning_rate: lr, grad_norm: gradNorm, tokens_per_s: tokens / seconds });
+        t0 = performance.now();
+        tokens = 0;
+        lowest.loss = Math.min(lowest.loss, meanLoss);
+        if (meanLoss > cfg.divergenceFactor * Math.max(lowest.loss, 1e-3) && step > 10) {
+          await saveCheckpoint();
+          return await finish(
+            'failed',
+            `the loss diverged: ${meanLoss.toPrecision(4)} at step ${step}, over ${cfg.divergenceFactor}x the lowest so far (${lowest.loss.toPrecision(4)})`,
+          );
+        }
+        if (cfg.evalEvery && step % cfg.evalEvery === 0 && step < totalSteps) {
+          if (await evaluateAndTrack()) {
+            emit(
+              'early_stop',
+              { [metric]: best?.value ?? Number.NaN, best_step: best?.step ?? 0 },
+              `${metric} did not improve for ${cfg.earlyStopping?.patience} evaluations`,
+            );
+            return await finish('early_stopped');
+          }
+        }
+      }
+      if (position >= batches.length) {
+        epoch++;
+        position = 0;
+        const stop = evaluator ? await evaluateAndTrack() : (await saveCheckpoint(), false);
+        if (stop) {
+          emit(
+            'early_stop',
+            { [metric]: best?.value ?? Number.NaN, best_step: best?.step ?? 0 },
+            `${metric} did not improve for ${cfg.earlyStopping?.patience} evaluations`,
+          );
+          return await finish('early_stopped');
+        }
+      }
+    }
+    if (position !== 0) {
+      // maxSteps ended the run inside an epoch.
+      if (evaluator) await evaluateAndTrack();
+      else await saveCheckpoint();
+    }
+    return await finish('finished');
+  } finally {
+    await rt.close();
+  }
+}
+
+interface EvalSet {
+  examples: readonly Example[];
+  buckets: ReturnType<typeof assignBuckets>;
+  programs: LoadedProgram[];
+  batchSize: number;
+}
+
+async function evaluationPrograms(
+  rt: Runtime,
+  model: PretrainedModel,
+  examples: readonly Example[] | undefined,
+  batchSize: number,
+  maxBuckets: number,
+): Promise<EvalSet | undefined> {
+  if (!examples?.length) return undefined;
+  const buckets = assignBuckets(
+    examples,
+    chooseBuckets(
+      examples.map((e) => e.inputIds.length),
+      maxBuckets,
+    ),
+  );
+  const programs: LoadedProgram[] = [];
+  for (const b of buckets) {
+    const program = compileInference({
+      params: model.params,
+      build: modelBuilder(model, { batch: batchSize, length: b.length, train: false, labels: true, outputs: true }),
+    });
+    programs.push(await rt.load(program, model.params));
+  }
+  return { examples, buckets, programs, batchSize };
+}
+
+async function evaluate(
+  set: EvalSet,
+  task: Task,
+  collateFor: (b: number, t: number) => CollateOptions,
+  metrics: MetricsFn | undefined,
+): Promise<Record<string, number>> {
+  const outputs: ExampleOutputs[] = new Array(set.examples.length);
+  let lossSum = 0;
+  let weight = 0;
+  const lm = task === 'masked-lm' || task === 'causal-lm';
+  for (const batch of evalBatches(set.buckets, set.batchSize)) {
+    const length = (set.buckets[batch.bucket] as (typeof set.buckets)[number]).length;
+    const feeds = collate(set.examples, batch.members, collateFor(set.batchSize, length));
+    ignoreFillers(feeds, batch.members.length, set.batchSize, length);
+    const r = await (set.programs[batch.bucket] as LoadedProgram).run(feeds);
+    const w = lossWeight(task, feeds, batch.members.length, length);
+    if (w > 0) {
+      lossSum += r.loss * w;
+      weight += w;
+    }
+    if (lm) continue; // vocabulary-sized logits are not kept
+    batch.members.forEach((index, row) => {
+      // Per-token outputs are cut to the example's own tokens: (T, ...) -> (tokens, ...).
+      const tokens = (set.examples[index] as Example).inputIds.length;
+      const pick = (name: string) => {
+        const t = r.outputs[name];
+        if (!t) return undefined;
+        const per = t.data.length / set.batchSize;
+        const keep = task === 'sequence-classification' || task === 'regression' ? per : (per / length) * tokens;
+        return (t.data as Float32Array).slice(row * per, row * per + keep);
+      };
+      outputs[index] = { logits: pick('logits'), startLogits: pick('start_logits'), endLogits: pick('end_logits') };
+    });
+  }
+  const loss = weight > 0 ? lossSum / weight : Number.NaN;
+  const values: Record<string, number> = { loss };
+  if (lm) values.perplexity = Math.exp(loss);
+  else Object.assign(values, (metrics ?? basicMetrics(task))(set.examples, outputs));
+  return values;
+}
+
+function argmax(v: Float32Array, from = 0, to = v.length): number {
+  let best = from;
+  for (let i = from + 1; i < to; i++) if ((v[i] as number) > (v[best] as number)) best = i;
+  return best - from;
+}
+
+/** Accuracy (classification, tokens), mean squared error (regression) and span match (QA). */
+export function basicMetrics(task: Task): MetricsFn {
+  return (examples, outputs): Record<string, number> => {
+    let right = 0;
+    let total = 0;
+    let sq = 0;
+    examples.forEach((e, i) => {
+      const o = outputs[i] as ExampleOutputs;
+      if (task === 'sequence-classification') {
+        right += argmax(o.logits as Float32Array) === e.label ? 1 : 0;
+        total++;
+      } else if (task === 'regression') {
+        sq += ((o.logits?.[0] as number) - (e.label as number)) ** 2;
+        total++;
+      } else if (task === 'token-classification') {
+        const labels = e.label as readonly number[];
+        const c = (o.logits as Float32Array).length / e.inputIds.length;
+        labels.forEach((l, t) => {
+          if (l === IGNORE_INDEX) return;
+          right += argmax(o.logits as Float32Array, t * c, (t + 1) * c) === l ? 1 : 0;
+          total++;
+        });
+      } else if (task === 'question-answering') {
+        right += argmax(o.startLogits as Float32Array) === e.startPosition && argmax(o.endLogits as Float32Array) === e.endPosition ? 1 : 0;
+        total++;
+      }
+    });
+    if (task === 'regression') return { mse: sq / total };
+    if (task === 'question-answering') return { exact_span: right / total };
+    return { accuracy: right / Math.max(total, 1) };
+  };
+}
