@@ -67,6 +67,8 @@ describe('fine-tuning a checkpoint', () => {
     const tail = a.slice(-5).reduce((s, v) => s + v, 0) / 5;
     expect(tail).toBeLessThan(head * 0.8);
     const resumed = await train(30, 7, 12);
-    resumed.forEach((l, i) => expect(Math.abs(l - (a[i] as number))).toBeLessThan(1e-6));
+    resumed.forEach((l, i) => {
+      expect(Math.abs(l - (a[i] as number))).toBeLessThan(1e-6);
+    });
   }, 120_000);
 });

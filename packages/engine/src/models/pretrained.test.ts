@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors.ts';
-import { ConfigError } from './config.ts';
 import { instantiate, loadPretrained, savePretrained } from './pretrained.ts';
 
 const PARITY = fileURLToPath(new URL('../../fixtures/models/parity/', import.meta.url));

@@ -140,8 +140,11 @@ export function collate(examples: readonly Example[], members: readonly number[]
     });
     if (o.labels === 'class') classes[r] = BigInt(e.label as number);
     else if (o.labels === 'value') values[r] = e.label as number;
-    else if (o.labels === 'tokens') (e.label as readonly number[]).forEach((l, t) => (tokens[r * T + t] = BigInt(l)));
-    else if (o.labels === 'span') {
+    else if (o.labels === 'tokens') {
+      (e.label as readonly number[]).forEach((l, t) => {
+        tokens[r * T + t] = BigInt(l);
+      });
+    } else if (o.labels === 'span') {
       starts[r] = BigInt(e.startPosition ?? 0);
       ends[r] = BigInt(e.endPosition ?? 0);
     }

@@ -25,7 +25,7 @@ import {
   evalBatches,
   IGNORE_INDEX,
 } from './batching.ts';
-import { type LoopState, loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
+import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
 import type { EventSink, TrainEvent, TrainEventType } from './events.ts';
 
 export interface TrainerConfig {
@@ -446,7 +446,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (position >= batches.length) {
         epoch++;
         position = 0;
-        const stop = evaluator ? await evaluateAndTrack() : (await saveCheckpoint(), false);
+        let stop = false;
+        if (evaluator) stop = await evaluateAndTrack();
+        else await saveCheckpoint();
         if (stop) {
           emit(
             'early_stop',
