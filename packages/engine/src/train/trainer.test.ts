@@ -113,7 +113,9 @@ describe('the training loop', () => {
     const resumed = [...steps(first.events), ...steps(second.events)];
     const reference = steps(whole.events);
     expect(resumed.map(([s]) => s)).toEqual(reference.map(([s]) => s));
-    resumed.forEach(([, loss], i) => expect(Math.abs(loss - (reference[i]?.[1] as number))).toBeLessThan(1e-6));
+    resumed.forEach(([, loss], i) => {
+      expect(Math.abs(loss - (reference[i]?.[1] as number))).toBeLessThan(1e-6);
+    });
     expect(second.result.best).toEqual(whole.result.best);
     // Sequence numbers continue across the resume.
     const lastCheckpoint = first.events.filter((e) => e.type === 'checkpoint').at(-1)?.seq as number;
