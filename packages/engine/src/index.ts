@@ -15,12 +15,28 @@ export {
   type TensorInput,
   writeSafetensors,
 } from './checkpoint/safetensors.ts';
+export { exportInference, exportOnnx } from './export/onnx-export.ts';
 export type { DType, HostArray } from './graph/dtype.ts';
 export { OpOptionError, ShapeError } from './graph/errors.ts';
 export { Graph, type Node, type Shape, Tensor } from './graph/graph.ts';
 export type { OpName } from './graph/ops.ts';
 export * as ops from './graph/ops.ts';
 export { bceWithLogits, type CrossEntropyOptions, crossEntropy, mse } from './losses.ts';
+export * from './metrics/index.ts';
+export type { Architecture, ModelInputs, TaskOutputs } from './models/architecture.ts';
+export { ConfigError, ConfigReader, type RawConfig, TASKS, type Task } from './models/config.ts';
+export {
+  type GraphOptions,
+  instantiate,
+  type LoadOptions,
+  loadPretrained,
+  modelBuilder,
+  type PretrainedModel,
+  savePretrained,
+  transformersClass,
+} from './models/pretrained.ts';
+export { ARCHITECTURES, architectureFor } from './models/registry.ts';
+export { DROPOUT_SEED, ForwardContext } from './nn/layers.ts';
 export { type LinearOptions, linear } from './nn/linear.ts';
 export { emitModel, OPSET } from './onnx/emit.ts';
 export { type AdamWOptions, adamw, type Optimizer, type SgdOptions, sgd } from './optim/optimizers.ts';
@@ -30,4 +46,27 @@ export { NonFiniteLossError } from './runtime/protocol.ts';
 export { availableProviders, type Provider, ProviderUnavailableError } from './runtime/providers.ts';
 export { Rng, type RngState } from './runtime/rng.ts';
 export { type Feeds, InputError, LoadedProgram, Runtime, type RuntimeOptions, type StepResult } from './runtime/runtime.ts';
-export { compileInference, compileTrainStep, type InferSpec, type ModelBuilder, type Program, type TrainStepSpec } from './step/compile.ts';
+export {
+  compileAccumulatedStep,
+  compileInference,
+  compileTrainStep,
+  type InferSpec,
+  type ModelBuilder,
+  type Program,
+  type TrainStepSpec,
+} from './step/compile.ts';
+export { type Example, IGNORE_INDEX } from './train/batching.ts';
+export { CorruptCheckpointError } from './train/checkpoint.ts';
+export type { EventSink, TrainEvent, TrainEventType } from './train/events.ts';
+export { metricsFor, type TaskMetricsOptions } from './train/task-metrics.ts';
+export {
+  DEFAULT_TRAINER_CONFIG,
+  defaultMetric,
+  type ExampleOutputs,
+  type MetricsFn,
+  type TrainerConfig,
+  type TrainerData,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from './train/trainer.ts';

@@ -13,6 +13,15 @@ export interface Example {
   /** Extractive QA: answer start and end token indices (inclusive). */
   startPosition?: number;
   endPosition?: number;
+  /** Extractive QA: what evaluation needs to turn a predicted span into text. */
+  qa?: {
+    context: string;
+    /** Character offsets [start, end) of each token in `context` (UTF-16 units). */
+    offsets: readonly (readonly [number, number])[];
+    answers: readonly string[];
+    /** First and last token index (inclusive) that belong to the context. */
+    contextTokenRange: readonly [number, number];
+  };
 }
 
 export const IGNORE_INDEX = -100;

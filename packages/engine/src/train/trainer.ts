@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors.ts';
+import { greaterIsBetter } from '../metrics/index.ts';
 import type { Task } from '../models/config.ts';
 import { modelBuilder, type PretrainedModel } from '../models/pretrained.ts';
 import { DROPOUT_SEED } from '../nn/layers.ts';
@@ -27,6 +28,7 @@ import {
 } from './batching.ts';
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
 import type { EventSink, TrainEvent, TrainEventType } from './events.ts';
+import { metricsFor } from './task-metrics.ts';
 
 export interface TrainerConfig {
   /** @default 3 */
@@ -128,12 +130,6 @@ export interface TrainResult {
   reason?: string;
   /** Number of events emitted, equal to the last seq. */
   events: number;
-}
-
-const LOWER_IS_BETTER = /(^|_)(loss|mse|mae|rmse|perplexity)$/;
-
-export function greaterIsBetter(metric: string): boolean {
-  return !LOWER_IS_BETTER.test(metric);
 }
 
 export function defaultMetric(task: Task): string {
@@ -540,45 +536,6 @@ async function evaluate(
   const loss = weight > 0 ? lossSum / weight : Number.NaN;
   const values: Record<string, number> = { loss };
   if (lm) values.perplexity = Math.exp(loss);
-  else Object.assign(values, (metrics ?? basicMetrics(task))(set.examples, outputs));
+  else Object.assign(values, (metrics ?? metricsFor(task))(set.examples, outputs));
   return values;
-}
-
-function argmax(v: Float32Array, from = 0, to = v.length): number {
-  let best = from;
-  for (let i = from + 1; i < to; i++) if ((v[i] as number) > (v[best] as number)) best = i;
-  return best - from;
-}
-
-/** Accuracy (classification, tokens), mean squared error (regression) and span match (QA). */
-export function basicMetrics(task: Task): MetricsFn {
-  return (examples, outputs): Record<string, number> => {
-    let right = 0;
-    let total = 0;
-    let sq = 0;
-    examples.forEach((e, i) => {
-      const o = outputs[i] as ExampleOutputs;
-      if (task === 'sequence-classification') {
-        right += argmax(o.logits as Float32Array) === e.label ? 1 : 0;
-        total++;
-      } else if (task === 'regression') {
-        sq += ((o.logits?.[0] as number) - (e.label as number)) ** 2;
-        total++;
-      } else if (task === 'token-classification') {
-        const labels = e.label as readonly number[];
-        const c = (o.logits as Float32Array).length / e.inputIds.length;
-        labels.forEach((l, t) => {
-          if (l === IGNORE_INDEX) return;
-          right += argmax(o.logits as Float32Array, t * c, (t + 1) * c) === l ? 1 : 0;
-          total++;
-        });
-      } else if (task === 'question-answering') {
-        right += argmax(o.startLogits as Float32Array) === e.startPosition && argmax(o.endLogits as Float32Array) === e.endPosition ? 1 : 0;
-        total++;
-      }
-    });
-    if (task === 'regression') return { mse: sq / total };
-    if (task === 'question-answering') return { exact_span: right / total };
-    return { accuracy: right / Math.max(total, 1) };
-  };
 }
