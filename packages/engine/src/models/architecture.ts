@@ -12,6 +12,11 @@ export interface ModelInputs {
   attentionMask?: Tensor;
   /** (B, T) int64 segment ids (BERT). */
   tokenTypeIds?: Tensor;
+  /**
+   * (B, P) int64: masked-LM training computes vocabulary logits only at these positions (as BERT's
+   * pre-training did with max_predictions_per_seq), instead of at every token.
+   */
+  maskedPositions?: Tensor;
 }
 
 export interface TaskOutputs {

@@ -8,7 +8,7 @@ import { linear } from '../nn/linear.ts';
 import { type Initializer, init, type ParamScope } from '../params/parameters.ts';
 import type { Architecture, ModelInputs, TaskOutputs } from './architecture.ts';
 import { ConfigError, type ConfigReader, type Task } from './config.ts';
-import { firstToken } from './heads.ts';
+import { atPositions, firstToken } from './heads.ts';
 
 export interface EncoderConfig {
   vocabSize: number;
@@ -163,11 +163,12 @@ function family(modelType: 'bert' | 'roberta'): Architecture {
           return splitStartEnd(both);
         }
         case 'masked-lm': {
+          const hm = atPositions(h, inputs.maskedPositions);
           if (roberta) {
             const head = scope.pp('lm_head');
             const x = layerNormModule(
               head.pp('layer_norm'),
-              activation('gelu', 'lm_head')(dense(head.pp('dense'), h, cfg.hidden, std)),
+              activation('gelu', 'lm_head')(dense(head.pp('dense'), hm, cfg.hidden, std)),
               cfg.eps,
             );
             return { logits: tiedDecoder(base, x, cfg.vocabSize, cfg.hidden, head, 'bias') };
@@ -176,7 +177,7 @@ function family(modelType: 'bert' | 'roberta'): Architecture {
           const t = head.pp('transform');
           const x = layerNormModule(
             t.pp('LayerNorm'),
-            activation(cfg.act, 'hidden_act')(dense(t.pp('dense'), h, cfg.hidden, std)),
+            activation(cfg.act, 'hidden_act')(dense(t.pp('dense'), hm, cfg.hidden, std)),
             cfg.eps,
           );
           return { logits: tiedDecoder(base, x, cfg.vocabSize, cfg.hidden, head, 'bias') };

@@ -8,7 +8,7 @@ import type { ParamScope } from '../params/parameters.ts';
 import type { Architecture, ModelInputs, TaskOutputs } from './architecture.ts';
 import { dense, normalInit, splitStartEnd, tiedDecoder } from './bert.ts';
 import { ConfigError, type ConfigReader } from './config.ts';
-import { firstToken } from './heads.ts';
+import { atPositions, firstToken } from './heads.ts';
 
 interface DistilConfig {
   vocabSize: number;
@@ -124,7 +124,7 @@ export const distilbert: Architecture = {
       case 'masked-lm': {
         const x = layerNormModule(
           scope.pp('vocab_layer_norm'),
-          activation(cfg.act, 'activation')(dense(scope.pp('vocab_transform'), h, cfg.dim, std)),
+          activation(cfg.act, 'activation')(dense(scope.pp('vocab_transform'), atPositions(h, inputs.maskedPositions), cfg.dim, std)),
           EPS,
         );
         return { logits: tiedDecoder(base, x, cfg.vocabSize, cfg.dim, scope.pp('vocab_projector'), 'bias') };

@@ -1,7 +1,7 @@
 // Pieces the task heads share: poolers, and each task's loss with Hugging Face's semantics.
 
 import type { Graph, Tensor } from '../graph/graph.ts';
-import { add, argmax, cast, equal, mul, reduceSum, reshape, slice, where } from '../graph/ops.ts';
+import { add, argmax, cast, equal, gather, mul, reduceSum, reshape, slice, where } from '../graph/ops.ts';
 import { bceWithLogits, crossEntropy, mse } from '../losses.ts';
 import { positions } from '../nn/attention.ts';
 import type { TaskOutputs } from './architecture.ts';
@@ -27,16 +27,36 @@ export function lastToken(x: Tensor, inputIds: Tensor, padTokenId: number | unde
   return reduceSum(mul(x, reshape(pick, [0, -1, 1])), { axes: [1] });
 }
 
-/** Graph inputs that carry a task's labels during training. */
-export function labelInputs(g: Graph, task: Task, batch: number, length: number, numLabels: number): Record<string, Tensor> {
+/** (B, T, C) -> (B, P, C): the hidden states at `positions` (B, P), or all of them without positions. */
+export function atPositions(h: Tensor, positions: Tensor | undefined): Tensor {
+  if (!positions) return h;
+  const [b, t, c] = h.shape as [number, number, number];
+  const rowStart = h.graph.constant(
+    BigInt64Array.from({ length: b }, (_, i) => BigInt(i * t)),
+    [b, 1],
+    'row_start',
+  );
+  return gather(reshape(h, [b * t, c]), add(positions, rowStart));
+}
+
+/** Graph inputs that carry a task's labels during training (`predictions`: masked-LM labels per sequence). */
+export function labelInputs(
+  g: Graph,
+  task: Task,
+  batch: number,
+  length: number,
+  numLabels: number,
+  predictions?: number,
+): Record<string, Tensor> {
   switch (task) {
     case 'sequence-classification':
       return { labels: g.input('labels', 'int64', [batch]) };
     case 'regression':
       return { labels: g.input('labels', 'float32', numLabels === 1 ? [batch] : [batch, numLabels]) };
+    case 'masked-lm':
+      return { labels: g.input('labels', 'int64', [batch, predictions ?? length]) };
     case 'token-classification':
     case 'causal-lm':
-    case 'masked-lm':
       return { labels: g.input('labels', 'int64', [batch, length]) };
     case 'question-answering':
       return { start_positions: g.input('start_positions', 'int64', [batch]), end_positions: g.input('end_positions', 'int64', [batch]) };

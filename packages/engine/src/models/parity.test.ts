@@ -109,3 +109,38 @@ describe.each(CASES)('%s', (name) => {
     });
   });
 });
+
+describe('masked LM at selected positions', () => {
+  it('gives the loss transformers gives over all positions', async () => {
+    for (const name of ['bert-masked-lm', 'roberta-masked-lm', 'distilbert-masked-lm']) {
+      const dir = ROOT + name;
+      const exp = JSON.parse(readFileSync(`${dir}/expected.json`, 'utf8')) as Expected;
+      const model = await loadPretrained(dir, { task: 'masked-lm' });
+      const labels = exp.labels.labels as number[][];
+      const p = Math.max(...labels.map((row) => row.filter((l) => l !== -100).length)) + 1;
+      const g = new Graph();
+      const [batch, length] = [labels.length, labels[0]?.length ?? 0];
+      const { loss } = modelBuilder(model, { batch, length, train: true, predictions: p })(new ParamScope(g, model.params));
+      const session = await ort.InferenceSession.create(
+        emitModel(g, {
+          outputs: [{ name: 'loss', tensor: loss as Tensor }],
+          paramInputs: new Set(),
+          paramValue: (n) => model.params.get(n).data,
+        }),
+      );
+      const positions = labels.map((row) => {
+        const at = row.flatMap((l, t) => (l === -100 ? [] : [t]));
+        return [...at, ...new Array(p - at.length).fill(0)];
+      });
+      const picked = labels.map((row, r) => {
+        const kept = (positions[r] as number[]).map((t, k) => (k < row.filter((l) => l !== -100).length ? (row[t] as number) : -100));
+        return kept;
+      });
+      const f = feeds({ ...exp, labels: { labels: picked } }, session.inputNames);
+      f.masked_positions = new ort.Tensor('int64', BigInt64Array.from(positions.flat().map(BigInt)), [batch, p]);
+      f.dropout_seed = new ort.Tensor('int64', BigInt64Array.of(0n), []);
+      const r = await session.run(f);
+      expect(Number(r.loss?.data[0]), name).toBeCloseTo(exp.loss, 5);
+    }
+  });
+});

@@ -107,6 +107,8 @@ export interface GraphOptions extends LossOptions {
   labels?: boolean;
   /** Also return the task outputs (logits) when there is a loss. @default !train */
   outputs?: boolean;
+  /** Masked LM with labels: predict only at this many positions per sequence, fed as `masked_positions`. */
+  predictions?: number;
 }
 
 /** The model as a ModelBuilder for compileTrainStep / compileInference, with the usual input names. */
@@ -114,11 +116,22 @@ export function modelBuilder(model: PretrainedModel, options: GraphOptions): Mod
   return (scope) => {
     const g = scope.graph;
     const inputs = traceInputs(g, model.arch, options.batch, options.length);
+    const withLabels = options.labels ?? options.train;
+    if (withLabels && options.predictions !== undefined && model.task === 'masked-lm') {
+      inputs.maskedPositions = g.input('masked_positions', 'int64', [options.batch, options.predictions]);
+    }
     const ctx = options.train ? ForwardContext.training(g) : ForwardContext.inference();
     const out = model.arch.build(scope, model.config, model.task, inputs, ctx);
     const named = namedOutputs(out);
-    if (!(options.labels ?? options.train)) return { outputs: named };
-    const labels = labelInputs(g, model.task, options.batch, options.length, model.task === 'regression' ? 1 : model.config.numLabels());
+    if (!withLabels) return { outputs: named };
+    const labels = labelInputs(
+      g,
+      model.task,
+      options.batch,
+      options.length,
+      model.task === 'regression' ? 1 : model.config.numLabels(),
+      inputs.maskedPositions?.shape[1],
+    );
     return { loss: taskLoss(model.task, out, labels, options), outputs: (options.outputs ?? !options.train) ? named : {} };
   };
 }

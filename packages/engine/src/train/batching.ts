@@ -121,8 +121,10 @@ export interface CollateOptions {
   length: number;
   padTokenId: number;
   tokenTypes: boolean;
-  /** Which label inputs the task's program takes. */
-  labels: 'class' | 'value' | 'tokens' | 'span' | 'none';
+  /** Which label inputs the task's program takes ('positions': masked-LM labels at `predictions` positions). */
+  labels: 'class' | 'value' | 'tokens' | 'span' | 'positions' | 'none';
+  /** Masked positions per sequence for 'positions'; labelled positions beyond it are left out. */
+  predictions?: number;
 }
 
 /**
@@ -149,7 +151,7 @@ export function collate(examples: readonly Example[], members: readonly number[]
     });
     if (o.labels === 'class') classes[r] = BigInt(e.label as number);
     else if (o.labels === 'value') values[r] = e.label as number;
-    else if (o.labels === 'tokens') {
+    else if (o.labels === 'tokens' || o.labels === 'positions') {
       (e.label as readonly number[]).forEach((l, t) => {
         tokens[r * T + t] = BigInt(l);
       });
@@ -157,6 +159,24 @@ export function collate(examples: readonly Example[], members: readonly number[]
       starts[r] = BigInt(e.startPosition ?? 0);
       ends[r] = BigInt(e.endPosition ?? 0);
     }
+  }
+  if (o.labels === 'positions') {
+    // Gather the labelled positions of each row; unused slots point at position 0 with an ignored label.
+    const p = o.predictions ?? 0;
+    const positions = new BigInt64Array(B * p);
+    const labels = new BigInt64Array(B * p).fill(BigInt(IGNORE_INDEX));
+    for (let r = 0; r < B; r++) {
+      let k = 0;
+      for (let t = 0; t < T && k < p; t++) {
+        const l = tokens[r * T + t] as bigint;
+        if (l === BigInt(IGNORE_INDEX)) continue;
+        positions[r * p + k] = BigInt(t);
+        labels[r * p + k] = l;
+        k++;
+      }
+    }
+    feeds.masked_positions = positions;
+    feeds.labels = labels;
   }
   if (o.tokenTypes) feeds.token_type_ids = types;
   if (o.labels === 'class') feeds.labels = classes;

@@ -67,6 +67,11 @@ export interface TrainerConfig {
   maxLength?: number;
   /** Stop when the step loss exceeds this multiple of the lowest loss seen so far. @default 100 */
   divergenceFactor: number;
+  /**
+   * Masked LM: compute vocabulary logits only at this many masked positions per sequence (BERT's
+   * max_predictions_per_seq), which saves most of the decoder's cost. @default every position
+   */
+  mlmPredictions?: number;
   /** Checkpoints kept on disk (the best weights are kept apart). @default 2 */
   keepCheckpoints: number;
   provider: Provider;
@@ -199,12 +204,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw new Error(`the training set has ${data.train.length} examples, fewer than one batch of ${cfg.batchSize}`);
 
   const padTokenId = Number(model.config.raw.pad_token_id ?? 0);
+  const predictions = task === 'masked-lm' ? cfg.mlmPredictions : undefined;
   const collateFor = (batchSize: number, length: number): CollateOptions => ({
     batchSize,
     length,
     padTokenId,
     tokenTypes: model.arch.tokenTypes,
-    labels: labelKind(task),
+    labels: predictions ? 'positions' : labelKind(task),
+    predictions,
   });
   const trainBuckets = assignBuckets(
     data.train,
@@ -242,7 +249,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     params: model.params,
     optimizer: adamw({ weightDecay: cfg.weightDecay }),
     clipGradNorm: cfg.clipGradNorm,
-    build: modelBuilder(model, { batch: cfg.batchSize, length, train: true, labelSmoothing: cfg.labelSmoothing }),
+    build: modelBuilder(model, { batch: cfg.batchSize, length, train: true, labelSmoothing: cfg.labelSmoothing, predictions }),
   });
   const rt = await Runtime.start({ provider: cfg.provider, threads: cfg.threads });
   let seq = 0;
@@ -289,8 +296,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
     };
 
-    const evaluator = await evaluationPrograms(rt, model, data.validation, evalBatch, cfg.maxBuckets);
-    const tester = data.test ? await evaluationPrograms(rt, model, data.test, evalBatch, cfg.maxBuckets) : undefined;
+    const evaluator = await evaluationPrograms(rt, model, data.validation, evalBatch, cfg.maxBuckets, predictions);
+    const tester = data.test ? await evaluationPrograms(rt, model, data.test, evalBatch, cfg.maxBuckets, predictions) : undefined;
     const runEval = (e: EvalSet) => evaluate(e, task, collateFor, options.metrics);
 
     const checkpointRoot = options.outDir ? join(options.outDir, 'checkpoints') : undefined;
@@ -479,6 +486,7 @@ async function evaluationPrograms(
   examples: readonly Example[] | undefined,
   batchSize: number,
   maxBuckets: number,
+  predictions: number | undefined,
 ): Promise<EvalSet | undefined> {
   if (!examples?.length) return undefined;
   const buckets = assignBuckets(
@@ -492,7 +500,14 @@ async function evaluationPrograms(
   for (const b of buckets) {
     const program = compileInference({
       params: model.params,
-      build: modelBuilder(model, { batch: batchSize, length: b.length, train: false, labels: true, outputs: true }),
+      build: modelBuilder(model, {
+        batch: batchSize,
+        length: b.length,
+        train: false,
+        labels: true,
+        outputs: model.task !== 'masked-lm' && model.task !== 'causal-lm',
+        predictions,
+      }),
     });
     programs.push(await rt.load(program, model.params));
   }
