@@ -1,0 +1,23 @@
+// Datasets for fine-tuning: CSV and JSONL readers, column mapping, row validation, splits, statistics and tokenization.
+
+export { type ColumnMap, type ColumnRole, DatasetConfigError, parsePath, resolveColumns, resolvePath } from './columns.ts';
+export { type CsvOptions, parseCsv } from './csv.ts';
+export { type DatasetFiles, type LoadDatasetOptions, type LoadedDataset, loadDataset, type SingleFile } from './dataset.ts';
+export { DatasetError, type DatasetIssue, formatIssue, ISSUES_IN_MESSAGE } from './issues.ts';
+export { type JsonlOptions, parseJsonl } from './jsonl.ts';
+export { formatFromName, type ReadOptions, readTable } from './read.ts';
+export { type DataSource, DEFAULT_MAX_BYTES } from './source.ts';
+export { type SplitOptions, type Splits, shuffled, splitDataset } from './split.ts';
+export { type DatasetStats, type LengthStats, lengthStats, percentile, type SplitStats } from './stats.ts';
+export type { SourceRow, Table, TableFormat } from './table.ts';
+export { type TokenizedRecords, type TokenizeOptions, tokenizeRecords } from './tokenize.ts';
+export {
+  type Answer,
+  type DatasetRecord,
+  type RecordOf,
+  type RecordSource,
+  sortLabels,
+  type ValidatedData,
+  type ValidateOptions,
+  validateTables,
+} from './validate.ts';
