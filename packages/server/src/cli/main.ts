@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// The `tuneql` command: train and predict from the shell.
+
+import { parseArgs } from 'node:util';
+import { describePrediction, predict } from './predict.ts';
+import { trainCommand } from './train.ts';
+
+const USAGE = `usage:
+  tuneql train CONFIG --out DIR [--resume]     fine-tune as CONFIG (JSON or YAML) says; results in DIR
+  tuneql predict MODEL_DIR TEXT [--pair TEXT | --context TEXT] [--json]
+                                               run a fine-tuned model (DIR/model) on TEXT`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv.filter((a) => a !== '--');
+  if (command === 'train') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, resume: { type: 'boolean' } } });
+    if (positionals.length !== 1 || !values.out) throw new UsageError('tuneql train needs CONFIG and --out DIR');
+    const controller = new AbortController();
+    let interrupts = 0;
+    process.on('SIGINT', () => {
+      // First Ctrl-C: stop after the current step and write a checkpoint; second: leave now.
+      if (++interrupts > 1) process.exit(130);
+      process.stderr.write('\nstopping after this step (a checkpoint is written; --resume continues); Ctrl-C again to quit now\n');
+      controller.abort();
+    });
+    const result = await trainCommand({ config: positionals[0] as string, out: values.out, resume: values.resume, signal: controller.signal });
+    return result.status === 'failed' ? 1 : result.status === 'cancelled' ? 130 : 0;
+  }
+  if (command === 'predict') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { pair: { type: 'string' }, context: { type: 'string' }, json: { type: 'boolean' }, 'max-new-tokens': { type: 'string' } },
+    });
+    if (positionals.length !== 2) throw new UsageError('tuneql predict needs MODEL_DIR and TEXT');
+    const prediction = await predict({
+      model: positionals[0] as string,
+      text: positionals[1] as string,
+      pair: values.context ?? values.pair,
+      maxNewTokens: values['max-new-tokens'] ? Number(values['max-new-tokens']) : undefined,
+    });
+    process.stdout.write(`${values.json ? JSON.stringify(prediction) : describePrediction(prediction)}\n`);
+    return 0;
+  }
+  throw new UsageError(command ? `unknown command '${command}'` : 'no command');
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) process.stderr.write(`tuneql: ${err.message}\n${USAGE}\n`);
+    else process.stderr.write(`tuneql: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);
