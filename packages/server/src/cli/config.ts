@@ -79,8 +79,10 @@ export async function readTrainConfig(file: string): Promise<TrainConfigFile> {
   }
   const config = parsed.data;
   const { data } = config;
-  if (!data.file && !data.train) throw new ConfigFileError(`${file}: data needs either 'file' (split for you) or 'train' (with optional 'validation' and 'test')`);
-  if (data.file && (data.train || data.validation || data.test)) throw new ConfigFileError(`${file}: data.file and data.train/validation/test are exclusive`);
+  if (!data.file && !data.train)
+    throw new ConfigFileError(`${file}: data needs either 'file' (split for you) or 'train' (with optional 'validation' and 'test')`);
+  if (data.file && (data.train || data.validation || data.test))
+    throw new ConfigFileError(`${file}: data.file and data.train/validation/test are exclusive`);
   const base = dirname(resolve(file));
   const at = (p: string | undefined) => (p === undefined ? undefined : resolve(base, p));
   return {

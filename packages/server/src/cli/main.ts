@@ -13,7 +13,11 @@ const USAGE = `usage:
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv.filter((a) => a !== '--');
   if (command === 'train') {
-    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, resume: { type: 'boolean' } } });
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { out: { type: 'string' }, resume: { type: 'boolean' } },
+    });
     if (positionals.length !== 1 || !values.out) throw new UsageError('tuneql train needs CONFIG and --out DIR');
     const controller = new AbortController();
     let interrupts = 0;
@@ -23,7 +27,12 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write('\nstopping after this step (a checkpoint is written; --resume continues); Ctrl-C again to quit now\n');
       controller.abort();
     });
-    const result = await trainCommand({ config: positionals[0] as string, out: values.out, resume: values.resume, signal: controller.signal });
+    const result = await trainCommand({
+      config: positionals[0] as string,
+      out: values.out,
+      resume: values.resume,
+      signal: controller.signal,
+    });
     return result.status === 'failed' ? 1 : result.status === 'cancelled' ? 130 : 0;
   }
   if (command === 'predict') {

@@ -41,7 +41,8 @@ function softmax(v: ArrayLike<number>, from = 0, to = v.length): number[] {
 
 function readCard(dir: string): ModelCard {
   const file = join(dir, 'tuneql.json');
-  if (!existsSync(file)) throw new Error(`${dir} has no tuneql.json; point predict at the model folder that tuneql train wrote (DIR/model)`);
+  if (!existsSync(file))
+    throw new Error(`${dir} has no tuneql.json; point predict at the model folder that tuneql train wrote (DIR/model)`);
   return JSON.parse(readFileSync(file, 'utf8')) as ModelCard;
 }
 
@@ -57,10 +58,14 @@ export async function predict(options: PredictOptions): Promise<Prediction> {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), shape),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), shape),
     };
-    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', BigInt64Array.from(types, BigInt), shape);
+    if (session.inputNames.includes('token_type_ids'))
+      feeds.token_type_ids = new ort.Tensor('int64', BigInt64Array.from(types, BigInt), shape);
     return session.run(feeds);
   };
-  const truncation = { maxLength: card.max_length, strategy: card.task === 'question-answering' ? ('only_second' as const) : ('longest_first' as const) };
+  const truncation = {
+    maxLength: card.max_length,
+    strategy: card.task === 'question-answering' ? ('only_second' as const) : ('longest_first' as const),
+  };
   const [enc] = tokenizer.encodeBatch([options.pair === undefined ? options.text : [options.text, options.pair]], { truncation });
   if (!enc) throw new Error('the tokenizer returned no encoding');
   const out = await run(enc.ids, enc.typeIds);
@@ -90,7 +95,8 @@ export async function predict(options: PredictOptions): Promise<Prediction> {
       return { task: card.task, words };
     }
     case 'question-answering': {
-      if (options.pair === undefined) throw new Error('question answering needs the context: tuneql predict MODEL "question" --context "text"');
+      if (options.pair === undefined)
+        throw new Error('question answering needs the context: tuneql predict MODEL "question" --context "text"');
       const valid = enc.sequenceIds.map((s) => s === 1);
       const span = bestSpan(out.start_logits?.data as Float32Array, out.end_logits?.data as Float32Array, { validMask: valid });
       if (!span) return { task: card.task };
@@ -116,10 +122,16 @@ export async function predict(options: PredictOptions): Promise<Prediction> {
       const ids = [...enc.ids];
       const first = ids.length;
       for (let n = 0; n < (options.maxNewTokens ?? 20) && ids.length < card.max_length; n++) {
-        const logits = (await run(ids, ids.map(() => 0))).logits?.data as Float32Array;
+        const logits = (
+          await run(
+            ids,
+            ids.map(() => 0),
+          )
+        ).logits?.data as Float32Array;
         const v = logits.length / ids.length;
         let best = 0;
-        for (let i = 1; i < v; i++) if ((logits[(ids.length - 1) * v + i] as number) > (logits[(ids.length - 1) * v + best] as number)) best = i;
+        for (let i = 1; i < v; i++)
+          if ((logits[(ids.length - 1) * v + i] as number) > (logits[(ids.length - 1) * v + best] as number)) best = i;
         ids.push(best);
       }
       return { task: card.task, continuation: tokenizer.decode(ids.slice(first), { skipSpecialTokens: true }) };
@@ -133,6 +145,7 @@ export function describePrediction(p: Prediction): string {
   if (p.value !== undefined) return String(p.value);
   if (p.words) return p.words.map((w) => `${w.word}\t${w.tag}`).join('\n');
   if (p.answer) return `${p.answer.text}\t(characters ${p.answer.start}-${p.answer.end})`;
-  if (p.fills) return p.fills.map((f, i) => `mask ${i + 1}: ${f.map((c) => `${c.token} ${(c.score * 100).toFixed(1)}%`).join(', ')}`).join('\n');
+  if (p.fills)
+    return p.fills.map((f, i) => `mask ${i + 1}: ${f.map((c) => `${c.token} ${(c.score * 100).toFixed(1)}%`).join(', ')}`).join('\n');
   return p.continuation ?? '';
 }

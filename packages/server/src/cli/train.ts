@@ -10,9 +10,9 @@ import {
   loadPretrained,
   metricsFor,
   savePretrained,
+  Tokenizer,
   type TrainEvent,
   type TrainResult,
-  Tokenizer,
   train,
 } from '@tuneql/engine';
 import { readTrainConfig, type TrainConfigFile } from './config.ts';
