@@ -77,7 +77,7 @@ export async function predict(options: PredictOptions): Promise<Prediction> {
       return { task: card.task, labels: p.map((score, i) => ({ label: labelOf(i), score })).sort((a, b) => b.score - a.score) };
     }
     case 'regression':
-      return { task: card.task, value: Number((out.logits?.data as Float32Array)[0]) };
+      return { task: card.task, value: Number((out.logits?.data as Float32Array | undefined)?.[0]) };
     case 'token-classification': {
       const logits = out.logits?.data as Float32Array;
       const c = logits.length / enc.ids.length;
