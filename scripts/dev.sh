@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine: installs what TuneQL needs (once), then runs a task.
-#   bash scripts/dev.sh demo    the main job on embedded defaults
+#   bash scripts/dev.sh demo    the main job: fine-tune the project's pre-trained model, then predict
 #   bash scripts/dev.sh test    type-check, lint and the whole test suite
 #   bash scripts/dev.sh setup   only install
 set -euo pipefail
@@ -55,8 +55,12 @@ case "${1:-}" in
   setup) setup ;;
   demo)
     setup
-    shift
-    exec node packages/engine/examples/spirals.ts "$@"
+    out=$(mktemp -d "$PWD/runs/austen-XXXX" 2>/dev/null || { mkdir -p runs && mktemp -d "$PWD/runs/austen-XXXX"; })
+    log "fine-tuning models/austen-bert-mini on examples/austen (results in $out)"
+    node packages/server/src/cli/main.ts train examples/austen/config.yaml --out "$out"
+    sentence="It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife."
+    log "which novel is this from? \"$sentence\""
+    node packages/server/src/cli/main.ts predict "$out/model" "$sentence"
     ;;
   test)
     setup

@@ -109,3 +109,4 @@ export {
   type ValidateOptions,
   validateTables,
 } from './data/index.ts';
+export * from './tokenizers/index.ts';

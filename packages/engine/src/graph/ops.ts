@@ -620,27 +620,32 @@ export function dropout(x: Tensor, options: DropoutOptions): Tensor {
   if (seed.dtype !== 'int64' || seed.size !== 1) throw new ShapeError('Dropout', [x, seed], 'seed must be an int64 scalar');
   if (p === 0) return x;
   const g = x.graph;
-  // Linear element index built from per-axis ranges, so no index tensor as large as x is stored.
-  let index: Tensor | undefined;
+  // Arithmetic modulo the Mersenne prime 2^31 - 1: every operand stays below 2^31, so products stay
+  // below 2^62 and int64 is exact. Squaring rounds make the map non-linear, so that neighbouring
+  // indices get unrelated values. The host keeps seeds in [0, 2^31).
+  const P = 2147483647;
+  let h = mod(add(mul(reshape(seed, []), 1597334677), site * 40503 + 1), P); // ()
+  // The element index is summed onto the seed-dependent offset one axis at a time from small ranges:
+  // it depends on the seed input, so onnxruntime computes it per run rather than folding it into a
+  // constant as large as x.
   let stride = 1;
   for (let axis = x.rank - 1; axis >= 0; axis--) {
     const n = x.shape[axis] as number;
     const range = new BigInt64Array(n);
     for (let i = 0; i < n; i++) range[i] = BigInt(i * stride);
-    const shape = x.shape.map((_, j) => (j === axis ? n : 1));
-    const t = g.constant(range, shape, 'dropout_range');
-    index = index ? add(index, t) : t;
+    h = add(
+      h,
+      g.constant(
+        range,
+        x.shape.map((_, j) => (j === axis ? n : 1)),
+        'dropout_range',
+      ),
+    );
     stride *= n;
   }
-  // Arithmetic modulo the Mersenne prime 2^31 - 1: every operand stays below 2^31, so products stay
-  // below 2^62 and int64 is exact. Squaring rounds make the map non-linear, so that neighbouring
-  // indices get unrelated values. The host keeps seeds in [0, 2^31).
-  const P = 2147483647;
-  const offset = mod(add(mul(reshape(seed, []), 1597334677), site * 40503 + 1), P);
-  let h = mod(mul(mod(add(index ?? g.scalar(0, 'int64'), offset), P), 48271), P);
-  for (const c of [1013904223, 1664525, 374761393]) h = mod(add(mul(h, h), c), P);
-  const u = mul(cast(h, x.dtype), 1 / P);
+  h = mod(mul(h, 48271), P); // h < 2^32 before the product
+  for (const c of [1013904223, 374761393]) h = mod(add(mul(h, h), c), P);
+  // Keep an element when its hash falls below (1 - p) P; the mask stays boolean.
   const keep = 1 - p;
-  const mask = cast(less(u, keep), x.dtype);
-  return mul(x, mul(mask, 1 / keep));
+  return where(less(h, Math.floor(keep * P)), mul(x, 1 / keep), 0);
 }

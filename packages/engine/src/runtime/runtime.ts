@@ -71,12 +71,12 @@ export class Runtime {
   }
 
   /** @internal */
-  call<T>(req: Request): Promise<T> {
+  call<T>(req: Request, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, req });
+      this.worker.postMessage({ id, req }, transfer);
     });
   }
 
@@ -93,7 +93,12 @@ export class Runtime {
       const data = s.slot === s.param ? params.get(s.param).data.slice() : new Float32Array(sizeOf(s.shape));
       values[s.slot] = { dtype: 'float32', shape: s.shape, data };
     }
-    if (Object.keys(values).length) await this.call({ type: 'setSlots', values });
+    // The copies made here move to the worker rather than being cloned, so they are not held twice.
+    if (Object.keys(values).length)
+      await this.call(
+        { type: 'setSlots', values },
+        Object.values(values).map((v) => v.data.buffer as ArrayBuffer),
+      );
     for (const n of Object.keys(values)) this.loadedSlots.add(n);
     const { scalarValues: _hostOnly, ...wire } = program;
     const id = await this.call<number>({ type: 'load', program: wire });
@@ -110,7 +115,10 @@ export class Runtime {
   async write(values: Record<string, { shape: readonly number[]; data: Float32Array }>): Promise<void> {
     const wire: Record<string, WireTensor> = {};
     for (const [k, v] of Object.entries(values)) wire[k] = { dtype: 'float32', shape: v.shape, data: v.data.slice() };
-    await this.call({ type: 'setSlots', values: wire });
+    await this.call(
+      { type: 'setSlots', values: wire },
+      Object.values(wire).map((v) => v.data.buffer as ArrayBuffer),
+    );
     for (const k of Object.keys(values)) this.loadedSlots.add(k);
   }
 

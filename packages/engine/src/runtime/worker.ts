@@ -70,7 +70,11 @@ async function load(program: Omit<Program, 'scalarValues'>): Promise<number> {
     for (const o of program.outputs) gpuOutputs[o] = 'cpu';
     for (const s of program.slots) if (s.output) gpuOutputs[s.output] = 'gpu-buffer';
   }
-  const session = await createSession(program.model, sessionOptions(onGpu() ? { preferredOutputLocation: gpuOutputs } : {}));
+  const extra: Partial<ort.InferenceSession.SessionOptions> = onGpu() ? { preferredOutputLocation: gpuOutputs } : {};
+  // onnxruntime's memory pattern plans a fresh block on the second run while keeping the first run's,
+  // which for a training step costs as much memory as all its activations again.
+  if (program.kind !== 'infer') extra.enableMemPattern = false;
+  const session = await createSession(program.model, sessionOptions(extra));
   const id = nextProgram++;
   programs.set(id, { program, session });
   return id;

@@ -23,7 +23,11 @@ interface NerCase {
   expected: { first: number[]; all: number[] };
 }
 
-const fixture = JSON.parse(readFileSync(new URL('alignment.json', FIXTURES), 'utf8')) as { tokenizer: string; qa: QaCase[]; ner: NerCase[] };
+const fixture = JSON.parse(readFileSync(new URL('alignment.json', FIXTURES), 'utf8')) as {
+  tokenizer: string;
+  qa: QaCase[];
+  ner: NerCase[];
+};
 const tok = Tokenizer.fromFile(new URL(fixture.tokenizer, FIXTURES).pathname);
 
 describe('charSpanToTokenSpan', () => {

@@ -20,7 +20,7 @@ export class TokenizationError extends Error {
   override name = 'TokenizationError';
 }
 
-const describe = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 80) ?? String(v));
+const describe = (v: unknown): string => (v === undefined ? 'nothing' : (JSON.stringify(v)?.slice(0, 80) ?? String(v)));
 
 /** One JSON object of a tokenizer.json, with accessors that apply defaults and fail naming the field. */
 export class Section {

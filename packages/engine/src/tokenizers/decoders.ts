@@ -10,7 +10,18 @@ export interface Decoder {
   decodeChain(tokens: string[]): string[];
 }
 
-const DECODER_TYPES = ['WordPiece', 'ByteLevel', 'Metaspace', 'BPEDecoder', 'ByteFallback', 'Fuse', 'Strip', 'Replace', 'CTC', 'Sequence'] as const;
+const DECODER_TYPES = [
+  'WordPiece',
+  'ByteLevel',
+  'Metaspace',
+  'BPEDecoder',
+  'ByteFallback',
+  'Fuse',
+  'Strip',
+  'Replace',
+  'CTC',
+  'Sequence',
+] as const;
 
 /** The tidy-up BERT's decoder applies: no space before punctuation and English contractions. */
 function cleanup(s: string): string {

@@ -34,7 +34,9 @@ describe('tokenizer.json errors', () => {
     expect(err.source).toBe(path);
     expect(err.path).toBe('model.type');
     expect(err.message).toContain(path);
-    expect(err.message).toMatch(/unsupported model type "SentencePieceMagic"; this tokenizer port implements WordPiece, BPE, Unigram, WordLevel/);
+    expect(err.message).toMatch(
+      /unsupported model type "SentencePieceMagic"; this tokenizer port implements WordPiece, BPE, Unigram, WordLevel/,
+    );
   });
 
   it('names nested components by their JSON path', () => {
@@ -58,7 +60,9 @@ describe('tokenizer.json errors', () => {
     expect(err.path).toBe('pre_tokenizer.replacement');
     expect(err.message).toMatch(/must be a single character, got "__"/);
     const merges = { type: 'BPE', vocab: { a: 0, b: 1 }, merges: ['a b'] };
-    expect(() => Tokenizer.fromJSON({ model: merges })).toThrow(/<json>: model.merges\[0\]: merge "a b" uses "ab", which is not in the vocabulary/);
+    expect(() => Tokenizer.fromJSON({ model: merges })).toThrow(
+      /<json>: model.merges\[0\]: merge "a b" uses "ab", which is not in the vocabulary/,
+    );
   });
 
   it('refuses patterns JS cannot run, naming the pattern field', () => {

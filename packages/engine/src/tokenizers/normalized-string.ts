@@ -5,7 +5,7 @@
 // being relative to each slice. Every UTF-16 unit of one character always carries the same alignment, so the
 // character-level results equal the library's byte-level ones.
 
-import { normalizeWithChanges, type NormalizationForm } from './unicode-normalization.ts';
+import { type NormalizationForm, normalizeWithChanges } from './unicode-normalization.ts';
 
 /** [start, end) in UTF-16 code units. */
 export type Offsets = [number, number];
@@ -390,7 +390,7 @@ export class NormalizedString {
 
   lowercase(): void {
     const s = this.normalized;
-    if (/^[\x00-\x7f]*$/.test(s)) {
+    if (/^\p{ASCII}*$/u.test(s)) {
       // ASCII lowercases one unit to one unit, so the alignments stay as they are.
       this.normalized = s.toLowerCase();
       return;

@@ -1,15 +1,8 @@
 // Normalizers from tokenizer.json: each rewrites a NormalizedString in place, keeping its alignment to the original.
 
-import {
-  isBertNonspacingMark,
-  isBertRemovable,
-  isBertWhitespace,
-  isChineseChar,
-  isCombiningMark,
-  isWhitespace,
-} from './char-classes.ts';
-import { type Section, TokenizerConfigError } from './config.ts';
 import { BYTE_TO_CHAR } from './byte-level.ts';
+import { isBertNonspacingMark, isBertRemovable, isBertWhitespace, isChineseChar, isCombiningMark, isWhitespace } from './char-classes.ts';
+import { type Section, TokenizerConfigError } from './config.ts';
 import { literalPattern, type NormalizedString, type Pattern, regexPattern } from './normalized-string.ts';
 import { compileOnigPattern, UnsupportedRegexError } from './regex.ts';
 

@@ -14,11 +14,18 @@ export interface PostProcessor {
 const POST_PROCESSOR_TYPES = ['TemplateProcessing', 'BertProcessing', 'RobertaProcessing', 'ByteLevel', 'Sequence'] as const;
 
 /** tokenizers' PostProcessor::process: tag sequence ids, process, then concatenate. */
-export function postProcess(processor: PostProcessor | null, encoding: EncodingState, pair: EncodingState | null, addSpecialTokens: boolean): EncodingState {
+export function postProcess(
+  processor: PostProcessor | null,
+  encoding: EncodingState,
+  pair: EncodingState | null,
+  addSpecialTokens: boolean,
+): EncodingState {
   // Without a processor a single text is left as it is, sequence ranges unset.
   if (processor === null && pair === null) return encoding;
   const encodings = pair === null ? [encoding] : [encoding, pair];
-  encodings.forEach((e, i) => e.setSequenceId(i));
+  encodings.forEach((e, i) => {
+    e.setSequenceId(i);
+  });
   const processed = processor === null ? encodings : processor.processEncodings(encodings, addSpecialTokens);
   const merged = new EncodingState();
   for (const e of processed) merged.mergeWith(e, false);
@@ -28,7 +35,8 @@ export function postProcess(processor: PostProcessor | null, encoding: EncodingS
 /** A plain (id, token) special token as BertProcessing and RobertaProcessing store them: `["[CLS]", 101]`. */
 function readTokenPair(section: Section, key: string): [string, number] {
   const v = section.raw[key];
-  if (!Array.isArray(v) || typeof v[0] !== 'string' || typeof v[1] !== 'number') section.fail(key, `must be ["token", id], got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v) || typeof v[0] !== 'string' || typeof v[1] !== 'number')
+    section.fail(key, `must be ["token", id], got ${JSON.stringify(v)}`);
   return [v[0], v[1]];
 }
 
@@ -128,7 +136,8 @@ function parsePieceString(s: string, fail: (problem: string) => never): Piece {
 
 function readTemplate(section: Section, key: string, specials: Map<string, SpecialTokenEntry>): Piece[] {
   const v = section.raw[key];
-  const list: unknown[] = typeof v === 'string' ? v.split(/\s+/).filter((p) => p !== '') : Array.isArray(v) ? v : section.fail(key, 'must be a list of pieces');
+  const list: unknown[] =
+    typeof v === 'string' ? v.split(/\s+/).filter((p) => p !== '') : Array.isArray(v) ? v : section.fail(key, 'must be a list of pieces');
   return list.map((p, i) => {
     const fail = (problem: string): never => section.fail(`${key}[${i}]`, problem);
     let piece: Piece;
@@ -267,7 +276,9 @@ export function buildPostProcessor(section: Section): PostProcessor {
         addedTokens: () => 0,
         processEncodings(encodings) {
           if (trim) trimAll(encodings, addPrefixSpace);
-          encodings.forEach((e, i) => e.setSequenceId(i));
+          encodings.forEach((e, i) => {
+            e.setSequenceId(i);
+          });
           return encodings;
         },
       };

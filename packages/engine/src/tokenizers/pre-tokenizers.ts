@@ -2,7 +2,6 @@
 
 import { isBertPunctuation, isWhitespace, RUST_WORD_CLASS, WHITESPACE_CLASS } from './char-classes.ts';
 import { type Section, TokenizerConfigError } from './config.ts';
-import { byteLevelChars, readPattern } from './normalizers.ts';
 import {
   charPattern,
   invertPattern,
@@ -12,6 +11,7 @@ import {
   SPLIT_BEHAVIORS,
   type SplitBehavior,
 } from './normalized-string.ts';
+import { byteLevelChars, readPattern } from './normalizers.ts';
 import type { PreTokenizedString } from './pre-tokenized-string.ts';
 import { compileOnigPattern, GPT2_PATTERN } from './regex.ts';
 
@@ -118,7 +118,12 @@ export function buildPreTokenizer(section: Section): PreTokenizer {
     }
     case 'CharDelimiterSplit': {
       const delimiter = section.char('delimiter').codePointAt(0)!;
-      return { preTokenize: splitWith(charPattern((cp) => cp === delimiter), 'Removed') };
+      return {
+        preTokenize: splitWith(
+          charPattern((cp) => cp === delimiter),
+          'Removed',
+        ),
+      };
     }
     case 'Sequence': {
       const list = section.array('pretokenizers');

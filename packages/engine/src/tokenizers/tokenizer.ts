@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { type AddedToken, AddedVocabulary, readAddedTokens } from './added-vocabulary.ts';
 import { Section, TokenizationError, TokenizerConfigError } from './config.ts';
 import { buildDecoder, type Decoder } from './decoders.ts';
-import { type Direction, type Encoding, EncodingState } from './encoding.ts';
+import type { Direction, Encoding, EncodingState } from './encoding.ts';
 import { buildModel, type Model } from './models/model.ts';
 import { buildNormalizer, type Normalizer } from './normalizers.ts';
 import { buildPostProcessor, type PostProcessor, postProcess } from './post-processors.ts';
@@ -109,7 +109,8 @@ export class Tokenizer {
   private constructor(json: unknown, source: string) {
     this.source = source;
     const root = new Section(json, source, '');
-    if (!root.has('model')) root.fail('model', 'is missing; a tokenizer.json needs a "model" section (WordPiece, BPE, Unigram or WordLevel)');
+    if (!root.has('model'))
+      root.fail('model', 'is missing; a tokenizer.json needs a "model" section (WordPiece, BPE, Unigram or WordLevel)');
     this.model = buildModel(root.object('model'));
     this.normalizer = root.has('normalizer') ? buildNormalizer(root.object('normalizer')) : null;
     this.preTokenizer = root.has('pre_tokenizer') ? buildPreTokenizer(root.object('pre_tokenizer')) : null;
@@ -144,7 +145,9 @@ export class Tokenizer {
       text = readFileSync(path, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      throw new TokenizerConfigError(path, '', `cannot read the tokenizer file (${code}); check the path points at a tokenizer.json`, { cause: err });
+      throw new TokenizerConfigError(path, '', `cannot read the tokenizer file (${code}); check the path points at a tokenizer.json`, {
+        cause: err,
+      });
     }
     let json: unknown;
     try {
@@ -177,7 +180,8 @@ export class Tokenizer {
     const o = options.truncation;
     if (o === undefined) return this.truncation;
     if (o === null) return null;
-    if (!Number.isInteger(o.maxLength) || o.maxLength < 0) throw new RangeError(`truncation.maxLength must be a non-negative integer, got ${o.maxLength}`);
+    if (!Number.isInteger(o.maxLength) || o.maxLength < 0)
+      throw new RangeError(`truncation.maxLength must be a non-negative integer, got ${o.maxLength}`);
     const stride = o.stride ?? 0;
     if (!Number.isInteger(stride) || stride < 0) throw new RangeError(`truncation.stride must be a non-negative integer, got ${stride}`);
     return { maxLength: o.maxLength, strategy: o.strategy ?? 'longest_first', stride, direction: o.direction ?? 'right' };
@@ -265,7 +269,9 @@ export class Tokenizer {
     if (t !== null) {
       const added = addSpecialTokens ? (this.postProcessor?.addedTokens(pairEncoding !== null) ?? 0) : 0;
       if (added > t.maxLength) {
-        throw new TokenizationError(`truncation maxLength ${t.maxLength} leaves no room for the ${added} special tokens the post-processor adds`);
+        throw new TokenizationError(
+          `truncation maxLength ${t.maxLength} leaves no room for the ${added} special tokens the post-processor adds`,
+        );
       }
       this.truncatePair(encoding, pairEncoding, { ...t, maxLength: t.maxLength - added }, added);
     }
@@ -282,7 +288,9 @@ export class Tokenizer {
 
   /** Encodes many inputs; with padding 'longest' they all come out as long as the longest. */
   encodeBatch(inputs: readonly (string | readonly [string, string])[], options: EncodeOptions = {}): Encoding[] {
-    const states = inputs.map((input) => (typeof input === 'string' ? this.encodeState(input, undefined, options) : this.encodeState(input[0], input[1], options)));
+    const states = inputs.map((input) =>
+      typeof input === 'string' ? this.encodeState(input, undefined, options) : this.encodeState(input[0], input[1], options),
+    );
     const p = this.paddingParams(options);
     if (p !== null) this.pad(states, p);
     return states.map((s) => s.toEncoding());

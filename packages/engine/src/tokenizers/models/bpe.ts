@@ -77,6 +77,8 @@ class MergeQueue {
 }
 
 const CACHE_CAPACITY = 10_000;
+/** Longer words (a whole sentence, without a pre-tokenizer) are not worth caching. */
+const CACHE_MAX_WORD = 256;
 const encoder = new TextEncoder();
 
 export class Bpe implements Model {
@@ -87,7 +89,12 @@ export class Bpe implements Model {
   private readonly options: BpeOptions;
   private readonly cache = new Map<string, number[]>();
 
-  constructor(vocab: Map<string, number>, merges: readonly (readonly [string, string])[], options: BpeOptions, fail: (i: number, problem: string) => never) {
+  constructor(
+    vocab: Map<string, number>,
+    merges: readonly (readonly [string, string])[],
+    options: BpeOptions,
+    fail: (i: number, problem: string) => never,
+  ) {
     this.vocab = vocab;
     this.vocabR = reverseVocab(vocab);
     this.options = options;
@@ -211,7 +218,7 @@ export class Bpe implements Model {
       const id = this.vocab.get(word);
       if (id !== undefined) return [{ id, value: word, offsets: [0, word.length] }];
     }
-    const useCache = !(this.options.dropout ?? 0);
+    const useCache = !(this.options.dropout ?? 0) && word.length < CACHE_MAX_WORD;
     let symbols = useCache ? this.cache.get(word) : undefined;
     if (symbols === undefined) {
       symbols = this.mergeWord(word);

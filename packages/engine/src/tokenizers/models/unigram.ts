@@ -23,6 +23,10 @@ export class Unigram implements Model {
   private readonly byteFallback: boolean;
   private readonly minScore: number;
   private readonly root: TrieNode = { children: new Map(), id: -1 };
+  // Lattice scratch space, reused across words: allocating typed arrays per word dominated the run time.
+  private bestScore = new Float64Array(256);
+  private startsAt = new Int32Array(256);
+  private bestId = new Int32Array(256);
 
   constructor(vocab: readonly (readonly [string, number])[], unkId: number | undefined, byteFallback: boolean) {
     this.pieces = vocab.map(([p]) => p);
@@ -52,9 +56,15 @@ export class Unigram implements Model {
   private segment(word: string): string[] {
     const size = word.length;
     const unkScore = this.minScore - UNK_PENALTY;
-    const bestScore = new Float64Array(size + 1);
-    const startsAt = new Int32Array(size + 1).fill(-1);
-    const bestId = new Int32Array(size + 1);
+    if (this.startsAt.length < size + 1) {
+      const capacity = 2 * (size + 1);
+      this.bestScore = new Float64Array(capacity);
+      this.startsAt = new Int32Array(capacity);
+      this.bestId = new Int32Array(capacity);
+    }
+    const { bestScore, startsAt, bestId } = this;
+    bestScore.fill(0, 0, size + 1);
+    startsAt.fill(-1, 0, size + 1);
     for (let start = 0; start < size; ) {
       const base = bestScore[start]!;
       const charLength = word.codePointAt(start)! > 0xffff ? 2 : 1;
@@ -154,6 +164,7 @@ export function readUnigram(section: Section): Unigram {
     return [entry[0], entry[1]];
   });
   const unkId = section.optionalInt('unk_id');
-  if (unkId !== undefined && unkId >= vocab.length) section.fail('unk_id', `is ${unkId} but the vocabulary has only ${vocab.length} pieces`);
+  if (unkId !== undefined && unkId >= vocab.length)
+    section.fail('unk_id', `is ${unkId} but the vocabulary has only ${vocab.length} pieces`);
   return new Unigram(vocab, unkId, section.bool('byte_fallback', false));
 }

@@ -21,7 +21,9 @@ export class WordLevel implements Model {
     if (id !== undefined) return [{ id, value: word, offsets: [0, word.length] }];
     const unk = this.vocab.get(this.unkToken);
     if (unk === undefined) {
-      throw new TokenizationError(`WordLevel cannot encode "${word.slice(0, 40)}": its unk token "${this.unkToken}" is not in the vocabulary`);
+      throw new TokenizationError(
+        `WordLevel cannot encode "${word.slice(0, 40)}": its unk token "${this.unkToken}" is not in the vocabulary`,
+      );
     }
     return [{ id: unk, value: this.unkToken, offsets: [0, word.length] }];
   }

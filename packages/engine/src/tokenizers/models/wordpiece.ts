@@ -10,6 +10,9 @@ export class WordPiece implements Model {
   private readonly unkToken: string;
   private readonly prefix: string;
   private readonly maxInputCharsPerWord: number;
+  /** Longest word-initial piece and longest continuation (without its prefix), in UTF-16 units: longer candidates cannot match. */
+  private readonly longestFirst: number;
+  private readonly longestContinuation: number;
 
   constructor(vocab: Map<string, number>, unkToken: string, prefix: string, maxInputCharsPerWord: number) {
     this.vocab = vocab;
@@ -17,6 +20,14 @@ export class WordPiece implements Model {
     this.unkToken = unkToken;
     this.prefix = prefix;
     this.maxInputCharsPerWord = maxInputCharsPerWord;
+    let first = 0;
+    let continuation = 0;
+    for (const token of vocab.keys()) {
+      first = Math.max(first, token.length);
+      if (token.startsWith(prefix)) continuation = Math.max(continuation, token.length - prefix.length);
+    }
+    this.longestFirst = first;
+    this.longestContinuation = continuation;
   }
 
   private unk(word: string): Token[] {
@@ -39,7 +50,9 @@ export class WordPiece implements Model {
     const tokens: Token[] = [];
     let start = 0;
     while (start < word.length) {
-      let end = word.length;
+      let end = Math.min(word.length, start + (start > 0 ? this.longestContinuation : this.longestFirst));
+      // Keep surrogate pairs whole.
+      if (end < word.length && end > start && word.charCodeAt(end - 1) >= 0xd800 && word.charCodeAt(end - 1) <= 0xdbff) end--;
       let found: Token | null = null;
       while (start < end) {
         const piece = start > 0 ? this.prefix + word.slice(start, end) : word.slice(start, end);

@@ -1,0 +1,211 @@
+// Benchmarks a full BERT sequence-classifier training step (tokens/s, peak RSS), optionally against plain PyTorch.
+//
+//   node bench/train.bench.ts [--json] [--steps N] [--warmup N] [--provider cpu|webgpu] [--threads N] [--torch]
+//
+// The model is a small BERT (4 layers, hidden 256, 4 heads, intermediate 1024, vocab 30522, 512
+// positions, 2 labels) with Hugging Face's default init, trained at batch 32 x 128 tokens on random
+// ids and labels with AdamW (lr 2e-5, weight decay 0.01), gradient clipping at 1.0 and dropout 0.1.
+// step_s is the median wall time of LoadedProgram.run after the warm-up steps; peak_rss_mb is the
+// process's maxRSS, which covers the runtime's worker thread. --torch also runs torch_train.py (the
+// same model in plain PyTorch, Debian's /usr/bin/python3) in a child process with as many threads.
+
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { adamw, compileTrainStep, type Provider, Rng, Runtime } from '../src/index.ts';
+import { instantiate, modelBuilder } from '../src/models/pretrained.ts';
+
+const CONFIG = {
+  model_type: 'bert',
+  vocab_size: 30522,
+  hidden_size: 256,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  intermediate_size: 1024,
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+  num_labels: 2,
+  hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+};
+const BATCH = 32;
+const LENGTH = 128;
+const TOKENS = BATCH * LENGTH;
+const PYTHON = '/usr/bin/python3';
+
+interface Options {
+  json: boolean;
+  provider: Provider;
+  threads: number;
+  steps: number;
+  warmup: number;
+  torch: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const opts: Options = { json: false, provider: 'cpu', threads: availableParallelism(), steps: 10, warmup: 3, torch: false };
+  const positive = (flag: string, v: string, min = 1): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got ${v}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--')
+      continue; // pnpm passes the separator through
+    else if (a === '--json') opts.json = true;
+    else if (a === '--torch') opts.torch = true;
+    else if (a === '--provider') opts.provider = value() as Provider;
+    else if (a === '--threads') opts.threads = positive(a, value());
+    else if (a === '--steps') opts.steps = positive(a, value());
+    else if (a === '--warmup') opts.warmup = positive(a, value(), 0);
+    else throw new Error(`unknown argument '${a}' (expected --json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch)`);
+  }
+  return opts;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((p, q) => p - q);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+interface ImplLine {
+  impl: 'tuneql' | 'torch';
+  mode: 'full';
+  tokens_per_s: number;
+  step_s: number;
+  peak_rss_mb: number;
+}
+
+async function benchOurs(opts: Options): Promise<{ line: ImplLine; loss0: number; loss: number; runS: number }> {
+  const model = instantiate(CONFIG, { task: 'sequence-classification', seed: 0 });
+  const program = compileTrainStep({
+    build: modelBuilder(model, { batch: BATCH, length: LENGTH, train: true }),
+    params: model.params,
+    optimizer: adamw({ weightDecay: 0.01 }),
+    clipGradNorm: 1.0,
+  });
+  const rt = await Runtime.start({ provider: opts.provider, threads: opts.threads });
+  try {
+    const loaded = await rt.load(program, model.params);
+    const rng = new Rng(1);
+    const feeds = {
+      input_ids: BigInt64Array.from({ length: TOKENS }, () => BigInt(1 + (rng.nextUint32() % (CONFIG.vocab_size - 1)))),
+      attention_mask: new BigInt64Array(TOKENS).fill(1n),
+      token_type_ids: new BigInt64Array(TOKENS),
+      labels: BigInt64Array.from({ length: BATCH }, () => BigInt(rng.nextUint32() % CONFIG.num_labels)),
+    };
+    let loss0 = Number.NaN;
+    let loss = Number.NaN;
+    for (let i = 0; i < opts.warmup; i++) {
+      const r = await loaded.run(feeds, { lr: 2e-5 });
+      if (i === 0) loss0 = r.loss;
+    }
+    const wall: number[] = [];
+    const run: number[] = [];
+    for (let i = 0; i < opts.steps; i++) {
+      const t0 = performance.now();
+      const r = await loaded.run(feeds, { lr: 2e-5 });
+      wall.push(performance.now() - t0);
+      run.push(r.runMs);
+      loss = r.loss;
+      if (Number.isNaN(loss0)) loss0 = r.loss;
+    }
+    const stepS = median(wall) / 1000;
+    // maxRSS is in kilobytes and covers every thread of this process, the step worker included.
+    const peak = process.resourceUsage().maxRSS / 1024;
+    return {
+      line: { impl: 'tuneql', mode: 'full', tokens_per_s: round(TOKENS / stepS, 1), step_s: round(stepS, 4), peak_rss_mb: round(peak, 1) },
+      loss0,
+      loss,
+      runS: median(run) / 1000,
+    };
+  } finally {
+    await rt.close();
+  }
+}
+
+/** Why torch cannot run, or undefined when Debian's python3 imports it. */
+function torchUnavailable(): string | undefined {
+  const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (r.status === 0) return undefined;
+  const why = r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`);
+  return `torch is unavailable for ${PYTHON} (${why}); install: apt-get install python3-torch libopenblas0-pthread`;
+}
+
+function benchTorch(opts: Options): ImplLine {
+  const script = fileURLToPath(new URL('./torch_train.py', import.meta.url));
+  // OpenBLAS tuning variables set for other tools would skew torch's kernels: the child runs without them.
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const args = [script, '--steps', String(opts.steps), '--warmup', String(opts.warmup), '--threads', String(opts.threads)];
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', env, maxBuffer: 16 << 20 });
+  if (r.status !== 0) throw new Error(`torch_train.py failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr.trim()}`);
+  const line = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ImplLine)
+    .find((l) => l.impl === 'torch');
+  if (!line) throw new Error(`torch_train.py printed no result: ${r.stdout}`);
+  return line;
+}
+
+type Line = Record<string, string | number>;
+
+function printTable(lines: readonly Line[]): void {
+  const cols = [...new Set(lines.flatMap((l) => Object.keys(l)))];
+  const cell = (v: unknown): string => (v === undefined ? '' : String(v));
+  const widths = cols.map((c) => Math.max(c.length, ...lines.map((l) => cell(l[c]).length)));
+  const row = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i] as number)).join('  ');
+  console.log(row(cols));
+  console.log(row(widths.map((w) => '-'.repeat(w))));
+  for (const l of lines) console.log(row(cols.map((c) => cell(l[c]))));
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const ours = await benchOurs(opts);
+  const lines: Line[] = [{ ...ours.line }];
+  const notes: string[] = [];
+  if (opts.torch) {
+    const why = torchUnavailable();
+    if (why) notes.push(why);
+    else {
+      const torch = benchTorch(opts);
+      lines.push({ ...torch });
+      lines.push({
+        bench: 'train-ratio',
+        tokens_per_s_ratio: round(ours.line.tokens_per_s / torch.tokens_per_s, 3),
+        peak_rss_ratio: round(ours.line.peak_rss_mb / torch.peak_rss_mb, 3),
+      });
+    }
+  }
+  if (opts.json) {
+    for (const l of lines) process.stdout.write(`${JSON.stringify(l)}\n`);
+    for (const n of notes) process.stderr.write(`${n}\n`);
+    return;
+  }
+  const impls = lines.filter((l) => l.impl !== undefined);
+  console.log(
+    `BERT classifier, ${CONFIG.num_hidden_layers} layers x ${CONFIG.hidden_size} hidden, batch ${BATCH} x ${LENGTH} tokens, ` +
+      `${opts.provider}, ${opts.threads} threads, median of ${opts.steps} steps after ${opts.warmup} warm-up`,
+  );
+  printTable(impls);
+  const ratio = lines.find((l) => l.bench === 'train-ratio');
+  if (ratio) console.log(`\nours / torch: tokens/s x${ratio.tokens_per_s_ratio}, peak RSS x${ratio.peak_rss_ratio}`);
+  console.log(
+    `\ntuneql: onnxruntime run ${round(ours.runS, 4)} s of the ${ours.line.step_s} s step; loss ${round(ours.loss0, 4)} -> ${round(ours.loss, 4)}`,
+  );
+  for (const n of notes) console.log(n);
+}
+
+await main();
