@@ -5,30 +5,23 @@
 //
 //   node scripts/make-austen-gpt2.ts [--corpus ../shared/data/austen-paragraphs.jsonl] [--epochs 1]
 
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { instantiate, loadDataset, savePretrained, splitDataset, Tokenizer, train } from '../packages/engine/src/index.ts';
+import { instantiate, loadDataset, savePretrained, Tokenizer, train } from '../packages/engine/src/index.ts';
+import { austenSplit, DEFAULT_CORPUS, jsonlSource, ROOT, SEED } from './austen-corpus.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    corpus: { type: 'string', default: resolve(ROOT, '../shared/data/austen-paragraphs.jsonl') },
+    corpus: { type: 'string', default: DEFAULT_CORPUS },
     epochs: { type: 'string', default: '1' },
     threads: { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'models/austen-gpt2-mini') },
   },
 });
 
-const SEED = 20261126;
 const MAX_LENGTH = 128;
-const rows = readFileSync(values.corpus, 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => JSON.parse(l) as { text: string; label: string });
-// The same held-out 20% as austen-bert-mini (scripts/make-austen-model.ts) stays unseen.
-const split = splitDataset(rows, { validation: 0, test: 0.2, seed: SEED, stratifyBy: (r) => r.label });
+const { pretraining } = austenSplit(values.corpus);
 
 mkdirSync(values.out, { recursive: true });
 const tokenizerFile = join(values.out, 'tokenizer.json');
@@ -37,7 +30,7 @@ const tokenizer = Tokenizer.fromFile(tokenizerFile);
 const eos = tokenizer.tokenToId('<|endoftext|>') as number;
 
 const data = await loadDataset({
-  files: { file: { name: 'austen-lm.jsonl', content: split.train.map((r) => JSON.stringify({ text: r.text })).join('\n') } },
+  files: { file: jsonlSource('austen-lm.jsonl', pretraining) },
   task: 'causal-lm',
   columns: { text: 'text' },
   tokenizer,
@@ -79,7 +72,8 @@ const result = await train({
     threads: values.threads ? Number(values.threads) : undefined,
   },
   onEvent: (e) => {
-    if (e.type === 'step' && e.step % 20 === 0) console.log(`step ${e.step}  loss ${e.values.loss?.toFixed(3)}  ${Math.round(e.values.tokens_per_s ?? 0)} tok/s`);
+    if (e.type === 'step' && e.step % 20 === 0)
+      console.log(`step ${e.step}  loss ${e.values.loss?.toFixed(3)}  ${Math.round(e.values.tokens_per_s ?? 0)} tok/s`);
     if (e.type === 'eval') console.log(`step ${e.step}  validation perplexity ${e.values.eval_perplexity?.toFixed(1)}`);
   },
 });

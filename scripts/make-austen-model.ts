@@ -5,48 +5,34 @@
 //   node scripts/make-austen-model.ts [--corpus ../shared/data/austen-paragraphs.jsonl] [--epochs 3]
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { instantiate, loadDataset, savePretrained, splitDataset, Tokenizer, train } from '../packages/engine/src/index.ts';
+import { instantiate, loadDataset, savePretrained, Tokenizer, train } from '../packages/engine/src/index.ts';
+import { austenSplit, DEFAULT_CORPUS, jsonlSource, ROOT, SEED } from './austen-corpus.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    corpus: { type: 'string', default: resolve(ROOT, '../shared/data/austen-paragraphs.jsonl') },
+    corpus: { type: 'string', default: DEFAULT_CORPUS },
     epochs: { type: 'string', default: '3' },
     threads: { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'models/austen-bert-mini') },
   },
 });
 
-const SEED = 20261126;
 const MAX_LENGTH = 128;
 
-interface Row {
-  text: string;
-  label: string;
-}
-
-const rows = readFileSync(values.corpus, 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => JSON.parse(l) as Row);
-
-// 80% of every novel pre-trains the model (labels unused); the other 20% never reach pre-training
-// and are the labelled set for fine-tuning demos and tests.
-const split = splitDataset(rows, { validation: 0, test: 0.2, seed: SEED, stratifyBy: (r) => r.label });
+const { pretraining, heldOut } = austenSplit(values.corpus);
 const examplesDir = join(ROOT, 'examples/austen');
 mkdirSync(examplesDir, { recursive: true });
-writeFileSync(join(examplesDir, 'novels.jsonl'), split.test.map((r) => `${JSON.stringify(r)}\n`).join(''));
-console.log(`pre-training on ${split.train.length} paragraphs; ${split.test.length} held out in examples/austen/novels.jsonl`);
+writeFileSync(join(examplesDir, 'novels.jsonl'), heldOut.map((r) => `${JSON.stringify(r)}\n`).join(''));
+console.log(`pre-training on ${pretraining.length} paragraphs; ${heldOut.length} held out in examples/austen/novels.jsonl`);
 
 // BERT's uncased WordPiece, cut down to the pieces this corpus uses (plus every single character),
 // so it segments Austen exactly as bert-base-uncased does with a third of the embedding table.
 const fullFile = join(ROOT, 'packages/engine/fixtures/tokenizers/bert-uncased.json');
 const full = Tokenizer.fromFile(fullFile);
 const used = new Set<number>();
-for (const r of split.train) for (const id of full.encode(r.text).ids) used.add(id);
+for (const r of pretraining) for (const id of full.encode(r.text).ids) used.add(id);
 const json = JSON.parse(readFileSync(fullFile, 'utf8')) as {
   model: { vocab: Record<string, number> };
   added_tokens: { id: number; content: string }[];
@@ -68,7 +54,7 @@ const tokenizer = Tokenizer.fromFile(tokenizerFile);
 console.log(`vocabulary: ${keep.length} of ${oldVocab.length} WordPiece tokens`);
 
 const data = await loadDataset({
-  files: { file: { name: 'austen-pretraining.jsonl', content: split.train.map((r) => JSON.stringify({ text: r.text })).join('\n') } },
+  files: { file: jsonlSource('austen-pretraining.jsonl', pretraining) },
   task: 'masked-lm',
   columns: { text: 'text' },
   tokenizer,
@@ -114,8 +100,10 @@ const result = await train({
     threads: values.threads ? Number(values.threads) : undefined,
   },
   onEvent: (e) => {
-    if (e.type === 'step' && e.step % 20 === 0) console.log(`step ${e.step}  loss ${e.values.loss?.toFixed(3)}  ${Math.round(e.values.tokens_per_s ?? 0)} tok/s`);
-    if (e.type === 'eval') console.log(`step ${e.step}  validation loss ${e.values.eval_loss?.toFixed(3)}  perplexity ${e.values.eval_perplexity?.toFixed(1)}`);
+    if (e.type === 'step' && e.step % 20 === 0)
+      console.log(`step ${e.step}  loss ${e.values.loss?.toFixed(3)}  ${Math.round(e.values.tokens_per_s ?? 0)} tok/s`);
+    if (e.type === 'eval')
+      console.log(`step ${e.step}  validation loss ${e.values.eval_loss?.toFixed(3)}  perplexity ${e.values.eval_perplexity?.toFixed(1)}`);
   },
 });
 await savePretrained(values.out, model);

@@ -61,6 +61,11 @@ export function normalInit(std: number, zeroRow?: number): Initializer {
   };
 }
 
+/** A token-embedding table initialized like transformers' (N(0, std), the padding row zero) whose padding row gets no gradient. */
+export function tokenEmbedding(scope: ParamScope, ids: Tensor, vocab: number, dim: number, std: number, padId?: number): Tensor {
+  return embedding(scope, ids, vocab, dim, normalInit(std, padId), padId);
+}
+
 export function dense(scope: ParamScope, x: Tensor, out: number, std: number, bias = true): Tensor {
   return linear(scope, x, out, { bias, weightInit: normalInit(std), biasInit: init.zeros() });
 }
@@ -83,14 +88,7 @@ function selfAttention(scope: ParamScope, x: Tensor, cfg: EncoderConfig, mask: T
 export function encoder(base: ParamScope, cfg: EncoderConfig, inputs: ModelInputs, ctx: ForwardContext, roberta: boolean): Tensor {
   const g = base.graph;
   const emb = base.pp('embeddings');
-  const words = embedding(
-    emb.pp('word_embeddings'),
-    inputs.inputIds,
-    cfg.vocabSize,
-    cfg.hidden,
-    normalInit(cfg.initRange, cfg.padTokenId),
-    cfg.padTokenId,
-  );
+  const words = tokenEmbedding(emb.pp('word_embeddings'), inputs.inputIds, cfg.vocabSize, cfg.hidden, cfg.initRange, cfg.padTokenId);
   let pos: Tensor;
   if (roberta) {
     // RoBERTa numbers positions from padding_idx + 1 and gives padding the padding position.

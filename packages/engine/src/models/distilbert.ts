@@ -6,7 +6,7 @@ import { attention, mergeHeads, positions, splitHeads } from '../nn/attention.ts
 import { activation, embedding, type ForwardContext, layerNormModule } from '../nn/layers.ts';
 import type { ParamScope } from '../params/parameters.ts';
 import type { Architecture, ModelInputs, TaskOutputs } from './architecture.ts';
-import { dense, normalInit, splitStartEnd, tiedDecoder } from './bert.ts';
+import { dense, normalInit, splitStartEnd, tiedDecoder, tokenEmbedding } from './bert.ts';
 import { ConfigError, type ConfigReader } from './config.ts';
 import { atPositions, firstToken } from './heads.ts';
 
@@ -55,14 +55,7 @@ const EPS = 1e-12; // DistilBERT's LayerNorms use a fixed epsilon
 function body(base: ParamScope, cfg: DistilConfig, inputs: ModelInputs, ctx: ForwardContext): Tensor {
   const g = base.graph;
   const emb = base.pp('embeddings');
-  const words = embedding(
-    emb.pp('word_embeddings'),
-    inputs.inputIds,
-    cfg.vocabSize,
-    cfg.dim,
-    normalInit(cfg.initRange, cfg.padTokenId),
-    cfg.padTokenId,
-  );
+  const words = tokenEmbedding(emb.pp('word_embeddings'), inputs.inputIds, cfg.vocabSize, cfg.dim, cfg.initRange, cfg.padTokenId);
   const pos = embedding(
     emb.pp('position_embeddings'),
     reshape(positions(g, cfg.maxPositions, inputs.inputIds), [1, -1]),

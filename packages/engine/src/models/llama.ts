@@ -4,10 +4,10 @@
 import type { Tensor } from '../graph/graph.ts';
 import { add, matmul, mul, transpose } from '../graph/ops.ts';
 import { applyRotary, attention, mergeHeads, rotaryTables, splitHeads } from '../nn/attention.ts';
-import { activation, embedding, type ForwardContext, rmsNormModule } from '../nn/layers.ts';
+import { activation, type ForwardContext, rmsNormModule } from '../nn/layers.ts';
 import type { ParamScope } from '../params/parameters.ts';
 import type { Architecture, ModelInputs, TaskOutputs } from './architecture.ts';
-import { dense, normalInit, splitStartEnd } from './bert.ts';
+import { dense, normalInit, splitStartEnd, tokenEmbedding } from './bert.ts';
 import { ConfigError, type ConfigReader } from './config.ts';
 import { lastToken } from './heads.ts';
 
@@ -69,14 +69,7 @@ function read(c: ConfigReader): LlamaConfig {
 
 function body(base: ParamScope, cfg: LlamaConfig, inputs: ModelInputs, ctx: ForwardContext): Tensor {
   const g = base.graph;
-  let h = embedding(
-    base.pp('embed_tokens'),
-    inputs.inputIds,
-    cfg.vocabSize,
-    cfg.hidden,
-    normalInit(cfg.initRange, cfg.padTokenId),
-    cfg.padTokenId,
-  ); // (B, T, C)
+  let h = tokenEmbedding(base.pp('embed_tokens'), inputs.inputIds, cfg.vocabSize, cfg.hidden, cfg.initRange, cfg.padTokenId); // (B, T, C)
   const tables = rotaryTables(g, cfg.maxPositions, cfg.headDim, cfg.ropeTheta);
   const act = activation(cfg.act, 'hidden_act');
   const std = cfg.initRange;
