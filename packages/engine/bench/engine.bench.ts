@@ -25,6 +25,8 @@ import {
   Rng,
   Runtime,
 } from '../src/index.ts';
+import { walkArgs } from './args.ts';
+import { type Line, median, printTable, round } from './report.ts';
 
 interface Options {
   json: boolean;
@@ -38,16 +40,8 @@ interface Options {
 
 function parseArgs(argv: readonly string[]): Options {
   const opts: Options = { json: false, provider: 'cpu', threads: availableParallelism(), quick: false, act: 'gelu', batch: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--')
-      continue; // pnpm passes the separator through
-    else if (a === '--json') opts.json = true;
+  walkArgs(argv, '--json, --provider cpu|webgpu, --threads N, --quick, --batch N, --act gelu|relu', (a, value) => {
+    if (a === '--json') opts.json = true;
     else if (a === '--quick') opts.quick = true;
     else if (a === '--provider') opts.provider = value() as Provider;
     else if (a === '--threads') {
@@ -60,18 +54,11 @@ function parseArgs(argv: readonly string[]): Options {
       const v = value();
       if (v !== 'gelu' && v !== 'relu') throw new Error(`--act must be gelu or relu, got ${v}`);
       opts.act = v;
-    } else
-      throw new Error(`unknown argument '${a}' (expected --json, --provider cpu|webgpu, --threads N, --quick, --batch N, --act gelu|relu)`);
-  }
+    } else return false;
+    return true;
+  });
   return opts;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((p, q) => p - q);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
 
 function randomFloats(rng: Rng, n: number): Float32Array {
   const out = new Float32Array(n);
@@ -225,18 +212,6 @@ async function benchMlp(opts: Options, cfg: MlpConfig, warmup: number, steps: nu
 }
 
 // ---------------------------------------------------------------------------------------------
-
-type Line = Record<string, string | number | boolean>;
-
-function printTable(lines: readonly Line[]): void {
-  const cols = [...new Set(lines.flatMap((l) => Object.keys(l)))];
-  const cell = (v: unknown): string => (v === undefined ? '' : String(v));
-  const widths = cols.map((c) => Math.max(c.length, ...lines.map((l) => cell(l[c]).length)));
-  const row = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i] as number)).join('  ');
-  console.log(row(cols));
-  console.log(row(widths.map((w) => '-'.repeat(w))));
-  for (const l of lines) console.log(row(cols.map((c) => cell(l[c]))));
-}
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));

@@ -14,6 +14,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { adamw, compileTrainStep, type Provider, Rng, Runtime } from '../src/index.ts';
 import { instantiate, modelBuilder } from '../src/models/pretrained.ts';
+import { walkArgs } from './args.ts';
+import { type Line, median, printTable, round } from './report.ts';
 
 const CONFIG = {
   model_type: 'bert',
@@ -50,32 +52,18 @@ function parseArgs(argv: readonly string[]): Options {
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got ${v}`);
     return n;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--')
-      continue; // pnpm passes the separator through
-    else if (a === '--json') opts.json = true;
+  walkArgs(argv, '--json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch', (a, value) => {
+    if (a === '--json') opts.json = true;
     else if (a === '--torch') opts.torch = true;
     else if (a === '--provider') opts.provider = value() as Provider;
     else if (a === '--threads') opts.threads = positive(a, value());
     else if (a === '--steps') opts.steps = positive(a, value());
     else if (a === '--warmup') opts.warmup = positive(a, value(), 0);
-    else throw new Error(`unknown argument '${a}' (expected --json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch)`);
-  }
+    else return false;
+    return true;
+  });
   return opts;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((p, q) => p - q);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
 interface ImplLine {
   impl: 'tuneql' | 'torch';
@@ -157,18 +145,6 @@ function benchTorch(opts: Options): ImplLine {
     .find((l) => l.impl === 'torch');
   if (!line) throw new Error(`torch_train.py printed no result: ${r.stdout}`);
   return line;
-}
-
-type Line = Record<string, string | number>;
-
-function printTable(lines: readonly Line[]): void {
-  const cols = [...new Set(lines.flatMap((l) => Object.keys(l)))];
-  const cell = (v: unknown): string => (v === undefined ? '' : String(v));
-  const widths = cols.map((c) => Math.max(c.length, ...lines.map((l) => cell(l[c]).length)));
-  const row = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i] as number)).join('  ');
-  console.log(row(cols));
-  console.log(row(widths.map((w) => '-'.repeat(w))));
-  for (const l of lines) console.log(row(cols.map((c) => cell(l[c]))));
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@ import { ConfusionMatrix, type LabelArray, type LabelRow, MultiLabelCounts, scor
 import { MetricInputError } from './errors.ts';
 import { LossAccumulator } from './language.ts';
 import { SquadAccumulator } from './qa.ts';
-import { meanAbsoluteError, meanSquaredError, pearson, r2Score, spearman } from './regression.ts';
+import { regressionReport } from './regression.ts';
 import { EntityCounter, type Id2Label, type TagScheme, tagsFromIds } from './tokens.ts';
 
 /** Accumulates batches, then computes every metric of its task under stable names. */
@@ -153,17 +153,8 @@ function regressionMetric(): Metric<ArrayLike<number>, ArrayLike<number>> {
         references.push(r[i] as number);
       }
     },
-    compute: () => {
-      const mse = meanSquaredError(predictions, references);
-      return {
-        mse,
-        mae: meanAbsoluteError(predictions, references),
-        rmse: Math.sqrt(mse),
-        pearson: pearson(predictions, references),
-        spearman: spearman(predictions, references),
-        r2: r2Score(predictions, references),
-      };
-    },
+    // Spread: an interface type has no index signature, so the report is copied into a plain record.
+    compute: () => ({ ...regressionReport(predictions, references) }),
     reset: () => {
       predictions = [];
       references = [];

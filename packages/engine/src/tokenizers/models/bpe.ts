@@ -2,7 +2,8 @@
 
 import { type Section, TokenizationError } from '../config.ts';
 import type { Token } from '../pre-tokenized-string.ts';
-import { byteToken, type Model, readVocabMap, reverseVocab } from './model.ts';
+import { byteToken, readVocabMap } from './model.ts';
+import { VocabModel } from './vocab-model.ts';
 
 export interface BpeOptions {
   unkToken?: string | undefined;
@@ -81,9 +82,7 @@ const CACHE_CAPACITY = 10_000;
 const CACHE_MAX_WORD = 256;
 const encoder = new TextEncoder();
 
-export class Bpe implements Model {
-  private readonly vocab: Map<string, number>;
-  private readonly vocabR: Map<number, string>;
+export class Bpe extends VocabModel {
   /** (left id, right id) -> rank * 2^26 + merged id. */
   private readonly merges = new Map<number, number>();
   private readonly options: BpeOptions;
@@ -95,8 +94,7 @@ export class Bpe implements Model {
     options: BpeOptions,
     fail: (i: number, problem: string) => never,
   ) {
-    this.vocab = vocab;
-    this.vocabR = reverseVocab(vocab);
+    super(vocab);
     this.options = options;
     for (const id of vocab.values()) if (id >= ID_LIMIT) fail(-1, `token id ${id} is too large (ids must be below ${ID_LIMIT})`);
     const prefixLength = options.continuingSubwordPrefix?.length ?? 0;
@@ -212,7 +210,7 @@ export class Bpe implements Model {
     return out;
   }
 
-  tokenize(word: string): Token[] {
+  override tokenize(word: string): Token[] {
     if (word.length === 0) return [];
     if (this.options.ignoreMerges) {
       const id = this.vocab.get(word);
@@ -233,18 +231,6 @@ export class Bpe implements Model {
       tokens.push({ id, value: this.vocabR.get(id) ?? '', offsets: [symbols[k + 1]!, symbols[k + 2]!] });
     }
     return tokens;
-  }
-
-  tokenToId(token: string): number | undefined {
-    return this.vocab.get(token);
-  }
-
-  idToToken(id: number): string | undefined {
-    return this.vocabR.get(id);
-  }
-
-  entries(): Iterable<[string, number]> {
-    return this.vocab.entries();
   }
 }
 

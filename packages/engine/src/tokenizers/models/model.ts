@@ -52,11 +52,5 @@ export function readVocabMap(section: Section, key: string): Map<string, number>
   return vocab;
 }
 
-export function reverseVocab(vocab: ReadonlyMap<string, number>): Map<number, string> {
-  const r = new Map<number, string>();
-  for (const [t, id] of vocab) r.set(id, t);
-  return r;
-}
-
 /** SentencePiece's byte-fallback token for one byte, e.g. `<0x0A>`. */
 export const byteToken = (b: number): string => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;

@@ -2,21 +2,19 @@
 
 import { type Section, TokenizationError } from '../config.ts';
 import type { Token } from '../pre-tokenized-string.ts';
-import { type Model, readVocabMap, reverseVocab } from './model.ts';
+import { readVocabMap } from './model.ts';
+import { VocabModel } from './vocab-model.ts';
 
 /** WordLevel: each word is one token, or the unk token. */
-export class WordLevel implements Model {
-  private readonly vocab: Map<string, number>;
-  private readonly vocabR: Map<number, string>;
+export class WordLevel extends VocabModel {
   private readonly unkToken: string;
 
   constructor(vocab: Map<string, number>, unkToken: string) {
-    this.vocab = vocab;
-    this.vocabR = reverseVocab(vocab);
+    super(vocab);
     this.unkToken = unkToken;
   }
 
-  tokenize(word: string): Token[] {
+  override tokenize(word: string): Token[] {
     const id = this.vocab.get(word);
     if (id !== undefined) return [{ id, value: word, offsets: [0, word.length] }];
     const unk = this.vocab.get(this.unkToken);
@@ -26,18 +24,6 @@ export class WordLevel implements Model {
       );
     }
     return [{ id: unk, value: this.unkToken, offsets: [0, word.length] }];
-  }
-
-  tokenToId(token: string): number | undefined {
-    return this.vocab.get(token);
-  }
-
-  idToToken(id: number): string | undefined {
-    return this.vocabR.get(id);
-  }
-
-  entries(): Iterable<[string, number]> {
-    return this.vocab.entries();
   }
 }
 

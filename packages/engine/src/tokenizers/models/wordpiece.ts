@@ -2,11 +2,10 @@
 
 import { type Section, TokenizationError } from '../config.ts';
 import type { Token } from '../pre-tokenized-string.ts';
-import { type Model, readVocabMap, reverseVocab } from './model.ts';
+import { readVocabMap } from './model.ts';
+import { VocabModel } from './vocab-model.ts';
 
-export class WordPiece implements Model {
-  private readonly vocab: Map<string, number>;
-  private readonly vocabR: Map<number, string>;
+export class WordPiece extends VocabModel {
   private readonly unkToken: string;
   private readonly prefix: string;
   private readonly maxInputCharsPerWord: number;
@@ -15,8 +14,7 @@ export class WordPiece implements Model {
   private readonly longestContinuation: number;
 
   constructor(vocab: Map<string, number>, unkToken: string, prefix: string, maxInputCharsPerWord: number) {
-    this.vocab = vocab;
-    this.vocabR = reverseVocab(vocab);
+    super(vocab);
     this.unkToken = unkToken;
     this.prefix = prefix;
     this.maxInputCharsPerWord = maxInputCharsPerWord;
@@ -40,7 +38,7 @@ export class WordPiece implements Model {
     return [{ id, value: this.unkToken, offsets: [0, word.length] }];
   }
 
-  tokenize(word: string): Token[] {
+  override tokenize(word: string): Token[] {
     let chars = 0;
     for (let i = 0; i < word.length; i++) {
       const u = word.charCodeAt(i);
@@ -69,18 +67,6 @@ export class WordPiece implements Model {
       start = end;
     }
     return tokens;
-  }
-
-  tokenToId(token: string): number | undefined {
-    return this.vocab.get(token);
-  }
-
-  idToToken(id: number): string | undefined {
-    return this.vocabR.get(id);
-  }
-
-  entries(): Iterable<[string, number]> {
-    return this.vocab.entries();
   }
 }
 
