@@ -26,6 +26,7 @@ export * from './metrics/index.ts';
 export type { Architecture, ModelInputs, TaskOutputs } from './models/architecture.ts';
 export { ConfigError, ConfigReader, type RawConfig, TASKS, type Task } from './models/config.ts';
 export {
+  declareParameters,
   type GraphOptions,
   instantiate,
   type LoadOptions,
@@ -109,4 +110,5 @@ export {
   type ValidateOptions,
   validateTables,
 } from './data/index.ts';
+export { type AdapterKind, type AdapterSite, adapterPoint, hookedLinear, type LinearSite, type ModuleHooks } from './nn/hooks.ts';
 export * from './tokenizers/index.ts';

@@ -3,6 +3,7 @@
 import type { Tensor } from '../graph/graph.ts';
 import { add, cumsum, equal, gather, matmul, mul, reshape, split, tanh, transpose, where } from '../graph/ops.ts';
 import { attention, mergeHeads, positions, splitHeads } from '../nn/attention.ts';
+import { adapterPoint } from '../nn/hooks.ts';
 import { activation, embedding, type ForwardContext, layerNormModule } from '../nn/layers.ts';
 import { linear } from '../nn/linear.ts';
 import { type Initializer, init, type ParamScope } from '../params/parameters.ts';
@@ -80,7 +81,11 @@ function selfAttention(scope: ParamScope, x: Tensor, cfg: EncoderConfig, mask: T
     attention(q, k, v, { attentionMask: mask, causal: false, maxLength: cfg.maxPositions, dropout: cfg.attentionDropout, ctx }),
   );
   const out = scope.pp('output');
-  const projected = ctx.dropout(dense(out.pp('dense'), context, cfg.hidden, cfg.initRange), cfg.hiddenDropout);
+  const projected = adapterPoint(
+    scope,
+    'attention',
+    ctx.dropout(dense(out.pp('dense'), context, cfg.hidden, cfg.initRange), cfg.hiddenDropout),
+  );
   return layerNormModule(out.pp('LayerNorm'), add(projected, x), cfg.eps);
 }
 
@@ -105,7 +110,11 @@ export function encoder(base: ParamScope, cfg: EncoderConfig, inputs: ModelInput
     const layer = base.pp('encoder').pp('layer').pp(i);
     const attended = selfAttention(layer.pp('attention'), h, cfg, inputs.attentionMask, ctx);
     const inner = act(dense(layer.pp('intermediate').pp('dense'), attended, cfg.intermediate, cfg.initRange));
-    const out = ctx.dropout(dense(layer.pp('output').pp('dense'), inner, cfg.hidden, cfg.initRange), cfg.hiddenDropout);
+    const out = adapterPoint(
+      layer.pp('output'),
+      'ffn',
+      ctx.dropout(dense(layer.pp('output').pp('dense'), inner, cfg.hidden, cfg.initRange), cfg.hiddenDropout),
+    );
     h = layerNormModule(layer.pp('output').pp('LayerNorm'), add(out, attended), cfg.eps);
   }
   return h;

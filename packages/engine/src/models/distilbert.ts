@@ -3,6 +3,7 @@
 import type { Tensor } from '../graph/graph.ts';
 import { add, relu, reshape } from '../graph/ops.ts';
 import { attention, mergeHeads, positions, splitHeads } from '../nn/attention.ts';
+import { adapterPoint } from '../nn/hooks.ts';
 import { activation, embedding, type ForwardContext, layerNormModule } from '../nn/layers.ts';
 import type { ParamScope } from '../params/parameters.ts';
 import type { Architecture, ModelInputs, TaskOutputs } from './architecture.ts';
@@ -81,10 +82,11 @@ function body(base: ParamScope, cfg: DistilConfig, inputs: ModelInputs, ctx: For
         ctx,
       }),
     );
-    const sa = layerNormModule(layer.pp('sa_layer_norm'), add(dense(att.pp('out_lin'), context, cfg.dim, cfg.initRange), h), EPS);
+    const attended = adapterPoint(att, 'attention', dense(att.pp('out_lin'), context, cfg.dim, cfg.initRange));
+    const sa = layerNormModule(layer.pp('sa_layer_norm'), add(attended, h), EPS);
     const ffn = layer.pp('ffn');
     const inner = act(dense(ffn.pp('lin1'), sa, cfg.hiddenDim, cfg.initRange));
-    const out = ctx.dropout(dense(ffn.pp('lin2'), inner, cfg.dim, cfg.initRange), cfg.dropout);
+    const out = adapterPoint(ffn, 'ffn', ctx.dropout(dense(ffn.pp('lin2'), inner, cfg.dim, cfg.initRange), cfg.dropout));
     h = layerNormModule(layer.pp('output_layer_norm'), add(out, sa), EPS);
   }
   return h;

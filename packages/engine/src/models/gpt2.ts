@@ -4,6 +4,7 @@
 import type { Tensor } from '../graph/graph.ts';
 import { add, matmul, reshape, split, transpose } from '../graph/ops.ts';
 import { attention, mergeHeads, positions, splitHeads } from '../nn/attention.ts';
+import { adapterPoint, hookedLinear } from '../nn/hooks.ts';
 import { activation, embedding, type ForwardContext, layerNormModule } from '../nn/layers.ts';
 import { init, type ParamScope } from '../params/parameters.ts';
 import type { Architecture, ModelInputs, TaskOutputs } from './architecture.ts';
@@ -61,7 +62,17 @@ function read(c: ConfigReader): Gpt2Config {
 /** Conv1D: y = x W + b with W stored [in, out]. */
 function conv1d(scope: ParamScope, x: Tensor, out: number, std: number): Tensor {
   const inF = x.shape[x.rank - 1] as number;
-  return add(matmul(x, scope.get('weight', [inF, out], normalInit(std))), scope.get('bias', [out], init.zeros()));
+  const weight = scope.get('weight', [inF, out], normalInit(std));
+  const bias = scope.get('bias', [out], init.zeros());
+  return hookedLinear({
+    scope,
+    x,
+    inFeatures: inF,
+    outFeatures: out,
+    layout: 'in_out',
+    hasBias: true,
+    base: (input) => add(matmul(input, weight), bias),
+  });
 }
 
 function body(base: ParamScope, cfg: Gpt2Config, inputs: ModelInputs, ctx: ForwardContext): Tensor {
@@ -91,10 +102,13 @@ function body(base: ParamScope, cfg: Gpt2Config, inputs: ModelInputs, ctx: Forwa
       ctx,
       scale: cfg.scaleAttn ? 1 / Math.sqrt(d) : 1,
     });
-    h = add(h, ctx.dropout(conv1d(attn.pp('c_proj'), mergeHeads(context), cfg.embd, projStd), cfg.residDropout));
+    h = add(
+      h,
+      adapterPoint(attn, 'attention', ctx.dropout(conv1d(attn.pp('c_proj'), mergeHeads(context), cfg.embd, projStd), cfg.residDropout)),
+    );
     const mlp = block.pp('mlp');
     const inner = act(conv1d(mlp.pp('c_fc'), layerNormModule(block.pp('ln_2'), h, cfg.eps), cfg.inner, cfg.initRange));
-    h = add(h, ctx.dropout(conv1d(mlp.pp('c_proj'), inner, cfg.embd, projStd), cfg.residDropout));
+    h = add(h, adapterPoint(mlp, 'ffn', ctx.dropout(conv1d(mlp.pp('c_proj'), inner, cfg.embd, projStd), cfg.residDropout)));
   }
   return layerNormModule(base.pp('ln_f'), h, cfg.eps);
 }

@@ -4,6 +4,7 @@
 import type { Tensor } from '../graph/graph.ts';
 import { add, matmul, mul, transpose } from '../graph/ops.ts';
 import { applyRotary, attention, mergeHeads, rotaryTables, splitHeads } from '../nn/attention.ts';
+import { adapterPoint } from '../nn/hooks.ts';
 import { activation, type ForwardContext, rmsNormModule } from '../nn/layers.ts';
 import type { ParamScope } from '../params/parameters.ts';
 import type { Architecture, ModelInputs, TaskOutputs } from './architecture.ts';
@@ -93,14 +94,14 @@ function body(base: ParamScope, cfg: LlamaConfig, inputs: ModelInputs, ctx: Forw
       dropout: cfg.attentionDropout,
       ctx,
     });
-    h = add(h, dense(att.pp('o_proj'), mergeHeads(context), cfg.hidden, std, cfg.attentionBias));
+    h = add(h, adapterPoint(att, 'attention', dense(att.pp('o_proj'), mergeHeads(context), cfg.hidden, std, cfg.attentionBias)));
     const mlp = layer.pp('mlp');
     const y = rmsNormModule(layer.pp('post_attention_layernorm'), h, cfg.eps);
     const gated = mul(
       act(dense(mlp.pp('gate_proj'), y, cfg.intermediate, std, cfg.mlpBias)),
       dense(mlp.pp('up_proj'), y, cfg.intermediate, std, cfg.mlpBias),
     );
-    h = add(h, dense(mlp.pp('down_proj'), gated, cfg.hidden, std, cfg.mlpBias));
+    h = add(h, adapterPoint(mlp, 'ffn', dense(mlp.pp('down_proj'), gated, cfg.hidden, std, cfg.mlpBias)));
   }
   return rmsNormModule(base.pp('norm'), h, cfg.eps);
 }

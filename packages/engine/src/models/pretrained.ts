@@ -4,6 +4,7 @@
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/hf.ts';
 import type { LoadedTensor } from '../checkpoint/safetensors.ts';
 import { Graph, type Shape, type Tensor } from '../graph/graph.ts';
+import type { ModuleHooks } from '../nn/hooks.ts';
 import { ForwardContext } from '../nn/layers.ts';
 import { ParameterSet, ParamScope } from '../params/parameters.ts';
 import type { ModelBuilder } from '../step/compile.ts';
@@ -21,6 +22,21 @@ export interface PretrainedModel {
   initialized: string[];
   /** Checkpoint tensors the model does not use (another head, buffers). */
   unused: string[];
+  /** A fine-tuning strategy's hooks into the model's layers (LoRA, adapters...), made per graph. */
+  hooks?: (ctx: ForwardContext) => ModuleHooks;
+}
+
+/**
+ * Traces the model once so that every parameter its hooks add is declared (and initialized) in its
+ * parameter set; returns the names that were new.
+ */
+export function declareParameters(model: PretrainedModel): string[] {
+  const before = new Set(model.params.names);
+  const g = new Graph();
+  const ctx = ForwardContext.inference();
+  const scope = new ParamScope(g, model.params).withHooks(model.hooks?.(ctx));
+  model.arch.build(scope, model.config, model.task, traceInputs(g, model.arch, 1, 2), ctx);
+  return model.params.names.filter((n) => !before.has(n));
 }
 
 export interface LoadOptions {
@@ -121,7 +137,7 @@ export function modelBuilder(model: PretrainedModel, options: GraphOptions): Mod
       inputs.maskedPositions = g.input('masked_positions', 'int64', [options.batch, options.predictions]);
     }
     const ctx = options.train ? ForwardContext.training(g) : ForwardContext.inference();
-    const out = model.arch.build(scope, model.config, model.task, inputs, ctx);
+    const out = model.arch.build(scope.withHooks(model.hooks?.(ctx)), model.config, model.task, inputs, ctx);
     const named = namedOutputs(out);
     if (!withLabels) return { outputs: named };
     const labels = labelInputs(

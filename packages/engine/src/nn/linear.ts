@@ -3,6 +3,7 @@
 import type { Tensor } from '../graph/graph.ts';
 import { add, matmul, transpose } from '../graph/ops.ts';
 import { type Initializer, init, type ParamScope } from '../params/parameters.ts';
+import { hookedLinear } from './hooks.ts';
 
 export interface LinearOptions {
   /** @default true */
@@ -17,10 +18,13 @@ export function linear(scope: ParamScope, x: Tensor, outFeatures: number, option
   const inFeatures = x.shape[x.rank - 1] as number;
   const bound = 1 / Math.sqrt(inFeatures);
   const weight = scope.get('weight', [outFeatures, inFeatures], options.weightInit ?? init.uniform(bound));
+  const bias = options.bias === false ? undefined : scope.get('bias', [outFeatures], options.biasInit ?? init.uniform(bound));
   // A MatMul over any leading shape keeps batch and sequence dimensions symbolic in an exported
   // graph. The transpose of a frozen weight is folded by onnxruntime when the session is created;
   // a trainable one costs one copy of the weight per step, small next to the GEMMs.
-  const y = matmul(x, transpose(weight)); // (.., out)
-  if (options.bias === false) return y;
-  return add(y, scope.get('bias', [outFeatures], options.biasInit ?? init.uniform(bound)));
+  const base = (input: Tensor) => {
+    const y = matmul(input, transpose(weight)); // (.., out)
+    return bias ? add(y, bias) : y;
+  };
+  return hookedLinear({ scope, x, inFeatures, outFeatures, layout: 'out_in', hasBias: bias !== undefined, base });
 }

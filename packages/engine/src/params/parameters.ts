@@ -2,6 +2,7 @@
 
 import type { Graph, Shape, Tensor } from '../graph/graph.ts';
 import { sizeOf } from '../graph/graph.ts';
+import type { ModuleHooks } from '../nn/hooks.ts';
 import { Rng } from '../runtime/rng.ts';
 
 /** Fills a fresh parameter. fanIn/fanOut follow PyTorch: for a [out, in] weight, fanIn = in. */
@@ -99,15 +100,22 @@ export class ParamScope {
   readonly graph: Graph;
   readonly params: ParameterSet;
   readonly prefix: string;
+  /** A fine-tuning strategy's hooks, passed down to every child scope. */
+  readonly hooks: ModuleHooks | undefined;
 
-  constructor(graph: Graph, params: ParameterSet, prefix = '') {
+  constructor(graph: Graph, params: ParameterSet, prefix = '', hooks?: ModuleHooks) {
     this.graph = graph;
     this.params = params;
     this.prefix = prefix;
+    this.hooks = hooks;
   }
 
   pp(name: string | number): ParamScope {
-    return new ParamScope(this.graph, this.params, this.path(String(name)));
+    return new ParamScope(this.graph, this.params, this.path(String(name)), this.hooks);
+  }
+
+  withHooks(hooks: ModuleHooks | undefined): ParamScope {
+    return new ParamScope(this.graph, this.params, this.prefix, hooks);
   }
 
   path(name: string): string {

@@ -1,0 +1,51 @@
+// Where fine-tuning strategies reach into a model: every linear layer, and the residual adapter
+// points of each transformer block, called by module path (as PEFT's target_modules match paths).
+
+import type { Tensor } from '../graph/graph.ts';
+import type { ParamScope } from '../params/parameters.ts';
+
+export interface LinearSite {
+  /** The layer's module path, e.g. 'bert.encoder.layer.0.attention.self.query'. */
+  path: string;
+  /** The layer's scope: new parameters declared here are named under its path. */
+  scope: ParamScope;
+  /** (.., in) */
+  x: Tensor;
+  inFeatures: number;
+  outFeatures: number;
+  /** How the weight is stored: 'out_in' (nn.Linear) or 'in_out' (GPT-2's Conv1D). */
+  layout: 'out_in' | 'in_out';
+  hasBias: boolean;
+  /** The layer's own computation, for any input of the same shape. */
+  base(x: Tensor): Tensor;
+}
+
+export type AdapterKind = 'attention' | 'ffn';
+
+export interface AdapterSite {
+  /** The transformer block's path, e.g. 'bert.encoder.layer.3'. */
+  path: string;
+  scope: ParamScope;
+  /** After the attention block's output projection, or after the feed-forward block's. */
+  kind: AdapterKind;
+  /** (B, T, C): the sublayer's output before it is added to the residual stream. */
+  x: Tensor;
+}
+
+export interface ModuleHooks {
+  /** Replaces a linear layer's output; undefined keeps the layer as it is. */
+  linear?(site: LinearSite): Tensor | undefined;
+  /** Transforms a sublayer output at an adapter point; undefined keeps it. */
+  adapter?(site: AdapterSite): Tensor | undefined;
+}
+
+/** Runs a linear layer through the scope's hooks. */
+export function hookedLinear(site: Omit<LinearSite, 'path'>): Tensor {
+  const hooked = site.scope.hooks?.linear?.({ ...site, path: site.scope.prefix });
+  return hooked ?? site.base(site.x);
+}
+
+/** An adapter point: the sublayer output, transformed by a strategy's hook if there is one. */
+export function adapterPoint(scope: ParamScope, kind: AdapterKind, x: Tensor): Tensor {
+  return scope.hooks?.adapter?.({ path: scope.prefix, scope, kind, x }) ?? x;
+}
