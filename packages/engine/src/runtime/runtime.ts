@@ -6,7 +6,7 @@ import { dtypeOfArray, type HostArray } from '../graph/dtype.ts';
 import { sizeOf } from '../graph/graph.ts';
 import { DROPOUT_SEED } from '../nn/layers.ts';
 import type { ParameterSet } from '../params/parameters.ts';
-import type { InputSpec, Program } from '../step/compile.ts';
+import { ACTIVE, type InputSpec, type Program } from '../step/compile.ts';
 import { fromWireError, type Reply, type Request, type RunResult, type WireTensor } from './protocol.ts';
 import { checkProvider, type Provider } from './providers.ts';
 import { Rng } from './rng.ts';
@@ -154,6 +154,8 @@ export class LoadedProgram {
   step = 0;
   /** Run seed: with the step number it fixes every dropout mask, so a resumed run draws the same ones. */
   seed = 0;
+  /** Gated programs: the parameters that update (all of them when unset). */
+  active: ReadonlySet<string> | undefined;
 
   constructor(runtime: Runtime, id: number, program: Program) {
     this.runtime = runtime;
@@ -189,6 +191,11 @@ export class LoadedProgram {
       feeds = { ...feeds, [DROPOUT_SEED]: BigInt64Array.of(BigInt(dropoutSeed(this.seed, this.step + 1))) };
     }
     const wire = this.validate(feeds);
+    const gated = this.program.gated;
+    if (gated) {
+      const on = Float32Array.from(gated, (name) => (!this.active || this.active.has(name) ? 1 : 0));
+      wire[ACTIVE] = { dtype: 'float32', shape: [gated.length], data: on };
+    }
     const updates = this.program.kind === 'train' || this.program.kind === 'apply';
     let scalars: Record<string, number> = {};
     if (updates) {

@@ -4,7 +4,7 @@
 import { gradients } from '../autodiff/backward.ts';
 import type { DType } from '../graph/dtype.ts';
 import { Graph, type Shape, type Tensor } from '../graph/graph.ts';
-import { add, div, less, mul, reduceSum, sqrt, where } from '../graph/ops.ts';
+import { add, div, less, mul, reduceSum, reshape, slice, sqrt, where } from '../graph/ops.ts';
 import { type EmitOutput, emitModel } from '../onnx/emit.ts';
 import type { Optimizer } from '../optim/optimizers.ts';
 import { type ParameterSet, ParamScope } from '../params/parameters.ts';
@@ -36,6 +36,8 @@ export interface Program {
   slots: SlotBinding[];
   /** Outputs returned to the caller (loss, grad_norm, user outputs). */
   outputs: string[];
+  /** Trainable parameters in the order of the `train::active` switches (gated programs). */
+  gated?: string[];
   /** Host side only: the scalar inputs for optimizer step `step` (1-based). */
   scalarValues?: (step: number, lr: number) => Record<string, number>;
 }
@@ -55,9 +57,18 @@ export interface TrainStepSpec {
   clipGradNorm?: number;
   /** Which parameters get weight decay. @default rank >= 2 (not biases nor norm scales) */
   weightDecay?: (name: string, shape: Shape) => boolean;
+  /**
+   * Compile a per-parameter switch (the input `train::active`, one 0/1 per trainable parameter in
+   * Program.gated order): a switched-off parameter and its optimizer state keep their exact values and
+   * its gradient leaves the norm. Gradual unfreezing changes the switches between epochs without
+   * recompiling. @default false
+   */
+  gated?: boolean;
 }
 
 export const SLOT_SEP = '::';
+/** The gated programs' switch input. */
+export const ACTIVE = `train${'::'}active`;
 export const UPDATED = `${SLOT_SEP}updated`;
 
 function reserved(name: string): void {
@@ -111,12 +122,15 @@ function appendUpdate(
   raw: readonly Tensor[],
 ): { gradNorm: Tensor; outputs: EmitOutput[]; slots: SlotBinding[] } {
   let grads = [...raw];
+  const active = spec.gated ? g.input(ACTIVE, 'float32', [params.length]) : undefined;
+  const on = (i: number) => less(0.5, reshape(slice(active as Tensor, 0, i, i + 1), [])); // bool scalar
   // Global gradient norm, reported every step and used for clipping.
   let sq: Tensor | undefined;
-  for (const gr of grads) {
-    const s = reduceSum(mul(gr, gr));
+  grads.forEach((gr, i) => {
+    let s = reduceSum(mul(gr, gr));
+    if (active) s = mul(s, reshape(slice(active, 0, i, i + 1), []));
     sq = sq ? add(sq, s) : s;
-  }
+  });
   const gradNorm = sqrt(sq as Tensor);
   if (spec.clipGradNorm !== undefined) {
     if (!(spec.clipGradNorm > 0)) throw new Error(`clipGradNorm must be positive, got ${spec.clipGradNorm}`);
@@ -132,6 +146,11 @@ function appendUpdate(
   params.forEach((p, i) => {
     const state = opt.slots.map((s) => g.input(`${p.name}${SLOT_SEP}${s}`, 'float32', p.shape));
     const next = opt.update({ param: p, grad: grads[i] as Tensor, state, scalars, decay: decays(p.name, p.shape) });
+    if (active) {
+      const keep = on(i);
+      next.param = where(keep, next.param, p);
+      next.state = next.state.map((t, j) => where(keep, t, state[j] as Tensor));
+    }
     slots.push({ slot: p.name, output: p.name + UPDATED, param: p.name, shape: p.shape });
     outputs.push({ name: p.name + UPDATED, tensor: next.param });
     opt.slots.forEach((s, j) => {
@@ -165,6 +184,7 @@ export function compileTrainStep(spec: TrainStepSpec): Program {
   const head = [{ name: 'loss', tensor: loss }, { name: 'grad_norm', tensor: update.gradNorm }, ...userOutputs];
   return {
     kind: 'train',
+    gated: spec.gated ? trainable.map((t) => t.name) : undefined,
     model: emitProgram(g, spec, trainable, [...head, ...update.outputs]),
     inputs: userInputs,
     slots: update.slots,
@@ -219,6 +239,7 @@ export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number):
   ];
   const apply: Program = {
     kind: 'apply',
+    gated: spec.gated ? trainable.map((t) => t.name) : undefined,
     model: emitProgram(ga, spec, params, [{ name: 'grad_norm', tensor: update.gradNorm }, ...update.outputs, ...reset]),
     inputs: [],
     slots: applySlots,

@@ -162,3 +162,38 @@ describe('length buckets', () => {
     expect(chooseBuckets([10, 10, 10], 4, 8)).toEqual([16]);
   });
 });
+
+describe('gradual unfreezing', () => {
+  it('keeps a layer bit-identical until its epoch, then trains it', async () => {
+    const model = await loadPretrained(`${PARITY}bert-sequence-classification`, { task: 'sequence-classification' });
+    const lower = (n: string) => n.startsWith('bert.embeddings.') || n.startsWith('bert.encoder.layer.0.');
+    const start = new Map(model.params.names.map((n) => [n, model.params.get(n).data.slice()]));
+    const snapshots: Map<string, Float32Array>[] = [];
+    const all = new Set(model.params.trainableNames);
+    const upper = new Set([...all].filter((n) => !lower(n)));
+    await train({
+      model,
+      data: { train: DATA.train }, // no validation: the final weights are kept, not the best ones
+      config: { ...CONFIG, epochs: 2, evalEvery: undefined },
+      trainableSchedule: (epoch) => (epoch === 0 ? upper : all),
+    });
+    snapshots.push(new Map(model.params.names.map((n) => [n, model.params.get(n).data])));
+    // After epoch 2 everything has trained: the lower layers moved too, but only in the second epoch.
+    const moved = (n: string) => (snapshots[0]?.get(n) as Float32Array).some((v, i) => v !== (start.get(n) as Float32Array)[i]);
+    expect(moved('bert.encoder.layer.0.attention.self.query.weight')).toBe(true);
+    expect(moved('classifier.weight')).toBe(true);
+
+    // One epoch with the lower layers off: they are bit-identical afterwards.
+    const again = await loadPretrained(`${PARITY}bert-sequence-classification`, { task: 'sequence-classification' });
+    await train({
+      model: again,
+      data: { train: DATA.train },
+      config: { ...CONFIG, epochs: 1, evalEvery: undefined },
+      trainableSchedule: () => upper,
+    });
+    for (const n of again.params.names) {
+      const same = again.params.get(n).data.every((v, i) => v === (start.get(n) as Float32Array)[i]);
+      expect(same, n).toBe(lower(n));
+    }
+  }, 120_000);
+});

@@ -123,6 +123,11 @@ export interface TrainOptions {
   onEvent?: EventSink;
   /** Task metrics for evaluation; loss (and perplexity for language modelling) are always reported. */
   metrics?: MetricsFn;
+  /**
+   * The parameters that train in each epoch (0-based), a subset of the trainable ones: gradual
+   * unfreezing. The others keep their exact values (and optimizer state) until their epoch comes.
+   */
+  trainableSchedule?: (epoch: number) => ReadonlySet<string>;
 }
 
 export interface TrainResult {
@@ -250,6 +255,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     optimizer: adamw({ weightDecay: cfg.weightDecay }),
     clipGradNorm: cfg.clipGradNorm,
     build: modelBuilder(model, { batch: cfg.batchSize, length, train: true, labelSmoothing: cfg.labelSmoothing, predictions }),
+    gated: options.trainableSchedule !== undefined,
   });
   const rt = await Runtime.start({ provider: cfg.provider, threads: cfg.threads });
   let seq = 0;
@@ -384,6 +390,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let tokens = 0;
     while (step < totalSteps) {
       const batches = epochBatches(trainBuckets, cfg.batchSize, cfg.seed, epoch);
+      if (options.trainableSchedule) {
+        const active = options.trainableSchedule(epoch);
+        for (const p of [...micros, ...(apply ? [apply] : [])]) p.active = active;
+      }
       while (position < batches.length && step < totalSteps) {
         if (options.signal?.aborted) {
           await saveCheckpoint();
