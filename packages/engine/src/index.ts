@@ -34,6 +34,7 @@ export {
   modelBuilder,
   type PretrainedModel,
   savePretrained,
+  taskOfClass,
   transformersClass,
 } from './models/pretrained.ts';
 export { ARCHITECTURES, architectureFor } from './models/registry.ts';

@@ -186,6 +186,16 @@ export function transformersClass(modelType: string, task: Task): string {
   }
 }
 
+/** The task a transformers class name stands for (the inverse of transformersClass), if known. */
+export function taskOfClass(className: string): Task | undefined {
+  if (/ForSequenceClassification$/.test(className)) return 'sequence-classification';
+  if (/ForTokenClassification$/.test(className)) return 'token-classification';
+  if (/ForQuestionAnswering$/.test(className)) return 'question-answering';
+  if (/ForMaskedLM$/.test(className)) return 'masked-lm';
+  if (/(ForCausalLM|LMHeadModel)$/.test(className)) return 'causal-lm';
+  return undefined;
+}
+
 /** Writes config.json and model.safetensors with the Hugging Face names (tied weights stored once). */
 export async function savePretrained(dir: string, model: PretrainedModel): Promise<void> {
   const tensors: Record<string, { shape: readonly number[]; data: Float32Array }> = {};

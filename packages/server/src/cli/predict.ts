@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bestSpan, exportInference, loadPretrained, type Task, Tokenizer } from '@tuneql/engine';
+import { bestSpan, exportInference, loadPretrained, type Task, Tokenizer, taskOfClass } from '@tuneql/engine';
 import * as ort from 'onnxruntime-node';
 import type { ModelCard } from './train.ts';
 
@@ -39,11 +39,27 @@ function softmax(v: ArrayLike<number>, from = 0, to = v.length): number[] {
   return e.map((x) => x / sum);
 }
 
+/** tuneql.json, written by tuneql train; for any other Hugging Face folder, what config.json says. */
 function readCard(dir: string): ModelCard {
   const file = join(dir, 'tuneql.json');
-  if (!existsSync(file))
-    throw new Error(`${dir} has no tuneql.json; point predict at the model folder that tuneql train wrote (DIR/model)`);
-  return JSON.parse(readFileSync(file, 'utf8')) as ModelCard;
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ModelCard;
+  const configFile = join(dir, 'config.json');
+  if (!existsSync(configFile)) throw new Error(`${dir} is not a model folder: it has neither tuneql.json nor config.json`);
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as {
+    architectures?: string[];
+    id2label?: Record<string, string>;
+    max_position_embeddings?: number;
+    n_positions?: number;
+  };
+  const task = config.architectures?.map(taskOfClass).find((t) => t !== undefined);
+  if (!task)
+    throw new Error(`${configFile}: 'architectures' names no class TuneQL can run (${config.architectures?.join(', ') ?? 'none'})`);
+  const ids = config.id2label ? Object.keys(config.id2label).sort((x, y) => Number(x) - Number(y)) : undefined;
+  return {
+    task,
+    labels: ids?.map((k) => config.id2label?.[k] as string),
+    max_length: config.max_position_embeddings ?? config.n_positions ?? 512,
+  };
 }
 
 export async function predict(options: PredictOptions): Promise<Prediction> {
