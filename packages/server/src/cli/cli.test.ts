@@ -186,6 +186,21 @@ describe('tuneql train and predict', () => {
     expect(existsSync(join(out, 'metrics.jsonl'))).toBe(false);
   });
 
+  it("runs the project's own checkpoints straight from their Hugging Face folders", () => {
+    const root = fileURLToPath(new URL('../../../../', import.meta.url));
+    const gpt = tuneql(['predict', `${root}models/austen-gpt2-mini`, 'It is a truth universally acknowledged', '--json', '--max-new-tokens', '8']);
+    expect(gpt.code).toBe(0);
+    const continuation = JSON.parse(gpt.stdout);
+    expect(continuation.task).toBe('causal-lm');
+    expect(continuation.continuation.trim().length).toBeGreaterThan(0);
+    const bert = tuneql(['predict', `${root}models/austen-bert-mini`, 'she was [MASK] to see him.', '--json']);
+    expect(bert.code).toBe(0);
+    const fills = JSON.parse(bert.stdout).fills;
+    expect(fills).toHaveLength(1);
+    expect(fills[0]).toHaveLength(5);
+    expect(fills[0][0].score).toBeGreaterThanOrEqual(fills[0][4].score);
+  });
+
   it('explains its usage', () => {
     const r = tuneql(['fly']);
     expect(r.code).toBe(2);
