@@ -188,7 +188,14 @@ describe('tuneql train and predict', () => {
 
   it("runs the project's own checkpoints straight from their Hugging Face folders", () => {
     const root = fileURLToPath(new URL('../../../../', import.meta.url));
-    const gpt = tuneql(['predict', `${root}models/austen-gpt2-mini`, 'It is a truth universally acknowledged', '--json', '--max-new-tokens', '8']);
+    const gpt = tuneql([
+      'predict',
+      `${root}models/austen-gpt2-mini`,
+      'It is a truth universally acknowledged',
+      '--json',
+      '--max-new-tokens',
+      '8',
+    ]);
     expect(gpt.code).toBe(0);
     const continuation = JSON.parse(gpt.stdout);
     expect(continuation.task).toBe('causal-lm');

@@ -59,10 +59,21 @@ export async function trainCommand(options: TrainCommandOptions): Promise<TrainR
     labels: d.labels,
   });
   const labels = dataset.labels;
+  const { stats } = dataset;
   log(
-    `data: ${dataset.train.length} train, ${dataset.validation.length} validation, ${dataset.test.length} test examples` +
-      (labels ? `; ${labels.length} labels` : ''),
+    `data: ${dataset.train.length} train, ${dataset.validation.length} validation, ${dataset.test.length} test examples${labels ? `; ${labels.length} labels` : ''}`,
   );
+  log(
+    `tokens per example: median ${stats.tokens.p50}, 95th percentile ${stats.tokens.p95}, max ${stats.tokens.max}; ` +
+      `${stats.truncated} of ${stats.rows} cut to max_length ${stats.maxLength}`,
+  );
+  if (stats.labels)
+    log(
+      `labels: ${Object.entries(stats.labels)
+        .map(([l, n]) => `${l} ${n}`)
+        .join(', ')}`,
+    );
+  for (const issue of dataset.issues) log(`warning: ${issue.file} row ${issue.row}: ${issue.message}`);
 
   const model = await loadPretrained(cfg.model, { task: cfg.task, numLabels: labels?.length, seed: cfg.seed });
   if (labels) {
