@@ -125,6 +125,40 @@ export interface CollateOptions {
   labels: 'class' | 'value' | 'tokens' | 'span' | 'positions' | 'none';
   /** Masked positions per sequence for 'positions'; labelled positions beyond it are left out. */
   predictions?: number;
+  /** Masked LM: draw fresh masks for this epoch instead of the ones fixed at tokenization. */
+  remask?: Remask;
+}
+
+/**
+ * Dynamic masking (RoBERTa's): every epoch masks other positions. The draw depends only on (seed,
+ * epoch, example index), so a resumed run masks exactly as the uninterrupted one would.
+ */
+export interface Remask {
+  seed: number;
+  epoch: number;
+  maskTokenId: number;
+  vocabSize: number;
+  /** Token ids never masked ([CLS], [SEP], [PAD]...). */
+  special: ReadonlySet<number>;
+  /** @default 0.15 */
+  probability?: number;
+}
+
+/** Re-masks one example's tokens in place: 80% [MASK], 10% a random token, 10% unchanged. */
+function remaskRow(ids: BigInt64Array, labels: BigInt64Array, offset: number, length: number, index: number, m: Remask): void {
+  const rng = new Rng((Math.imul(m.seed >>> 0, 0x9e3779b1) ^ Math.imul(m.epoch + 1, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35)) >>> 0);
+  const p = m.probability ?? 0.15;
+  for (let t = 0; t < length; t++) {
+    const label = labels[offset + t] as bigint;
+    const original = label === BigInt(IGNORE_INDEX) ? (ids[offset + t] as bigint) : label;
+    ids[offset + t] = original;
+    labels[offset + t] = BigInt(IGNORE_INDEX);
+    if (m.special.has(Number(original)) || rng.uniform() >= p) continue;
+    labels[offset + t] = original;
+    const r = rng.uniform();
+    if (r < 0.8) ids[offset + t] = BigInt(m.maskTokenId);
+    else if (r < 0.9) ids[offset + t] = BigInt(rng.int(m.vocabSize));
+  }
 }
 
 /**
@@ -155,6 +189,7 @@ export function collate(examples: readonly Example[], members: readonly number[]
       (e.label as readonly number[]).forEach((l, t) => {
         tokens[r * T + t] = BigInt(l);
       });
+      if (o.remask) remaskRow(ids, tokens, r * T, e.inputIds.length, members[r] ?? (members[0] as number), o.remask);
     } else if (o.labels === 'span') {
       starts[r] = BigInt(e.startPosition ?? 0);
       ends[r] = BigInt(e.endPosition ?? 0);

@@ -25,6 +25,7 @@ import {
   epochBatches,
   evalBatches,
   IGNORE_INDEX,
+  type Remask,
 } from './batching.ts';
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
 import type { EventSink, TrainEvent, TrainEventType } from './events.ts';
@@ -72,6 +73,8 @@ export interface TrainerConfig {
    * max_predictions_per_seq), which saves most of the decoder's cost. @default every position
    */
   mlmPredictions?: number;
+  /** Masked LM: fresh masks every epoch (dynamic masking), given the tokenizer's mask and special ids. */
+  mlmDynamicMasking?: Omit<Remask, 'seed' | 'epoch'>;
   /** Checkpoints kept on disk (the best weights are kept apart). @default 2 */
   keepCheckpoints: number;
   provider: Provider;
@@ -401,7 +404,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         }
         const batch = batches[position] as (typeof batches)[number];
         const bucket = trainBuckets[batch.bucket] as (typeof trainBuckets)[number];
-        const feeds = collate(data.train, batch.members, collateFor(cfg.batchSize, bucket.length));
+        const remask = cfg.mlmDynamicMasking && task === 'masked-lm' ? { ...cfg.mlmDynamicMasking, seed: cfg.seed, epoch } : undefined;
+        const feeds = collate(data.train, batch.members, { ...collateFor(cfg.batchSize, bucket.length), remask });
         feeds[DROPOUT_SEED] = BigInt64Array.of(BigInt(dropoutSeed(cfg.seed, micro + 1)));
         let loss: number;
         let gradNorm = Number.NaN;
