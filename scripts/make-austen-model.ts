@@ -2,7 +2,7 @@
 // language modelling on Jane Austen's novels, entirely with TuneQL's engine. Also writes the
 // held-out labelled paragraphs that the quick start fine-tunes on (examples/austen/novels.jsonl).
 //
-//   node scripts/make-austen-model.ts [--corpus ../shared/data/austen-paragraphs.jsonl] [--epochs 5] [--lr 2e-3]
+//   node scripts/make-austen-model.ts [--corpus ../shared/data/austen-paragraphs.jsonl] [--epochs 5] [--lr 1e-3]
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ const { values } = parseArgs({
   options: {
     corpus: { type: 'string', default: DEFAULT_CORPUS },
     epochs: { type: 'string', default: '5' },
-    lr: { type: 'string', default: '2e-3' },
+    lr: { type: 'string', default: '1e-3' },
     threads: { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'models/austen-bert-mini') },
   },
@@ -98,7 +98,11 @@ const result = await train({
     seed: SEED,
     mlmPredictions: 20,
     // Fresh masks every epoch: with masks fixed at tokenization the model memorizes them within a few epochs.
-    mlmDynamicMasking: { maskTokenId: vocab['[MASK]'] as number, vocabSize: keep.length, special: new Set(json.added_tokens.map((t) => t.id)) },
+    mlmDynamicMasking: {
+      maskTokenId: vocab['[MASK]'] as number,
+      vocabSize: keep.length,
+      special: new Set(json.added_tokens.map((t) => t.id)),
+    },
     evalEvery: 100,
     threads: values.threads ? Number(values.threads) : undefined,
   },

@@ -179,7 +179,8 @@ describe('gradual unfreezing', () => {
     });
     snapshots.push(new Map(model.params.names.map((n) => [n, model.params.get(n).data])));
     // After epoch 2 everything has trained: the lower layers moved too, but only in the second epoch.
-    const moved = (n: string) => (snapshots[0]?.get(n) as Float32Array).some((v, i) => v !== (start.get(n) as Float32Array)[i]);
+    const after = snapshots[0] as Map<string, Float32Array>;
+    const moved = (n: string) => (after.get(n) as Float32Array).some((v, i) => v !== (start.get(n) as Float32Array)[i]);
     expect(moved('bert.encoder.layer.0.attention.self.query.weight')).toBe(true);
     expect(moved('classifier.weight')).toBe(true);
 

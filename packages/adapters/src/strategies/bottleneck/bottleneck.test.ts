@@ -1,0 +1,78 @@
+// Bottleneck adapters through the test kit (Pfeiffer, Houlsby, several activations), their placement and exports.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPretrained, readSafetensors } from '@tuneql/engine';
+import { describe, expect, it } from 'vitest';
+import { applyStrategy, restoreStrategy } from '../../contract/host.ts';
+import { parity } from '../../testing/fixtures.ts';
+import { defineStrategySuite, maxAbsDiff, predict, syntheticBatches } from '../../testkit/index.ts';
+import { bottleneck } from './index.ts';
+
+defineStrategySuite(bottleneck, [
+  {
+    name: 'bert: Pfeiffer',
+    model: parity('bert-sequence-classification'),
+    task: 'sequence-classification',
+    config: { reductionFactor: 4 },
+  },
+  {
+    name: 'gpt2: Houlsby, gelu, layer norms',
+    model: parity('gpt2-sequence-classification'),
+    task: 'sequence-classification',
+    config: { variant: 'houlsby', reductionFactor: 4, nonLinearity: 'gelu', trainLayerNorms: true },
+  },
+  {
+    name: 'llama: Houlsby, swish',
+    model: parity('llama-token-classification'),
+    task: 'token-classification',
+    config: { variant: 'houlsby', reductionFactor: 2, nonLinearity: 'swish' },
+  },
+]);
+
+describe('bottleneck: placement and export', () => {
+  it('puts Pfeiffer adapters after each feed-forward block and Houlsby adapters after attention too', async () => {
+    const pfeiffer = await applyStrategy(
+      bottleneck,
+      await loadPretrained(parity('bert-sequence-classification'), { task: 'sequence-classification' }),
+      {
+        reductionFactor: 4,
+      },
+    );
+    expect(pfeiffer.report.modules).toEqual(['bert.encoder.layer.0.output', 'bert.encoder.layer.1.output']);
+    expect(pfeiffer.model.params.get('bert.encoder.layer.0.output.adapter_down.weight').shape).toEqual([4, 16]);
+    expect(pfeiffer.model.params.get('bert.encoder.layer.0.output.adapter_up.weight').data.every((v) => v === 0)).toBe(true);
+    const houlsby = await applyStrategy(bottleneck, await loadPretrained(parity('gpt2-causal-lm'), { task: 'causal-lm' }), {
+      variant: 'houlsby',
+    });
+    expect(houlsby.report.modules).toEqual(['transformer.h.0.attn', 'transformer.h.0.mlp', 'transformer.h.1.attn', 'transformer.h.1.mlp']);
+    expect(houlsby.model.params.get('transformer.h.0.attn.adapter_down.weight').shape).toEqual([1, 16]); // 16 / 16
+    await expect(houlsby.merge()).rejects.toMatchObject({ code: 'STRATEGY_MERGE_UNSUPPORTED', plugin: 'bottleneck' });
+  });
+
+  it('exports the adapter alone and the whole model, and restores from either', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tuneql-bottleneck-'));
+    const model = await loadPretrained(parity('bert-sequence-classification'), { task: 'sequence-classification' });
+    const applied = await applyStrategy(bottleneck, model, { variant: 'houlsby', reductionFactor: 4 });
+    // Non-zero up-projections, so the adapters change the outputs.
+    for (const n of applied.report.added) model.params.get(n).data = model.params.get(n).data.map((_, i) => Math.sin(i + n.length) * 0.1);
+    const report = await applied.export(dir);
+    expect(report.files.sort()).toEqual([
+      'adapter/adapter_config.json',
+      'adapter/adapter_model.safetensors',
+      'model/adapter_config.json',
+      'model/config.json',
+      'model/model.safetensors',
+    ]);
+    const adapterFile = await readSafetensors(join(dir, 'adapter/adapter_model.safetensors'));
+    expect([...adapterFile.tensors.keys()].sort()).toEqual([...model.params.trainableNames].sort());
+    const { inputs, batch, length } = syntheticBatches(model)[0] as never;
+    const expected = await predict(model, inputs, { batch, length });
+    for (const folder of [dir, join(dir, 'model')]) {
+      const fresh = await loadPretrained(parity('bert-sequence-classification'), { task: 'sequence-classification' });
+      const restored = await restoreStrategy(bottleneck, fresh, folder);
+      expect(maxAbsDiff(await predict(restored.model, inputs, { batch, length }), expected), folder).toBeLessThan(1e-5);
+    }
+  });
+});

@@ -1,0 +1,2 @@
+// Bottleneck adapters.
+export { bottleneck } from './strategy.ts';

@@ -1,0 +1,2 @@
+// Full fine-tuning.
+export { full } from './strategy.ts';

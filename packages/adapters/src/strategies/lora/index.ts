@@ -1,0 +1,2 @@
+// LoRA, with PEFT-compatible export.
+export { lora } from './strategy.ts';

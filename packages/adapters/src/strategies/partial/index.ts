@@ -1,0 +1,2 @@
+// Partial fine-tuning and gradual unfreezing.
+export { partial } from './strategy.ts';
