@@ -23,7 +23,7 @@ export interface LinearSite {
 export type AdapterKind = 'attention' | 'ffn';
 
 export interface AdapterSite {
-  /** The transformer block's path, e.g. 'bert.encoder.layer.3'. */
+  /** The sublayer's module path, e.g. 'bert.encoder.layer.3.attention' or 'transformer.h.0.mlp'. */
   path: string;
   scope: ParamScope;
   /** After the attention block's output projection, or after the feed-forward block's. */
