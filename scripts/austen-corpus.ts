@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { splitDataset } from '../packages/engine/src/index.ts';
+import { type LoadedDataset, loadDataset, splitDataset, type Tokenizer, type TrainEvent } from '../packages/engine/src/index.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_CORPUS = resolve(ROOT, '../shared/data/austen-paragraphs.jsonl');
@@ -27,4 +27,32 @@ export function austenSplit(corpus: string): { pretraining: Paragraph[]; heldOut
 /** The texts as an in-memory JSONL source for loadDataset. */
 export function jsonlSource(name: string, paragraphs: readonly Paragraph[]): { name: string; content: string } {
   return { name, content: paragraphs.map((r) => JSON.stringify({ text: r.text })).join('\n') };
+}
+
+/** The pre-training paragraphs tokenized for language modelling, 5% kept for validation. */
+export function languageModelData(
+  paragraphs: readonly Paragraph[],
+  task: 'masked-lm' | 'causal-lm',
+  tokenizer: Tokenizer,
+  maxLength: number,
+  maxPredictions?: number,
+): Promise<LoadedDataset> {
+  return loadDataset({
+    files: { file: jsonlSource(`austen-${task}.jsonl`, paragraphs) },
+    task,
+    columns: { text: 'text' },
+    tokenizer,
+    maxLength,
+    seed: SEED,
+    split: { validation: 0.05, test: 0 },
+    maxPredictions,
+  });
+}
+
+/** Prints every 20th step and every evaluation. */
+export function printProgress(e: TrainEvent): void {
+  if (e.type === 'step' && e.step % 20 === 0)
+    console.log(`step ${e.step}  loss ${e.values.loss?.toFixed(3)}  ${Math.round(e.values.tokens_per_s ?? 0)} tok/s`);
+  if (e.type === 'eval')
+    console.log(`step ${e.step}  validation loss ${e.values.eval_loss?.toFixed(3)}  perplexity ${e.values.eval_perplexity?.toFixed(1)}`);
 }

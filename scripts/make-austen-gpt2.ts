@@ -8,8 +8,8 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { instantiate, loadDataset, savePretrained, Tokenizer, train } from '../packages/engine/src/index.ts';
-import { austenSplit, DEFAULT_CORPUS, jsonlSource, ROOT, SEED } from './austen-corpus.ts';
+import { instantiate, savePretrained, Tokenizer, train } from '../packages/engine/src/index.ts';
+import { austenSplit, DEFAULT_CORPUS, languageModelData, printProgress, ROOT, SEED } from './austen-corpus.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,15 +29,7 @@ copyFileSync(join(ROOT, 'packages/engine/fixtures/tokenizers/gpt2-bpe.json'), to
 const tokenizer = Tokenizer.fromFile(tokenizerFile);
 const eos = tokenizer.tokenToId('<|endoftext|>') as number;
 
-const data = await loadDataset({
-  files: { file: jsonlSource('austen-lm.jsonl', pretraining) },
-  task: 'causal-lm',
-  columns: { text: 'text' },
-  tokenizer,
-  maxLength: MAX_LENGTH,
-  seed: SEED,
-  split: { validation: 0.05, test: 0 },
-});
+const data = await languageModelData(pretraining, 'causal-lm', tokenizer, MAX_LENGTH);
 
 const config = {
   model_type: 'gpt2',
@@ -71,11 +63,7 @@ const result = await train({
     evalEvery: 100,
     threads: values.threads ? Number(values.threads) : undefined,
   },
-  onEvent: (e) => {
-    if (e.type === 'step' && e.step % 20 === 0)
-      console.log(`step ${e.step}  loss ${e.values.loss?.toFixed(3)}  ${Math.round(e.values.tokens_per_s ?? 0)} tok/s`);
-    if (e.type === 'eval') console.log(`step ${e.step}  validation perplexity ${e.values.eval_perplexity?.toFixed(1)}`);
-  },
+  onEvent: printProgress,
 });
 await savePretrained(values.out, model);
 const minutes = ((Date.now() - started) / 60000).toFixed(1);

@@ -7,8 +7,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { instantiate, loadDataset, savePretrained, Tokenizer, train } from '../packages/engine/src/index.ts';
-import { austenSplit, DEFAULT_CORPUS, jsonlSource, ROOT, SEED } from './austen-corpus.ts';
+import { instantiate, savePretrained, Tokenizer, train } from '../packages/engine/src/index.ts';
+import { austenSplit, DEFAULT_CORPUS, languageModelData, printProgress, ROOT, SEED } from './austen-corpus.ts';
 
 const { values } = parseArgs({
   options: {
@@ -54,16 +54,7 @@ writeFileSync(tokenizerFile, JSON.stringify(json));
 const tokenizer = Tokenizer.fromFile(tokenizerFile);
 console.log(`vocabulary: ${keep.length} of ${oldVocab.length} WordPiece tokens`);
 
-const data = await loadDataset({
-  files: { file: jsonlSource('austen-pretraining.jsonl', pretraining) },
-  task: 'masked-lm',
-  columns: { text: 'text' },
-  tokenizer,
-  maxLength: MAX_LENGTH,
-  seed: SEED,
-  split: { validation: 0.05, test: 0 },
-  maxPredictions: 20,
-});
+const data = await languageModelData(pretraining, 'masked-lm', tokenizer, MAX_LENGTH, 20);
 
 const config = {
   model_type: 'bert',
@@ -106,12 +97,7 @@ const result = await train({
     evalEvery: 100,
     threads: values.threads ? Number(values.threads) : undefined,
   },
-  onEvent: (e) => {
-    if (e.type === 'step' && e.step % 20 === 0)
-      console.log(`step ${e.step}  loss ${e.values.loss?.toFixed(3)}  ${Math.round(e.values.tokens_per_s ?? 0)} tok/s`);
-    if (e.type === 'eval')
-      console.log(`step ${e.step}  validation loss ${e.values.eval_loss?.toFixed(3)}  perplexity ${e.values.eval_perplexity?.toFixed(1)}`);
-  },
+  onEvent: printProgress,
 });
 await savePretrained(values.out, model);
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
