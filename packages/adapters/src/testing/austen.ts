@@ -93,10 +93,10 @@ export interface AustenRecipe {
  * because the model is small and the run short. LoRA without dropout: the run is too short to overfit.
  */
 export const AUSTEN_RECIPES: readonly AustenRecipe[] = [
-  { strategy: 'full', config: {}, learningRate: 5e-4, epochs: 3, batchSize: 8 },
-  { strategy: 'partial', config: { trainLayers: 2 }, learningRate: 1e-3, epochs: 3, batchSize: 8 },
-  { strategy: 'lora', config: { r: 8, alpha: 16, dropout: 0 }, learningRate: 3e-3, epochs: 3, batchSize: 8 },
-  { strategy: 'bottleneck', config: { reductionFactor: 4 }, learningRate: 3e-3, epochs: 3, batchSize: 8 },
+  { strategy: 'full', config: {}, learningRate: 5e-4, epochs: 4, batchSize: 16 },
+  { strategy: 'partial', config: { trainLayers: 2 }, learningRate: 1e-3, epochs: 4, batchSize: 16 },
+  { strategy: 'lora', config: { r: 8, alpha: 16, dropout: 0 }, learningRate: 3e-3, epochs: 4, batchSize: 16 },
+  { strategy: 'bottleneck', config: { reductionFactor: 4 }, learningRate: 1e-2, epochs: 4, batchSize: 16 },
 ];
 
 /** The share of the most frequent label: what always answering that label scores. */
