@@ -1,10 +1,18 @@
 // Jane Austen's paragraphs, split once for every project checkpoint: 80% of each novel may be used for
 // pre-training, and the other 20% stay unseen (the labelled set in examples/austen/novels.jsonl).
 
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LoadedDataset, loadDataset, splitDataset, type Tokenizer, type TrainEvent } from '../packages/engine/src/index.ts';
+import {
+  type LoadedDataset,
+  loadDataset,
+  type PretrainedModel,
+  savePretrained,
+  splitDataset,
+  type Tokenizer,
+  type TrainEvent,
+} from '../packages/engine/src/index.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_CORPUS = resolve(ROOT, '../shared/data/austen-paragraphs.jsonl');
@@ -55,4 +63,17 @@ export function printProgress(e: TrainEvent): void {
     console.log(`step ${e.step}  loss ${e.values.loss?.toFixed(3)}  ${Math.round(e.values.tokens_per_s ?? 0)} tok/s`);
   if (e.type === 'eval')
     console.log(`step ${e.step}  validation loss ${e.values.eval_loss?.toFixed(3)}  perplexity ${e.values.eval_perplexity?.toFixed(1)}`);
+}
+
+/** Saves the model in the Hugging Face layout with a README that says how it was made and how long it took. */
+export async function saveModel(
+  dir: string,
+  model: PretrainedModel,
+  started: number,
+  readme: (minutes: string) => string,
+): Promise<string> {
+  await savePretrained(dir, model);
+  const minutes = ((Date.now() - started) / 60000).toFixed(1);
+  writeFileSync(join(dir, 'README.md'), readme(minutes));
+  return minutes;
 }

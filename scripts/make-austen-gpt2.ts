@@ -5,11 +5,11 @@
 //
 //   node scripts/make-austen-gpt2.ts [--corpus ../shared/data/austen-paragraphs.jsonl] [--epochs 1]
 
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { instantiate, savePretrained, Tokenizer, train } from '../packages/engine/src/index.ts';
-import { austenSplit, DEFAULT_CORPUS, languageModelData, printProgress, ROOT, SEED } from './austen-corpus.ts';
+import { instantiate, Tokenizer, train } from '../packages/engine/src/index.ts';
+import { austenSplit, DEFAULT_CORPUS, languageModelData, printProgress, ROOT, SEED, saveModel } from './austen-corpus.ts';
 
 const { values } = parseArgs({
   options: {
@@ -65,11 +65,12 @@ const result = await train({
   },
   onEvent: printProgress,
 });
-await savePretrained(values.out, model);
-const minutes = ((Date.now() - started) / 60000).toFixed(1);
-writeFileSync(
-  join(values.out, 'README.md'),
-  `# austen-gpt2-mini
+const minutes = await saveModel(
+  values.out,
+  model,
+  started,
+  (minutes) =>
+    `# austen-gpt2-mini
 
 A small GPT-2 (${model.params.count()} parameters: 2 layers, n_embd 128, 4 heads, 128 positions, tied
 embeddings) with a 2,000-token byte-level BPE trained on the same corpus, trained by TuneQL as a causal

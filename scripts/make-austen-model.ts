@@ -7,8 +7,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { instantiate, savePretrained, Tokenizer, train } from '../packages/engine/src/index.ts';
-import { austenSplit, DEFAULT_CORPUS, languageModelData, printProgress, ROOT, SEED } from './austen-corpus.ts';
+import { instantiate, Tokenizer, train } from '../packages/engine/src/index.ts';
+import { austenSplit, DEFAULT_CORPUS, languageModelData, printProgress, ROOT, SEED, saveModel } from './austen-corpus.ts';
 
 const { values } = parseArgs({
   options: {
@@ -99,11 +99,12 @@ const result = await train({
   },
   onEvent: printProgress,
 });
-await savePretrained(values.out, model);
-const minutes = ((Date.now() - started) / 60000).toFixed(1);
-writeFileSync(
-  join(values.out, 'README.md'),
-  `# austen-bert-mini
+const minutes = await saveModel(
+  values.out,
+  model,
+  started,
+  (minutes) =>
+    `# austen-bert-mini
 
 A small BERT (${model.params.count()} parameters: 4 layers, hidden 128, 4 heads, intermediate 512,
 ${keep.length}-token uncased WordPiece vocabulary cut from bert-base-uncased's to the pieces the corpus
