@@ -45,7 +45,7 @@ export { type AdamWOptions, adamw, type Optimizer, type SgdOptions, sgd } from '
 export { constantSchedule, cosineSchedule, type LrSchedule, linearSchedule } from './optim/schedule.ts';
 export { type Initializer, init, type Parameter, ParameterSet, ParamScope } from './params/parameters.ts';
 export { NonFiniteLossError } from './runtime/protocol.ts';
-export { availableProviders, type Provider, ProviderUnavailableError } from './runtime/providers.ts';
+export { availableProviders, checkProvider, type Provider, ProviderUnavailableError } from './runtime/providers.ts';
 export { Rng, type RngState } from './runtime/rng.ts';
 export { type Feeds, InputError, LoadedProgram, Runtime, type RuntimeOptions, type StepResult } from './runtime/runtime.ts';
 export {
@@ -57,7 +57,7 @@ export {
   type Program,
   type TrainStepSpec,
 } from './step/compile.ts';
-export { type Example, IGNORE_INDEX } from './train/batching.ts';
+export { assignBuckets, type Bucket, chooseBuckets, type Example, IGNORE_INDEX } from './train/batching.ts';
 export { CorruptCheckpointError } from './train/checkpoint.ts';
 export type { EventSink, TrainEvent, TrainEventType } from './train/events.ts';
 export { metricsFor, type TaskMetricsOptions } from './train/task-metrics.ts';
@@ -93,6 +93,7 @@ export {
   loadDataset,
   parseCsv,
   parseJsonl,
+  percentile,
   type ReadOptions,
   readTable,
   type SingleFile,

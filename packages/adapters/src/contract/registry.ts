@@ -122,6 +122,12 @@ export class StrategyRegistry {
     return entry.strategy;
   }
 
+  /** The package or path a strategy was loaded from; undefined for one registered directly (a built-in). */
+  sourceOf(id: string): string | undefined {
+    this.get(id);
+    return this.entries.get(id)?.source;
+  }
+
   list(): Strategy[] {
     return [...this.entries.values()].map((e) => e.strategy);
   }

@@ -1,17 +1,33 @@
 #!/usr/bin/env node
-// The `tuneql` command: train and predict from the shell.
+// The `tuneql` command: serve the platform, run workers, manage tokens, train and predict from the shell.
 
 import { parseArgs } from 'node:util';
 import { describePrediction, predict } from './predict.ts';
 import { trainCommand } from './train.ts';
 
 const USAGE = `usage:
+  tuneql serve [--data DIR] [--host H] [--port N] [--workers N] [--plugins A,B] [--demo-run]
+                                               the GraphQL API with in-process workers (embedded database
+                                               unless DATABASE_URL is set); --demo-run fine-tunes the demo model
+  tuneql worker [--data DIR] [--concurrency N]  a worker process for the same database
+  tuneql token create NAME [--scope read] [--scope write] | list | revoke ID
   tuneql train CONFIG --out DIR [--resume]     fine-tune as CONFIG (JSON or YAML) says; results in DIR
   tuneql predict MODEL_DIR TEXT [--pair TEXT | --context TEXT] [--json]
                                                run a fine-tuned model (DIR/model) on TEXT`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv.filter((a) => a !== '--');
+  if (command === 'serve' || command === 'worker' || command === 'token') {
+    const commands = await import('./serve.ts');
+    if (command === 'serve') await commands.serveCommand(rest);
+    else if (command === 'worker') await commands.workerCommand(rest);
+    else {
+      await commands.tokenCommand(rest);
+      return 0;
+    }
+    // The server or worker keeps the process alive until a signal stops it.
+    return new Promise<number>(() => {});
+  }
   if (command === 'train') {
     const { values, positionals } = parseArgs({
       args: rest,

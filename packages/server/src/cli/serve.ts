@@ -1,0 +1,109 @@
+// `tuneql serve`, `tuneql worker` and `tuneql token`: the platform's processes and its API tokens.
+// Server modules use decorators, so they are imported only after the decorator hook is registered.
+
+import { parseArgs } from 'node:util';
+import { registerDecoratorHook } from '../runtime/decorators.ts';
+import type { ServerSettings } from '../config/settings.ts';
+
+async function server() {
+  registerDecoratorHook();
+  return import('../index.ts');
+}
+
+function pluginList(value: string | undefined): string[] {
+  return (value ?? process.env.TUNEQL_PLUGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+const COMMON = {
+  data: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  plugins: { type: 'string' },
+} as const;
+
+function overrides(values: { data?: string; host?: string; port?: string }): Partial<ServerSettings> {
+  const o: Partial<ServerSettings> = {};
+  if (values.data) o.dataDir = values.data;
+  if (values.host) o.host = values.host;
+  if (values.port !== undefined) o.port = Number(values.port);
+  return o;
+}
+
+function onStop(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stderr.write(`[tuneql] ${signal}: checkpointing running runs and stopping (again to quit now)\n`);
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`[tuneql] stop failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+/** Starts the API (and in-process workers); with --demo-run, fine-tunes the demo model right away. */
+export async function serveCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { ...COMMON, workers: { type: 'string' }, 'demo-run': { type: 'boolean' } } });
+  const { bootstrap, readSettings } = await server();
+  const o = overrides(values);
+  if (values.workers !== undefined) o.inProcessWorkers = Number(values.workers);
+  const settings = readSettings(process.env, o);
+  const running = await bootstrap(settings, { plugins: pluginList(values.plugins) });
+  onStop(() => running.close());
+  const where = settings.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${settings.dataDir}`;
+  process.stderr.write(`[tuneql] API on ${running.url}/graphql (subscriptions: ${running.url.replace('http', 'ws')}/graphql); database: ${where}\n`);
+  if (values['demo-run']) {
+    const { demoRun } = await import('./demo-run.ts');
+    await demoRun(running.url);
+    process.stderr.write(`[tuneql] still serving on ${running.url}/graphql; Ctrl-C stops\n`);
+  }
+}
+
+export async function workerCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { ...COMMON, concurrency: { type: 'string' } } });
+  const { readSettings, startWorker } = await server();
+  const settings = readSettings(process.env, overrides(values));
+  const handle = await startWorker(settings, { plugins: pluginList(values.plugins), concurrency: values.concurrency ? Number(values.concurrency) : 1 });
+  onStop(() => handle.close());
+}
+
+/** `tuneql token create NAME --scope read|write` prints a new token once; `tuneql token list`. */
+export async function tokenCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...COMMON, scope: { type: 'string', multiple: true } } });
+  const { readSettings } = await server();
+  const { openDatabase, DatabaseError } = await import('../db/database.ts');
+  const { AuthService } = await import('../modules/auth/auth.service.ts');
+  const settings = readSettings(process.env, overrides(values));
+  const open = (serveEmbedded: boolean) => openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, serveEmbedded });
+  // Through a running server's embedded database, or, when none runs, by opening it here.
+  const db = await open(false).catch((err: unknown) => {
+    if (err instanceof DatabaseError && !settings.databaseUrl) return open(true);
+    throw err;
+  });
+  try {
+    const auth = new AuthService(db.dataSource, true);
+    const [action, name] = positionals;
+    if (action === 'create' && name) {
+      const { token, secret } = await auth.create(name, (values.scope ?? ['read']) as ('read' | 'write')[]);
+      process.stderr.write(`[tuneql] token '${token.name}' (${token.scopes.join(', ')}); shown only now:\n`);
+      process.stdout.write(`${secret}\n`);
+    } else if (action === 'list') {
+      for (const t of await auth.list()) process.stdout.write(`${t.id}  ${t.prefix}…  ${t.name}  ${t.scopes.join(',')}${t.revokedAt ? '  revoked' : ''}\n`);
+    } else if (action === 'revoke' && name) {
+      if (!(await auth.revoke(name))) throw new Error(`no token ${name}`);
+    } else {
+      throw new Error('usage: tuneql token create NAME [--scope read] [--scope write] | tuneql token list | tuneql token revoke ID');
+    }
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,89 @@
+// One mapping from domain errors to GraphQL errors: every error a client sees carries
+// `extensions.code`; anything unexpected is logged and shown as INTERNAL_SERVER_ERROR without internals.
+
+import { isStrategyError } from '@tuneql/adapters';
+import { DatasetConfigError, DatasetError } from '@tuneql/engine';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/** An error a client can act on, with a stable code and optional details (issues, field paths). */
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly code: string;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: string, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Codes shared by every feature; each feature adds its own in `<feature>.errors.ts`. */
+export const CommonErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+
+export function notFound(what: string, id: string): AppError {
+  return new AppError(CommonErrorCode.NOT_FOUND, `${what} ${id} does not exist`, { id });
+}
+
+interface ValidationLike {
+  property: string;
+  constraints?: Record<string, string>;
+  children?: ValidationLike[];
+}
+
+function flattenValidation(errors: readonly ValidationLike[], prefix = ''): { field: string; message: string }[] {
+  return errors.flatMap((e) => {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...flattenValidation(e.children ?? [], field)];
+  });
+}
+
+/** The domain error behind `err` as code, message and extensions; undefined for an unexpected error. */
+export function describeError(err: unknown): { code: string; message: string; extensions?: Record<string, unknown> } | undefined {
+  if (err instanceof AppError) return { code: err.code, message: err.message, extensions: err.details };
+  if (isStrategyError(err)) {
+    return { code: err.code, message: err.message, extensions: { plugin: err.plugin, path: err.path } };
+  }
+  if (err instanceof DatasetError) {
+    return {
+      code: 'DATASET_INVALID',
+      message: err.message,
+      extensions: { issues: err.issues.map((i) => ({ file: i.file, row: i.row, column: i.column ?? null, message: i.message })) },
+    };
+  }
+  if (err instanceof DatasetConfigError) return { code: 'DATASET_INVALID', message: err.message };
+  const validation = (err as { validationErrors?: ValidationLike[] } | undefined)?.validationErrors;
+  if (err instanceof Error && err.name === 'ArgumentValidationError' && validation) {
+    const fields = flattenValidation(validation);
+    return {
+      code: CommonErrorCode.BAD_USER_INPUT,
+      message: `invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
+      extensions: { fields },
+    };
+  }
+  return undefined;
+}
+
+/** Apollo's formatError: domain errors keep their code; unexpected ones are logged and masked. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  const described = describeError(original);
+  if (described) {
+    return { ...formatted, message: described.message, extensions: { ...described.extensions, code: described.code } };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && code !== CommonErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+  console.error('[tuneql] unexpected error:', original);
+  return {
+    message: 'internal error; the server log has the details',
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: { code: CommonErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}

@@ -1,0 +1,106 @@
+// @tuneql/server: bootstrap() brings up the database, the queue, the API and (optionally) in-process
+// workers; startWorker() runs a worker process against the same database.
+
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ServerSettings } from './config/settings.ts';
+import { openDatabase } from './db/database.ts';
+import { type HttpServer, startHttpServer } from './http/server.ts';
+import { createServices, type Services } from './services.ts';
+import { failLostRuns, TrainWorker } from './worker/train-worker.ts';
+
+export { readSettings, type ServerSettings, SettingsError } from './config/settings.ts';
+export type { Services } from './services.ts';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface Running {
+  url: string;
+  services: Services;
+  workers: TrainWorker[];
+  close(): Promise<void>;
+}
+
+export interface BootstrapOptions {
+  plugins?: readonly string[];
+  log?: (line: string) => void;
+}
+
+/** Registers the project's demo model and dataset on a fresh database. */
+async function registerDemo(services: Services, log: (line: string) => void): Promise<void> {
+  const modelDir = join(REPO, 'models', 'austen-bert-mini');
+  const dataFile = join(REPO, 'examples', 'austen', 'novels.jsonl');
+  if (!existsSync(modelDir) || !existsSync(dataFile)) return;
+  if (!(await services.models.findByName('austen-bert-mini'))) {
+    await services.models.importDirectory('austen-bert-mini', modelDir, 'demo');
+    log('registered the demo model austen-bert-mini');
+  }
+  if (!(await services.datasets.findByName('austen-novels'))) {
+    const { copyFile, stat } = await import('node:fs/promises');
+    const { createHash } = await import('node:crypto');
+    const { readFile } = await import('node:fs/promises');
+    const path = join(services.store.dir('uploads'), 'demo-novels.jsonl');
+    await copyFile(dataFile, path);
+    const upload = await services.datasets.recordUpload({
+      filename: 'novels.jsonl',
+      bytes: (await stat(path)).size,
+      sha256: createHash('sha256').update(await readFile(path)).digest('hex'),
+      path: services.store.relative(path),
+    });
+    await services.datasets.create({ name: 'austen-novels', uploadId: upload.id, task: 'sequence-classification', columns: { text: 'text', label: 'label' } });
+    log('registered the demo dataset austen-novels');
+  }
+}
+
+export async function bootstrap(settings: ServerSettings, options: BootstrapOptions = {}): Promise<Running> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[tuneql] ${line}\n`));
+  const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, serveEmbedded: true });
+  let services: Services | undefined;
+  let http: HttpServer | undefined;
+  const workers: TrainWorker[] = [];
+  try {
+    services = await createServices(settings, db, { plugins: options.plugins });
+    if (settings.demo) await registerDemo(services, log);
+    http = await startHttpServer(services);
+    await failLostRuns(services);
+    for (let i = 0; i < settings.inProcessWorkers; i++) {
+      const worker = new TrainWorker(services, log);
+      await worker.start();
+      workers.push(worker);
+    }
+  } catch (err) {
+    await http?.close().catch(() => undefined);
+    if (services) await services.close().catch(() => undefined);
+    else await db.close().catch(() => undefined);
+    throw err;
+  }
+  const s = services;
+  const h = http;
+  return {
+    url: h.url,
+    services: s,
+    workers,
+    async close() {
+      for (const w of workers) await w.drain();
+      await h.close();
+      await s.close();
+    },
+  };
+}
+
+/** A worker process: connects to the database a server uses and trains the runs it claims. */
+export async function startWorker(settings: ServerSettings, options: BootstrapOptions & { concurrency?: number } = {}): Promise<{ worker: TrainWorker; close(): Promise<void> }> {
+  const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, serveEmbedded: false });
+  const services = await createServices(settings, db, { plugins: options.plugins });
+  const worker = new TrainWorker(services, options.log);
+  await worker.start(options.concurrency ?? 1);
+  return {
+    worker,
+    async close() {
+      await worker.drain();
+      await services.close();
+    },
+  };
+}

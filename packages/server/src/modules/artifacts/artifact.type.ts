@@ -1,0 +1,33 @@
+// The Artifact type of the API.
+
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export const ExportKindEnum = { ADAPTER: 'ADAPTER', MERGED: 'MERGED', ONNX: 'ONNX' } as const;
+registerEnumType(ExportKindEnum, {
+  name: 'ExportKind',
+  description: "ADAPTER: the strategy's own files (PEFT layout for LoRA); MERGED: the adapted model, Hugging Face layout; ONNX: model.onnx with its tokenizer.",
+});
+
+@ObjectType()
+export class Artifact {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  runId!: string;
+
+  @Field(() => ExportKindEnum)
+  kind!: string;
+
+  @Field(() => Int)
+  bytes!: number;
+
+  @Field(() => String)
+  sha256!: string;
+
+  @Field(() => String, { description: 'GET it (with the same Authorization header) to download the .tar.gz.' })
+  url!: string;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}

@@ -1,0 +1,56 @@
+// Datasets: create from an upload (validated row by row), list, inspect, preview, statistics, delete.
+
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../graphql/context.ts';
+import type { DatasetEntity } from './dataset.entity.ts';
+import { CreateDatasetInput, Dataset, DatasetStatistics, PreviewRow } from './dataset.type.ts';
+
+@Resolver(() => Dataset)
+export class DatasetResolver {
+  @Authorized('read')
+  @Query(() => [Dataset])
+  datasets(@Ctx() ctx: RequestContext): Promise<Dataset[]> {
+    return ctx.services.datasets.list();
+  }
+
+  @Authorized('read')
+  @Query(() => Dataset)
+  dataset(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Dataset> {
+    return ctx.services.datasets.get(id);
+  }
+
+  @Authorized('write')
+  @Mutation(() => Dataset, {
+    description: 'Checks every row for the task; on errors nothing is created and extensions.issues lists each (row, column, message).',
+  })
+  createDataset(@Arg('input', () => CreateDatasetInput) input: CreateDatasetInput, @Ctx() ctx: RequestContext): Promise<Dataset> {
+    return ctx.services.datasets.create(input);
+  }
+
+  @Authorized('write')
+  @Mutation(() => Boolean)
+  deleteDataset(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
+    return ctx.services.datasets.delete(id);
+  }
+
+  @FieldResolver(() => DatasetStatistics)
+  statistics(@Root() dataset: DatasetEntity): DatasetStatistics {
+    const s = dataset.stats;
+    return {
+      rows: s.rows,
+      splits: s.splits,
+      labels: s.labels ? Object.entries(s.labels).map(([label, count]) => ({ label, count })) : null,
+      textLength: s.textLength,
+    };
+  }
+
+  @FieldResolver(() => [PreviewRow])
+  preview(
+    @Root() dataset: DatasetEntity,
+    @Ctx() ctx: RequestContext,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
+  ): Promise<PreviewRow[]> {
+    return ctx.services.datasets.preview(dataset.id, Math.max(0, offset), Math.min(Math.max(limit, 0), 200));
+  }
+}

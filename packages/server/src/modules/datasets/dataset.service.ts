@@ -1,0 +1,170 @@
+// Datasets: an uploaded CSV/JSONL file checked row by row against a task and column mapping, with
+// statistics, the split sizes a run will use, and a preview.
+
+import { copyFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type ColumnMap,
+  DatasetError,
+  type DatasetRecord,
+  percentile,
+  readTable,
+  splitDataset,
+  type Task,
+  type TableFormat,
+  TASKS,
+  validateTables,
+} from '@tuneql/engine';
+import type { DataSource } from 'typeorm';
+import { AppError } from '../../graphql/errors.ts';
+import type { ArtifactStore } from '../../storage/artifact-store.ts';
+import { RunEntity } from '../runs/run.entity.ts';
+import { DatasetEntity, type DatasetStatsRecord } from './dataset.entity.ts';
+import { DatasetErrorCode } from './dataset.errors.ts';
+import { UploadEntity } from './upload.entity.ts';
+
+export interface CreateDatasetRequest {
+  name: string;
+  uploadId: string;
+  task: string;
+  columns?: Record<string, string>;
+  format?: TableFormat;
+  labels?: string[];
+}
+
+/** The text a record carries, for length statistics. */
+function textOf(r: DatasetRecord): string {
+  switch (r.task) {
+    case 'token-classification':
+      return r.words.join(' ');
+    case 'question-answering':
+      return `${r.question} ${r.context}`;
+    default:
+      return 'textPair' in r && r.textPair ? `${r.text} ${r.textPair}` : r.text;
+  }
+}
+
+function labelOf(r: DatasetRecord, labels: readonly string[] | undefined): string | undefined {
+  return r.task === 'sequence-classification' ? (labels?.[r.label] ?? String(r.label)) : undefined;
+}
+
+/** Split shares a run uses for a single file (the trainer's defaults). */
+export const SPLIT = { validation: 0.1, test: 0.1 } as const;
+
+export class DatasetService {
+  private readonly dataSource: DataSource;
+  private readonly store: ArtifactStore;
+
+  constructor(dataSource: DataSource, store: ArtifactStore) {
+    this.dataSource = dataSource;
+    this.store = store;
+  }
+
+  private get repo() {
+    return this.dataSource.getRepository(DatasetEntity);
+  }
+
+  list(): Promise<DatasetEntity[]> {
+    return this.repo.find({ order: { createdAt: 'ASC' } });
+  }
+
+  async get(id: string): Promise<DatasetEntity> {
+    const d = await this.repo.findOneBy({ id });
+    if (!d) throw new AppError(DatasetErrorCode.DATASET_NOT_FOUND, `dataset ${id} does not exist`, { id });
+    return d;
+  }
+
+  findByName(name: string): Promise<DatasetEntity | null> {
+    return this.repo.findOneBy({ name });
+  }
+
+  /** Records an uploaded file already in the store. */
+  recordUpload(upload: Omit<UploadEntity, 'id' | 'createdAt'>): Promise<UploadEntity> {
+    return this.dataSource.getRepository(UploadEntity).save(upload);
+  }
+
+  async upload(id: string): Promise<UploadEntity> {
+    const u = await this.dataSource.getRepository(UploadEntity).findOneBy({ id });
+    if (!u) throw new AppError(DatasetErrorCode.UPLOAD_NOT_FOUND, `upload ${id} does not exist; POST the file to /uploads first`, { id });
+    return u;
+  }
+
+  /**
+   * Validates every row for the task; on any error nothing is created and the DatasetError lists
+   * every problem with its row and column. The file is copied, so the upload can be reused.
+   */
+  async create(request: CreateDatasetRequest): Promise<DatasetEntity> {
+    if (!request.name.trim()) throw new AppError('BAD_USER_INPUT', 'a dataset needs a name');
+    if (!TASKS.includes(request.task as Task)) {
+      throw new AppError('BAD_USER_INPUT', `task '${request.task}' is not one of ${TASKS.join(', ')}`, { field: 'task' });
+    }
+    if (await this.findByName(request.name)) {
+      throw new AppError(DatasetErrorCode.DATASET_NAME_TAKEN, `a dataset named '${request.name}' exists already; choose another name`);
+    }
+    const upload = await this.upload(request.uploadId);
+    const source = this.store.resolve(upload.path);
+    const { records, labels, stats } = await this.validate(source, upload.filename, request);
+    const dir = this.store.dir('datasets');
+    const dataset = await this.repo.save({
+      name: request.name,
+      task: request.task,
+      format: request.format ?? (upload.filename.match(/\.(jsonl|ndjson)$/i) ? 'jsonl' : 'csv'),
+      columns: request.columns ?? {},
+      labels: labels ?? null,
+      filename: upload.filename,
+      path: '',
+      bytes: upload.bytes,
+      rowCount: records.length,
+      stats,
+    });
+    const file = join(dir, `${dataset.id}-${upload.filename.replace(/[^\w.-]/g, '_')}`);
+    await copyFile(source, file);
+    dataset.path = this.store.relative(file);
+    return this.repo.save(dataset);
+  }
+
+  private async validate(file: string, filename: string, request: CreateDatasetRequest) {
+    const table = await readTable({ name: filename, content: new Uint8Array(await readFile(file)) }, { format: request.format });
+    const task = request.task as Task;
+    const validated = validateTables([table], { task, columns: request.columns as ColumnMap | undefined, labels: request.labels });
+    const issues = [...table.issues, ...validated.issues].filter((i) => (i.level ?? 'error') === 'error');
+    if (issues.length) throw new DatasetError(issues);
+    const records = validated.records[0] ?? [];
+    if (!records.length) throw new AppError(DatasetErrorCode.DATASET_INVALID, `${filename} has no rows`);
+    const lengths = records.map((r) => textOf(r).length).sort((a, b) => a - b);
+    const counts: Record<string, number> = {};
+    for (const r of records) {
+      const l = labelOf(r, validated.labels);
+      if (l !== undefined) counts[l] = (counts[l] ?? 0) + 1;
+    }
+    const splits = splitDataset(records, { ...SPLIT, seed: 42, stratifyBy: (r) => labelOf(r, validated.labels) ?? 0 });
+    const stats: DatasetStatsRecord = {
+      rows: records.length,
+      splits: { train: splits.train.length, validation: splits.validation.length, test: splits.test.length },
+      labels: Object.keys(counts).length ? counts : null,
+      textLength: {
+        min: lengths[0] ?? 0,
+        p50: percentile(lengths, 50),
+        p95: percentile(lengths, 95),
+        max: lengths.at(-1) ?? 0,
+      },
+    };
+    return { records, labels: validated.labels, stats };
+  }
+
+  /** Rows of the stored file as parsed, `offset` from the first. */
+  async preview(id: string, offset: number, limit: number): Promise<{ row: number; data: Record<string, unknown> }[]> {
+    const dataset = await this.get(id);
+    const table = await readTable(this.store.resolve(dataset.path), { format: dataset.format as TableFormat });
+    return table.rows.slice(offset, offset + limit).map((r) => ({ row: r.row, data: { ...r.data } }));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const dataset = await this.get(id);
+    const runs = await this.dataSource.getRepository(RunEntity).countBy({ datasetId: id });
+    if (runs) throw new AppError(DatasetErrorCode.DATASET_IN_USE, `dataset ${dataset.name} is used by ${runs} run(s); delete them first`, { runs });
+    await this.repo.delete({ id });
+    await this.store.remove(dataset.path);
+    return true;
+  }
+}

@@ -1,0 +1,118 @@
+// The Dataset type of the API and its inputs.
+
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+
+@ObjectType()
+export class SplitSizes {
+  @Field(() => Int)
+  train!: number;
+
+  @Field(() => Int)
+  validation!: number;
+
+  @Field(() => Int)
+  test!: number;
+}
+
+@ObjectType()
+export class LabelCount {
+  @Field(() => String)
+  label!: string;
+
+  @Field(() => Int)
+  count!: number;
+}
+
+@ObjectType({ description: 'Characters per example (tokens depend on the model; a run reports them).' })
+export class LengthSummary {
+  @Field(() => Int)
+  min!: number;
+
+  @Field(() => Int)
+  p50!: number;
+
+  @Field(() => Int)
+  p95!: number;
+
+  @Field(() => Int)
+  max!: number;
+}
+
+@ObjectType()
+export class DatasetStatistics {
+  @Field(() => Int)
+  rows!: number;
+
+  @Field(() => SplitSizes, { description: 'The stratified 80/10/10 split a run uses.' })
+  splits!: SplitSizes;
+
+  @Field(() => [LabelCount], { nullable: true, description: 'Classification: examples per label.' })
+  labels!: LabelCount[] | null;
+
+  @Field(() => LengthSummary)
+  textLength!: LengthSummary;
+}
+
+@ObjectType()
+export class PreviewRow {
+  @Field(() => Int, { description: 'As the file numbers it: the JSONL line, or the CSV record counting the header as row 1.' })
+  row!: number;
+
+  @Field(() => GraphQLJSONObject)
+  data!: Record<string, unknown>;
+}
+
+@ObjectType({ description: 'A validated CSV or JSONL file with its task and column mapping.' })
+export class Dataset {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  task!: string;
+
+  @Field(() => String, { description: 'csv or jsonl' })
+  format!: string;
+
+  @Field(() => GraphQLJSONObject, { description: 'Task field -> column name.' })
+  columns!: Record<string, string>;
+
+  @Field(() => [String], { nullable: true, description: 'Labels in id order (classification).' })
+  labels!: string[] | null;
+
+  @Field(() => String)
+  filename!: string;
+
+  @Field(() => Int)
+  bytes!: number;
+
+  @Field(() => Int)
+  rowCount!: number;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+@InputType()
+export class CreateDatasetInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => ID, { description: 'From POST /uploads.' })
+  uploadId!: string;
+
+  @Field(() => String, { description: 'sequence-classification, regression, token-classification, question-answering, causal-lm or masked-lm.' })
+  task!: string;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Task field -> column, e.g. {"text": "paragraph", "label": "novel"}; each task has defaults.' })
+  columns?: Record<string, string>;
+
+  @Field(() => String, { nullable: true, description: 'csv or jsonl; from the file name when absent.' })
+  format?: 'csv' | 'jsonl';
+
+  @Field(() => [String], { nullable: true, description: 'The label set in id order; collected from the file when absent.' })
+  labels?: string[];
+}

@@ -1,0 +1,38 @@
+// Models: list, inspect, import (server folder or uploaded archive), delete.
+
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../graphql/context.ts';
+import { Model } from './model.type.ts';
+
+@Resolver(() => Model)
+export class ModelResolver {
+  @Authorized('read')
+  @Query(() => [Model], { description: 'Every registered base model, oldest first.' })
+  models(@Ctx() ctx: RequestContext): Promise<Model[]> {
+    return ctx.services.models.list();
+  }
+
+  @Authorized('read')
+  @Query(() => Model)
+  model(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Model> {
+    return ctx.services.models.get(id);
+  }
+
+  @Authorized('write')
+  @Mutation(() => Model, { description: 'Imports a Hugging Face folder that the server can read.' })
+  importModelFromDirectory(@Arg('name', () => String) name: string, @Arg('path', () => String) path: string, @Ctx() ctx: RequestContext): Promise<Model> {
+    return ctx.services.models.importDirectory(name, path);
+  }
+
+  @Authorized('write')
+  @Mutation(() => Model, { description: 'Imports a .tar or .tar.gz of a Hugging Face folder sent to POST /uploads.' })
+  importModelFromUpload(@Arg('name', () => String) name: string, @Arg('uploadId', () => ID) uploadId: string, @Ctx() ctx: RequestContext): Promise<Model> {
+    return ctx.services.models.importUpload(name, uploadId);
+  }
+
+  @Authorized('write')
+  @Mutation(() => Boolean)
+  deleteModel(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
+    return ctx.services.models.delete(id);
+  }
+}

@@ -1,0 +1,132 @@
+// Base models: imported from a folder or an uploaded archive (Hugging Face layout), checked by loading
+// them as the trainer will, copied into the artifact store, described, listed and deleted.
+
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { architectureFor, loadCheckpoint, Tokenizer } from '@tuneql/engine';
+import type { DataSource } from 'typeorm';
+import { AppError } from '../../graphql/errors.ts';
+import type { ArtifactStore } from '../../storage/artifact-store.ts';
+import { extractArchive } from '../../storage/archive.ts';
+import { RunEntity } from '../runs/run.entity.ts';
+import { UploadEntity } from '../datasets/upload.entity.ts';
+import { ModelEntity } from './model.entity.ts';
+import { ModelErrorCode } from './model.errors.ts';
+
+export interface ModelDescription {
+  modelType: string;
+  architecture: string | null;
+  parameterCount: number;
+  config: Record<string, unknown>;
+  tokenizer: { type: string; vocabSize: number };
+  supportedTasks: string[];
+}
+
+/** Reads a Hugging Face folder the way a run will: config, every tensor, the tokenizer. */
+export async function describeModelDir(dir: string): Promise<ModelDescription> {
+  const where = (file: string) => join(dir, file);
+  for (const file of ['config.json', 'tokenizer.json']) {
+    if (!existsSync(where(file))) throw new AppError(ModelErrorCode.MODEL_INVALID, `${basename(dir)}: ${file} is missing; a model folder needs config.json, model.safetensors and tokenizer.json`);
+  }
+  try {
+    const checkpoint = await loadCheckpoint(dir);
+    const arch = architectureFor(checkpoint.config, where('config.json'));
+    let parameterCount = 0;
+    for (const t of checkpoint.tensors.values()) parameterCount += t.shape.reduce((a, b) => a * b, 1);
+    const tokenizer = Tokenizer.fromFile(where('tokenizer.json'));
+    const tokenizerJson = JSON.parse(await readFile(where('tokenizer.json'), 'utf8')) as { model?: { type?: string } };
+    const architectures = checkpoint.config.architectures;
+    return {
+      modelType: arch.modelType,
+      architecture: Array.isArray(architectures) && typeof architectures[0] === 'string' ? architectures[0] : null,
+      parameterCount,
+      config: checkpoint.config,
+      tokenizer: { type: tokenizerJson.model?.type ?? 'unknown', vocabSize: tokenizer.vocabSize },
+      supportedTasks: [...arch.tasks],
+    };
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError(ModelErrorCode.MODEL_INVALID, `${basename(dir)} cannot be used as a model: ${(err as Error).message}`);
+  }
+}
+
+export class ModelService {
+  private readonly dataSource: DataSource;
+  private readonly store: ArtifactStore;
+
+  constructor(dataSource: DataSource, store: ArtifactStore) {
+    this.dataSource = dataSource;
+    this.store = store;
+  }
+
+  private get repo() {
+    return this.dataSource.getRepository(ModelEntity);
+  }
+
+  list(): Promise<ModelEntity[]> {
+    return this.repo.find({ order: { createdAt: 'ASC' } });
+  }
+
+  async get(id: string): Promise<ModelEntity> {
+    const model = await this.repo.findOneBy({ id });
+    if (!model) throw new AppError(ModelErrorCode.MODEL_NOT_FOUND, `model ${id} does not exist`, { id });
+    return model;
+  }
+
+  findByName(name: string): Promise<ModelEntity | null> {
+    return this.repo.findOneBy({ name });
+  }
+
+  /** Copies the folder `dir` into the store after checking it loads. */
+  async importDirectory(name: string, dir: string, source = `directory:${dir}`): Promise<ModelEntity> {
+    if (!existsSync(dir)) throw new AppError(ModelErrorCode.MODEL_INVALID, `${dir} does not exist on the server`);
+    await this.assertNameFree(name);
+    const description = await describeModelDir(dir);
+    const staging = await mkdtemp(join(this.store.dir('models'), '.import-'));
+    try {
+      await cp(dir, staging, { recursive: true, filter: (src) => !basename(src).startsWith('.') });
+      const model = await this.repo.save({ name, ...description, path: '', source });
+      const target = join(this.store.dir('models'), model.id);
+      await rm(target, { recursive: true, force: true });
+      await cp(staging, target, { recursive: true });
+      model.path = this.store.relative(target);
+      return await this.repo.save(model);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** Extracts an uploaded .tar/.tar.gz (checked against path escapes, links and bombs), then imports it. */
+  async importUpload(name: string, uploadId: string): Promise<ModelEntity> {
+    const upload = await this.dataSource.getRepository(UploadEntity).findOneBy({ id: uploadId });
+    if (!upload) throw new AppError('UPLOAD_NOT_FOUND', `upload ${uploadId} does not exist; POST the archive to /uploads first`);
+    const scratch = await mkdtemp(join(this.store.dir('tmp'), 'model-'));
+    try {
+      const dest = join(scratch, 'model');
+      try {
+        await extractArchive(this.store.resolve(upload.path), dest);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        throw new AppError(ModelErrorCode.MODEL_INVALID, `${upload.filename}: ${(err as Error).message}`, { reason: code });
+      }
+      return await this.importDirectory(name, dest, `upload:${upload.filename}`);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const model = await this.get(id);
+    const runs = await this.dataSource.getRepository(RunEntity).countBy({ modelId: id });
+    if (runs) throw new AppError(ModelErrorCode.MODEL_IN_USE, `model ${model.name} is used by ${runs} run(s); delete them first`, { runs });
+    await this.repo.delete({ id });
+    await this.store.remove(model.path);
+    return true;
+  }
+
+  private async assertNameFree(name: string): Promise<void> {
+    if (!name.trim()) throw new AppError('BAD_USER_INPUT', 'a model needs a name');
+    if (await this.findByName(name)) throw new AppError(ModelErrorCode.MODEL_NAME_TAKEN, `a model named '${name}' exists already; choose another name`);
+  }
+}

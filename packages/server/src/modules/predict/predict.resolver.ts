@@ -1,0 +1,46 @@
+// Predict: a succeeded run's model (its ONNX export) on given inputs, next to its base model.
+
+import { join } from 'node:path';
+import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../graphql/context.ts';
+import { AppError } from '../../graphql/errors.ts';
+import { baseModelExport } from '../../predict/base-model.ts';
+import { readModelCard } from '../../predict/model-folder.ts';
+import { predictMany } from '../../predict/predictor.ts';
+import { RunErrorCode } from '../runs/run.errors.ts';
+import { PredictInputItem, PredictionPair } from './predict.type.ts';
+
+const MAX_INPUTS = 64;
+
+@Resolver()
+export class PredictResolver {
+  // A mutation: it runs models (compute), and clients should not cache it.
+  @Authorized('read')
+  @Mutation(() => [PredictionPair], { description: 'Runs the fine-tuned model (and, with compareBase, its base) on each input.' })
+  async predict(
+    @Arg('runId', () => ID) runId: string,
+    @Arg('inputs', () => [PredictInputItem]) inputs: PredictInputItem[],
+    @Ctx() ctx: RequestContext,
+    @Arg('compareBase', () => Boolean, { defaultValue: true }) compareBase: boolean,
+  ): Promise<PredictionPair[]> {
+    if (!inputs.length || inputs.length > MAX_INPUTS) throw new AppError('BAD_USER_INPUT', `give 1 to ${MAX_INPUTS} inputs; got ${inputs.length}`, { field: 'inputs' });
+    const { runs, models, store } = ctx.services;
+    const run = await runs.get(runId);
+    if (run.status !== 'SUCCEEDED') {
+      throw new AppError(RunErrorCode.EXPORT_UNAVAILABLE, `run ${runId} is ${run.status}; predictions need a run that has SUCCEEDED`, { status: run.status });
+    }
+    const tunedDir = join(store.runDir(run.id), 'export', 'model');
+    const tuned = await predictMany(tunedDir, inputs);
+    let base: Awaited<ReturnType<typeof predictMany>> | undefined;
+    if (compareBase) {
+      const model = await models.get(run.modelId);
+      const card = readModelCard(tunedDir);
+      const dir = await baseModelExport(
+        { model: store.resolve(model.path), task: run.task as never, labels: card.labels, max_length: run.maxLength, seed: run.seed },
+        store.dir('cache', 'base-models'),
+      );
+      base = await predictMany(dir, inputs);
+    }
+    return inputs.map((input, i) => ({ text: input.text, tuned: tuned[i] as never, base: (base?.[i] as never) ?? null }));
+  }
+}

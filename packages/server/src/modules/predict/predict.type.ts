@@ -1,0 +1,93 @@
+// Predictions of a fine-tuned model and of its base, side by side.
+
+import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
+
+@InputType()
+export class PredictInputItem {
+  @Field(() => String)
+  text!: string;
+
+  @Field(() => String, { nullable: true, description: 'Second text of a pair, or the context (question answering: text is the question).' })
+  pair?: string;
+}
+
+@ObjectType()
+export class LabelScore {
+  @Field(() => String)
+  label!: string;
+
+  @Field(() => Float)
+  score!: number;
+}
+
+@ObjectType()
+export class WordTag {
+  @Field(() => String)
+  word!: string;
+
+  @Field(() => String)
+  tag!: string;
+
+  @Field(() => Float)
+  score!: number;
+}
+
+@ObjectType()
+export class AnswerSpan {
+  @Field(() => String)
+  text!: string;
+
+  @Field(() => Int)
+  start!: number;
+
+  @Field(() => Int)
+  end!: number;
+
+  @Field(() => Float)
+  score!: number;
+}
+
+@ObjectType()
+export class TokenScore {
+  @Field(() => String)
+  token!: string;
+
+  @Field(() => Float)
+  score!: number;
+}
+
+@ObjectType({ description: 'What a model predicts for one input; the fields of its task are set.' })
+export class PredictionResult {
+  @Field(() => String)
+  task!: string;
+
+  @Field(() => [LabelScore], { nullable: true, description: 'Classification, best first.' })
+  labels?: LabelScore[];
+
+  @Field(() => Float, { nullable: true, description: 'Regression.' })
+  value?: number;
+
+  @Field(() => [WordTag], { nullable: true })
+  words?: WordTag[];
+
+  @Field(() => AnswerSpan, { nullable: true })
+  answer?: AnswerSpan;
+
+  @Field(() => [[TokenScore]], { nullable: true, description: 'Masked LM: candidates per mask.' })
+  fills?: TokenScore[][];
+
+  @Field(() => String, { nullable: true, description: 'Causal LM.' })
+  continuation?: string;
+}
+
+@ObjectType()
+export class PredictionPair {
+  @Field(() => String)
+  text!: string;
+
+  @Field(() => PredictionResult, { description: 'The fine-tuned model.' })
+  tuned!: PredictionResult;
+
+  @Field(() => PredictionResult, { nullable: true, description: 'The base model with the same (untrained) task head, seeded as the run was.' })
+  base!: PredictionResult | null;
+}

@@ -1,0 +1,37 @@
+// Strategies: the built-ins and loaded plugins, each with its config schema and defaults.
+
+import type { Strategy as StrategyDefinition, StrategyRegistry } from '@tuneql/adapters';
+import { Arg, Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../graphql/context.ts';
+import { Strategy } from './strategy.type.ts';
+
+function toType(registry: StrategyRegistry, s: StrategyDefinition): Strategy {
+  return {
+    id: s.id,
+    name: s.id,
+    description: s.description,
+    version: s.version,
+    source: registry.sourceOf(s.id) ?? 'builtin',
+    tasks: [...s.tasks],
+    architectures: [...s.architectures],
+    defaults: { ...s.defaults },
+    configSchema: registry.jsonSchema(s.id),
+  };
+}
+
+@Resolver(() => Strategy)
+export class StrategyResolver {
+  @Authorized('read')
+  @Query(() => [Strategy])
+  strategies(@Ctx() ctx: RequestContext): Strategy[] {
+    const registry = ctx.services.strategies;
+    return registry.list().map((s) => toType(registry, s));
+  }
+
+  @Authorized('read')
+  @Query(() => Strategy)
+  strategy(@Arg('id', () => String) id: string, @Ctx() ctx: RequestContext): Strategy {
+    const registry = ctx.services.strategies;
+    return toType(registry, registry.get(id));
+  }
+}

@@ -1,0 +1,99 @@
+// The job queue (pg-boss on the same database): one job per run attempt. Workers heartbeat their jobs;
+// a job whose worker stops heartbeating is failed by the supervisor and retried by another worker,
+// and one that has exhausted its retries lands on the dead-letter queue, which fails its run.
+
+import { PgBoss } from 'pg-boss';
+import type { ClientConfig } from 'pg';
+
+export const TRAIN_QUEUE = 'tuneql-train';
+export const LOST_QUEUE = 'tuneql-train-lost';
+
+export interface TrainJob {
+  runId: string;
+}
+
+export interface RunQueueOptions {
+  /** Seconds without a heartbeat before a job is taken from its worker. @default 10 */
+  heartbeatSeconds: number;
+  /** How often this process looks for lapsed heartbeats, in seconds. @default 2 */
+  superviseSeconds?: number;
+  /** How often idle workers poll for jobs, in seconds. @default 1 */
+  pollSeconds?: number;
+}
+
+/** Crashes a run survives (worker killed, machine lost) before it is failed. */
+const RETRY_LIMIT = 5;
+
+export class RunQueue {
+  readonly boss: PgBoss;
+  private readonly options: RunQueueOptions;
+
+  private constructor(boss: PgBoss, options: RunQueueOptions) {
+    this.boss = boss;
+    this.options = options;
+  }
+
+  static async start(connection: ClientConfig, options: RunQueueOptions): Promise<RunQueue> {
+    const boss = new PgBoss({
+      ...(connection.connectionString
+        ? { connectionString: connection.connectionString }
+        : { host: connection.host, port: connection.port, user: connection.user, database: connection.database }),
+      schema: 'pgboss',
+      superviseIntervalSeconds: options.superviseSeconds ?? 2,
+      max: 4,
+    });
+    boss.on('error', (err: Error) => console.error('[tuneql] queue:', err.message));
+    await boss.start();
+    await boss.createQueue(LOST_QUEUE).catch(ignoreExists);
+    await boss
+      .createQueue(TRAIN_QUEUE, {
+        retryLimit: RETRY_LIMIT,
+        retryDelay: 0,
+        heartbeatSeconds: options.heartbeatSeconds,
+        expireInSeconds: 24 * 3600 - 60,
+        deadLetter: LOST_QUEUE,
+      })
+      .catch(ignoreExists);
+    return new RunQueue(boss, options);
+  }
+
+  /** Queues an attempt of `runId`; returns the job id. */
+  async enqueue(runId: string): Promise<string> {
+    const id = await this.boss.send(TRAIN_QUEUE, { runId } satisfies TrainJob);
+    if (!id) throw new Error(`run ${runId} could not be queued`);
+    return id;
+  }
+
+  /**
+   * Runs `handler` for each job, `concurrency` at a time; the signal aborts when the job's claim is
+   * gone (its heartbeat lapsed and another worker may hold it).
+   */
+  async work(concurrency: number, handler: (job: TrainJob, signal: AbortSignal) => Promise<void>): Promise<string> {
+    return this.boss.work<TrainJob>(
+      TRAIN_QUEUE,
+      { localConcurrency: concurrency, pollingIntervalSeconds: this.options.pollSeconds ?? 1, batchSize: 1 },
+      async (jobs) => {
+        for (const job of jobs) await handler(job.data, job.signal);
+      },
+    );
+  }
+
+  /** Runs `handler` for runs whose jobs ran out of retries. */
+  async onLost(handler: (job: TrainJob) => Promise<void>): Promise<void> {
+    await this.boss.work<TrainJob>(LOST_QUEUE, { pollingIntervalSeconds: 2 }, async (jobs) => {
+      for (const job of jobs) await handler(job.data);
+    });
+  }
+
+  async stopWorkers(): Promise<void> {
+    await this.boss.offWork(TRAIN_QUEUE).catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    await this.boss.stop({ graceful: true, timeout: 30_000 });
+  }
+}
+
+function ignoreExists(err: unknown): void {
+  if (!/already exists/i.test((err as Error).message)) throw err;
+}

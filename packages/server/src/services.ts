@@ -1,0 +1,77 @@
+// The services one server or worker process holds, built once at start and shared by resolvers,
+// HTTP routes and workers.
+
+import { createRegistry, type StrategyRegistry } from '@tuneql/adapters';
+import type { ServerSettings } from './config/settings.ts';
+import type { Database } from './db/database.ts';
+import { Notifier } from './events/notifier.ts';
+import { followRunChanges } from './events/status-feed.ts';
+import { ArtifactService } from './modules/artifacts/artifact.service.ts';
+import { AuthService } from './modules/auth/auth.service.ts';
+import { DatasetService } from './modules/datasets/dataset.service.ts';
+import { ModelService } from './modules/models/model.service.ts';
+import type { RunEntity } from './modules/runs/run.entity.ts';
+import { RunService } from './modules/runs/run.service.ts';
+import { RunEventStore } from './modules/runs/run-events.service.ts';
+import { RunQueue } from './queue/run-queue.ts';
+import { ArtifactStore } from './storage/artifact-store.ts';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+
+export interface Services {
+  settings: ServerSettings;
+  db: Database;
+  dataSource: DataSource;
+  store: ArtifactStore;
+  notifier: Notifier;
+  queue: RunQueue;
+  strategies: StrategyRegistry;
+  auth: AuthService;
+  models: ModelService;
+  datasets: DatasetService;
+  runs: RunService;
+  events: RunEventStore;
+  artifacts: ArtifactService;
+  statusFeed(runId: string | undefined, signal?: AbortSignal): AsyncGenerator<RunEntity>;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** Strategy plugins to load by package name or path (TUNEQL_PLUGINS, comma-separated). */
+  plugins?: readonly string[];
+}
+
+export async function createServices(settings: ServerSettings, db: Database, options: ServiceOptions = {}): Promise<Services> {
+  const { dataSource } = db;
+  const store = new ArtifactStore(join(settings.dataDir, 'artifacts'));
+  const notifier = new Notifier();
+  // The embedded database does not pass notifications between connections; see events/notifier.ts.
+  await notifier.listen(db.embedded ? undefined : db.connection);
+  const queue = await RunQueue.start(db.connection, { heartbeatSeconds: settings.heartbeatSeconds });
+  const strategies = createRegistry();
+  for (const plugin of options.plugins ?? []) await strategies.load(plugin);
+  const models = new ModelService(dataSource, store);
+  const datasets = new DatasetService(dataSource, store);
+  const services: Services = {
+    settings,
+    db,
+    dataSource,
+    store,
+    notifier,
+    queue,
+    strategies,
+    auth: new AuthService(dataSource, settings.requireTokens),
+    models,
+    datasets,
+    runs: new RunService({ dataSource, store, notifier, queue, models, datasets, strategies }),
+    events: new RunEventStore(dataSource, notifier),
+    artifacts: new ArtifactService(dataSource, store),
+    statusFeed: (runId, signal) => followRunChanges(dataSource, notifier, runId, signal),
+    async close() {
+      await queue.stop().catch(() => undefined);
+      await notifier.close();
+      await db.close();
+    },
+  };
+  return services;
+}
