@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 export default defineConfig({
+  // type-graphql and TypeORM need legacy decorators with their emitted type metadata.
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/bench/**/*.test.ts', 'plugins/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
     testTimeout: 60_000,

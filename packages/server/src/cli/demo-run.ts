@@ -1,4 +1,4 @@
-// The quick start's main job through the public API, as any client would do it: a LoRA run on the
+// The quick start's main job through the public API, as any client would do it: a fine-tuning run on the
 // demo model and dataset, followed live over graphql-ws, then a prediction next to the base model.
 
 import { createClient } from 'graphql-ws';
@@ -27,9 +27,8 @@ export async function demoRun(url: string): Promise<void> {
       input: {
         modelId: model.id,
         datasetId: dataset.id,
-        strategy: 'lora',
-        strategyConfig: { r: 8, alpha: 16, dropout: 0 },
-        hyperparameters: { epochs: 2, batchSize: 16, learningRate: 3e-3 },
+        strategy: 'full',
+        hyperparameters: { epochs: 4, batchSize: 16, learningRate: 5e-4 },
         maxLength: 96,
       },
     },
@@ -47,7 +46,7 @@ export async function demoRun(url: string): Promise<void> {
             const v = e.values;
             if (e.type === 'step' && e.step % 10 === 0) log(`step ${e.step}: loss ${v.loss?.toFixed(4)}`);
             else if (e.type === 'eval') log(`step ${e.step}: validation accuracy ${v.eval_accuracy?.toFixed(3)}, loss ${v.eval_loss?.toFixed(4)}`);
-            else if (e.type === 'test') log(`test accuracy ${v.accuracy?.toFixed(3) ?? JSON.stringify(v)}`);
+            else if (e.type === 'test') log(`test accuracy ${v.test_accuracy?.toFixed(3)} (${e.step} steps)`);
           },
           error: reject,
           complete: resolve,

@@ -142,7 +142,7 @@ export class TrainWorker {
       );
       if (active.reason === 'claim-lost') return;
       if (outcome.status === 'finished' || outcome.status === 'early_stopped') {
-        await this.finish(run, { status: 'SUCCEEDED', best: outcome.best ?? null, testResults: outcome.test ?? null, finishedAt: new Date() });
+        await this.finish(run, { status: 'SUCCEEDED', best: outcome.best ?? null, finishedAt: new Date() });
       } else if (outcome.status === 'failed') {
         await this.finish(run, { status: 'FAILED', errorCode: RunErrorCode.TRAINING_FAILED, errorMessage: outcome.reason ?? 'training failed', finishedAt: new Date() });
       } else if (active.reason === 'drain') {

@@ -1,0 +1,176 @@
+// The platform end to end, as a client uses it, on the embedded database and on PostgreSQL: upload a
+// dataset, create a LoRA run on the demo model, follow its events live over graphql-ws, see it
+// succeed, export and download the adapter, predict next to the base model, replay the events.
+
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  austenSlice,
+  collectEvents,
+  freshDatabase,
+  gql,
+  gqlRaw,
+  type RunEventRow,
+  startServer,
+  type TestServer,
+  tempDir,
+  upload,
+  waitForStatus,
+  wsClient,
+} from './harness.ts';
+
+const BACKENDS = [{ name: 'PGlite (embedded)', postgres: false }, { name: 'PostgreSQL', postgres: true }];
+
+describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
+  let server: TestServer;
+  let drop: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    let databaseUrl: string | undefined;
+    if (postgres) ({ url: databaseUrl, drop } = await freshDatabase());
+    server = await startServer({ databaseUrl });
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await drop?.();
+  });
+
+  it('names the row and column of every bad row and creates nothing', async () => {
+    const csv = 'text,label\n"A fine morning.",Emma\n"",Emma\n"Another line.",\n';
+    const up = await upload(server.url, 'bad.csv', csv);
+    expect(up.status).toBe(201);
+    const r = await gqlRaw<unknown>(server.url, 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }', {
+      i: { name: 'bad', uploadId: up.json.id, task: 'sequence-classification' },
+    });
+    expect(r.errors?.[0]?.extensions?.code).toBe('DATASET_INVALID');
+    const issues = r.errors?.[0]?.extensions?.issues as { row: number; column: string; message: string }[];
+    expect(issues.map((i) => [i.row, i.column])).toEqual([
+      [3, 'text'],
+      [4, 'label'],
+    ]);
+    const { datasets } = await gql<{ datasets: { name: string }[] }>(server.url, '{ datasets { name } }');
+    expect(datasets.map((d) => d.name)).not.toContain('bad');
+  });
+
+  it('fine-tunes with LoRA from upload to prediction, with live events', async () => {
+    const up = await upload(server.url, 'austen.jsonl', austenSlice(30));
+    expect(up.status).toBe(201);
+    const { createDataset } = await gql<{ createDataset: { id: string; rowCount: number; statistics: { splits: { train: number } } } }>(
+      server.url,
+      'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id rowCount statistics { splits { train } } } }',
+      { i: { name: 'austen-small', uploadId: up.json.id, task: 'sequence-classification' } },
+    );
+    expect(createDataset.rowCount).toBe(180);
+    const { models } = await gql<{ models: { id: string; name: string; parameterCount: number }[] }>(server.url, '{ models { id name parameterCount } }');
+    const model = models.find((m) => m.name === 'austen-bert-mini');
+    expect(model?.parameterCount).toBe(2_395_005);
+
+    const input = {
+      modelId: model?.id,
+      datasetId: createDataset.id,
+      strategy: 'lora',
+      strategyConfig: { r: 4, alpha: 8 },
+      hyperparameters: { maxSteps: 12, batchSize: 8, evalEvery: 6, learningRate: 3e-3 },
+      maxLength: 32,
+    };
+    const { preflight } = await gql<{ preflight: { trainableParameters: number; totalParameters: number; memoryBytes: number; secondsPerEpoch: number } }>(
+      server.url,
+      'query($i: CreateRunInput!) { preflight(input: $i) { trainableParameters totalParameters memoryBytes secondsPerEpoch } }',
+      { i: input },
+    );
+    expect(preflight.trainableParameters).toBeGreaterThan(0);
+    expect(preflight.trainableParameters).toBeLessThan(preflight.totalParameters / 20);
+    expect(preflight.memoryBytes).toBeGreaterThan(preflight.totalParameters * 4);
+
+    const { createRun } = await gql<{ createRun: { id: string; status: string } }>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { id status } }', {
+      i: input,
+    });
+    expect(createRun.status).toBe('QUEUED');
+
+    const client = wsClient(server.url);
+    const arrivals: { at: number; e: RunEventRow }[] = [];
+    const events = await collectEvents(client, createRun.id, 0, (e) => arrivals.push({ at: Date.now(), e }));
+    const finishedAt = Date.now();
+    const run = await waitForStatus(server.url, createRun.id, ['SUCCEEDED', 'FAILED'], 5_000);
+    expect(run.status).toBe('SUCCEEDED');
+    // In order, no gap, no duplicate, and delivered while the run trained (not all at the end).
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([...Array(12).keys()].map((i) => i + 1));
+    expect(events.filter((e) => e.type === 'eval').length).toBeGreaterThanOrEqual(2);
+    expect(events.at(-1)?.type).toBe('finished');
+    const firstStep = arrivals.find((a) => a.e.type === 'step');
+    expect(finishedAt - (firstStep?.at ?? finishedAt)).toBeGreaterThan(200);
+    for (const e of events.filter((x) => x.type === 'step')) expect(Number.isFinite(e.values.loss)).toBe(true);
+
+    // A client that reconnects with its last seq gets exactly the rest.
+    const rest = await collectEvents(client, createRun.id, 5);
+    expect(rest.map((e) => e.seq)).toEqual(events.slice(5).map((e) => e.seq));
+    await client.dispose();
+
+    const { run: done } = await gql<{ run: { best: { metric: string; value: number }; testResults: Record<string, number>; trainableParameters: number; events: unknown[]; checkpoints: { step: number }[] } }>(
+      server.url,
+      'query($id: ID!) { run(id: $id) { best { metric value } testResults trainableParameters events(types: ["eval"]) { seq } checkpoints { step available } } }',
+      { id: createRun.id },
+    );
+    expect(done.best.metric).toBe('accuracy');
+    expect(done.testResults.test_accuracy).toBeGreaterThanOrEqual(0);
+    expect(done.trainableParameters).toBe(preflight.trainableParameters);
+    expect(done.checkpoints.length).toBeGreaterThan(0);
+
+    // Export the adapter and download it: PEFT's two files, checksum as announced.
+    const { exportRun } = await gql<{ exportRun: { url: string; sha256: string; bytes: number } }>(
+      server.url,
+      'mutation($id: ID!) { exportRun(runId: $id, kind: ADAPTER) { url sha256 bytes } }',
+      { id: createRun.id },
+    );
+    const res = await fetch(`${server.url}${exportRun.url}`);
+    expect(res.status).toBe(200);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(bytes.length).toBe(exportRun.bytes);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(exportRun.sha256);
+    const file = join(tempDir('download'), 'adapter.tar.gz');
+    writeFileSync(file, bytes);
+    const listed = execFileSync('tar', ['tzf', file], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+    expect(listed).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+
+    const { predict } = await gql<{ predict: { tuned: { labels: { label: string; score: number }[] }; base: { labels: { score: number }[] } }[] }>(
+      server.url,
+      'mutation($id: ID!) { predict(runId: $id, inputs: [{ text: "Mr. Darcy bowed." }, { text: "Emma smiled." }]) { tuned { labels { label score } } base { labels { score } } } }',
+      { id: createRun.id },
+    );
+    expect(predict).toHaveLength(2);
+    for (const p of predict) {
+      expect(p.tuned.labels).toHaveLength(6);
+      expect(p.tuned.labels.reduce((a, l) => a + l.score, 0)).toBeCloseTo(1, 5);
+      expect(p.base.labels.reduce((a, l) => a + l.score, 0)).toBeCloseTo(1, 5);
+    }
+
+    // The run list: filter and cursor pagination.
+    const page = await gql<{ runs: { totalCount: number; edges: { node: { id: string; strategy: string } }[]; pageInfo: { hasNextPage: boolean } } }>(
+      server.url,
+      '{ runs(filter: { status: [SUCCEEDED], strategy: "lora" }, first: 1) { totalCount edges { node { id strategy } } pageInfo { hasNextPage } } }',
+    );
+    expect(page.runs.totalCount).toBe(1);
+    expect(page.runs.edges[0]?.node.id).toBe(createRun.id);
+    expect(page.runs.pageInfo.hasNextPage).toBe(false);
+  }, 240_000);
+
+  it('refuses a run with a bad strategy option before queueing anything', async () => {
+    const { models, datasets } = await gql<{ models: { id: string }[]; datasets: { id: string }[] }>(server.url, '{ models { id } datasets { id } }');
+    const r = await gqlRaw<unknown>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }', {
+      i: { modelId: models[0]?.id, datasetId: datasets[0]?.id, strategy: 'lora', strategyConfig: { r: -1 } },
+    });
+    expect(r.errors?.[0]?.extensions?.code).toBe('STRATEGY_CONFIG_INVALID');
+    expect(r.errors?.[0]?.message).toMatch(/\br\b/);
+    const unknown = await gqlRaw<unknown>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }', {
+      i: { modelId: models[0]?.id, datasetId: datasets[0]?.id, strategy: 'nope' },
+    });
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('STRATEGY_NOT_FOUND');
+    const { runs } = await gql<{ runs: { totalCount: number } }>(server.url, '{ runs { totalCount } }');
+    expect(runs.totalCount).toBe(1);
+  });
+});
