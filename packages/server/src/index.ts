@@ -18,6 +18,8 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface Running {
   url: string;
+  /** Whether the console is served at url. */
+  console: boolean;
   services: Services;
   workers: TrainWorker[];
   close(): Promise<void>;
@@ -80,6 +82,7 @@ export async function bootstrap(settings: ServerSettings, options: BootstrapOpti
   const h = http;
   return {
     url: h.url,
+    console: h.console,
     services: s,
     workers,
     async close() {

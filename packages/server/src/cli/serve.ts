@@ -61,6 +61,11 @@ export async function serveCommand(args: string[]): Promise<void> {
   onStop(() => running.close());
   const where = settings.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${settings.dataDir}`;
   process.stderr.write(`[tuneql] API on ${running.url}/graphql (subscriptions: ${running.url.replace('http', 'ws')}/graphql); database: ${where}\n`);
+  process.stderr.write(
+    running.console
+      ? `[tuneql] console on ${running.url}/\n`
+      : `[tuneql] no console build in ${settings.consoleDir} (build it: pnpm --filter @tuneql/web build)\n`,
+  );
   if (values['demo-run']) {
     const { demoRun } = await import('./demo-run.ts');
     await demoRun(running.url);

@@ -3,6 +3,7 @@
 
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/limits.ts';
 
 export interface ServerSettings {
@@ -25,9 +26,13 @@ export interface ServerSettings {
   limits: QueryLimits;
   /** Register the project's demo model and dataset on first start. @default true (TUNEQL_DEMO) */
   demo: boolean;
+  /** The console's production build (a static export) served at /, when the folder exists. @default packages/web/out (TUNEQL_CONSOLE_DIR) */
+  consoleDir: string;
   /** How long a worker's claim on a run lives without a heartbeat, in seconds. @default 10 (TUNEQL_HEARTBEAT_SECONDS; pg-boss's minimum) */
   heartbeatSeconds: number;
 }
+
+const CONSOLE_BUILD = fileURLToPath(new URL('../../../web/out', import.meta.url));
 
 export class SettingsError extends Error {
   override name = 'SettingsError';
@@ -65,6 +70,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     introspection: overrides.introspection ?? flag(env.TUNEQL_INTROSPECTION, 'TUNEQL_INTROSPECTION', true),
     limits: overrides.limits ?? DEFAULT_QUERY_LIMITS,
     demo: overrides.demo ?? flag(env.TUNEQL_DEMO, 'TUNEQL_DEMO', true),
+    consoleDir: resolve(overrides.consoleDir ?? env.TUNEQL_CONSOLE_DIR ?? CONSOLE_BUILD),
     heartbeatSeconds: overrides.heartbeatSeconds ?? count(env.TUNEQL_HEARTBEAT_SECONDS, 'TUNEQL_HEARTBEAT_SECONDS', 10, 10),
   };
   if (!settings.requireTokens && !isLoopback(settings.host)) {

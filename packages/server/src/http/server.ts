@@ -2,6 +2,7 @@
 // subscriptions, POST /uploads, GET /artifacts/:id and GET /healthz. Both transports authenticate
 // with the same tokens and apply the same operation checks.
 
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -22,6 +23,8 @@ import type { Services } from '../services.ts';
 
 export interface HttpServer {
   url: string;
+  /** Whether the console is served at url. */
+  console: boolean;
   port: number;
   close(): Promise<void>;
 }
@@ -137,6 +140,11 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
     }),
   );
 
+  if (existsSync(settings.consoleDir)) {
+    // The console's static export: pages are folders of .html files; unknown paths get its 404 page.
+    app.use(express.static(settings.consoleDir, { extensions: ['html'] }));
+  }
+
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(settings.port, settings.host, () => resolve());
@@ -145,6 +153,7 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   return {
     url: `http://${host}:${port}`,
+    console: existsSync(settings.consoleDir),
     port,
     async close() {
       await apollo.stop();

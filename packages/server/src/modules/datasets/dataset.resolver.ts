@@ -1,9 +1,10 @@
 // Datasets: create from an upload (validated row by row), list, inspect, preview, statistics, delete.
 
+import { join } from 'node:path';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context.ts';
 import type { DatasetEntity } from './dataset.entity.ts';
-import { CreateDatasetInput, Dataset, DatasetStatistics, PreviewRow } from './dataset.type.ts';
+import { CreateDatasetInput, Dataset, DatasetStatistics, PreviewRow, TokenLengthHistogram } from './dataset.type.ts';
 
 @Resolver(() => Dataset)
 export class DatasetResolver {
@@ -42,6 +43,18 @@ export class DatasetResolver {
       labels: s.labels ? Object.entries(s.labels).map(([label, count]) => ({ label, count })) : null,
       textLength: s.textLength,
     };
+  }
+
+  @FieldResolver(() => TokenLengthHistogram)
+  async tokenLengths(
+    @Root() dataset: DatasetEntity,
+    @Ctx() ctx: RequestContext,
+    @Arg('modelId', () => ID) modelId: string,
+    @Arg('bins', () => Int, { defaultValue: 20 }) bins: number,
+  ): Promise<TokenLengthHistogram> {
+    const model = await ctx.services.models.get(modelId);
+    const file = join(ctx.services.store.resolve(model.path), 'tokenizer.json');
+    return ctx.services.datasets.tokenLengths(dataset.id, file, Math.min(Math.max(bins, 1), 200));
   }
 
   @FieldResolver(() => [PreviewRow])

@@ -13,6 +13,7 @@ import {
   type Task,
   type TableFormat,
   TASKS,
+  Tokenizer,
   validateTables,
 } from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
@@ -150,6 +151,25 @@ export class DatasetService {
       },
     };
     return { records, labels: validated.labels, stats };
+  }
+
+  /**
+   * Tokens per example with a model's tokenizer (special tokens included), as a histogram of `bins`
+   * equal-width bins from 0 to the longest example.
+   */
+  async tokenLengths(id: string, tokenizerFile: string, bins: number): Promise<{ counts: number[]; binWidth: number; max: number; p50: number; p95: number }> {
+    const dataset = await this.get(id);
+    const table = await readTable(this.store.resolve(dataset.path), { format: dataset.format as TableFormat });
+    const validated = validateTables([table], { task: dataset.task as Task, columns: dataset.columns as ColumnMap, labels: dataset.labels ?? undefined });
+    const tokenizer = Tokenizer.fromFile(tokenizerFile);
+    const lengths = (validated.records[0] ?? [])
+      .map((r) => (r.task === 'question-answering' ? tokenizer.encode(r.question, r.context) : tokenizer.encode(textOf(r))).ids.length)
+      .sort((a, b) => a - b);
+    const max = lengths.at(-1) ?? 0;
+    const binWidth = Math.max(1, Math.ceil((max + 1) / bins));
+    const counts = new Array<number>(Math.ceil((max + 1) / binWidth)).fill(0);
+    for (const n of lengths) counts[Math.floor(n / binWidth)] = (counts[Math.floor(n / binWidth)] ?? 0) + 1;
+    return { counts, binWidth, max, p50: percentile(lengths, 50), p95: percentile(lengths, 95) };
   }
 
   /** Rows of the stored file as parsed, `offset` from the first. */

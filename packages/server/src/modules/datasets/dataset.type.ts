@@ -1,7 +1,7 @@
 // The Dataset type of the API and its inputs.
 
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 
 @ObjectType()
 export class SplitSizes {
@@ -52,6 +52,24 @@ export class DatasetStatistics {
 
   @Field(() => LengthSummary)
   textLength!: LengthSummary;
+}
+
+@ObjectType({ description: "Tokens per example with a model's tokenizer: counts[i] examples have i*binWidth to (i+1)*binWidth - 1 tokens." })
+export class TokenLengthHistogram {
+  @Field(() => [Int])
+  counts!: number[];
+
+  @Field(() => Int)
+  binWidth!: number;
+
+  @Field(() => Int)
+  max!: number;
+
+  @Field(() => Float)
+  p50!: number;
+
+  @Field(() => Float)
+  p95!: number;
 }
 
 @ObjectType()
