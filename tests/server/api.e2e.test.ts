@@ -22,7 +22,10 @@ import {
   wsClient,
 } from './harness.ts';
 
-const BACKENDS = [{ name: 'PGlite (embedded)', postgres: false }, { name: 'PostgreSQL', postgres: true }];
+const BACKENDS = [
+  { name: 'PGlite (embedded)', postgres: false },
+  { name: 'PostgreSQL', postgres: true },
+];
 
 describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
   let server: TestServer;
@@ -65,7 +68,10 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
       { i: { name: 'austen-small', uploadId: up.json.id, task: 'sequence-classification' } },
     );
     expect(createDataset.rowCount).toBe(180);
-    const { models } = await gql<{ models: { id: string; name: string; parameterCount: number }[] }>(server.url, '{ models { id name parameterCount } }');
+    const { models } = await gql<{ models: { id: string; name: string; parameterCount: number }[] }>(
+      server.url,
+      '{ models { id name parameterCount } }',
+    );
     const model = models.find((m) => m.name === 'austen-bert-mini');
     expect(model?.parameterCount).toBe(2_395_005);
 
@@ -77,7 +83,9 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
       hyperparameters: { maxSteps: 12, batchSize: 8, evalEvery: 6, learningRate: 3e-3 },
       maxLength: 32,
     };
-    const { preflight } = await gql<{ preflight: { trainableParameters: number; totalParameters: number; memoryBytes: number; secondsPerEpoch: number } }>(
+    const { preflight } = await gql<{
+      preflight: { trainableParameters: number; totalParameters: number; memoryBytes: number; secondsPerEpoch: number };
+    }>(
       server.url,
       'query($i: CreateRunInput!) { preflight(input: $i) { trainableParameters totalParameters memoryBytes secondsPerEpoch } }',
       { i: input },
@@ -86,9 +94,13 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     expect(preflight.trainableParameters).toBeLessThan(preflight.totalParameters / 20);
     expect(preflight.memoryBytes).toBeGreaterThan(preflight.totalParameters * 4);
 
-    const { createRun } = await gql<{ createRun: { id: string; status: string } }>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { id status } }', {
-      i: input,
-    });
+    const { createRun } = await gql<{ createRun: { id: string; status: string } }>(
+      server.url,
+      'mutation($i: CreateRunInput!) { createRun(input: $i) { id status } }',
+      {
+        i: input,
+      },
+    );
     expect(createRun.status).toBe('QUEUED');
 
     const client = wsClient(server.url);
@@ -111,7 +123,15 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     expect(rest.map((e) => e.seq)).toEqual(events.slice(5).map((e) => e.seq));
     await client.dispose();
 
-    const { run: done } = await gql<{ run: { best: { metric: string; value: number }; testResults: Record<string, number>; trainableParameters: number; events: unknown[]; checkpoints: { step: number }[] } }>(
+    const { run: done } = await gql<{
+      run: {
+        best: { metric: string; value: number };
+        testResults: Record<string, number>;
+        trainableParameters: number;
+        events: unknown[];
+        checkpoints: { step: number }[];
+      };
+    }>(
       server.url,
       'query($id: ID!) { run(id: $id) { best { metric value } testResults trainableParameters events(types: ["eval"]) { seq } checkpoints { step available } } }',
       { id: createRun.id },
@@ -137,7 +157,9 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     const listed = execFileSync('tar', ['tzf', file], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
     expect(listed).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
 
-    const { predict } = await gql<{ predict: { tuned: { labels: { label: string; score: number }[] }; base: { labels: { score: number }[] } }[] }>(
+    const { predict } = await gql<{
+      predict: { tuned: { labels: { label: string; score: number }[] }; base: { labels: { score: number }[] } }[];
+    }>(
       server.url,
       'mutation($id: ID!) { predict(runId: $id, inputs: [{ text: "Mr. Darcy bowed." }, { text: "Emma smiled." }]) { tuned { labels { label score } } base { labels { score } } } }',
       { id: createRun.id },
@@ -150,7 +172,9 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     }
 
     // The run list: filter and cursor pagination.
-    const page = await gql<{ runs: { totalCount: number; edges: { node: { id: string; strategy: string } }[]; pageInfo: { hasNextPage: boolean } } }>(
+    const page = await gql<{
+      runs: { totalCount: number; edges: { node: { id: string; strategy: string } }[]; pageInfo: { hasNextPage: boolean } };
+    }>(
       server.url,
       '{ runs(filter: { status: [SUCCEEDED], strategy: "lora" }, first: 1) { totalCount edges { node { id strategy } } pageInfo { hasNextPage } } }',
     );
@@ -160,7 +184,10 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
   }, 240_000);
 
   it('refuses a run with a bad strategy option before queueing anything', async () => {
-    const { models, datasets } = await gql<{ models: { id: string }[]; datasets: { id: string }[] }>(server.url, '{ models { id } datasets { id } }');
+    const { models, datasets } = await gql<{ models: { id: string }[]; datasets: { id: string }[] }>(
+      server.url,
+      '{ models { id } datasets { id } }',
+    );
     const r = await gqlRaw<unknown>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }', {
       i: { modelId: models[0]?.id, datasetId: datasets[0]?.id, strategy: 'lora', strategyConfig: { r: -1 } },
     });

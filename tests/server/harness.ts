@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
 
@@ -127,7 +127,12 @@ export interface GqlResult<T> {
   status: number;
 }
 
-export async function gqlRaw<T>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlResult<T>> {
+export async function gqlRaw<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<GqlResult<T>> {
   const res = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -143,7 +148,12 @@ export async function gql<T>(url: string, query: string, variables: Record<strin
   return r.data as T;
 }
 
-export async function upload(url: string, filename: string, body: Uint8Array | string, token?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function upload(
+  url: string,
+  filename: string,
+  body: Uint8Array | string,
+  token?: string,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${url}/uploads?filename=${encodeURIComponent(filename)}`, {
     method: 'POST',
     headers: { 'content-type': 'application/octet-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -191,7 +201,10 @@ export function collectEvents(client: Client, runId: string, afterSeq = 0, onEve
   const events: RunEventRow[] = [];
   return new Promise((resolvePromise, reject) => {
     client.subscribe<{ runEvents: RunEventRow }>(
-      { query: 'subscription($id: ID!, $after: Int!) { runEvents(runId: $id, afterSeq: $after) { seq type step values } }', variables: { id: runId, after: afterSeq } },
+      {
+        query: 'subscription($id: ID!, $after: Int!) { runEvents(runId: $id, afterSeq: $after) { seq type step values } }',
+        variables: { id: runId, after: afterSeq },
+      },
       {
         next: ({ data, errors }) => {
           if (errors?.length) reject(new Error(JSON.stringify(errors)));
@@ -207,10 +220,21 @@ export function collectEvents(client: Client, runId: string, afterSeq = 0, onEve
   });
 }
 
-export async function waitForStatus(url: string, runId: string, statuses: string[], timeoutMs = 180_000, token?: string): Promise<Record<string, unknown>> {
+export async function waitForStatus(
+  url: string,
+  runId: string,
+  statuses: string[],
+  timeoutMs = 180_000,
+  token?: string,
+): Promise<Record<string, unknown>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const { run } = await gql<{ run: Record<string, unknown> }>(url, 'query($id: ID!) { run(id: $id) { id status attempt lastSeq error { code message } progress { step totalSteps } } }', { id: runId }, token);
+    const { run } = await gql<{ run: Record<string, unknown> }>(
+      url,
+      'query($id: ID!) { run(id: $id) { id status attempt lastSeq error { code message } progress { step totalSteps } } }',
+      { id: runId },
+      token,
+    );
     if (statuses.includes(run.status as string)) return run;
     if (Date.now() > end) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));

@@ -48,10 +48,17 @@ async function registerDemo(services: Services, log: (line: string) => void): Pr
     const upload = await services.datasets.recordUpload({
       filename: 'novels.jsonl',
       bytes: (await stat(path)).size,
-      sha256: createHash('sha256').update(await readFile(path)).digest('hex'),
+      sha256: createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex'),
       path: services.store.relative(path),
     });
-    await services.datasets.create({ name: 'austen-novels', uploadId: upload.id, task: 'sequence-classification', columns: { text: 'text', label: 'label' } });
+    await services.datasets.create({
+      name: 'austen-novels',
+      uploadId: upload.id,
+      task: 'sequence-classification',
+      columns: { text: 'text', label: 'label' },
+    });
     log('registered the demo dataset austen-novels');
   }
 }
@@ -94,7 +101,10 @@ export async function bootstrap(settings: ServerSettings, options: BootstrapOpti
 }
 
 /** A worker process: connects to the database a server uses and trains the runs it claims. */
-export async function startWorker(settings: ServerSettings, options: BootstrapOptions & { concurrency?: number } = {}): Promise<{ worker: TrainWorker; close(): Promise<void> }> {
+export async function startWorker(
+  settings: ServerSettings,
+  options: BootstrapOptions & { concurrency?: number } = {},
+): Promise<{ worker: TrainWorker; close(): Promise<void> }> {
   const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, serveEmbedded: false });
   const services = await createServices(settings, db, { plugins: options.plugins });
   const worker = new TrainWorker(services, options.log);

@@ -1,7 +1,9 @@
 // The services one server or worker process holds, built once at start and shared by resolvers,
 // HTTP routes and workers.
 
+import { join } from 'node:path';
 import { createRegistry, type StrategyRegistry } from '@tuneql/adapters';
+import type { DataSource } from 'typeorm';
 import type { ServerSettings } from './config/settings.ts';
 import type { Database } from './db/database.ts';
 import { Notifier } from './events/notifier.ts';
@@ -15,8 +17,6 @@ import { RunService } from './modules/runs/run.service.ts';
 import { RunEventStore } from './modules/runs/run-events.service.ts';
 import { RunQueue } from './queue/run-queue.ts';
 import { ArtifactStore } from './storage/artifact-store.ts';
-import { join } from 'node:path';
-import type { DataSource } from 'typeorm';
 
 export interface Services {
   settings: ServerSettings;

@@ -5,7 +5,11 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
 async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
   return body.data as T;
@@ -45,7 +49,8 @@ export async function demoRun(url: string): Promise<void> {
             if (!e) return;
             const v = e.values;
             if (e.type === 'step' && e.step % 10 === 0) log(`step ${e.step}: loss ${v.loss?.toFixed(4)}`);
-            else if (e.type === 'eval') log(`step ${e.step}: validation accuracy ${v.eval_accuracy?.toFixed(3)}, loss ${v.eval_loss?.toFixed(4)}`);
+            else if (e.type === 'eval')
+              log(`step ${e.step}: validation accuracy ${v.eval_accuracy?.toFixed(3)}, loss ${v.eval_loss?.toFixed(4)}`);
             else if (e.type === 'test') log(`test accuracy ${v.test_accuracy?.toFixed(3)} (${e.step} steps)`);
           },
           error: reject,
@@ -61,15 +66,20 @@ export async function demoRun(url: string): Promise<void> {
     'query($id: ID!) { run(id: $id) { status best { metric value } error { message } } }',
     { id: createRun.id },
   );
-  log(`run ${run.status}${run.best ? `; best ${run.best.metric} ${run.best.value.toFixed(3)}` : ''}${run.error ? `: ${run.error.message}` : ''}`);
+  log(
+    `run ${run.status}${run.best ? `; best ${run.best.metric} ${run.best.value.toFixed(3)}` : ''}${run.error ? `: ${run.error.message}` : ''}`,
+  );
   if (run.status !== 'SUCCEEDED') throw new Error(`the demo run ended ${run.status}`);
   const sentence = 'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.';
-  const { predict } = await gql<{ predict: { tuned: { labels: { label: string; score: number }[] }; base: { labels: { label: string; score: number }[] } | null }[] }>(
+  const { predict } = await gql<{
+    predict: { tuned: { labels: { label: string; score: number }[] }; base: { labels: { label: string; score: number }[] } | null }[];
+  }>(
     url,
     'mutation($id: ID!, $text: String!) { predict(runId: $id, inputs: [{ text: $text }]) { tuned { labels { label score } } base { labels { label score } } } }',
     { id: createRun.id, text: sentence },
   );
-  const top = (p: { labels: { label: string; score: number }[] } | null | undefined) => (p?.labels[0] ? `${p.labels[0].label} (${(p.labels[0].score * 100).toFixed(1)}%)` : 'n/a');
+  const top = (p: { labels: { label: string; score: number }[] } | null | undefined) =>
+    p?.labels[0] ? `${p.labels[0].label} (${(p.labels[0].score * 100).toFixed(1)}%)` : 'n/a';
   log(`"${sentence}"`);
   log(`fine-tuned: ${top(predict[0]?.tuned)}; base model with an untrained head: ${top(predict[0]?.base)}`);
 }

@@ -2,8 +2,8 @@
 // Server modules use decorators, so they are imported only after the decorator hook is registered.
 
 import { parseArgs } from 'node:util';
-import { registerDecoratorHook } from '../runtime/decorators.ts';
 import type { ServerSettings } from '../config/settings.ts';
+import { registerDecoratorHook } from '../runtime/decorators.ts';
 
 async function server() {
   registerDecoratorHook();
@@ -60,7 +60,9 @@ export async function serveCommand(args: string[]): Promise<void> {
   const running = await bootstrap(settings, { plugins: pluginList(values.plugins) });
   onStop(() => running.close());
   const where = settings.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${settings.dataDir}`;
-  process.stderr.write(`[tuneql] API on ${running.url}/graphql (subscriptions: ${running.url.replace('http', 'ws')}/graphql); database: ${where}\n`);
+  process.stderr.write(
+    `[tuneql] API on ${running.url}/graphql (subscriptions: ${running.url.replace('http', 'ws')}/graphql); database: ${where}\n`,
+  );
   process.stderr.write(
     running.console
       ? `[tuneql] console on ${running.url}/\n`
@@ -77,13 +79,20 @@ export async function workerCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { ...COMMON, concurrency: { type: 'string' } } });
   const { readSettings, startWorker } = await server();
   const settings = readSettings(process.env, overrides(values));
-  const handle = await startWorker(settings, { plugins: pluginList(values.plugins), concurrency: values.concurrency ? Number(values.concurrency) : 1 });
+  const handle = await startWorker(settings, {
+    plugins: pluginList(values.plugins),
+    concurrency: values.concurrency ? Number(values.concurrency) : 1,
+  });
   onStop(() => handle.close());
 }
 
 /** `tuneql token create NAME --scope read|write` prints a new token once; `tuneql token list`. */
 export async function tokenCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...COMMON, scope: { type: 'string', multiple: true } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...COMMON, scope: { type: 'string', multiple: true } },
+  });
   const { readSettings } = await server();
   const { openDatabase, DatabaseError } = await import('../db/database.ts');
   const { AuthService } = await import('../modules/auth/auth.service.ts');
@@ -102,7 +111,8 @@ export async function tokenCommand(args: string[]): Promise<void> {
       process.stderr.write(`[tuneql] token '${token.name}' (${token.scopes.join(', ')}); shown only now:\n`);
       process.stdout.write(`${secret}\n`);
     } else if (action === 'list') {
-      for (const t of await auth.list()) process.stdout.write(`${t.id}  ${t.prefix}…  ${t.name}  ${t.scopes.join(',')}${t.revokedAt ? '  revoked' : ''}\n`);
+      for (const t of await auth.list())
+        process.stdout.write(`${t.id}  ${t.prefix}…  ${t.name}  ${t.scopes.join(',')}${t.revokedAt ? '  revoked' : ''}\n`);
     } else if (action === 'revoke' && name) {
       if (!(await auth.revoke(name))) throw new Error(`no token ${name}`);
     } else {

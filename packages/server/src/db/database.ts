@@ -9,6 +9,7 @@ import type { ClientConfig } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities.ts';
 import { MIGRATIONS } from './migrations/index.ts';
+import { servePglite } from './pglite-server.ts';
 
 export interface Database {
   dataSource: DataSource;
@@ -92,10 +93,8 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
   mkdirSync(dir, { recursive: true });
   if (existsSync(socket)) rmSync(socket); // left by a process that did not stop cleanly
   const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const pglite = await PGlite.create(join(dir, 'pgdata'));
-  const server = new PGLiteSocketServer({ db: pglite, path: socket, maxConnections: 64 });
-  await server.start();
+  const server = await servePglite(pglite, socket);
   try {
     const dataSource = await openDataSource(connection, 8);
     return {
@@ -104,12 +103,12 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
       embedded: true,
       async close() {
         await dataSource.destroy();
-        await server.stop();
+        await server.close();
         await pglite.close();
       },
     };
   } catch (err) {
-    await server.stop();
+    await server.close();
     await pglite.close();
     throw err;
   }

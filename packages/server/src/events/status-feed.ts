@@ -7,7 +7,12 @@ import { type Notifier, Topic } from './notifier.ts';
 
 const PROGRESS_INTERVAL_MS = 1_000;
 
-export async function* followRunChanges(dataSource: DataSource, notifier: Notifier, runId: string | undefined, signal?: AbortSignal): AsyncGenerator<RunEntity> {
+export async function* followRunChanges(
+  dataSource: DataSource,
+  notifier: Notifier,
+  runId: string | undefined,
+  signal?: AbortSignal,
+): AsyncGenerator<RunEntity> {
   const pending = new Set<string>();
   const lastProgress = new Map<string, number>();
   let wake: (() => void) | undefined;

@@ -1,7 +1,7 @@
 // What every resolver receives: the services and the authenticated caller.
 
-import type { Services } from '../services.ts';
 import type { Caller } from '../modules/auth/auth.service.ts';
+import type { Services } from '../services.ts';
 
 export interface RequestContext {
   services: Services;

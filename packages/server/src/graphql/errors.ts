@@ -4,6 +4,7 @@
 import { isStrategyError } from '@tuneql/adapters';
 import { DatasetConfigError, DatasetError } from '@tuneql/engine';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { RunSpecError } from '../training/run-spec.ts';
 
 /** An error a client can act on, with a stable code and optional details (issues, field paths). */
 export class AppError extends Error {
@@ -58,6 +59,8 @@ export function describeError(err: unknown): { code: string; message: string; ex
     };
   }
   if (err instanceof DatasetConfigError) return { code: 'DATASET_INVALID', message: err.message };
+  // Trainer settings the run spec refuses (batch size, schedule, max length...): problems name the spec paths.
+  if (err instanceof RunSpecError) return { code: 'RUN_INVALID_INPUT', message: err.message, extensions: { problems: err.problems } };
   const validation = (err as { validationErrors?: ValidationLike[] } | undefined)?.validationErrors;
   if (err instanceof Error && err.name === 'ArgumentValidationError' && validation) {
     const fields = flattenValidation(validation);

@@ -88,7 +88,7 @@ describe('normal queries', () => {
   });
 
   it('exposes the documented defaults', () => {
-    expect(DEFAULT_QUERY_LIMITS).toEqual({ maxDepth: 12, maxAliases: 20, maxCost: 5_000, maxTokens: 2_000, maxQueryBytes: 20_000 });
+    expect(DEFAULT_QUERY_LIMITS).toEqual({ maxDepth: 12, maxAliases: 20, maxCost: 100_000, maxTokens: 2_000, maxQueryBytes: 20_000 });
   });
 });
 
@@ -150,7 +150,7 @@ describe('fragment attacks', () => {
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(found).toContain(`query depth ${levels + 1} exceeds the limit of 12`);
     expect(found).toContain(`query alias count ${2 * (levels - 1)} exceeds the limit of 20`);
-    expect(found.some((m) => /^query cost \d.* exceeds the limit of 5000$/.test(m))).toBe(true);
+    expect(found.some((m) => /^query cost \d.* exceeds the limit of 100000$/.test(m))).toBe(true);
   });
 });
 
@@ -194,14 +194,14 @@ describe('cost', () => {
   it('rejects a variable page size that is over the budget only once the variables are known', () => {
     const query = 'query Page($n: Int) { models(first: $n) { id name owner { id } } }';
     expect(messages(query, limitRules({}, { n: 100 }))).toEqual([]);
-    expect(messages(query, limitRules({}, { n: 10_000 }))).toEqual(['query cost 40001 exceeds the limit of 5000']);
+    expect(messages(query, limitRules({}, { n: 100_000 }))).toEqual(['query cost 400001 exceeds the limit of 100000']);
     expect(messages(query, [costRule(5_000, { n: 2_000 })])).toEqual(['query cost 8001 exceeds the limit of 5000']);
   });
 
   it('multiplies nested pages', () => {
-    const query = '{ user(id: "1") { friends(first: 100) { friends(first: 100) { id } } } }';
-    expect(costOf(query)).toBe(1 + 1 + 100 * (1 + 100));
-    expect(messages(query, limitRules())).toEqual(['query cost 10102 exceeds the limit of 5000']);
+    const query = '{ user(id: "1") { friends(first: 100) { friends(first: 1000) { id } } } }';
+    expect(costOf(query)).toBe(1 + 1 + 100 * (1 + 1000));
+    expect(messages(query, limitRules())).toEqual(['query cost 100102 exceeds the limit of 100000']);
   });
 });
 

@@ -42,7 +42,8 @@ export interface QueryLimits {
   maxAliases: number;
   /**
    * Estimated work: every field costs 1, and a field with a `first` or `limit` argument multiplies its
-   * children's cost by that page size (100 when it cannot be known). @default 5_000
+   * children's cost by that page size (100 when it cannot be known). @default 100_000 (a run's
+   * full metrics history, 10,000 events of a few fields, costs about 70,000)
    */
   maxCost: number;
   /** Lexical tokens in the query text (comments excluded), as graphql's parser counts them. @default 2_000 */
@@ -54,7 +55,7 @@ export interface QueryLimits {
 export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = Object.freeze({
   maxDepth: 12,
   maxAliases: 20,
-  maxCost: 5_000,
+  maxCost: 100_000,
   maxTokens: 2_000,
   maxQueryBytes: 20_000,
 });

@@ -9,16 +9,16 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, parse } from 'graphql';
+import { type DocumentNode, GraphQLError, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Caller } from '../modules/auth/auth.service.ts';
-import { downloadRoute } from '../modules/artifacts/download.route.ts';
-import { uploadRoute } from '../modules/datasets/upload.route.ts';
+import type { RequestContext } from '../graphql/context.ts';
 import { describeError, formatError } from '../graphql/errors.ts';
 import { checkDocument, checkText, type OperationPolicy } from '../graphql/operation-checks.ts';
-import type { RequestContext } from '../graphql/context.ts';
 import { tuneqlSchema } from '../graphql/schema.ts';
+import { downloadRoute } from '../modules/artifacts/download.route.ts';
+import type { Caller } from '../modules/auth/auth.service.ts';
+import { uploadRoute } from '../modules/datasets/upload.route.ts';
 import type { Services } from '../services.ts';
 
 export interface HttpServer {
@@ -51,6 +51,26 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
   app.disable('x-powered-by');
   const httpServer: Server = createServer(app);
 
+  /**
+   * The limits and the introspection policy for one operation: text size and tokens, then (on the parsed
+   * document, with the request's variables) depth, aliases, cost and introspection. Both transports run it
+   * before graphql's own validation, so they refuse the same operations with the same errors.
+   */
+  const checkOperation = (source: unknown, variables: unknown): { errors: readonly GraphQLError[] } | { syntaxError: GraphQLError } => {
+    if (typeof source !== 'string') return { errors: [] };
+    const tooBig = checkText(source, policy);
+    if (tooBig) return { errors: [tooBig] };
+    let document: DocumentNode;
+    try {
+      document = parse(source);
+    } catch (err) {
+      return { syntaxError: err as GraphQLError };
+    }
+    const vars =
+      variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : undefined;
+    return { errors: checkDocument(schema, document, vars, policy) };
+  };
+
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: settings.limits.maxQueryBytes * 4 });
   const wsCleanup = useServer<Record<string, unknown>, { caller?: Caller; controller?: AbortController }>(
     {
@@ -67,17 +87,23 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
       },
       onClose: (ctx) => ctx.extra.controller?.abort(),
       onSubscribe: (_ctx, _id, payload) => {
-        const tooBig = checkText(payload.query, policy);
-        if (tooBig) return [tooBig];
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          return [err as GraphQLError];
+        const checked = checkOperation(payload.query, payload.variables);
+        if ('syntaxError' in checked) {
+          const { message, source, positions } = checked.syntaxError;
+          return [new GraphQLError(message, { source, positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
-        const errors = checkDocument(schema, document, payload.variables, policy);
-        return errors.length ? [...errors] : undefined;
+        return checked.errors.length ? [...checked.errors] : undefined;
       },
+      // The same error mapping as HTTP: every error carries extensions.code, unexpected ones are masked.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((e) => {
+          const formatted = e.toJSON();
+          return formatted.extensions?.code
+            ? formatted
+            : { ...formatted, extensions: { ...formatted.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } };
+        }),
       context: (ctx): RequestContext => ({
         services,
         caller: ctx.extra.caller as Caller,
@@ -87,13 +113,34 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
     wsServer,
   );
 
+  /**
+   * HTTP requests are checked before Apollo sees them (an error thrown from Apollo's requestDidStart becomes a
+   * 500, and its validation would answer an operation that is also over a limit with GRAPHQL_VALIDATION_FAILED).
+   * A syntax error is left to Apollo (GRAPHQL_PARSE_FAILED).
+   */
+  const checkHttpOperation: express.RequestHandler = (req, res, next) => {
+    const params: unknown = req.method === 'GET' ? req.query : req.body;
+    if (!params || typeof params !== 'object' || Array.isArray(params)) return next();
+    const { query, variables } = params as { query?: unknown; variables?: unknown };
+    let vars = variables;
+    if (typeof vars === 'string') {
+      try {
+        vars = JSON.parse(vars);
+      } catch {
+        return next(); // Apollo refuses the malformed variables.
+      }
+    }
+    const checked = checkOperation(query, vars);
+    if ('syntaxError' in checked || !checked.errors.length) return next();
+    res.status(400).json({ errors: checked.errors.map((e) => e.toJSON()) });
+  };
+
+  /** The same checks again once Apollo has the document: a persisted-query request carries only its hash. */
   const limitsPlugin: ApolloServerPlugin<RequestContext> = {
-    async requestDidStart({ request }) {
-      const tooBig = request.query ? checkText(request.query, policy) : undefined;
-      if (tooBig) throw badRequest(tooBig);
+    async requestDidStart() {
       return {
-        async didResolveOperation({ document, request: r }) {
-          const errors = checkDocument(schema, document, r.variables, policy);
+        async didResolveOperation({ document, request }) {
+          const errors = checkDocument(schema, document, request.variables, policy);
           if (errors[0]) throw badRequest(errors[0]);
         },
       };
@@ -103,7 +150,9 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
-    introspection: settings.introspection,
+    // introspectionRule applies settings.introspection on both transports with INTROSPECTION_DISABLED; Apollo's
+    // own rule would refuse first, on HTTP only, with GRAPHQL_VALIDATION_FAILED.
+    introspection: true,
     csrfPrevention: true,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -129,6 +178,7 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
   app.use(
     '/graphql',
     express.json({ limit: Math.max(settings.limits.maxQueryBytes * 4, 100_000) }),
+    checkHttpOperation,
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<RequestContext> => {
         try {

@@ -2,8 +2,8 @@
 // a job whose worker stops heartbeating is failed by the supervisor and retried by another worker,
 // and one that has exhausted its retries lands on the dead-letter queue, which fails its run.
 
-import { PgBoss } from 'pg-boss';
 import type { ClientConfig } from 'pg';
+import { PgBoss } from 'pg-boss';
 
 export const TRAIN_QUEUE = 'tuneql-train';
 export const LOST_QUEUE = 'tuneql-train-lost';

@@ -40,3 +40,13 @@ export class ArtifactStore {
     await rm(this.resolve(path), { recursive: true, force: true });
   }
 }
+
+/** One attempt's folder of a run: its checkpoints, its event journal, its exports until the run succeeds. */
+export function attemptDir(store: ArtifactStore, runId: string, attempt: number): string {
+  return store.dir('runs', runId, 'attempts', String(attempt));
+}
+
+/** The exports of a run that succeeded: model/ and, for strategies with their own files, adapter/. */
+export function runExportDir(store: ArtifactStore, runId: string): string {
+  return join(store.runDir(runId), 'export');
+}

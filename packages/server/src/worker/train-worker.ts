@@ -2,18 +2,21 @@
 // claim (a newer attempt fences it out), honours cancellation within a step, and on drain (SIGTERM)
 // checkpoints and hands its runs back to the queue.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { TrainEvent } from '@tuneql/engine';
+import { Topic } from '../events/notifier.ts';
 import { describeError } from '../graphql/errors.ts';
 import { RunEntity, type RunUpdate } from '../modules/runs/run.entity.ts';
 import { ClaimLostError, RunErrorCode } from '../modules/runs/run.errors.ts';
 import type { Services } from '../services.ts';
+import { type ArtifactStore, attemptDir, runExportDir } from '../storage/artifact-store.ts';
 import { executeRun } from '../training/execute-run.ts';
 
-type StopReason = 'cancel' | 'drain' | 'claim-lost';
+/** Why a run stopped early: a user's cancel, a drain (SIGTERM), a lapsed claim, or events that could not be recorded. */
+type StopReason = 'cancel' | 'drain' | 'claim-lost' | 'unrecorded';
 
 interface ActiveRun {
   runId: string;
@@ -23,9 +26,20 @@ interface ActiveRun {
   done: Promise<void>;
 }
 
+/** Every event a worker emits, appended as it happens, in the run's folder. */
+const JOURNAL = 'events.jsonl';
+/** Journaled events worth recovering: the ones recorded once per step. */
+const REPLAYED = new Set(['step', 'eval', 'checkpoint', 'test']);
+
 function hasCheckpoint(outDir: string): boolean {
   const dir = join(outDir, 'checkpoints');
   return existsSync(dir) && readdirSync(dir).some((n) => n.startsWith('step-'));
+}
+
+/** The newest attempt before `attempt` that left a checkpoint. */
+function latestCheckpointedAttempt(store: ArtifactStore, runId: string, attempt: number): number | undefined {
+  for (let a = attempt - 1; a >= 1; a--) if (hasCheckpoint(attemptDir(store, runId, a))) return a;
+  return undefined;
 }
 
 export class TrainWorker {
@@ -48,12 +62,13 @@ export class TrainWorker {
   /** Stops taking runs; running ones checkpoint, go back to QUEUED and are queued again for another worker. */
   async drain(): Promise<void> {
     this.draining = true;
-    await this.services.queue.stopWorkers();
+    // Abort first: the queue's offWork waits for running handlers to return.
     for (const run of this.active.values()) {
       run.reason ??= 'drain';
       run.controller.abort();
     }
     await Promise.all([...this.active.values()].map((r) => r.done));
+    await this.services.queue.stopWorkers();
   }
 
   private async claim(runId: string): Promise<RunEntity | undefined> {
@@ -76,7 +91,9 @@ export class TrainWorker {
 
   /** Sets the run's final fields, only if this attempt still holds it. */
   private async finish(run: RunEntity, fields: RunUpdate): Promise<boolean> {
-    const r = await this.services.dataSource.getRepository(RunEntity).update({ id: run.id, attempt: run.attempt, status: 'RUNNING' }, fields);
+    const r = await this.services.dataSource
+      .getRepository(RunEntity)
+      .update({ id: run.id, attempt: run.attempt, status: 'RUNNING' }, fields);
     this.services.runs.announce(run.id);
     return (r.affected ?? 0) > 0;
   }
@@ -94,25 +111,91 @@ export class TrainWorker {
       active.reason ??= reason;
       controller.abort();
     };
-    claimSignal.addEventListener('abort', () => stop('claim-lost'));
+    const onClaimLost = () => {
+      this.log(
+        `run ${runId}: attempt ${run.attempt} no longer holds the run (the queue took the job back: heartbeat lapsed); stopping without writing`,
+      );
+      stop('claim-lost');
+    };
+    claimSignal.addEventListener('abort', onClaimLost);
+    // A cancel request is announced at once (NOTIFY, or in-process); the trainer then stops at its next step.
+    const offStatus = this.services.notifier.on(Topic.RUN_STATUS, (id) => {
+      if (id !== runId) return;
+      this.services.dataSource
+        .getRepository(RunEntity)
+        .findOne({ where: { id }, select: { cancelRequested: true } })
+        .then((r) => {
+          if (r?.cancelRequested) stop('cancel');
+        })
+        .catch(() => undefined);
+    });
     try {
       await this.train(run, active, stop);
     } finally {
+      // Settling the job ends the claim too; that is not a loss.
+      claimSignal.removeEventListener('abort', onClaimLost);
+      offStatus();
       this.active.delete(runId);
       resolveDone();
     }
   }
 
+  /**
+   * Records what an earlier attempt journaled but did not get into the database before it died: the
+   * steps between its last recorded event and the checkpoint this attempt resumes from would
+   * otherwise be missing. Steps already recorded are skipped by the store.
+   */
+  private async replayJournal(run: RunEntity, journal: string): Promise<void> {
+    if (!existsSync(journal)) return;
+    let replayed = 0;
+    for (const line of readFileSync(journal, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      let e: TrainEvent;
+      try {
+        e = JSON.parse(line) as TrainEvent;
+      } catch {
+        continue; // a line cut off by a crash
+      }
+      if (!REPLAYED.has(e.type)) continue;
+      const r = await this.services.events.append(run.id, run.attempt, e, run.progress?.totalSteps ?? 0);
+      if (r.seq !== undefined) replayed++;
+    }
+    if (replayed) this.log(`run ${run.id}: recorded ${replayed} events an earlier attempt journaled but had not stored`);
+  }
+
   private async train(run: RunEntity, active: ActiveRun, stop: (reason: StopReason) => void): Promise<void> {
     const { runs, models, datasets, events, store } = this.services;
-    const outDir = store.runDir(run.id);
-    const resume = hasCheckpoint(outDir);
-    this.log(`run ${run.id} attempt ${run.attempt}${resume ? ' (resuming from its checkpoint)' : ''}`);
+    // Each attempt writes only its own folder, so a worker that lost its claim and goes on for a
+    // step or two cannot touch the checkpoints of the attempt that replaced it.
+    const outDir = attemptDir(store, run.id, run.attempt);
+    const previous = latestCheckpointedAttempt(store, run.id, run.attempt);
+    const resume = previous !== undefined;
+    if (previous !== undefined)
+      cpSync(join(attemptDir(store, run.id, previous), 'checkpoints'), join(outDir, 'checkpoints'), { recursive: true });
+    this.log(`run ${run.id} attempt ${run.attempt}${resume ? ` (resuming from its checkpoint, left by attempt ${previous})` : ''}`);
     let totalSteps = 0;
+    // Step timing (from the trainer's event times, skipping steps that ran an evaluation) and peak memory.
+    let stepSeconds = 0;
+    let timedSteps = 0;
+    let previousStep: { step: number; time: number } | undefined;
+    let peakRss = process.memoryUsage.rss();
     // Events are written in order, one at a time; the trainer does not wait for them.
     let writes = Promise.resolve();
+    const journal = join(outDir, JOURNAL);
+    if (previous !== undefined) await this.replayJournal(run, join(attemptDir(store, run.id, previous), JOURNAL));
     const onEvent = (e: TrainEvent) => {
+      // Written before the trainer goes on, so a checkpoint on disk never holds steps the journal lacks.
+      appendFileSync(journal, `${JSON.stringify(e)}\n`);
       if (e.type === 'started') totalSteps = Number(e.values.total_steps ?? 0);
+      if (e.type === 'step') {
+        const time = Date.parse(e.time);
+        if (previousStep && e.step === previousStep.step + 1) {
+          stepSeconds += (time - previousStep.time) / 1000;
+          timedSteps++;
+        }
+        previousStep = { step: e.step, time };
+        peakRss = Math.max(peakRss, process.memoryUsage.rss());
+      } else if (e.type === 'eval') previousStep = undefined;
       writes = writes.then(async () => {
         if (active.reason === 'claim-lost') return;
         try {
@@ -122,7 +205,11 @@ export class TrainWorker {
           if (err instanceof ClaimLostError) {
             this.log(err.message);
             stop('claim-lost');
-          } else throw err;
+          } else {
+            // The database went away or refused: stop, and hand the run back below if the claim still holds.
+            this.log(`run ${run.id}: cannot record events (${(err as Error).message}); stopping this attempt`);
+            stop('unrecorded');
+          }
         }
       });
     };
@@ -130,6 +217,7 @@ export class TrainWorker {
       const spec = runs.specOf(run, await models.get(run.modelId), await datasets.get(run.datasetId));
       const outcome = await executeRun(spec, {
         outDir,
+        exportDir: join(outDir, 'export'),
         resume,
         signal: active.controller.signal,
         onEvent,
@@ -138,14 +226,28 @@ export class TrainWorker {
       await writes;
       await this.services.dataSource.getRepository(RunEntity).update(
         { id: run.id, attempt: run.attempt },
-        { trainableParameters: outcome.trainableParameters, totalParameters: outcome.totalParameters },
+        {
+          trainableParameters: outcome.trainableParameters,
+          totalParameters: outcome.totalParameters,
+          meanStepSeconds: timedSteps ? stepSeconds / timedSteps : null,
+          peakMemoryBytes: peakRss,
+        },
       );
       if (active.reason === 'claim-lost') return;
       if (outcome.status === 'finished' || outcome.status === 'early_stopped') {
+        // The winning attempt's exports become the run's.
+        const exports = runExportDir(store, run.id);
+        rmSync(exports, { recursive: true, force: true });
+        renameSync(join(outDir, 'export'), exports);
         await this.finish(run, { status: 'SUCCEEDED', best: outcome.best ?? null, finishedAt: new Date() });
       } else if (outcome.status === 'failed') {
-        await this.finish(run, { status: 'FAILED', errorCode: RunErrorCode.TRAINING_FAILED, errorMessage: outcome.reason ?? 'training failed', finishedAt: new Date() });
-      } else if (active.reason === 'drain') {
+        await this.finish(run, {
+          status: 'FAILED',
+          errorCode: RunErrorCode.TRAINING_FAILED,
+          errorMessage: outcome.reason ?? 'training failed',
+          finishedAt: new Date(),
+        });
+      } else if (active.reason === 'drain' || active.reason === 'unrecorded') {
         // Back to the queue for another worker; it resumes from the checkpoint just written.
         if (await this.finish(run, { status: 'QUEUED', workerId: null })) await this.services.queue.enqueue(run.id);
       } else {
@@ -169,9 +271,15 @@ export class TrainWorker {
 /** Fails runs whose jobs used up their retries (workers kept dying on them). */
 export async function failLostRuns(services: Services): Promise<void> {
   await services.queue.onLost(async ({ runId }) => {
-    const r = await services.dataSource
-      .getRepository(RunEntity)
-      .update({ id: runId, status: 'RUNNING' }, { status: 'FAILED', errorCode: RunErrorCode.WORKER_LOST, errorMessage: 'the workers running it stopped responding too many times', finishedAt: new Date() });
+    const r = await services.dataSource.getRepository(RunEntity).update(
+      { id: runId, status: 'RUNNING' },
+      {
+        status: 'FAILED',
+        errorCode: RunErrorCode.WORKER_LOST,
+        errorMessage: 'the workers running it stopped responding too many times',
+        finishedAt: new Date(),
+      },
+    );
     if (r.affected) services.runs.announce(runId);
   });
 }

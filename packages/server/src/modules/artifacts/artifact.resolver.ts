@@ -15,7 +15,11 @@ export function toArtifact(a: ArtifactEntity): Artifact {
 export class ArtifactResolver {
   @Authorized('write')
   @Mutation(() => Artifact, { description: 'Archives the run as the kind asks (once); download it from its url.' })
-  async exportRun(@Arg('runId', () => ID) runId: string, @Arg('kind', () => ExportKindEnum) kind: ExportKind, @Ctx() ctx: RequestContext): Promise<Artifact> {
+  async exportRun(
+    @Arg('runId', () => ID) runId: string,
+    @Arg('kind', () => ExportKindEnum) kind: ExportKind,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Artifact> {
     return toArtifact(await ctx.services.artifacts.export(runId, kind));
   }
 

@@ -1,13 +1,15 @@
 // Exports of a finished run as one .tar.gz each: the strategy's adapter, the merged model (Hugging
 // Face layout) or the ONNX model with its tokenizer; built once, then served from the store.
 
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
+import { isUuid } from '../../db/columns.ts';
 import { AppError } from '../../graphql/errors.ts';
-import type { ArtifactStore } from '../../storage/artifact-store.ts';
 import { createTarGz } from '../../storage/archive.ts';
+import type { ArtifactStore } from '../../storage/artifact-store.ts';
+import { runExportDir } from '../../storage/artifact-store.ts';
 import { RunEntity } from '../runs/run.entity.ts';
 import { RunErrorCode } from '../runs/run.errors.ts';
 import { ArtifactEntity } from './artifact.entity.ts';
@@ -40,32 +42,37 @@ export class ArtifactService {
   }
 
   async get(id: string): Promise<ArtifactEntity> {
-    const a = await this.repo.findOneBy({ id });
+    const a = isUuid(id) ? await this.repo.findOneBy({ id }) : null;
     if (!a) throw new AppError('ARTIFACT_NOT_FOUND', `artifact ${id} does not exist`, { id });
     return a;
   }
 
   /** The run's export of `kind`, archived on first request. */
   async export(runId: string, kind: ExportKind): Promise<ArtifactEntity> {
-    const run = await this.dataSource.getRepository(RunEntity).findOneBy({ id: runId });
+    const run = isUuid(runId) ? await this.dataSource.getRepository(RunEntity).findOneBy({ id: runId }) : null;
     if (!run) throw new AppError(RunErrorCode.RUN_NOT_FOUND, `run ${runId} does not exist`, { id: runId });
     if (run.status !== 'SUCCEEDED') {
-      throw new AppError(RunErrorCode.EXPORT_UNAVAILABLE, `run ${runId} is ${run.status}; exports exist once it has SUCCEEDED`, { status: run.status });
+      throw new AppError(RunErrorCode.EXPORT_UNAVAILABLE, `run ${runId} is ${run.status}; exports exist once it has SUCCEEDED`, {
+        status: run.status,
+      });
     }
     const existing = await this.repo.findOneBy({ runId, kind });
     if (existing && existsSync(this.store.resolve(existing.path))) return existing;
     const selection = SELECTION[kind];
-    const source = join(this.store.runDir(runId), 'export', selection.folder);
+    const source = join(runExportDir(this.store, runId), selection.folder);
     if (!existsSync(source)) {
       throw new AppError(
         RunErrorCode.EXPORT_UNAVAILABLE,
-        kind === 'ADAPTER' ? `strategy '${run.strategyId}' writes no adapter of its own; export MERGED or ONNX instead` : `run ${runId} has no ${kind} export`,
+        kind === 'ADAPTER'
+          ? `strategy '${run.strategyId}' writes no adapter of its own; export MERGED or ONNX instead`
+          : `run ${runId} has no ${kind} export`,
         { kind },
       );
     }
     const staging = await mkdtemp(join(this.store.dir('tmp'), 'export-'));
     try {
-      for (const name of await readdir(source)) if (selection.keep(name)) await cp(join(source, name), join(staging, name), { recursive: true });
+      for (const name of await readdir(source))
+        if (selection.keep(name)) await cp(join(source, name), join(staging, name), { recursive: true });
       const file = join(this.store.dir('runs', runId, 'artifacts'), `${kind.toLowerCase()}.tar.gz`);
       const { bytes, sha256 } = await createTarGz(staging, file);
       if (existing) await this.repo.delete({ id: existing.id });

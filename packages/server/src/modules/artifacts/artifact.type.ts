@@ -5,7 +5,8 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 export const ExportKindEnum = { ADAPTER: 'ADAPTER', MERGED: 'MERGED', ONNX: 'ONNX' } as const;
 registerEnumType(ExportKindEnum, {
   name: 'ExportKind',
-  description: "ADAPTER: the strategy's own files (PEFT layout for LoRA); MERGED: the adapted model, Hugging Face layout; ONNX: model.onnx with its tokenizer.",
+  description:
+    "ADAPTER: the strategy's own files (PEFT layout for LoRA); MERGED: the adapted model, Hugging Face layout; ONNX: model.onnx with its tokenizer.",
 });
 
 @ObjectType()

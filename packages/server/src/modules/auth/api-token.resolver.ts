@@ -47,7 +47,11 @@ export class ApiTokenResolver {
 
   @Authorized('write')
   @Mutation(() => CreatedApiToken)
-  createApiToken(@Arg('name', () => String) name: string, @Arg('scopes', () => [String]) scopes: string[], @Ctx() ctx: RequestContext): Promise<CreatedApiToken> {
+  createApiToken(
+    @Arg('name', () => String) name: string,
+    @Arg('scopes', () => [String]) scopes: string[],
+    @Ctx() ctx: RequestContext,
+  ): Promise<CreatedApiToken> {
     return ctx.services.auth.create(name, scopes as Scope[]);
   }
 

@@ -66,7 +66,10 @@ export class AuthService {
     const secret = authorization?.replace(/^Bearer\s+/i, '').trim();
     if (!secret) {
       if (this.requireTokens) {
-        throw new AppError(AuthErrorCode.UNAUTHENTICATED, 'an API token is required: send "Authorization: Bearer <token>" (create one with tuneql token create)');
+        throw new AppError(
+          AuthErrorCode.UNAUTHENTICATED,
+          'an API token is required: send "Authorization: Bearer <token>" (create one with tuneql token create)',
+        );
       }
       return { tokenId: null, scopes: new Set(SCOPES) };
     }
@@ -84,6 +87,9 @@ export class AuthService {
 /** Throws FORBIDDEN unless the caller holds `scope`. */
 export function requireScope(caller: Caller, scope: Scope): void {
   if (!caller.scopes.has(scope)) {
-    throw new AppError(AuthErrorCode.FORBIDDEN, `this needs an API token with the '${scope}' scope; the one sent has ${[...caller.scopes].join(', ') || 'none'}`);
+    throw new AppError(
+      AuthErrorCode.FORBIDDEN,
+      `this needs an API token with the '${scope}' scope; the one sent has ${[...caller.scopes].join(', ') || 'none'}`,
+    );
   }
 }

@@ -10,13 +10,14 @@ import {
   percentile,
   readTable,
   splitDataset,
-  type Task,
-  type TableFormat,
   TASKS,
+  type TableFormat,
+  type Task,
   Tokenizer,
   validateTables,
 } from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
+import { isUuid } from '../../db/columns.ts';
 import { AppError } from '../../graphql/errors.ts';
 import type { ArtifactStore } from '../../storage/artifact-store.ts';
 import { RunEntity } from '../runs/run.entity.ts';
@@ -70,7 +71,7 @@ export class DatasetService {
   }
 
   async get(id: string): Promise<DatasetEntity> {
-    const d = await this.repo.findOneBy({ id });
+    const d = isUuid(id) ? await this.repo.findOneBy({ id }) : null;
     if (!d) throw new AppError(DatasetErrorCode.DATASET_NOT_FOUND, `dataset ${id} does not exist`, { id });
     return d;
   }
@@ -85,7 +86,7 @@ export class DatasetService {
   }
 
   async upload(id: string): Promise<UploadEntity> {
-    const u = await this.dataSource.getRepository(UploadEntity).findOneBy({ id });
+    const u = isUuid(id) ? await this.dataSource.getRepository(UploadEntity).findOneBy({ id }) : null;
     if (!u) throw new AppError(DatasetErrorCode.UPLOAD_NOT_FOUND, `upload ${id} does not exist; POST the file to /uploads first`, { id });
     return u;
   }
@@ -145,8 +146,9 @@ export class DatasetService {
       labels: Object.keys(counts).length ? counts : null,
       textLength: {
         min: lengths[0] ?? 0,
-        p50: percentile(lengths, 50),
-        p95: percentile(lengths, 95),
+        // Whole characters: the GraphQL type is Int, and an interpolated percentile is not.
+        p50: Math.round(percentile(lengths, 50)),
+        p95: Math.round(percentile(lengths, 95)),
         max: lengths.at(-1) ?? 0,
       },
     };
@@ -157,10 +159,18 @@ export class DatasetService {
    * Tokens per example with a model's tokenizer (special tokens included), as a histogram of `bins`
    * equal-width bins from 0 to the longest example.
    */
-  async tokenLengths(id: string, tokenizerFile: string, bins: number): Promise<{ counts: number[]; binWidth: number; max: number; p50: number; p95: number }> {
+  async tokenLengths(
+    id: string,
+    tokenizerFile: string,
+    bins: number,
+  ): Promise<{ counts: number[]; binWidth: number; max: number; p50: number; p95: number }> {
     const dataset = await this.get(id);
     const table = await readTable(this.store.resolve(dataset.path), { format: dataset.format as TableFormat });
-    const validated = validateTables([table], { task: dataset.task as Task, columns: dataset.columns as ColumnMap, labels: dataset.labels ?? undefined });
+    const validated = validateTables([table], {
+      task: dataset.task as Task,
+      columns: dataset.columns as ColumnMap,
+      labels: dataset.labels ?? undefined,
+    });
     const tokenizer = Tokenizer.fromFile(tokenizerFile);
     const lengths = (validated.records[0] ?? [])
       .map((r) => (r.task === 'question-answering' ? tokenizer.encode(r.question, r.context) : tokenizer.encode(textOf(r))).ids.length)
@@ -182,7 +192,8 @@ export class DatasetService {
   async delete(id: string): Promise<boolean> {
     const dataset = await this.get(id);
     const runs = await this.dataSource.getRepository(RunEntity).countBy({ datasetId: id });
-    if (runs) throw new AppError(DatasetErrorCode.DATASET_IN_USE, `dataset ${dataset.name} is used by ${runs} run(s); delete them first`, { runs });
+    if (runs)
+      throw new AppError(DatasetErrorCode.DATASET_IN_USE, `dataset ${dataset.name} is used by ${runs} run(s); delete them first`, { runs });
     await this.repo.delete({ id });
     await this.store.remove(dataset.path);
     return true;

@@ -54,7 +54,9 @@ export class DatasetStatistics {
   textLength!: LengthSummary;
 }
 
-@ObjectType({ description: "Tokens per example with a model's tokenizer: counts[i] examples have i*binWidth to (i+1)*binWidth - 1 tokens." })
+@ObjectType({
+  description: "Tokens per example with a model's tokenizer: counts[i] examples have i*binWidth to (i+1)*binWidth - 1 tokens.",
+})
 export class TokenLengthHistogram {
   @Field(() => [Int])
   counts!: number[];
@@ -122,10 +124,15 @@ export class CreateDatasetInput {
   @Field(() => ID, { description: 'From POST /uploads.' })
   uploadId!: string;
 
-  @Field(() => String, { description: 'sequence-classification, regression, token-classification, question-answering, causal-lm or masked-lm.' })
+  @Field(() => String, {
+    description: 'sequence-classification, regression, token-classification, question-answering, causal-lm or masked-lm.',
+  })
   task!: string;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Task field -> column, e.g. {"text": "paragraph", "label": "novel"}; each task has defaults.' })
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'Task field -> column, e.g. {"text": "paragraph", "label": "novel"}; each task has defaults.',
+  })
   columns?: Record<string, string>;
 
   @Field(() => String, { nullable: true, description: 'csv or jsonl; from the file name when absent.' })

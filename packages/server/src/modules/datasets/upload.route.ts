@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
-import type { Services } from '../../services.ts';
 import { describeError } from '../../graphql/errors.ts';
+import type { Services } from '../../services.ts';
 import { requireScope } from '../auth/auth.service.ts';
 import { DatasetErrorCode } from './dataset.errors.ts';
 
@@ -23,10 +23,8 @@ export function uploadRoute(services: Services) {
     const fail = (status: number, code: string, message: string) => {
       res.status(status).json({ errors: [{ message, extensions: { code } }] });
     };
-    let caller;
     try {
-      caller = await services.auth.authenticate(req.headers.authorization);
-      requireScope(caller, 'write');
+      requireScope(await services.auth.authenticate(req.headers.authorization), 'write');
     } catch (err) {
       const d = describeError(err);
       fail(d?.code === 'FORBIDDEN' ? 403 : 401, d?.code ?? 'UNAUTHENTICATED', d?.message ?? 'unauthenticated');
@@ -34,7 +32,11 @@ export function uploadRoute(services: Services) {
     }
     const filename = String(req.query.filename ?? '');
     if (!NAME.test(filename)) {
-      fail(400, 'BAD_USER_INPUT', `filename=${JSON.stringify(filename)}: give the file's name (letters, digits, . _ -), e.g. ?filename=train.csv`);
+      fail(
+        400,
+        'BAD_USER_INPUT',
+        `filename=${JSON.stringify(filename)}: give the file's name (letters, digits, . _ -), e.g. ?filename=train.csv`,
+      );
       return;
     }
     const limit = services.settings.maxUploadBytes;
@@ -66,7 +68,12 @@ export function uploadRoute(services: Services) {
       } else if (!res.headersSent) fail(400, 'UPLOAD_FAILED', `${filename}: the upload did not complete (${(err as Error).message})`);
       return;
     }
-    const upload = await services.datasets.recordUpload({ filename, bytes, sha256: hash.digest('hex'), path: services.store.relative(path) });
+    const upload = await services.datasets.recordUpload({
+      filename,
+      bytes,
+      sha256: hash.digest('hex'),
+      path: services.store.relative(path),
+    });
     res.status(201).json({ id: upload.id, filename, bytes, sha256: upload.sha256 });
   };
 }

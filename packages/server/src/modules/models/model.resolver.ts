@@ -20,13 +20,21 @@ export class ModelResolver {
 
   @Authorized('write')
   @Mutation(() => Model, { description: 'Imports a Hugging Face folder that the server can read.' })
-  importModelFromDirectory(@Arg('name', () => String) name: string, @Arg('path', () => String) path: string, @Ctx() ctx: RequestContext): Promise<Model> {
+  importModelFromDirectory(
+    @Arg('name', () => String) name: string,
+    @Arg('path', () => String) path: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Model> {
     return ctx.services.models.importDirectory(name, path);
   }
 
   @Authorized('write')
   @Mutation(() => Model, { description: 'Imports a .tar or .tar.gz of a Hugging Face folder sent to POST /uploads.' })
-  importModelFromUpload(@Arg('name', () => String) name: string, @Arg('uploadId', () => ID) uploadId: string, @Ctx() ctx: RequestContext): Promise<Model> {
+  importModelFromUpload(
+    @Arg('name', () => String) name: string,
+    @Arg('uploadId', () => ID) uploadId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Model> {
     return ctx.services.models.importUpload(name, uploadId);
   }
 

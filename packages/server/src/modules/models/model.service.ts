@@ -1,16 +1,17 @@
 // Base models: imported from a folder or an uploaded archive (Hugging Face layout), checked by loading
 // them as the trainer will, copied into the artifact store, described, listed and deleted.
 
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { architectureFor, loadCheckpoint, Tokenizer } from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
+import { isUuid } from '../../db/columns.ts';
 import { AppError } from '../../graphql/errors.ts';
-import type { ArtifactStore } from '../../storage/artifact-store.ts';
 import { extractArchive } from '../../storage/archive.ts';
-import { RunEntity } from '../runs/run.entity.ts';
+import type { ArtifactStore } from '../../storage/artifact-store.ts';
 import { UploadEntity } from '../datasets/upload.entity.ts';
+import { RunEntity } from '../runs/run.entity.ts';
 import { ModelEntity } from './model.entity.ts';
 import { ModelErrorCode } from './model.errors.ts';
 
@@ -27,7 +28,11 @@ export interface ModelDescription {
 export async function describeModelDir(dir: string): Promise<ModelDescription> {
   const where = (file: string) => join(dir, file);
   for (const file of ['config.json', 'tokenizer.json']) {
-    if (!existsSync(where(file))) throw new AppError(ModelErrorCode.MODEL_INVALID, `${basename(dir)}: ${file} is missing; a model folder needs config.json, model.safetensors and tokenizer.json`);
+    if (!existsSync(where(file)))
+      throw new AppError(
+        ModelErrorCode.MODEL_INVALID,
+        `${basename(dir)}: ${file} is missing; a model folder needs config.json, model.safetensors and tokenizer.json`,
+      );
   }
   try {
     const checkpoint = await loadCheckpoint(dir);
@@ -69,7 +74,7 @@ export class ModelService {
   }
 
   async get(id: string): Promise<ModelEntity> {
-    const model = await this.repo.findOneBy({ id });
+    const model = isUuid(id) ? await this.repo.findOneBy({ id }) : null;
     if (!model) throw new AppError(ModelErrorCode.MODEL_NOT_FOUND, `model ${id} does not exist`, { id });
     return model;
   }
@@ -99,7 +104,7 @@ export class ModelService {
 
   /** Extracts an uploaded .tar/.tar.gz (checked against path escapes, links and bombs), then imports it. */
   async importUpload(name: string, uploadId: string): Promise<ModelEntity> {
-    const upload = await this.dataSource.getRepository(UploadEntity).findOneBy({ id: uploadId });
+    const upload = isUuid(uploadId) ? await this.dataSource.getRepository(UploadEntity).findOneBy({ id: uploadId }) : null;
     if (!upload) throw new AppError('UPLOAD_NOT_FOUND', `upload ${uploadId} does not exist; POST the archive to /uploads first`);
     const scratch = await mkdtemp(join(this.store.dir('tmp'), 'model-'));
     try {
@@ -127,6 +132,7 @@ export class ModelService {
 
   private async assertNameFree(name: string): Promise<void> {
     if (!name.trim()) throw new AppError('BAD_USER_INPUT', 'a model needs a name');
-    if (await this.findByName(name)) throw new AppError(ModelErrorCode.MODEL_NAME_TAKEN, `a model named '${name}' exists already; choose another name`);
+    if (await this.findByName(name))
+      throw new AppError(ModelErrorCode.MODEL_NAME_TAKEN, `a model named '${name}' exists already; choose another name`);
   }
 }

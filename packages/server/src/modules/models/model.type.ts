@@ -1,7 +1,7 @@
 // The Model type of the API.
 
-import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'A tokenizer as the model folder declares it.' })
 export class TokenizerInfo {

@@ -7,6 +7,7 @@ import { AppError } from '../../graphql/errors.ts';
 import { baseModelExport } from '../../predict/base-model.ts';
 import { readModelCard } from '../../predict/model-folder.ts';
 import { predictMany } from '../../predict/predictor.ts';
+import { runExportDir } from '../../storage/artifact-store.ts';
 import { RunErrorCode } from '../runs/run.errors.ts';
 import { PredictInputItem, PredictionPair } from './predict.type.ts';
 
@@ -23,13 +24,16 @@ export class PredictResolver {
     @Ctx() ctx: RequestContext,
     @Arg('compareBase', () => Boolean, { defaultValue: true }) compareBase: boolean,
   ): Promise<PredictionPair[]> {
-    if (!inputs.length || inputs.length > MAX_INPUTS) throw new AppError('BAD_USER_INPUT', `give 1 to ${MAX_INPUTS} inputs; got ${inputs.length}`, { field: 'inputs' });
+    if (!inputs.length || inputs.length > MAX_INPUTS)
+      throw new AppError('BAD_USER_INPUT', `give 1 to ${MAX_INPUTS} inputs; got ${inputs.length}`, { field: 'inputs' });
     const { runs, models, store } = ctx.services;
     const run = await runs.get(runId);
     if (run.status !== 'SUCCEEDED') {
-      throw new AppError(RunErrorCode.EXPORT_UNAVAILABLE, `run ${runId} is ${run.status}; predictions need a run that has SUCCEEDED`, { status: run.status });
+      throw new AppError(RunErrorCode.EXPORT_UNAVAILABLE, `run ${runId} is ${run.status}; predictions need a run that has SUCCEEDED`, {
+        status: run.status,
+      });
     }
-    const tunedDir = join(store.runDir(run.id), 'export', 'model');
+    const tunedDir = join(runExportDir(store, run.id), 'model');
     const tuned = await predictMany(tunedDir, inputs);
     let base: Awaited<ReturnType<typeof predictMany>> | undefined;
     if (compareBase) {

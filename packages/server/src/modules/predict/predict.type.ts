@@ -88,6 +88,9 @@ export class PredictionPair {
   @Field(() => PredictionResult, { description: 'The fine-tuned model.' })
   tuned!: PredictionResult;
 
-  @Field(() => PredictionResult, { nullable: true, description: 'The base model with the same (untrained) task head, seeded as the run was.' })
+  @Field(() => PredictionResult, {
+    nullable: true,
+    description: 'The base model with the same (untrained) task head, seeded as the run was.',
+  })
   base!: PredictionResult | null;
 }

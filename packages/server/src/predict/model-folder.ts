@@ -1,0 +1,58 @@
+// A model folder as TuneQL writes it: the Hugging Face layout, tokenizer.json, tuneql.json (the card
+// that says how to use it) and model.onnx; and how the card is read back, from any Hugging Face folder.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exportOnnx, type PretrainedModel, savePretrained, type Task, taskOfClass } from '@tuneql/engine';
+
+export const CARD_FILE = 'tuneql.json';
+export const ONNX_FILE = 'model.onnx';
+export const TOKENIZER_FILE = 'tokenizer.json';
+
+/** What `tuneql.json` in a saved model says, so a predictor knows how to use it. */
+export interface ModelCard {
+  task: Task;
+  labels?: string[];
+  max_length: number;
+}
+
+export interface WriteModelFolderOptions {
+  /** The tokenizer.json copied next to the model. */
+  tokenizerFile: string;
+  card: ModelCard;
+  /** Also write config.json and model.safetensors (the Hugging Face layout). @default true */
+  weights?: boolean;
+}
+
+/** Writes `dir` (created if needed): config.json + model.safetensors, tokenizer.json, tuneql.json, model.onnx. */
+export async function writeModelFolder(dir: string, model: PretrainedModel, options: WriteModelFolderOptions): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (options.weights ?? true) await savePretrained(dir, model);
+  await copyFile(options.tokenizerFile, join(dir, TOKENIZER_FILE));
+  await writeFile(join(dir, CARD_FILE), `${JSON.stringify(options.card, null, 2)}\n`);
+  await exportOnnx(model, join(dir, ONNX_FILE));
+}
+
+/** tuneql.json, written with the model; for any other Hugging Face folder, what config.json says. */
+export function readModelCard(dir: string): ModelCard {
+  const file = join(dir, CARD_FILE);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ModelCard;
+  const configFile = join(dir, 'config.json');
+  if (!existsSync(configFile)) throw new Error(`${dir} is not a model folder: it has neither ${CARD_FILE} nor config.json`);
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as {
+    architectures?: string[];
+    id2label?: Record<string, string>;
+    max_position_embeddings?: number;
+    n_positions?: number;
+  };
+  const task = config.architectures?.map(taskOfClass).find((t) => t !== undefined);
+  if (!task)
+    throw new Error(`${configFile}: 'architectures' names no class TuneQL can run (${config.architectures?.join(', ') ?? 'none'})`);
+  const ids = config.id2label ? Object.keys(config.id2label).sort((x, y) => Number(x) - Number(y)) : undefined;
+  return {
+    task,
+    labels: ids?.map((k) => config.id2label?.[k] as string),
+    max_length: config.max_position_embeddings ?? config.n_positions ?? 512,
+  };
+}

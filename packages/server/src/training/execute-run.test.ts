@@ -1,0 +1,124 @@
+// executeRun on a real model and data: LoRA on austen-bert-mini exports the PEFT adapter and a merged
+// model whose ONNX file predicts; a cancelled run resumes to the very losses of an uninterrupted one.
+
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StrategyError } from '@tuneql/adapters';
+import type { TrainEvent } from '@tuneql/engine';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { predictMany } from '../predict/predictor.ts';
+import { executeRun, type RunOutcome } from './execute-run.ts';
+import type { RunSpec } from './run-spec.ts';
+import { austenRun, austenSlice } from './test-fixtures.ts';
+
+const LABELS = ['Emma', 'Mansfield Park', 'Northanger Abbey', 'Persuasion', 'Pride & Prejudice', 'Sense & Sensibility'];
+
+function losses(events: readonly TrainEvent[]): Map<number, number> {
+  return new Map(events.filter((e) => e.type === 'step').map((e) => [e.step, e.values.loss as number]));
+}
+
+describe('executeRun', () => {
+  let spec: RunSpec;
+  let outDir: string;
+  let events: TrainEvent[];
+  let outcome: RunOutcome;
+  beforeAll(async () => {
+    spec = austenRun(austenSlice());
+    outDir = mkdtempSync(join(tmpdir(), 'tuneql-run-'));
+    events = [];
+    outcome = await executeRun(spec, { outDir, onEvent: (e) => events.push(e) });
+  }, 60_000);
+
+  it('trains LoRA, exports the PEFT adapter and the merged model with its ONNX file, which predicts', async () => {
+    expect(outcome.status).toBe('finished');
+    expect(outcome.steps).toBe(8);
+    expect(outcome.trainableParameters).toBeLessThan(outcome.totalParameters / 20);
+    expect(outcome.exports).toEqual({ model: join(outDir, 'export', 'model'), adapter: join(outDir, 'export', 'adapter') });
+    const adapter = outcome.exports?.adapter as string;
+    expect(readdirSync(adapter).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    const peft = JSON.parse(readFileSync(join(adapter, 'adapter_config.json'), 'utf8'));
+    expect(peft).toMatchObject({
+      peft_type: 'LORA',
+      r: 4,
+      lora_alpha: 8,
+      base_model_name_or_path: spec.model,
+      modules_to_save: ['classifier'],
+    });
+
+    const model = outcome.exports?.model as string;
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tuneql.json', 'model.onnx'])
+      expect(existsSync(join(model, f)), f).toBe(true);
+    // Merged: the saved weights carry no LoRA tensors, and the labels are the novels.
+    const safetensors = readFileSync(join(model, 'model.safetensors'));
+    const header = safetensors.subarray(8, 8 + Number(safetensors.readBigUInt64LE(0))).toString('utf8');
+    expect(header).not.toContain('lora_');
+    expect(JSON.parse(readFileSync(join(model, 'tuneql.json'), 'utf8'))).toEqual({
+      task: 'sequence-classification',
+      labels: LABELS,
+      max_length: 32,
+    });
+
+    const predictions = await predictMany(model, [
+      { text: 'Emma Woodhouse, handsome, clever, and rich, with a comfortable home.' },
+      { text: 'Captain Wentworth wrote the letter while Anne listened.' },
+      { text: 'It is a truth universally acknowledged.' },
+    ]);
+    expect(predictions).toHaveLength(3);
+    for (const p of predictions) {
+      expect(p.task).toBe('sequence-classification');
+      expect(p.labels?.map((l) => l.label).sort()).toEqual(LABELS);
+      expect(p.labels?.reduce((s, l) => s + l.score, 0)).toBeCloseTo(1, 5);
+      expect(p.labels?.[0]?.score).toBeGreaterThanOrEqual(p.labels?.[5]?.score as number);
+    }
+  });
+
+  it('resumes a cancelled run to the same losses as the uninterrupted one, with gapless event numbers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tuneql-resume-'));
+    const controller = new AbortController();
+    const first: TrainEvent[] = [];
+    const stopped = await executeRun(spec, {
+      outDir: dir,
+      signal: controller.signal,
+      onEvent: (e) => {
+        first.push(e);
+        if (e.type === 'step' && e.step === 3) controller.abort();
+      },
+    });
+    expect(stopped.status).toBe('cancelled');
+    expect(stopped.steps).toBe(3);
+    expect(stopped.exports).toBeUndefined();
+    expect(existsSync(join(dir, 'export'))).toBe(false);
+
+    const second: TrainEvent[] = [];
+    const resumed = await executeRun(spec, { outDir: dir, resume: true, onEvent: (e) => second.push(e) });
+    expect(resumed.status).toBe('finished');
+    expect(resumed.exports?.adapter).toBe(join(dir, 'export', 'adapter'));
+
+    // The resumed run numbers on from its checkpoint: events after it in the first run are replaced.
+    const from = second[0]?.seq as number;
+    const all = [...first.filter((e) => e.seq < from), ...second];
+    expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
+    expect(all.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+
+    const expected = losses(events);
+    const got = losses(all);
+    expect([...got.keys()]).toEqual([...expected.keys()]);
+    const diffs = [...expected].map(([step, loss]) => Math.abs((got.get(step) as number) - loss));
+    console.info(
+      `losses ${[...expected.values()].map((l) => l.toFixed(4)).join(', ')}; resumed run differs by at most ${Math.max(...diffs)}`,
+    );
+    for (const [i, d] of diffs.entries()) expect(d, `step ${i + 1}`).toBeLessThan(1e-6);
+    const evalOf = (list: TrainEvent[]) => list.find((e) => e.type === 'eval')?.values.eval_loss as number;
+    expect(Math.abs(evalOf(second) - evalOf(events))).toBeLessThan(1e-6);
+  }, 60_000);
+
+  it('refuses a bad strategy config before reading data or writing anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tuneql-bad-'));
+    const bad = { ...spec, data: { ...spec.data, train: join(dir, 'missing.jsonl') }, strategy: { id: 'lora', config: { r: -1 } } };
+    const err = await executeRun(bad, { outDir: dir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StrategyError);
+    expect(err).toMatchObject({ code: 'STRATEGY_CONFIG_INVALID', plugin: 'lora', path: 'r' });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});

@@ -1,0 +1,85 @@
+// Runs one fine-tuning run from its RunSpec: prepares it, trains with the strategy's schedule,
+// checkpoints and resumes, and exports the result. The `tuneql train` command and the server's
+// worker both run training through here.
+
+import { join } from 'node:path';
+import type { StrategyRegistry } from '@tuneql/adapters';
+import { metricsFor, type TrainEvent, type TrainResult, train } from '@tuneql/engine';
+import { type ModelCard, ONNX_FILE, writeModelFolder } from '../predict/model-folder.ts';
+import { prepareRun, trainerConfig } from './prepare-run.ts';
+import type { RunSpec } from './run-spec.ts';
+
+export interface ExecuteRunOptions {
+  /** The run's folder: checkpoints go to `${outDir}/checkpoints`. */
+  outDir: string;
+  /** Where `model/` and `adapter/` are written. @default `${outDir}/export` */
+  exportDir?: string;
+  /** Continue from the newest checkpoint under outDir (the strategy is applied again, then the checkpoint's values restored). */
+  resume?: boolean;
+  /** Aborting stops the run within one step, after writing a checkpoint. */
+  signal?: AbortSignal;
+  /** Every training event, numbered by seq across resumes. */
+  onEvent?: (e: TrainEvent) => void;
+  /** Where the strategy id is looked up. @default createRegistry() (the built-in strategies) */
+  registry?: StrategyRegistry;
+  /** Lines for the user: data and model figures, what was saved. @default none */
+  log?: (line: string) => void;
+}
+
+export interface RunExports {
+  /**
+   * The adapted model as a model folder: config.json + model.safetensors (merged into the base
+   * weights when the strategy can merge), tokenizer.json, tuneql.json and model.onnx.
+   */
+  model: string;
+  /** The strategy's own artifact (PEFT's adapter_config.json + adapter_model.safetensors for LoRA), for strategies that add parameters and can export. */
+  adapter?: string;
+}
+
+export interface RunOutcome extends TrainResult {
+  /** Written when the run finished or stopped early; absent when it failed or was cancelled. */
+  exports?: RunExports;
+  trainableParameters: number;
+  totalParameters: number;
+}
+
+export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Promise<RunOutcome> {
+  const log = options.log ?? (() => {});
+  const prepared = await prepareRun(spec, { registry: options.registry, log });
+  const { model, applied, dataset, labels } = prepared;
+  const trainableParameters = model.params.count('trainable');
+  const totalParameters = model.params.count();
+
+  const result = await train({
+    model,
+    data: dataset,
+    outDir: options.outDir,
+    resume: options.resume,
+    signal: options.signal,
+    onEvent: options.onEvent,
+    metrics: metricsFor(spec.task, { labels }),
+    trainableSchedule: applied.trainableSchedule,
+    config: trainerConfig(spec),
+  });
+  const outcome: RunOutcome = { ...result, trainableParameters, totalParameters };
+  if (result.status === 'failed' || result.status === 'cancelled') return outcome;
+
+  const exportDir = options.exportDir ?? join(options.outDir, 'export');
+  const modelDir = join(exportDir, 'model');
+  const card: ModelCard = { task: spec.task, labels, max_length: spec.data.max_length };
+  // A merged model runs as fast as the base one and loads anywhere; otherwise the model keeps its hooks.
+  const exported = applied.canMerge ? await applied.merge() : model;
+  await writeModelFolder(modelDir, exported, { tokenizerFile: prepared.tokenizerFile, card });
+  log(
+    `saved ${modelDir} (Hugging Face layout${applied.canMerge && applied.report.added.length ? ', merged' : ''}) and ${join(modelDir, ONNX_FILE)}`,
+  );
+  outcome.exports = { model: modelDir };
+  // Strategies that add no parameters (full, partial) export the whole model: model/ already is that.
+  if (applied.canExport && applied.report.added.length > 0) {
+    const adapterDir = join(exportDir, 'adapter');
+    const report = await applied.export(adapterDir);
+    log(`saved ${adapterDir} (${report.format})`);
+    outcome.exports.adapter = adapterDir;
+  }
+  return outcome;
+}

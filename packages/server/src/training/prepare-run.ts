@@ -1,0 +1,191 @@
+// Everything a run needs before its first step: the strategy and its config, tokenizer, dataset,
+// model with the strategy applied, and the batch plan. executeRun and preflight share it, so a run
+// that preflight accepts starts, and one it refuses fails the same way.
+
+import { join } from 'node:path';
+import { type AppliedStrategy, applyStrategy, createRegistry, parseStrategyConfig, type StrategyRegistry } from '@tuneql/adapters';
+import {
+  assignBuckets,
+  chooseBuckets,
+  type Example,
+  type LoadedDataset,
+  loadDataset,
+  loadPretrained,
+  type PretrainedModel,
+  Tokenizer,
+  type TrainerConfig,
+} from '@tuneql/engine';
+import { checkRunSpec, type RunSpec, RunSpecError } from './run-spec.ts';
+
+export interface PrepareOptions {
+  /** Where the strategy id is looked up. @default createRegistry() (the built-in strategies) */
+  registry?: StrategyRegistry;
+  /** Lines for the user (data and model figures, dataset warnings). @default none */
+  log?: (line: string) => void;
+}
+
+/** How the training set falls into batches, as the trainer will batch it. */
+export interface BatchPlan {
+  /** Sequence lengths of the training programs (one per bucket). */
+  bucketLengths: number[];
+  /** Each bucket's length, examples and full batches per epoch. */
+  buckets: { length: number; examples: number; batches: number }[];
+  /** Full batches per epoch (a bucket's last, incomplete batch is dropped). */
+  batchesPerEpoch: number;
+  /** Optimizer steps per epoch: batches / gradient accumulation, rounded (at least 1; steps run on across epochs). */
+  stepsPerEpoch: number;
+  /** Optimizer steps of the whole run (epochs, or max_steps if sooner). */
+  totalSteps: number;
+  /** Token positions per epoch, padding included: what the steps compute on. */
+  tokensPerEpoch: number;
+}
+
+export interface PreparedRun {
+  spec: RunSpec;
+  tokenizerFile: string;
+  dataset: LoadedDataset;
+  labels: string[] | undefined;
+  model: PretrainedModel;
+  applied: AppliedStrategy;
+  plan: BatchPlan;
+}
+
+export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): Promise<PreparedRun> {
+  const log = options.log ?? (() => {});
+  checkRunSpec(spec);
+  // The strategy and its config first: a bad one fails before any data is read.
+  const strategy = (options.registry ?? createRegistry()).get(spec.strategy.id);
+  parseStrategyConfig(strategy, spec.strategy.config);
+
+  const tokenizerFile = join(spec.model, 'tokenizer.json');
+  const tokenizer = Tokenizer.fromFile(tokenizerFile);
+  const d = spec.data;
+  const dataset = await loadDataset({
+    files: d.file ? { file: d.file } : { train: d.train as string, validation: d.validation, test: d.test },
+    format: d.format,
+    task: spec.task,
+    columns: d.columns,
+    tokenizer,
+    maxLength: d.max_length,
+    seed: spec.seed,
+    labels: d.labels,
+  });
+  const labels = dataset.labels;
+  const { stats } = dataset;
+  log(
+    `data: ${dataset.train.length} train, ${dataset.validation.length} validation, ${dataset.test.length} test examples${labels ? `; ${labels.length} labels` : ''}`,
+  );
+  log(
+    `tokens per example: median ${stats.tokens.p50}, 95th percentile ${stats.tokens.p95}, max ${stats.tokens.max}; ` +
+      `${stats.truncated} of ${stats.rows} cut to max_length ${stats.maxLength}`,
+  );
+  if (stats.labels)
+    log(
+      `labels: ${Object.entries(stats.labels)
+        .map(([l, n]) => `${l} ${n}`)
+        .join(', ')}`,
+    );
+  for (const issue of dataset.issues) log(`warning: ${issue.file} row ${issue.row}: ${issue.message}`);
+  const plan = planBatches(dataset.train, spec);
+
+  const model = await loadPretrained(spec.model, { task: spec.task, numLabels: labels?.length, seed: spec.seed });
+  if (labels) {
+    Object.assign(model.config.raw as Record<string, unknown>, {
+      id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
+      label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
+    });
+  }
+  checkPositions(model, dataset, spec);
+  if (model.initialized.length) log(`new parameters (initialized): ${model.initialized.join(', ')}`);
+  const applied = await applyStrategy(strategy, model, spec.strategy.config, { baseModel: spec.model });
+  log(`model: ${model.arch.modelType}, ${model.params.count()} parameters, ${model.params.count('trainable')} trainable`);
+  log(
+    `strategy: ${strategy.id}${applied.report.added.length ? `, ${applied.report.added.length} new parameter tensors` : ''}${applied.report.modules?.length ? ` on ${applied.report.modules.length} modules` : ''}`,
+  );
+  return { spec, tokenizerFile, dataset, labels, model, applied, plan };
+}
+
+/** Learned position tables have a fixed size: longer examples would fail at the first step. */
+function checkPositions(model: PretrainedModel, dataset: LoadedDataset, spec: RunSpec): void {
+  const table = model.params.names.find((n) => /(^|\.)(position_embeddings|wpe)\.weight$/.test(n));
+  if (!table) return;
+  const rows = model.params.get(table).shape[0] as number;
+  // RoBERTa numbers positions from padding_idx + 1.
+  const limit = model.arch.modelType === 'roberta' ? rows - Number(model.config.raw.pad_token_id ?? 1) - 1 : rows;
+  let longest = 0;
+  for (const split of [dataset.train, dataset.validation, dataset.test])
+    for (const e of split) longest = Math.max(longest, e.inputIds.length);
+  if (longest > limit) {
+    const message = `examples have up to ${longest} tokens but ${spec.model} has ${limit} positions; set data.max_length to ${limit} or less`;
+    throw new RunSpecError(message, [{ path: 'data.max_length', message }]);
+  }
+}
+
+/** The trainer's batching, counted ahead (same buckets, same dropped batches); refuses a set too small for one batch. */
+export function planBatches(train: readonly Example[], spec: Pick<RunSpec, 'training'>): BatchPlan {
+  const t = spec.training;
+  if (train.length < t.batch_size) {
+    throw new RunSpecError(
+      `the training set has ${train.length} examples, fewer than one batch of ${t.batch_size}; lower training.batch_size or add data`,
+      [{ path: 'training.batch_size', message: `more than the ${train.length} training examples` }],
+    );
+  }
+  const bucketLengths = chooseBuckets(
+    train.map((e) => e.inputIds.length),
+    t.max_buckets,
+  );
+  const buckets = assignBuckets(train, bucketLengths);
+  const counted = buckets.map((b) => ({
+    length: b.length,
+    examples: b.members.length,
+    batches: Math.floor(b.members.length / t.batch_size),
+  }));
+  let batchesPerEpoch = 0;
+  let tokensPerEpoch = 0;
+  for (const b of counted) {
+    batchesPerEpoch += b.batches;
+    tokensPerEpoch += b.batches * t.batch_size * b.length;
+  }
+  if (batchesPerEpoch === 0) {
+    throw new RunSpecError(`no length bucket holds a full batch of ${t.batch_size}; lower training.batch_size or training.max_buckets`, [
+      { path: 'training.batch_size', message: 'no length bucket holds a full batch' },
+    ]);
+  }
+  const k = t.gradient_accumulation;
+  const totalSteps = Math.min(t.max_steps ?? Number.POSITIVE_INFINITY, Math.floor((batchesPerEpoch * t.epochs) / k));
+  return {
+    bucketLengths: counted.map((b) => b.length),
+    buckets: counted,
+    batchesPerEpoch,
+    stepsPerEpoch: Math.max(1, Math.round(batchesPerEpoch / k)),
+    totalSteps,
+    tokensPerEpoch,
+  };
+}
+
+/** The run's training settings as the engine's trainer takes them. */
+export function trainerConfig(spec: RunSpec): Partial<TrainerConfig> {
+  const t = spec.training;
+  return {
+    epochs: t.epochs,
+    maxSteps: t.max_steps,
+    batchSize: t.batch_size,
+    evalBatchSize: t.eval_batch_size,
+    gradientAccumulation: t.gradient_accumulation,
+    learningRate: t.learning_rate,
+    schedule: t.schedule,
+    warmupRatio: t.warmup_ratio,
+    warmupSteps: t.warmup_steps,
+    weightDecay: t.weight_decay,
+    clipGradNorm: t.clip_grad_norm ?? undefined,
+    labelSmoothing: t.label_smoothing,
+    evalEvery: t.eval_every,
+    metric: t.metric,
+    earlyStopping: t.early_stopping ? { patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta } : undefined,
+    maxBuckets: t.max_buckets,
+    keepCheckpoints: t.keep_checkpoints,
+    seed: spec.seed,
+    provider: spec.device,
+    threads: spec.threads,
+  };
+}

@@ -1,0 +1,60 @@
+// How fast this machine multiplies matrices through onnxruntime, measured once per shape and thread
+// count in a process: the speed preflight turns FLOPs into seconds with.
+
+import { availableParallelism } from 'node:os';
+import { emitModel, Graph, ops } from '@tuneql/engine';
+import * as ort from 'onnxruntime-node';
+
+const measured = new Map<string, Promise<number>>();
+
+/**
+ * FLOP/s of one (m, k) x (k, n) float32 MatMul on the CPU provider with the training runtime's
+ * session options (`threads` intra-op threads, sequential). The median of a few runs after a warm-up,
+ * each shape timed once per process (about 50 ms) and then remembered.
+ */
+export function gemmThroughput(m: number, k: number, n: number, threads = availableParallelism()): Promise<number> {
+  const key = `${m}x${k}x${n}@${threads}`;
+  let p = measured.get(key);
+  if (!p) {
+    p = measure(m, k, n, threads);
+    measured.set(key, p);
+    p.catch(() => measured.delete(key));
+  }
+  return p;
+}
+
+async function measure(m: number, k: number, n: number, threads: number): Promise<number> {
+  const g = new Graph();
+  const a = g.input('a', 'float32', [m, k]);
+  const b = g.input('b', 'float32', [k, n]);
+  const model = emitModel(g, {
+    outputs: [{ name: 'c', tensor: ops.matmul(a, b) }],
+    paramInputs: new Set(),
+    paramValue: () => new Float32Array(0),
+  });
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+  });
+  try {
+    // Values do not change a GEMM's speed; a fixed pattern avoids denormals and zeros.
+    const fill = (size: number) => Float32Array.from({ length: size }, (_, i) => ((i % 13) - 6) / 7);
+    const feeds = { a: new ort.Tensor('float32', fill(m * k), [m, k]), b: new ort.Tensor('float32', fill(k * n), [k, n]) };
+    for (let i = 0; i < 2; i++) await session.run(feeds);
+    const times: number[] = [];
+    const start = performance.now();
+    while (times.length < 5 || (times.length < 50 && performance.now() - start < 50)) {
+      const t0 = performance.now();
+      await session.run(feeds);
+      times.push(performance.now() - t0);
+    }
+    times.sort((x, y) => x - y);
+    const ms = Math.max(times[Math.floor(times.length / 2)] as number, 1e-3);
+    return (2 * m * k * n) / (ms / 1000);
+  } finally {
+    await session.release();
+  }
+}
