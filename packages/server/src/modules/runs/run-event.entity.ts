@@ -1,0 +1,34 @@
+// One trainer event of a run, numbered per run so that a subscriber can resume after its last one.
+
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity('run_events')
+export class RunEventEntity {
+  @PrimaryColumn({ type: 'uuid', name: 'run_id' })
+  runId!: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  seq!: number;
+
+  @Column({ type: 'text' })
+  type!: string;
+
+  @Column({ type: 'integer' })
+  step!: number;
+
+  @Column({ type: 'double precision' })
+  epoch!: number;
+
+  @Column({ type: 'timestamptz' })
+  time!: Date;
+
+  @Column({ type: 'jsonb' })
+  values!: Record<string, number>;
+
+  @Column({ type: 'text', nullable: true })
+  message!: string | null;
+
+  /** The claim that wrote it. */
+  @Column({ type: 'integer' })
+  attempt!: number;
+}

@@ -1,0 +1,242 @@
+// Runs: created with every input checked before anything is queued, listed with filters and cursors,
+// cancelled, resumed and deleted; each change of status is announced to subscribers.
+
+import { parseStrategyConfig } from '@tuneql/adapters';
+import { checkProvider } from '@tuneql/engine';
+import type { DataSource } from 'typeorm';
+import { isUuid } from '../../db/columns.ts';
+import { type Notifier, Topic } from '../../events/notifier.ts';
+import { AppError } from '../../graphql/errors.ts';
+import type { RunQueue } from '../../queue/run-queue.ts';
+import type { ArtifactStore } from '../../storage/artifact-store.ts';
+import { parseRunSpec, type RunSpec } from '../../training/run-spec.ts';
+import type { StrategyRegistry } from '@tuneql/adapters';
+import type { DatasetEntity } from '../datasets/dataset.entity.ts';
+import type { DatasetService } from '../datasets/dataset.service.ts';
+import type { ModelEntity } from '../models/model.entity.ts';
+import type { ModelService } from '../models/model.service.ts';
+import { RunEntity, type RunStatusName } from './run.entity.ts';
+import { RunErrorCode } from './run.errors.ts';
+import type { CreateRunInput, HyperparametersInput, RunFilter } from './run.input.ts';
+
+const DEFAULT_PAGE = 20;
+const MAX_PAGE = 100;
+
+function encodeCursor(run: RunEntity): string {
+  return Buffer.from(`${run.createdAt.toISOString()}|${run.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [time, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(time ?? '');
+  if (!id || Number.isNaN(createdAt.getTime())) throw new AppError('BAD_USER_INPUT', `'${cursor}' is not a cursor from this API`, { field: 'after' });
+  return { createdAt, id };
+}
+
+/** The GraphQL hyperparameters (camelCase) as the run spec's training section. */
+function trainingOf(h: HyperparametersInput | undefined, strategyDefaults: Record<string, unknown>): Record<string, unknown> {
+  const t: Record<string, unknown> = {};
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined && value !== null) t[key] = value;
+  };
+  set('learning_rate', strategyDefaults.learningRate);
+  set('epochs', h?.epochs);
+  set('max_steps', h?.maxSteps);
+  set('batch_size', h?.batchSize);
+  set('gradient_accumulation', h?.gradientAccumulation);
+  set('learning_rate', h?.learningRate);
+  set('schedule', h?.schedule);
+  set('warmup_ratio', h?.warmupRatio);
+  set('weight_decay', h?.weightDecay);
+  set('clip_grad_norm', h?.clipGradNorm);
+  set('eval_every', h?.evalEvery);
+  set('metric', h?.metric);
+  if (h?.earlyStoppingPatience) t.early_stopping = { patience: h.earlyStoppingPatience };
+  return t;
+}
+
+export interface RunServiceDeps {
+  dataSource: DataSource;
+  store: ArtifactStore;
+  notifier: Notifier;
+  queue: RunQueue;
+  models: ModelService;
+  datasets: DatasetService;
+  strategies: StrategyRegistry;
+}
+
+export class RunService {
+  private readonly deps: RunServiceDeps;
+
+  constructor(deps: RunServiceDeps) {
+    this.deps = deps;
+  }
+
+  private get repo() {
+    return this.deps.dataSource.getRepository(RunEntity);
+  }
+
+  async get(id: string): Promise<RunEntity> {
+    const run = isUuid(id) ? await this.repo.findOneBy({ id }) : null;
+    if (!run) throw new AppError(RunErrorCode.RUN_NOT_FOUND, `run ${id} does not exist`, { id });
+    return run;
+  }
+
+  /** The spec a worker trains from: the stored run with paths into the artifact store. */
+  specOf(run: Pick<RunEntity, 'task' | 'strategyId' | 'strategyConfig' | 'hyperparameters' | 'seed' | 'device' | 'maxLength'>, model: ModelEntity, dataset: DatasetEntity): RunSpec {
+    return parseRunSpec({
+      model: this.deps.store.resolve(model.path),
+      task: run.task,
+      data: {
+        file: this.deps.store.resolve(dataset.path),
+        format: dataset.format,
+        columns: dataset.columns,
+        labels: dataset.labels ?? undefined,
+        max_length: run.maxLength,
+      },
+      strategy: { id: run.strategyId, config: run.strategyConfig },
+      training: run.hyperparameters,
+      seed: run.seed,
+      device: run.device,
+    });
+  }
+
+  /** Everything a run needs, checked: model, dataset, task, strategy and its config, trainer settings, device. */
+  async validate(input: CreateRunInput): Promise<{ spec: RunSpec; model: ModelEntity; dataset: DatasetEntity; fields: Omit<RunEntity, 'id' | 'createdAt'> }> {
+    const model = await this.deps.models.get(input.modelId);
+    const dataset = await this.deps.datasets.get(input.datasetId);
+    const task = input.task ?? dataset.task;
+    if (task !== dataset.task) {
+      throw new AppError(RunErrorCode.RUN_INVALID_INPUT, `dataset ${dataset.name} was checked for ${dataset.task}, not ${task}; create a dataset for ${task}`, { field: 'task' });
+    }
+    if (!model.supportedTasks.includes(task)) {
+      throw new AppError(RunErrorCode.RUN_INVALID_INPUT, `model ${model.name} (${model.modelType}) cannot be fine-tuned for ${task}; it supports ${model.supportedTasks.join(', ')}`, { field: 'task' });
+    }
+    const strategy = this.deps.strategies.get(input.strategy);
+    if (!strategy.tasks.includes(task as never) || !(strategy.architectures.includes('*') || strategy.architectures.includes(model.modelType))) {
+      throw new AppError(
+        RunErrorCode.RUN_INVALID_INPUT,
+        `strategy '${strategy.id}' does not support ${task} on ${model.modelType}; it supports ${strategy.tasks.join(', ')} on ${strategy.architectures.join(', ')}`,
+        { field: 'strategy' },
+      );
+    }
+    parseStrategyConfig(strategy, input.strategyConfig ?? {});
+    try {
+      checkProvider(input.device);
+    } catch (err) {
+      throw new AppError(RunErrorCode.RUN_INVALID_INPUT, (err as Error).message, { field: 'device' });
+    }
+    const fields = {
+      name: input.name?.trim() || `${strategy.id} on ${dataset.name}`,
+      modelId: model.id,
+      datasetId: dataset.id,
+      task,
+      strategyId: strategy.id,
+      strategyConfig: input.strategyConfig ?? {},
+      hyperparameters: trainingOf(input.hyperparameters, strategy.defaults as Record<string, unknown>),
+      seed: input.seed,
+      device: input.device,
+      maxLength: input.maxLength,
+      status: 'QUEUED' as RunStatusName,
+      errorCode: null,
+      errorMessage: null,
+      attempt: 0,
+      workerId: null,
+      cancelRequested: false,
+      lastSeq: 0,
+      progress: null,
+      best: null,
+      testResults: null,
+      trainableParameters: null,
+      totalParameters: null,
+      meanStepSeconds: null,
+      peakMemoryBytes: null,
+      startedAt: null,
+      finishedAt: null,
+    };
+    const spec = this.specOf(fields, model, dataset);
+    fields.hyperparameters = spec.training as Record<string, unknown>;
+    return { spec, model, dataset, fields };
+  }
+
+  async create(input: CreateRunInput): Promise<RunEntity> {
+    const { fields } = await this.validate(input);
+    const run = await this.repo.save(fields);
+    await this.deps.queue.enqueue(run.id);
+    this.announce(run.id);
+    return run;
+  }
+
+  async list(filter: RunFilter | undefined, first = DEFAULT_PAGE, after?: string): Promise<{ runs: RunEntity[]; hasNextPage: boolean; totalCount: number }> {
+    const take = Math.min(Math.max(first, 1), MAX_PAGE);
+    const q = this.repo.createQueryBuilder('r');
+    if (filter?.status?.length) q.andWhere('r.status IN (:...status)', { status: filter.status });
+    if (filter?.strategy) q.andWhere('r.strategyId = :strategy', { strategy: filter.strategy });
+    if (filter?.modelId) q.andWhere('r.modelId = :modelId', { modelId: filter.modelId });
+    if (filter?.datasetId) q.andWhere('r.datasetId = :datasetId', { datasetId: filter.datasetId });
+    const totalCount = await q.getCount();
+    if (after) {
+      const c = decodeCursor(after);
+      q.andWhere('(r.createdAt, r.id) < (:createdAt, :id)', { createdAt: c.createdAt, id: c.id });
+    }
+    const rows = await q.orderBy('r.createdAt', 'DESC').addOrderBy('r.id', 'DESC').take(take + 1).getMany();
+    return { runs: rows.slice(0, take), hasNextPage: rows.length > take, totalCount };
+  }
+
+  cursorOf(run: RunEntity): string {
+    return encodeCursor(run);
+  }
+
+  /** A queued run is cancelled at once (it never starts); a running one stops after its current step. */
+  async cancel(id: string): Promise<RunEntity> {
+    const queued = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'CANCELLED', cancelRequested: true, finishedAt: () => 'now()' })
+      .where('id = :id AND status = :status', { id, status: 'QUEUED' })
+      .execute();
+    if (!queued.affected) {
+      const running = await this.repo.update({ id, status: 'RUNNING' }, { cancelRequested: true });
+      if (!running.affected) {
+        const run = await this.get(id);
+        throw new AppError(RunErrorCode.RUN_INVALID_STATE, `run ${id} is ${run.status}; only QUEUED or RUNNING runs can be cancelled`, { status: run.status });
+      }
+    }
+    this.announce(id);
+    return this.get(id);
+  }
+
+  /** Queues a CANCELLED or FAILED run again; the worker continues from its last checkpoint. */
+  async resume(id: string): Promise<RunEntity> {
+    const r = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'QUEUED', cancelRequested: false, errorCode: null, errorMessage: null, finishedAt: null })
+      .where('id = :id AND status IN (:...from)', { id, from: ['CANCELLED', 'FAILED'] })
+      .execute();
+    if (!r.affected) {
+      const run = await this.get(id);
+      throw new AppError(RunErrorCode.RUN_INVALID_STATE, `run ${id} is ${run.status}; only CANCELLED or FAILED runs can be resumed`, { status: run.status });
+    }
+    await this.deps.queue.enqueue(id);
+    this.announce(id);
+    return this.get(id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const run = await this.get(id);
+    if (run.status === 'RUNNING' || run.status === 'QUEUED') {
+      throw new AppError(RunErrorCode.RUN_INVALID_STATE, `run ${id} is ${run.status}; cancel it before deleting it`, { status: run.status });
+    }
+    await this.repo.delete({ id });
+    await this.deps.store.remove(this.deps.store.relative(this.deps.store.runDir(id)));
+    this.announce(id);
+    return true;
+  }
+
+  /** Tells subscribers (here, and through NOTIFY on other replicas) that the run changed. */
+  announce(id: string): void {
+    this.deps.notifier.publishLocal(Topic.RUN_STATUS, id);
+    this.deps.dataSource.query('SELECT pg_notify($1, $2)', [Topic.RUN_STATUS, id]).catch(() => undefined);
+  }
+}

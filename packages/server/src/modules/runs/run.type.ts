@@ -1,0 +1,215 @@
+// The Run type of the API, its events, progress, checkpoints and the preflight estimate.
+
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export const RunStatus = {
+  QUEUED: 'QUEUED',
+  RUNNING: 'RUNNING',
+  SUCCEEDED: 'SUCCEEDED',
+  FAILED: 'FAILED',
+  CANCELLED: 'CANCELLED',
+} as const;
+export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
+registerEnumType(RunStatus, { name: 'RunStatus', description: 'QUEUED -> RUNNING -> SUCCEEDED, FAILED or CANCELLED.' });
+
+@ObjectType()
+export class RunError {
+  @Field(() => String)
+  code!: string;
+
+  @Field(() => String)
+  message!: string;
+}
+
+@ObjectType()
+export class RunProgress {
+  @Field(() => Int)
+  step!: number;
+
+  @Field(() => Int)
+  totalSteps!: number;
+
+  @Field(() => Float)
+  epoch!: number;
+
+  @Field(() => Float, { description: 'step / totalSteps' })
+  fraction!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Seconds to the end, from the recent step rate.' })
+  etaSeconds!: number | null;
+}
+
+@ObjectType()
+export class BestMetric {
+  @Field(() => String)
+  metric!: string;
+
+  @Field(() => Float)
+  value!: number;
+
+  @Field(() => Int)
+  step!: number;
+}
+
+@ObjectType({ description: "One trainer event; seq numbers a run's events 1, 2, 3... with no gaps." })
+export class RunEvent {
+  @Field(() => ID)
+  runId!: string;
+
+  @Field(() => Int)
+  seq!: number;
+
+  @Field(() => String, { description: 'started, step, eval, checkpoint, early_stop, test, finished, failed or cancelled.' })
+  type!: string;
+
+  @Field(() => Int)
+  step!: number;
+
+  @Field(() => Float)
+  epoch!: number;
+
+  @Field(() => Date)
+  time!: Date;
+
+  @Field(() => GraphQLJSONObject, { description: 'loss, learning_rate, grad_norm, tokens_per_s (step); eval_* (eval); test metrics (test).' })
+  values!: Record<string, number>;
+
+  @Field(() => String, { nullable: true })
+  message!: string | null;
+}
+
+@ObjectType()
+export class Checkpoint {
+  @Field(() => Int)
+  step!: number;
+
+  @Field(() => Date)
+  time!: Date;
+
+  @Field(() => Boolean, { description: 'Still on disk (older ones are pruned).' })
+  available!: boolean;
+}
+
+@ObjectType()
+export class Run {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => RunStatus)
+  status!: RunStatus;
+
+  @Field(() => String)
+  task!: string;
+
+  @Field(() => String, { description: 'The strategy id.' })
+  strategy!: string;
+
+  @Field(() => GraphQLJSONObject)
+  strategyConfig!: Record<string, unknown>;
+
+  @Field(() => GraphQLJSONObject, { description: 'Trainer settings with defaults filled in.' })
+  hyperparameters!: Record<string, unknown>;
+
+  @Field(() => Int)
+  seed!: number;
+
+  @Field(() => String)
+  device!: string;
+
+  @Field(() => Int)
+  maxLength!: number;
+
+  @Field(() => Int, { description: 'How many times a worker has claimed it (resumes after a crash count).' })
+  attempt!: number;
+
+  @Field(() => RunError, { nullable: true })
+  error!: RunError | null;
+
+  @Field(() => RunProgress, { nullable: true })
+  progress!: RunProgress | null;
+
+  @Field(() => BestMetric, { nullable: true, description: 'The best evaluation so far; its weights are the ones exported.' })
+  best!: BestMetric | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Metrics on the test split, with the best weights.' })
+  testResults!: Record<string, number> | null;
+
+  @Field(() => Int, { nullable: true })
+  trainableParameters!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  totalParameters!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Mean seconds per optimizer step (evaluation steps excluded).' })
+  meanStepSeconds!: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Largest resident memory of the worker process while it trained this run, in bytes." })
+  peakMemoryBytes!: number | null;
+
+  @Field(() => Int, { description: 'The last event sequence number: subscribe with afterSeq to get what follows.' })
+  lastSeq!: number;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+}
+
+@ObjectType()
+export class RunEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => Run)
+  node!: Run;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+}
+
+@ObjectType()
+export class RunConnection {
+  @Field(() => [RunEdge])
+  edges!: RunEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int)
+  totalCount!: number;
+}
+
+@ObjectType({ description: 'What a run would cost, estimated before it is queued.' })
+export class Preflight {
+  @Field(() => Int)
+  totalParameters!: number;
+
+  @Field(() => Int)
+  trainableParameters!: number;
+
+  @Field(() => Float, { description: 'Bytes of memory training should need.' })
+  memoryBytes!: number;
+
+  @Field(() => Int)
+  stepsPerEpoch!: number;
+
+  @Field(() => Float)
+  secondsPerEpoch!: number;
+
+  @Field(() => [String])
+  warnings!: string[];
+}
