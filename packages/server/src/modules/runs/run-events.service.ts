@@ -4,8 +4,8 @@
 import type { TrainEvent } from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
 import { type Notifier, Topic } from '../../events/notifier.ts';
-import { ClaimLostError } from './run.errors.ts';
 import { RunEntity, type RunProgressRecord, type RunUpdate } from './run.entity.ts';
+import { ClaimLostError } from './run.errors.ts';
 import { RunEventEntity } from './run-event.entity.ts';
 
 /** Event types recorded once per step: a resumed attempt replays the steps after its checkpoint. */
@@ -57,7 +57,11 @@ export class RunEventStore {
       const run = rows[0];
       if (!run || run.attempt !== attempt || run.status !== 'RUNNING') throw new ClaimLostError(runId, attempt);
       if (ONCE_PER_STEP.has(event.type)) {
-        const seen = (await m.query('SELECT 1 FROM run_events WHERE run_id = $1 AND type = $2 AND step = $3', [runId, event.type, event.step])) as unknown[];
+        const seen = (await m.query('SELECT 1 FROM run_events WHERE run_id = $1 AND type = $2 AND step = $3', [
+          runId,
+          event.type,
+          event.step,
+        ])) as unknown[];
         if (seen.length) return { seq: undefined, cancelRequested: run.cancel_requested };
       }
       const seq = run.last_seq + 1;
@@ -93,7 +97,13 @@ export class RunEventStore {
   }
 
   /** Stored events after `afterSeq`, in order. */
-  list(runId: string, afterSeq: number, limit: number, types?: readonly string[], order: 'ASC' | 'DESC' = 'ASC'): Promise<RunEventEntity[]> {
+  list(
+    runId: string,
+    afterSeq: number,
+    limit: number,
+    types?: readonly string[],
+    order: 'ASC' | 'DESC' = 'ASC',
+  ): Promise<RunEventEntity[]> {
     const q = this.dataSource
       .getRepository(RunEventEntity)
       .createQueryBuilder('e')
@@ -260,4 +270,3 @@ class RunTail {
     }
   }
 }
-

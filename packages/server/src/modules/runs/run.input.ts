@@ -36,7 +36,10 @@ export class HyperparametersInput {
   @Field(() => Int, { nullable: true, description: 'Evaluate (and checkpoint) every N steps as well as at each epoch end.' })
   evalEvery?: number;
 
-  @Field(() => String, { nullable: true, description: "The metric that picks the best checkpoint. @default the task's (accuracy, f1, loss...)" })
+  @Field(() => String, {
+    nullable: true,
+    description: "The metric that picks the best checkpoint. @default the task's (accuracy, f1, loss...)",
+  })
   metric?: string;
 
   @Field(() => Int, { nullable: true, description: 'Stop after this many evaluations without improvement.' })

@@ -3,16 +3,31 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import type { RequestContext } from '../../graphql/context.ts';
 import { attemptDir } from '../../storage/artifact-store.ts';
 import { preflight } from '../../training/preflight.ts';
 import { Dataset } from '../datasets/dataset.type.ts';
 import { Model } from '../models/model.type.ts';
 import type { RunEntity } from './run.entity.ts';
-import type { RunEventEntity } from './run-event.entity.ts';
 import { CreateRunInput, RunFilter } from './run.input.ts';
 import { Checkpoint, Preflight, Run, RunConnection, RunEvent } from './run.type.ts';
+import type { RunEventEntity } from './run-event.entity.ts';
 
 @ArgsType()
 class RunEventsArgs {
@@ -110,7 +125,11 @@ export class RunResolver {
   async checkpoints(@Root() run: Run, @Ctx() ctx: RequestContext): Promise<Checkpoint[]> {
     const events = await ctx.services.events.list(run.id, 0, 10_000, ['checkpoint']);
     const dir = attemptDir(ctx.services.store, run.id, run.attempt);
-    return events.map((e) => ({ step: e.step, time: e.time, available: !!e.message && existsSync(join(dir, 'checkpoints', e.message.split('/').pop() ?? '')) }));
+    return events.map((e) => ({
+      step: e.step,
+      time: e.time,
+      available: !!e.message && existsSync(join(dir, 'checkpoints', e.message.split('/').pop() ?? '')),
+    }));
   }
 
   @Authorized('read')
@@ -129,7 +148,8 @@ export class RunResolver {
   @Authorized('read')
   @Subscription(() => Run, {
     description: 'A run (or any run, without runId) as its status or progress changes.',
-    subscribe: ({ args, context }) => (context as RequestContext).services.statusFeed(args.runId as string | undefined, (context as RequestContext).signal),
+    subscribe: ({ args, context }) =>
+      (context as RequestContext).services.statusFeed(args.runId as string | undefined, (context as RequestContext).signal),
   })
   runChanged(@Root() run: RunEntity, @Arg('runId', () => ID, { nullable: true }) _runId?: string): Run {
     return toRun(run);

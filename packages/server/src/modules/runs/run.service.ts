@@ -1,6 +1,7 @@
 // Runs: created with every input checked before anything is queued, listed with filters and cursors,
 // cancelled, resumed and deleted; each change of status is announced to subscribers.
 
+import type { StrategyRegistry } from '@tuneql/adapters';
 import { parseStrategyConfig } from '@tuneql/adapters';
 import { checkProvider } from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
@@ -10,7 +11,6 @@ import { AppError } from '../../graphql/errors.ts';
 import type { RunQueue } from '../../queue/run-queue.ts';
 import type { ArtifactStore } from '../../storage/artifact-store.ts';
 import { parseRunSpec, type RunSpec } from '../../training/run-spec.ts';
-import type { StrategyRegistry } from '@tuneql/adapters';
 import type { DatasetEntity } from '../datasets/dataset.entity.ts';
 import type { DatasetService } from '../datasets/dataset.service.ts';
 import type { ModelEntity } from '../models/model.entity.ts';
@@ -29,7 +29,8 @@ function encodeCursor(run: RunEntity): string {
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [time, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(time ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) throw new AppError('BAD_USER_INPUT', `'${cursor}' is not a cursor from this API`, { field: 'after' });
+  if (!id || Number.isNaN(createdAt.getTime()))
+    throw new AppError('BAD_USER_INPUT', `'${cursor}' is not a cursor from this API`, { field: 'after' });
   return { createdAt, id };
 }
 
@@ -83,7 +84,11 @@ export class RunService {
   }
 
   /** The spec a worker trains from: the stored run with paths into the artifact store. */
-  specOf(run: Pick<RunEntity, 'task' | 'strategyId' | 'strategyConfig' | 'hyperparameters' | 'seed' | 'device' | 'maxLength'>, model: ModelEntity, dataset: DatasetEntity): RunSpec {
+  specOf(
+    run: Pick<RunEntity, 'task' | 'strategyId' | 'strategyConfig' | 'hyperparameters' | 'seed' | 'device' | 'maxLength'>,
+    model: ModelEntity,
+    dataset: DatasetEntity,
+  ): RunSpec {
     return parseRunSpec({
       model: this.deps.store.resolve(model.path),
       task: run.task,
@@ -102,18 +107,31 @@ export class RunService {
   }
 
   /** Everything a run needs, checked: model, dataset, task, strategy and its config, trainer settings, device. */
-  async validate(input: CreateRunInput): Promise<{ spec: RunSpec; model: ModelEntity; dataset: DatasetEntity; fields: Omit<RunEntity, 'id' | 'createdAt'> }> {
+  async validate(
+    input: CreateRunInput,
+  ): Promise<{ spec: RunSpec; model: ModelEntity; dataset: DatasetEntity; fields: Omit<RunEntity, 'id' | 'createdAt'> }> {
     const model = await this.deps.models.get(input.modelId);
     const dataset = await this.deps.datasets.get(input.datasetId);
     const task = input.task ?? dataset.task;
     if (task !== dataset.task) {
-      throw new AppError(RunErrorCode.RUN_INVALID_INPUT, `dataset ${dataset.name} was checked for ${dataset.task}, not ${task}; create a dataset for ${task}`, { field: 'task' });
+      throw new AppError(
+        RunErrorCode.RUN_INVALID_INPUT,
+        `dataset ${dataset.name} was checked for ${dataset.task}, not ${task}; create a dataset for ${task}`,
+        { field: 'task' },
+      );
     }
     if (!model.supportedTasks.includes(task)) {
-      throw new AppError(RunErrorCode.RUN_INVALID_INPUT, `model ${model.name} (${model.modelType}) cannot be fine-tuned for ${task}; it supports ${model.supportedTasks.join(', ')}`, { field: 'task' });
+      throw new AppError(
+        RunErrorCode.RUN_INVALID_INPUT,
+        `model ${model.name} (${model.modelType}) cannot be fine-tuned for ${task}; it supports ${model.supportedTasks.join(', ')}`,
+        { field: 'task' },
+      );
     }
     const strategy = this.deps.strategies.get(input.strategy);
-    if (!strategy.tasks.includes(task as never) || !(strategy.architectures.includes('*') || strategy.architectures.includes(model.modelType))) {
+    if (
+      !strategy.tasks.includes(task as never) ||
+      !(strategy.architectures.includes('*') || strategy.architectures.includes(model.modelType))
+    ) {
       throw new AppError(
         RunErrorCode.RUN_INVALID_INPUT,
         `strategy '${strategy.id}' does not support ${task} on ${model.modelType}; it supports ${strategy.tasks.join(', ')} on ${strategy.architectures.join(', ')}`,
@@ -167,7 +185,11 @@ export class RunService {
     return run;
   }
 
-  async list(filter: RunFilter | undefined, first = DEFAULT_PAGE, after?: string): Promise<{ runs: RunEntity[]; hasNextPage: boolean; totalCount: number }> {
+  async list(
+    filter: RunFilter | undefined,
+    first = DEFAULT_PAGE,
+    after?: string,
+  ): Promise<{ runs: RunEntity[]; hasNextPage: boolean; totalCount: number }> {
     const take = Math.min(Math.max(first, 1), MAX_PAGE);
     const q = this.repo.createQueryBuilder('r');
     if (filter?.status?.length) q.andWhere('r.status IN (:...status)', { status: filter.status });
@@ -179,7 +201,11 @@ export class RunService {
       const c = decodeCursor(after);
       q.andWhere('(r.createdAt, r.id) < (:createdAt, :id)', { createdAt: c.createdAt, id: c.id });
     }
-    const rows = await q.orderBy('r.createdAt', 'DESC').addOrderBy('r.id', 'DESC').take(take + 1).getMany();
+    const rows = await q
+      .orderBy('r.createdAt', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .take(take + 1)
+      .getMany();
     return { runs: rows.slice(0, take), hasNextPage: rows.length > take, totalCount };
   }
 
@@ -199,7 +225,9 @@ export class RunService {
       const running = await this.repo.update({ id, status: 'RUNNING' }, { cancelRequested: true });
       if (!running.affected) {
         const run = await this.get(id);
-        throw new AppError(RunErrorCode.RUN_INVALID_STATE, `run ${id} is ${run.status}; only QUEUED or RUNNING runs can be cancelled`, { status: run.status });
+        throw new AppError(RunErrorCode.RUN_INVALID_STATE, `run ${id} is ${run.status}; only QUEUED or RUNNING runs can be cancelled`, {
+          status: run.status,
+        });
       }
     }
     this.announce(id);
@@ -216,7 +244,9 @@ export class RunService {
       .execute();
     if (!r.affected) {
       const run = await this.get(id);
-      throw new AppError(RunErrorCode.RUN_INVALID_STATE, `run ${id} is ${run.status}; only CANCELLED or FAILED runs can be resumed`, { status: run.status });
+      throw new AppError(RunErrorCode.RUN_INVALID_STATE, `run ${id} is ${run.status}; only CANCELLED or FAILED runs can be resumed`, {
+        status: run.status,
+      });
     }
     await this.deps.queue.enqueue(id);
     this.announce(id);
@@ -226,7 +256,9 @@ export class RunService {
   async delete(id: string): Promise<boolean> {
     const run = await this.get(id);
     if (run.status === 'RUNNING' || run.status === 'QUEUED') {
-      throw new AppError(RunErrorCode.RUN_INVALID_STATE, `run ${id} is ${run.status}; cancel it before deleting it`, { status: run.status });
+      throw new AppError(RunErrorCode.RUN_INVALID_STATE, `run ${id} is ${run.status}; cancel it before deleting it`, {
+        status: run.status,
+      });
     }
     await this.repo.delete({ id });
     await this.deps.store.remove(this.deps.store.relative(this.deps.store.runDir(id)));

@@ -72,7 +72,9 @@ export class RunEvent {
   @Field(() => Date)
   time!: Date;
 
-  @Field(() => GraphQLJSONObject, { description: 'loss, learning_rate, grad_norm, tokens_per_s (step); eval_* (eval); test metrics (test).' })
+  @Field(() => GraphQLJSONObject, {
+    description: 'loss, learning_rate, grad_norm, tokens_per_s (step); eval_* (eval); test metrics (test).',
+  })
   values!: Record<string, number>;
 
   @Field(() => String, { nullable: true })
@@ -147,7 +149,7 @@ export class Run {
   @Field(() => Float, { nullable: true, description: 'Mean seconds per optimizer step (evaluation steps excluded).' })
   meanStepSeconds!: number | null;
 
-  @Field(() => Float, { nullable: true, description: "Largest resident memory of the worker process while it trained this run, in bytes." })
+  @Field(() => Float, { nullable: true, description: 'Largest resident memory of the worker process while it trained this run, in bytes.' })
   peakMemoryBytes!: number | null;
 
   @Field(() => Int, { description: 'The last event sequence number: subscribe with afterSeq to get what follows.' })
