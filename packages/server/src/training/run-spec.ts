@@ -1,16 +1,11 @@
 // One fine-tuning run as data: model, task, dataset, strategy and trainer settings, shared by the
 // `tuneql train` configuration file and the server's runs.
 
+import { TASKS as ENGINE_TASKS, type Task as EngineTask } from '@tuneql/engine';
 import { z } from 'zod';
 
-export const TASKS = [
-  'sequence-classification',
-  'regression',
-  'token-classification',
-  'question-answering',
-  'causal-lm',
-  'masked-lm',
-] as const;
+/** The engine's tasks, as the tuple zod's enum needs. */
+export const TASKS = ENGINE_TASKS as readonly [EngineTask, ...EngineTask[]];
 
 const columns = z.record(z.string(), z.string()).describe('task field -> column name (dotted paths reach into JSON objects)');
 

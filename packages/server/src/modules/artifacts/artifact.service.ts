@@ -10,6 +10,7 @@ import { AppError } from '../../graphql/errors.ts';
 import { createTarGz } from '../../storage/archive.ts';
 import type { ArtifactStore } from '../../storage/artifact-store.ts';
 import { runExportDir } from '../../storage/artifact-store.ts';
+import { EntityService } from '../entity-service.ts';
 import { RunEntity } from '../runs/run.entity.ts';
 import { RunErrorCode } from '../runs/run.errors.ts';
 import { ArtifactEntity } from './artifact.entity.ts';
@@ -24,27 +25,13 @@ const SELECTION: Record<ExportKind, { folder: string; keep: (name: string) => bo
   ONNX: { folder: 'model', keep: (n) => ['model.onnx', 'tokenizer.json', 'tuneql.json', 'config.json'].includes(n) },
 };
 
-export class ArtifactService {
-  private readonly dataSource: DataSource;
-  private readonly store: ArtifactStore;
-
+export class ArtifactService extends EntityService<ArtifactEntity> {
   constructor(dataSource: DataSource, store: ArtifactStore) {
-    this.dataSource = dataSource;
-    this.store = store;
-  }
-
-  private get repo() {
-    return this.dataSource.getRepository(ArtifactEntity);
+    super(dataSource, store, ArtifactEntity, 'artifact', 'ARTIFACT_NOT_FOUND');
   }
 
   listForRun(runId: string): Promise<ArtifactEntity[]> {
     return this.repo.find({ where: { runId }, order: { createdAt: 'ASC' } });
-  }
-
-  async get(id: string): Promise<ArtifactEntity> {
-    const a = isUuid(id) ? await this.repo.findOneBy({ id }) : null;
-    if (!a) throw new AppError('ARTIFACT_NOT_FOUND', `artifact ${id} does not exist`, { id });
-    return a;
   }
 
   /** The run's export of `kind`, archived on first request. */

@@ -20,6 +20,7 @@ import type { DataSource } from 'typeorm';
 import { isUuid } from '../../db/columns.ts';
 import { AppError } from '../../graphql/errors.ts';
 import type { ArtifactStore } from '../../storage/artifact-store.ts';
+import { EntityService } from '../entity-service.ts';
 import { RunEntity } from '../runs/run.entity.ts';
 import { DatasetEntity, type DatasetStatsRecord } from './dataset.entity.ts';
 import { DatasetErrorCode } from './dataset.errors.ts';
@@ -53,27 +54,9 @@ function labelOf(r: DatasetRecord, labels: readonly string[] | undefined): strin
 /** Split shares a run uses for a single file (the trainer's defaults). */
 export const SPLIT = { validation: 0.1, test: 0.1 } as const;
 
-export class DatasetService {
-  private readonly dataSource: DataSource;
-  private readonly store: ArtifactStore;
-
+export class DatasetService extends EntityService<DatasetEntity> {
   constructor(dataSource: DataSource, store: ArtifactStore) {
-    this.dataSource = dataSource;
-    this.store = store;
-  }
-
-  private get repo() {
-    return this.dataSource.getRepository(DatasetEntity);
-  }
-
-  list(): Promise<DatasetEntity[]> {
-    return this.repo.find({ order: { createdAt: 'ASC' } });
-  }
-
-  async get(id: string): Promise<DatasetEntity> {
-    const d = isUuid(id) ? await this.repo.findOneBy({ id }) : null;
-    if (!d) throw new AppError(DatasetErrorCode.DATASET_NOT_FOUND, `dataset ${id} does not exist`, { id });
-    return d;
+    super(dataSource, store, DatasetEntity, 'dataset', DatasetErrorCode.DATASET_NOT_FOUND);
   }
 
   findByName(name: string): Promise<DatasetEntity | null> {

@@ -11,6 +11,7 @@ import { AppError } from '../../graphql/errors.ts';
 import { extractArchive } from '../../storage/archive.ts';
 import type { ArtifactStore } from '../../storage/artifact-store.ts';
 import { UploadEntity } from '../datasets/upload.entity.ts';
+import { EntityService } from '../entity-service.ts';
 import { RunEntity } from '../runs/run.entity.ts';
 import { ModelEntity } from './model.entity.ts';
 import { ModelErrorCode } from './model.errors.ts';
@@ -56,27 +57,9 @@ export async function describeModelDir(dir: string): Promise<ModelDescription> {
   }
 }
 
-export class ModelService {
-  private readonly dataSource: DataSource;
-  private readonly store: ArtifactStore;
-
+export class ModelService extends EntityService<ModelEntity> {
   constructor(dataSource: DataSource, store: ArtifactStore) {
-    this.dataSource = dataSource;
-    this.store = store;
-  }
-
-  private get repo() {
-    return this.dataSource.getRepository(ModelEntity);
-  }
-
-  list(): Promise<ModelEntity[]> {
-    return this.repo.find({ order: { createdAt: 'ASC' } });
-  }
-
-  async get(id: string): Promise<ModelEntity> {
-    const model = isUuid(id) ? await this.repo.findOneBy({ id }) : null;
-    if (!model) throw new AppError(ModelErrorCode.MODEL_NOT_FOUND, `model ${id} does not exist`, { id });
-    return model;
+    super(dataSource, store, ModelEntity, 'model', ModelErrorCode.MODEL_NOT_FOUND);
   }
 
   findByName(name: string): Promise<ModelEntity | null> {

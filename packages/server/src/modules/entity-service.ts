@@ -1,0 +1,38 @@
+// What the services of stored things share: their repository, the list oldest first, and a lookup
+// by id that says which thing was not found (an id that is not a uuid names nothing).
+
+import type { DataSource, EntityTarget, FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
+import { isUuid } from '../db/columns.ts';
+import { AppError } from '../graphql/errors.ts';
+import type { ArtifactStore } from '../storage/artifact-store.ts';
+
+export abstract class EntityService<E extends ObjectLiteral & { id: string; createdAt: Date }> {
+  protected readonly dataSource: DataSource;
+  protected readonly store: ArtifactStore;
+  private readonly entity: EntityTarget<E>;
+  /** How errors name the thing: 'model', 'dataset'... */
+  private readonly noun: string;
+  private readonly notFoundCode: string;
+
+  constructor(dataSource: DataSource, store: ArtifactStore, entity: EntityTarget<E>, noun: string, notFoundCode: string) {
+    this.dataSource = dataSource;
+    this.store = store;
+    this.entity = entity;
+    this.noun = noun;
+    this.notFoundCode = notFoundCode;
+  }
+
+  protected get repo(): Repository<E> {
+    return this.dataSource.getRepository(this.entity);
+  }
+
+  list(): Promise<E[]> {
+    return this.repo.find({ order: { createdAt: 'ASC' } as never });
+  }
+
+  async get(id: string): Promise<E> {
+    const found = isUuid(id) ? await this.repo.findOneBy({ id } as FindOptionsWhere<E>) : null;
+    if (!found) throw new AppError(this.notFoundCode, `${this.noun} ${id} does not exist`, { id });
+    return found;
+  }
+}
