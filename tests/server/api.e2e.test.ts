@@ -34,7 +34,7 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
   beforeAll(async () => {
     let databaseUrl: string | undefined;
     if (postgres) ({ url: databaseUrl, drop } = await freshDatabase());
-    server = await startServer({ databaseUrl });
+    server = Object.assign(await startServer({ databaseUrl }), { databaseUrl });
   }, 120_000);
 
   afterAll(async () => {
@@ -156,6 +156,23 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     writeFileSync(file, bytes);
     const listed = execFileSync('tar', ['tzf', file], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
     expect(listed).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    // The merged model (Hugging Face layout, LoRA folded in) and the ONNX model with its tokenizer.
+    for (const [kind, files] of [
+      ['MERGED', ['config.json', 'model.safetensors', 'tokenizer.json', 'tuneql.json']],
+      ['ONNX', ['config.json', 'model.onnx', 'tokenizer.json', 'tuneql.json']],
+    ] as const) {
+      const { exportRun: a } = await gql<{ exportRun: { url: string } }>(
+        server.url,
+        'mutation($id: ID!, $k: ExportKind!) { exportRun(runId: $id, kind: $k) { url } }',
+        {
+          id: createRun.id,
+          k: kind,
+        },
+      );
+      const archive = join(tempDir('download'), `${kind}.tar.gz`);
+      writeFileSync(archive, new Uint8Array(await (await fetch(`${server.url}${a.url}`)).arrayBuffer()));
+      expect(execFileSync('tar', ['tzf', archive], { encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual(files);
+    }
 
     const { predict } = await gql<{
       predict: { tuned: { labels: { label: string; score: number }[] }; base: { labels: { score: number }[] } }[];
@@ -183,6 +200,45 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     expect(page.runs.pageInfo.hasNextPage).toBe(false);
   }, 240_000);
 
+  it.runIf(postgres)(
+    'delivers events live to subscribers on another server replica (LISTEN/NOTIFY)',
+    async () => {
+      const replica = await startServer({ databaseUrl: (server as TestServer & { databaseUrl?: string }).databaseUrl, workers: 0 });
+      try {
+        const { models, datasets } = await gql<{ models: { id: string; name: string }[]; datasets: { id: string; name: string }[] }>(
+          replica.url,
+          '{ models { id name } datasets { id name } }',
+        );
+        // Created on the replica (no workers), trained by the first server's worker, followed on the replica.
+        const { createRun } = await gql<{ createRun: { id: string } }>(
+          replica.url,
+          'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
+          {
+            i: {
+              modelId: models.find((m) => m.name === 'austen-bert-mini')?.id,
+              datasetId: datasets.find((d) => d.name === 'austen-small')?.id,
+              strategy: 'lora',
+              hyperparameters: { maxSteps: 8, batchSize: 8, learningRate: 3e-3 },
+              maxLength: 32,
+            },
+          },
+        );
+        const client = wsClient(replica.url);
+        const arrivals: number[] = [];
+        const events = await collectEvents(client, createRun.id, 0, () => arrivals.push(Date.now()));
+        await client.dispose();
+        expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+        expect(events.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        expect(events.at(-1)?.type).toBe('finished');
+        // Pushed as they happened, not found by a poll at the end.
+        expect((arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThan(200);
+      } finally {
+        await replica.stop();
+      }
+    },
+    180_000,
+  );
+
   it('refuses a run with a bad strategy option before queueing anything', async () => {
     const { models, datasets } = await gql<{ models: { id: string }[]; datasets: { id: string }[] }>(
       server.url,
@@ -197,7 +253,7 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
       i: { modelId: models[0]?.id, datasetId: datasets[0]?.id, strategy: 'nope' },
     });
     expect(unknown.errors?.[0]?.extensions?.code).toBe('STRATEGY_NOT_FOUND');
-    const { runs } = await gql<{ runs: { totalCount: number } }>(server.url, '{ runs { totalCount } }');
-    expect(runs.totalCount).toBe(1);
+    const { runs } = await gql<{ runs: { totalCount: number } }>(server.url, '{ runs(filter: { strategy: "nope" }) { totalCount } }');
+    expect(runs.totalCount).toBe(0);
   });
 });
