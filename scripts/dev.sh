@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine: installs what TuneQL needs (once), then runs a task.
-#   bash scripts/dev.sh demo    the main job: fine-tune the project's pre-trained model, then predict
+#   bash scripts/dev.sh demo    the main job: the platform (API, worker, console) on its embedded defaults,
+#                               fine-tuning the project's pre-trained model through the API; Ctrl-C stops it
 #   bash scripts/dev.sh test    type-check, lint and the whole test suite
 #   bash scripts/dev.sh setup   only install
 set -euo pipefail
@@ -51,19 +52,23 @@ setup() {
   dependencies
 }
 
+# The console's production build (a static export the server serves at /).
+console() {
+  log "building the console"
+  pnpm --filter @tuneql/web build
+}
+
 case "${1:-}" in
   setup) setup ;;
   demo)
     setup
-    out=$(mktemp -d "$PWD/runs/austen-XXXX" 2>/dev/null || { mkdir -p runs && mktemp -d "$PWD/runs/austen-XXXX"; })
-    log "fine-tuning models/austen-bert-mini on examples/austen (results in $out)"
-    node packages/server/src/cli/main.ts train examples/austen/config.yaml --out "$out"
-    sentence="It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife."
-    log "which novel is this from? \"$sentence\""
-    node packages/server/src/cli/main.ts predict "$out/model" "$sentence"
+    console
+    log "starting TuneQL (API, worker and console; embedded database in ${TUNEQL_DATA:-.tuneql}) and fine-tuning the demo model"
+    TUNEQL_PLUGINS="${TUNEQL_PLUGINS:-./plugins/ia3/src/index.ts}" exec node packages/server/src/cli/main.ts serve --demo-run
     ;;
   test)
     setup
+    console
     log "type-check"
     pnpm typecheck
     log "lint"

@@ -1,0 +1,186 @@
+'use client';
+// Compare runs: pick two or more, see their loss and metric curves overlaid and a table of what set them apart
+// (strategy, trainable parameters, step time, peak memory) and how they ended.
+import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { Suspense, useEffect, useMemo, useState } from 'react';
+import { request } from '../../api/client.ts';
+import { CompareRunsQuery, RunCurvesQuery } from '../../api/operations.ts';
+import { useQuery } from '../../api/use-query.ts';
+import { ErrorBox, Loading, StatusBadge } from '../../components/bits.tsx';
+import { formatBytes, formatCount, formatDuration, formatValue } from '../../components/format.ts';
+import { LineChart } from '../../components/line-chart.tsx';
+import { type ChartSeries, PALETTE } from '../../components/line-chart-draw.ts';
+import { type RunEventLike, RunSeries } from '../../lib/run-series.ts';
+
+function Compare() {
+  const router = useRouter();
+  const params = useSearchParams();
+  const selected = useMemo(() => (params.get('ids') ?? '').split(',').filter(Boolean), [params]);
+  const list = useQuery(CompareRunsQuery, { first: 100 });
+  const [curves, setCurves] = useState<Record<string, RunSeries>>({});
+  const [error, setError] = useState<unknown>();
+
+  useEffect(() => {
+    let current = true;
+    const missing = selected.filter((id) => !curves[id]);
+    if (!missing.length) return;
+    Promise.all(
+      missing.map(async (id) => {
+        const { run } = await request(RunCurvesQuery, { id, limit: 10_000 });
+        const s = new RunSeries();
+        // Only step and eval events are fetched, so seqs have holes: feed them as a dense sequence.
+        s.addAll(run.events.map((e, i) => ({ ...e, seq: i + 1, values: e.values as Record<string, number> }) satisfies RunEventLike));
+        return [id, s] as const;
+      }),
+    ).then(
+      (pairs) => current && setCurves((prev) => ({ ...prev, ...Object.fromEntries(pairs) })),
+      (err: unknown) => current && setError(err),
+    );
+    return () => {
+      current = false;
+    };
+  }, [selected, curves]);
+
+  const toggle = (id: string) => {
+    const next = selected.includes(id) ? selected.filter((x) => x !== id) : [...selected, id];
+    router.replace(`/compare?ids=${next.join(',')}`);
+  };
+
+  const runs = useMemo(() => list.data?.runs.edges.map((e) => e.node) ?? [], [list.data]);
+  const chosen = selected.map((id) => runs.find((r) => r.id === id)).filter((r) => r !== undefined);
+  const colorOf = (id: string) => PALETTE[selected.indexOf(id) % PALETTE.length] as string;
+
+  const charts = useMemo(() => {
+    const names = new Set<string>();
+    for (const id of selected) for (const n of curves[id]?.names() ?? []) if (n === 'loss' || n.startsWith('eval_')) names.add(n);
+    return [...names].map((n) => ({
+      title: n === 'loss' ? 'Training loss' : n.replace(/^eval_/, 'Validation '),
+      series: selected
+        .filter((id) => curves[id])
+        .map((id, i): ChartSeries => {
+          const run = runs.find((r) => r.id === id);
+          return {
+            ...(curves[id] as RunSeries).series(n),
+            name: run?.name ?? id,
+            color: PALETTE[selected.indexOf(id) % PALETTE.length] ?? PALETTE[i] ?? '#000',
+            dots: n !== 'loss',
+          };
+        }),
+    }));
+  }, [selected, curves, runs]);
+  const version = Object.keys(curves).length + selected.length * 1000;
+
+  const testKeys = [...new Set(chosen.flatMap((r) => Object.keys((r.testResults as Record<string, unknown> | null) ?? {})))].sort();
+  return (
+    <>
+      <h1>Compare runs</h1>
+      <section className="card">
+        <h2>Runs</h2>
+        <ErrorBox error={list.error ?? error} />
+        {!list.data && <Loading />}
+        <div className="row">
+          {runs.map((r) => (
+            <label className="check" key={r.id} style={{ minWidth: 260 }}>
+              <input type="checkbox" checked={selected.includes(r.id)} onChange={() => toggle(r.id)} data-run-id={r.id} />
+              {r.name} <StatusBadge status={r.status} />
+            </label>
+          ))}
+        </div>
+        {selected.length < 2 && <p className="small muted">Pick two or more runs.</p>}
+      </section>
+      {chosen.length > 0 && (
+        <>
+          <section className="card" style={{ overflowX: 'auto' }}>
+            <h2>Setup and cost</h2>
+            <table data-testid="compare-table">
+              <thead>
+                <tr>
+                  <th>Run</th>
+                  <th>Strategy</th>
+                  <th>Model / dataset</th>
+                  <th className="num">Trainable params</th>
+                  <th className="num">Step time</th>
+                  <th className="num">Peak memory</th>
+                  <th className="num">Final loss</th>
+                  <th>Best</th>
+                </tr>
+              </thead>
+              <tbody>
+                {chosen.map((r) => {
+                  const loss = curves[r.id]?.series('loss').y;
+                  return (
+                    <tr key={r.id}>
+                      <td>
+                        <i style={{ display: 'inline-block', width: 10, height: 10, background: colorOf(r.id), marginRight: 6 }} />
+                        <Link href={`/runs/view?id=${r.id}`}>{r.name}</Link>
+                      </td>
+                      <td>{r.strategy}</td>
+                      <td className="small">
+                        {r.model.name} / {r.dataset.name}
+                      </td>
+                      <td className="num">
+                        {formatCount(r.trainableParameters)}
+                        {r.totalParameters ? (
+                          <span className="muted small"> ({(((r.trainableParameters ?? 0) / r.totalParameters) * 100).toFixed(1)}%)</span>
+                        ) : null}
+                      </td>
+                      <td className="num">{formatDuration(r.meanStepSeconds)}</td>
+                      <td className="num">{formatBytes(r.peakMemoryBytes)}</td>
+                      <td className="num">{loss?.length ? formatValue(loss[loss.length - 1]) : '—'}</td>
+                      <td className="small">{r.best ? `${r.best.metric} ${formatValue(r.best.value)} @ step ${r.best.step}` : '—'}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </section>
+          {testKeys.length > 0 && (
+            <section className="card" style={{ overflowX: 'auto' }}>
+              <h2>Final metrics (test split, best weights)</h2>
+              <table data-testid="compare-metrics">
+                <thead>
+                  <tr>
+                    <th>Metric</th>
+                    {chosen.map((r) => (
+                      <th className="num" key={r.id}>
+                        {r.name}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {testKeys.map((k) => (
+                    <tr key={k}>
+                      <td>{k.replace(/^test_/, '')}</td>
+                      {chosen.map((r) => (
+                        <td className="num" key={r.id}>
+                          {formatValue((r.testResults as Record<string, unknown> | null)?.[k])}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
+          )}
+          <div className="grid two">
+            {charts.map((c) => (
+              <section className="card" key={c.title}>
+                <LineChart title={c.title} series={c.series} version={version} />
+              </section>
+            ))}
+          </div>
+        </>
+      )}
+    </>
+  );
+}
+
+export default function ComparePage() {
+  return (
+    <Suspense fallback={<Loading />}>
+      <Compare />
+    </Suspense>
+  );
+}

@@ -1,0 +1,69 @@
+// The line chart's drawing cost at 10,000 points per series x 4 series, into a canvas-like mock that counts
+// what it is asked to draw: decimation must keep the segments to a few per pixel column. The time is reported,
+// not asserted (machines differ).
+import { describe, expect, it } from 'vitest';
+import { type ChartContext, drawLineChart, PALETTE } from './line-chart-draw.ts';
+
+function recordingContext() {
+  const counts = { lineTo: 0, moveTo: 0, stroke: 0, fillText: 0, arc: 0 };
+  const ctx = {
+    setTransform() {},
+    clearRect() {},
+    beginPath() {},
+    moveTo: () => void counts.moveTo++,
+    lineTo: () => void counts.lineTo++,
+    stroke: () => void counts.stroke++,
+    fillText: () => void counts.fillText++,
+    arc: () => void counts.arc++,
+    fill() {},
+    strokeStyle: '',
+    fillStyle: '',
+    lineWidth: 1,
+    font: '',
+    textAlign: 'left',
+    textBaseline: 'top',
+  } as unknown as ChartContext;
+  return { ctx, counts };
+}
+
+function noisySeries(name: string, n: number, seed: number, color: string) {
+  const x: number[] = [];
+  const y: number[] = [];
+  let s = seed;
+  for (let i = 1; i <= n; i++) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    x.push(i);
+    y.push(2 * Math.exp(-i / 3000) + (s / 2 ** 31) * 0.2);
+  }
+  return { name, x, y, color };
+}
+
+describe('drawLineChart', () => {
+  it('draws 4 series of 10,000 points as a few segments per pixel column, and reports the time', () => {
+    const series = [0, 1, 2, 3].map((i) => noisySeries(`s${i}`, 10_000, i + 1, PALETTE[i] as string));
+    const layout = { width: 600, height: 220, dpr: 2 };
+    const { ctx, counts } = recordingContext();
+    drawLineChart(ctx, layout, series); // warm-up
+    const rounds = 20;
+    const t0 = performance.now();
+    let drawn = 0;
+    for (let i = 0; i < rounds; i++) drawn = drawLineChart(ctx, layout, series).drawn;
+    const ms = (performance.now() - t0) / rounds;
+    console.log(`line chart: 4 x 10,000 points -> ${drawn} drawn, ${ms.toFixed(2)} ms per redraw`);
+    const plotWidth = 600 - 48 - 12;
+    expect(drawn).toBeLessThanOrEqual(4 * 4 * plotWidth);
+    expect(drawn).toBeGreaterThan(4 * plotWidth); // every column keeps its extremes
+    expect(counts.lineTo / (rounds + 1)).toBeLessThan(4 * 4 * plotWidth + 50);
+  });
+
+  it('labels close ticks apart and draws a lone point as a dot', () => {
+    const { ctx, counts } = recordingContext();
+    const labels: string[] = [];
+    ctx.fillText = (text: string) => void labels.push(text);
+    drawLineChart(ctx, { width: 300, height: 150, dpr: 1 }, [{ name: 'eval_loss', x: [6, 12], y: [1.8141, 1.8122], color: '#000' }]);
+    const yLabels = labels.filter((l) => l.startsWith('1.8'));
+    expect(new Set(yLabels).size).toBe(yLabels.length);
+    drawLineChart(ctx, { width: 300, height: 150, dpr: 1 }, [{ name: 'one', x: [6], y: [0.5], color: '#000' }]);
+    expect(counts.arc).toBe(1);
+  });
+});

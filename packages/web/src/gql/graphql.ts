@@ -1,0 +1,962 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type CreateDatasetInput = {
+  /** Task field -> column, e.g. {"text": "paragraph", "label": "novel"}; each task has defaults. */
+  columns?: Record<string, unknown> | null | undefined;
+  /** csv or jsonl; from the file name when absent. */
+  format?: string | null | undefined;
+  /** The label set in id order; collected from the file when absent. */
+  labels?: Array<string> | null | undefined;
+  name: string;
+  /** sequence-classification, regression, token-classification, question-answering, causal-lm or masked-lm. */
+  task: string;
+  /** From POST /uploads. */
+  uploadId: string | number;
+};
+
+export type CreateRunInput = {
+  datasetId: string | number;
+  /** cpu, webgpu or cuda. */
+  device?: string;
+  hyperparameters?: HyperparametersInput | null | undefined;
+  /** Most tokens per example. */
+  maxLength?: number;
+  modelId: string | number;
+  /** @default "<strategy> on <dataset>" */
+  name?: string | null | undefined;
+  seed?: number;
+  /** A strategy id from the strategies query. */
+  strategy?: string;
+  /** The strategy's config, checked against its JSON Schema. */
+  strategyConfig?: Record<string, unknown> | null | undefined;
+  /** @default the dataset's task */
+  task?: string | null | undefined;
+};
+
+/** ADAPTER: the strategy's own files (PEFT layout for LoRA); MERGED: the adapted model, Hugging Face layout; ONNX: model.onnx with its tokenizer. */
+export type ExportKind =
+  | 'ADAPTER'
+  | 'MERGED'
+  | 'ONNX';
+
+/** Trainer settings; each has the default shown. */
+export type HyperparametersInput = {
+  /** @default 16 */
+  batchSize?: number | null | undefined;
+  /** @default 1 */
+  clipGradNorm?: number | null | undefined;
+  /** Stop after this many evaluations without improvement. */
+  earlyStoppingPatience?: number | null | undefined;
+  /** @default 3 */
+  epochs?: number | null | undefined;
+  /** Evaluate (and checkpoint) every N steps as well as at each epoch end. */
+  evalEvery?: number | null | undefined;
+  /** @default 1 */
+  gradientAccumulation?: number | null | undefined;
+  /** @default the strategy's suggestion, else 2e-5 */
+  learningRate?: number | null | undefined;
+  /** Stops after this many optimizer steps, whatever epochs says. */
+  maxSteps?: number | null | undefined;
+  /** The metric that picks the best checkpoint. @default the task's (accuracy, f1, loss...) */
+  metric?: string | null | undefined;
+  /** linear, cosine or constant. @default linear */
+  schedule?: string | null | undefined;
+  /** @default 0 */
+  warmupRatio?: number | null | undefined;
+  /** @default 0.01 */
+  weightDecay?: number | null | undefined;
+};
+
+export type PredictInputItem = {
+  /** Second text of a pair, or the context (question answering: text is the question). */
+  pair?: string | null | undefined;
+  text: string;
+};
+
+export type RunFilter = {
+  datasetId?: string | number | null | undefined;
+  modelId?: string | number | null | undefined;
+  status?: Array<RunStatus> | null | undefined;
+  strategy?: string | null | undefined;
+};
+
+/** QUEUED -> RUNNING -> SUCCEEDED, FAILED or CANCELLED. */
+export type RunStatus =
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+export type RunSummaryFieldsFragment = { id: string, name: string, status: RunStatus, task: string, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null };
+
+export type RunsQueryVariables = Exact<{
+  filter?: RunFilter | null | undefined;
+  first: number;
+  after?: string | null | undefined;
+}>;
+
+
+export type RunsQuery = { runs: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ cursor: string, node: { id: string, name: string, status: RunStatus, task: string, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string }, dataset: { id: string, name: string }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } }> }, strategies: Array<{ id: string }> };
+
+export type RunChangedSubscriptionVariables = Exact<{
+  runId?: string | number | null | undefined;
+}>;
+
+
+export type RunChangedSubscription = { runChanged: { lastSeq: number, id: string, name: string, status: RunStatus, task: string, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } };
+
+export type RunQueryVariables = Exact<{
+  id: string | number;
+  afterSeq: number;
+  limit: number;
+}>;
+
+
+export type RunQuery = { run: { strategyConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, seed: number, device: string, maxLength: number, lastSeq: number, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: string, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string, modelType: string }, dataset: { id: string, name: string }, checkpoints: Array<{ step: number, time: string, available: boolean }>, artifacts: Array<{ id: string, kind: ExportKind, bytes: number, sha256: string, url: string, createdAt: string }>, events: Array<{ seq: number, type: string, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null }>, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } };
+
+export type RunEventsSubscriptionVariables = Exact<{
+  runId: string | number;
+  afterSeq: number;
+}>;
+
+
+export type RunEventsSubscription = { runEvents: { seq: number, type: string, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null } };
+
+export type CancelRunMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CancelRunMutation = { cancelRun: { id: string, status: RunStatus } };
+
+export type ResumeRunMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ResumeRunMutation = { resumeRun: { id: string, status: RunStatus } };
+
+export type DeleteRunMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteRunMutation = { deleteRun: boolean };
+
+export type ExportRunMutationVariables = Exact<{
+  runId: string | number;
+  kind: ExportKind;
+}>;
+
+
+export type ExportRunMutation = { exportRun: { id: string, kind: ExportKind, bytes: number, sha256: string, url: string, createdAt: string } };
+
+export type NewRunOptionsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type NewRunOptionsQuery = { models: Array<{ id: string, name: string, modelType: string, parameterCount: number, supportedTasks: Array<string> }>, datasets: Array<{ id: string, name: string, task: string, rowCount: number, labels: Array<string> | null }>, strategies: Array<{ id: string, name: string, description: string, version: string, source: string, tasks: Array<string>, architectures: Array<string>, defaults: Record<string, unknown>, configSchema: unknown }> };
+
+export type PreflightQueryVariables = Exact<{
+  input: CreateRunInput;
+}>;
+
+
+export type PreflightQuery = { preflight: { trainableParameters: number, totalParameters: number, memoryBytes: number, stepsPerEpoch: number, secondsPerEpoch: number, warnings: Array<string> } };
+
+export type CreateRunMutationVariables = Exact<{
+  input: CreateRunInput;
+}>;
+
+
+export type CreateRunMutation = { createRun: { id: string, status: RunStatus } };
+
+export type CompareRunsQueryVariables = Exact<{
+  first: number;
+}>;
+
+
+export type CompareRunsQuery = { runs: { edges: Array<{ node: { hyperparameters: Record<string, unknown>, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: string, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string }, dataset: { id: string, name: string }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } }> } };
+
+export type RunCurvesQueryVariables = Exact<{
+  id: string | number;
+  limit: number;
+}>;
+
+
+export type RunCurvesQuery = { run: { id: string, events: Array<{ seq: number, type: string, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null }> } };
+
+export type PlaygroundRunsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PlaygroundRunsQuery = { runs: { edges: Array<{ node: { id: string, name: string, task: string, strategy: string, model: { id: string, name: string }, dataset: { id: string, name: string } } }> } };
+
+export type PredictMutationVariables = Exact<{
+  runId: string | number;
+  inputs: Array<PredictInputItem> | PredictInputItem;
+  compareBase: boolean;
+}>;
+
+
+export type PredictMutation = { predict: Array<{ text: string, tuned: { task: string, value: number | null, continuation: string | null, labels: Array<{ label: string, score: number }> | null, words: Array<{ word: string, tag: string, score: number }> | null, answer: { text: string, start: number, end: number, score: number } | null, fills: Array<Array<{ token: string, score: number }>> | null }, base: { task: string, value: number | null, continuation: string | null, labels: Array<{ label: string, score: number }> | null, words: Array<{ word: string, tag: string, score: number }> | null, answer: { text: string, start: number, end: number, score: number } | null, fills: Array<Array<{ token: string, score: number }>> | null } | null }> };
+
+export type PredictionFieldsFragment = { task: string, value: number | null, continuation: string | null, labels: Array<{ label: string, score: number }> | null, words: Array<{ word: string, tag: string, score: number }> | null, answer: { text: string, start: number, end: number, score: number } | null, fills: Array<Array<{ token: string, score: number }>> | null };
+
+export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DatasetsQuery = { datasets: Array<{ id: string, name: string, task: string, format: string, rowCount: number, bytes: number, labels: Array<string> | null, createdAt: string }> };
+
+export type DatasetQueryVariables = Exact<{
+  id: string | number;
+  offset: number;
+  limit: number;
+}>;
+
+
+export type DatasetQuery = { dataset: { id: string, name: string, task: string, format: string, columns: Record<string, unknown>, labels: Array<string> | null, filename: string, bytes: number, rowCount: number, createdAt: string, statistics: { rows: number, splits: { train: number, validation: number, test: number }, labels: Array<{ label: string, count: number }> | null, textLength: { min: number, p50: number, p95: number, max: number } }, preview: Array<{ row: number, data: Record<string, unknown> }> }, models: Array<{ id: string, name: string }> };
+
+export type TokenLengthsQueryVariables = Exact<{
+  id: string | number;
+  modelId: string | number;
+  bins: number;
+}>;
+
+
+export type TokenLengthsQuery = { dataset: { id: string, tokenLengths: { counts: Array<number>, binWidth: number, max: number, p50: number, p95: number } } };
+
+export type CreateDatasetMutationVariables = Exact<{
+  input: CreateDatasetInput;
+}>;
+
+
+export type CreateDatasetMutation = { createDataset: { id: string, name: string, rowCount: number } };
+
+export type DeleteDatasetMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteDatasetMutation = { deleteDataset: boolean };
+
+export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ModelsQuery = { models: Array<{ id: string, name: string, modelType: string, architecture: string | null, parameterCount: number, supportedTasks: Array<string>, source: string, createdAt: string, tokenizer: { type: string, vocabSize: number } }> };
+
+export type ModelQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ModelQuery = { model: { id: string, name: string, modelType: string, architecture: string | null, parameterCount: number, supportedTasks: Array<string>, source: string, createdAt: string, config: Record<string, unknown>, tokenizer: { type: string, vocabSize: number } } };
+
+export type ImportModelFromUploadMutationVariables = Exact<{
+  uploadId: string | number;
+  name: string;
+}>;
+
+
+export type ImportModelFromUploadMutation = { importModelFromUpload: { id: string, name: string } };
+
+export type ImportModelFromDirectoryMutationVariables = Exact<{
+  path: string;
+  name: string;
+}>;
+
+
+export type ImportModelFromDirectoryMutation = { importModelFromDirectory: { id: string, name: string } };
+
+export type DeleteModelMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteModelMutation = { deleteModel: boolean };
+
+export type StrategiesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StrategiesQuery = { strategies: Array<{ id: string, name: string, description: string, version: string, source: string, tasks: Array<string>, architectures: Array<string>, defaults: Record<string, unknown>, configSchema: unknown }> };
+
+export type ApiTokensQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ApiTokensQuery = { apiTokens: Array<{ id: string, name: string, prefix: string, scopes: Array<string>, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> };
+
+export type CreateApiTokenMutationVariables = Exact<{
+  name: string;
+  scopes: Array<string> | string;
+}>;
+
+
+export type CreateApiTokenMutation = { createApiToken: { secret: string, token: { id: string, name: string, prefix: string, scopes: Array<string>, createdAt: string } } };
+
+export type RevokeApiTokenMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RevokeApiTokenMutation = { revokeApiToken: boolean };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const RunSummaryFieldsFragmentDoc = new TypedDocumentString(`
+    fragment RunSummaryFields on Run {
+  id
+  name
+  status
+  task
+  strategy
+  createdAt
+  startedAt
+  finishedAt
+  attempt
+  trainableParameters
+  totalParameters
+  meanStepSeconds
+  peakMemoryBytes
+  progress {
+    step
+    totalSteps
+    epoch
+    fraction
+    etaSeconds
+  }
+  best {
+    metric
+    value
+    step
+  }
+  error {
+    code
+    message
+  }
+}
+    `, {"fragmentName":"RunSummaryFields"}) as unknown as TypedDocumentString<RunSummaryFieldsFragment, unknown>;
+export const PredictionFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PredictionFields on PredictionResult {
+  task
+  labels {
+    label
+    score
+  }
+  value
+  words {
+    word
+    tag
+    score
+  }
+  answer {
+    text
+    start
+    end
+    score
+  }
+  fills {
+    token
+    score
+  }
+  continuation
+}
+    `, {"fragmentName":"PredictionFields"}) as unknown as TypedDocumentString<PredictionFieldsFragment, unknown>;
+export const RunsDocument = new TypedDocumentString(`
+    query Runs($filter: RunFilter, $first: Int!, $after: String) {
+  runs(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      endCursor
+      hasNextPage
+    }
+    edges {
+      cursor
+      node {
+        ...RunSummaryFields
+        model {
+          id
+          name
+        }
+        dataset {
+          id
+          name
+        }
+      }
+    }
+  }
+  strategies {
+    id
+  }
+}
+    fragment RunSummaryFields on Run {
+  id
+  name
+  status
+  task
+  strategy
+  createdAt
+  startedAt
+  finishedAt
+  attempt
+  trainableParameters
+  totalParameters
+  meanStepSeconds
+  peakMemoryBytes
+  progress {
+    step
+    totalSteps
+    epoch
+    fraction
+    etaSeconds
+  }
+  best {
+    metric
+    value
+    step
+  }
+  error {
+    code
+    message
+  }
+}`) as unknown as TypedDocumentString<RunsQuery, RunsQueryVariables>;
+export const RunChangedDocument = new TypedDocumentString(`
+    subscription RunChanged($runId: ID) {
+  runChanged(runId: $runId) {
+    ...RunSummaryFields
+    lastSeq
+  }
+}
+    fragment RunSummaryFields on Run {
+  id
+  name
+  status
+  task
+  strategy
+  createdAt
+  startedAt
+  finishedAt
+  attempt
+  trainableParameters
+  totalParameters
+  meanStepSeconds
+  peakMemoryBytes
+  progress {
+    step
+    totalSteps
+    epoch
+    fraction
+    etaSeconds
+  }
+  best {
+    metric
+    value
+    step
+  }
+  error {
+    code
+    message
+  }
+}`) as unknown as TypedDocumentString<RunChangedSubscription, RunChangedSubscriptionVariables>;
+export const RunDocument = new TypedDocumentString(`
+    query Run($id: ID!, $afterSeq: Int!, $limit: Int!) {
+  run(id: $id) {
+    ...RunSummaryFields
+    strategyConfig
+    hyperparameters
+    seed
+    device
+    maxLength
+    lastSeq
+    testResults
+    model {
+      id
+      name
+      modelType
+    }
+    dataset {
+      id
+      name
+    }
+    checkpoints {
+      step
+      time
+      available
+    }
+    artifacts {
+      id
+      kind
+      bytes
+      sha256
+      url
+      createdAt
+    }
+    events(afterSeq: $afterSeq, limit: $limit) {
+      seq
+      type
+      step
+      epoch
+      time
+      values
+      message
+    }
+  }
+}
+    fragment RunSummaryFields on Run {
+  id
+  name
+  status
+  task
+  strategy
+  createdAt
+  startedAt
+  finishedAt
+  attempt
+  trainableParameters
+  totalParameters
+  meanStepSeconds
+  peakMemoryBytes
+  progress {
+    step
+    totalSteps
+    epoch
+    fraction
+    etaSeconds
+  }
+  best {
+    metric
+    value
+    step
+  }
+  error {
+    code
+    message
+  }
+}`) as unknown as TypedDocumentString<RunQuery, RunQueryVariables>;
+export const RunEventsDocument = new TypedDocumentString(`
+    subscription RunEvents($runId: ID!, $afterSeq: Int!) {
+  runEvents(runId: $runId, afterSeq: $afterSeq) {
+    seq
+    type
+    step
+    epoch
+    time
+    values
+    message
+  }
+}
+    `) as unknown as TypedDocumentString<RunEventsSubscription, RunEventsSubscriptionVariables>;
+export const CancelRunDocument = new TypedDocumentString(`
+    mutation CancelRun($id: ID!) {
+  cancelRun(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<CancelRunMutation, CancelRunMutationVariables>;
+export const ResumeRunDocument = new TypedDocumentString(`
+    mutation ResumeRun($id: ID!) {
+  resumeRun(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<ResumeRunMutation, ResumeRunMutationVariables>;
+export const DeleteRunDocument = new TypedDocumentString(`
+    mutation DeleteRun($id: ID!) {
+  deleteRun(id: $id)
+}
+    `) as unknown as TypedDocumentString<DeleteRunMutation, DeleteRunMutationVariables>;
+export const ExportRunDocument = new TypedDocumentString(`
+    mutation ExportRun($runId: ID!, $kind: ExportKind!) {
+  exportRun(runId: $runId, kind: $kind) {
+    id
+    kind
+    bytes
+    sha256
+    url
+    createdAt
+  }
+}
+    `) as unknown as TypedDocumentString<ExportRunMutation, ExportRunMutationVariables>;
+export const NewRunOptionsDocument = new TypedDocumentString(`
+    query NewRunOptions {
+  models {
+    id
+    name
+    modelType
+    parameterCount
+    supportedTasks
+  }
+  datasets {
+    id
+    name
+    task
+    rowCount
+    labels
+  }
+  strategies {
+    id
+    name
+    description
+    version
+    source
+    tasks
+    architectures
+    defaults
+    configSchema
+  }
+}
+    `) as unknown as TypedDocumentString<NewRunOptionsQuery, NewRunOptionsQueryVariables>;
+export const PreflightDocument = new TypedDocumentString(`
+    query Preflight($input: CreateRunInput!) {
+  preflight(input: $input) {
+    trainableParameters
+    totalParameters
+    memoryBytes
+    stepsPerEpoch
+    secondsPerEpoch
+    warnings
+  }
+}
+    `) as unknown as TypedDocumentString<PreflightQuery, PreflightQueryVariables>;
+export const CreateRunDocument = new TypedDocumentString(`
+    mutation CreateRun($input: CreateRunInput!) {
+  createRun(input: $input) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<CreateRunMutation, CreateRunMutationVariables>;
+export const CompareRunsDocument = new TypedDocumentString(`
+    query CompareRuns($first: Int!) {
+  runs(first: $first) {
+    edges {
+      node {
+        ...RunSummaryFields
+        hyperparameters
+        testResults
+        model {
+          id
+          name
+        }
+        dataset {
+          id
+          name
+        }
+      }
+    }
+  }
+}
+    fragment RunSummaryFields on Run {
+  id
+  name
+  status
+  task
+  strategy
+  createdAt
+  startedAt
+  finishedAt
+  attempt
+  trainableParameters
+  totalParameters
+  meanStepSeconds
+  peakMemoryBytes
+  progress {
+    step
+    totalSteps
+    epoch
+    fraction
+    etaSeconds
+  }
+  best {
+    metric
+    value
+    step
+  }
+  error {
+    code
+    message
+  }
+}`) as unknown as TypedDocumentString<CompareRunsQuery, CompareRunsQueryVariables>;
+export const RunCurvesDocument = new TypedDocumentString(`
+    query RunCurves($id: ID!, $limit: Int!) {
+  run(id: $id) {
+    id
+    events(limit: $limit, types: ["step", "eval"]) {
+      seq
+      type
+      step
+      epoch
+      time
+      values
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RunCurvesQuery, RunCurvesQueryVariables>;
+export const PlaygroundRunsDocument = new TypedDocumentString(`
+    query PlaygroundRuns {
+  runs(first: 100, filter: {status: [SUCCEEDED]}) {
+    edges {
+      node {
+        id
+        name
+        task
+        strategy
+        model {
+          id
+          name
+        }
+        dataset {
+          id
+          name
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PlaygroundRunsQuery, PlaygroundRunsQueryVariables>;
+export const PredictDocument = new TypedDocumentString(`
+    mutation Predict($runId: ID!, $inputs: [PredictInputItem!]!, $compareBase: Boolean!) {
+  predict(runId: $runId, inputs: $inputs, compareBase: $compareBase) {
+    text
+    tuned {
+      ...PredictionFields
+    }
+    base {
+      ...PredictionFields
+    }
+  }
+}
+    fragment PredictionFields on PredictionResult {
+  task
+  labels {
+    label
+    score
+  }
+  value
+  words {
+    word
+    tag
+    score
+  }
+  answer {
+    text
+    start
+    end
+    score
+  }
+  fills {
+    token
+    score
+  }
+  continuation
+}`) as unknown as TypedDocumentString<PredictMutation, PredictMutationVariables>;
+export const DatasetsDocument = new TypedDocumentString(`
+    query Datasets {
+  datasets {
+    id
+    name
+    task
+    format
+    rowCount
+    bytes
+    labels
+    createdAt
+  }
+}
+    `) as unknown as TypedDocumentString<DatasetsQuery, DatasetsQueryVariables>;
+export const DatasetDocument = new TypedDocumentString(`
+    query Dataset($id: ID!, $offset: Int!, $limit: Int!) {
+  dataset(id: $id) {
+    id
+    name
+    task
+    format
+    columns
+    labels
+    filename
+    bytes
+    rowCount
+    createdAt
+    statistics {
+      rows
+      splits {
+        train
+        validation
+        test
+      }
+      labels {
+        label
+        count
+      }
+      textLength {
+        min
+        p50
+        p95
+        max
+      }
+    }
+    preview(offset: $offset, limit: $limit) {
+      row
+      data
+    }
+  }
+  models {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<DatasetQuery, DatasetQueryVariables>;
+export const TokenLengthsDocument = new TypedDocumentString(`
+    query TokenLengths($id: ID!, $modelId: ID!, $bins: Int!) {
+  dataset(id: $id) {
+    id
+    tokenLengths(modelId: $modelId, bins: $bins) {
+      counts
+      binWidth
+      max
+      p50
+      p95
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TokenLengthsQuery, TokenLengthsQueryVariables>;
+export const CreateDatasetDocument = new TypedDocumentString(`
+    mutation CreateDataset($input: CreateDatasetInput!) {
+  createDataset(input: $input) {
+    id
+    name
+    rowCount
+  }
+}
+    `) as unknown as TypedDocumentString<CreateDatasetMutation, CreateDatasetMutationVariables>;
+export const DeleteDatasetDocument = new TypedDocumentString(`
+    mutation DeleteDataset($id: ID!) {
+  deleteDataset(id: $id)
+}
+    `) as unknown as TypedDocumentString<DeleteDatasetMutation, DeleteDatasetMutationVariables>;
+export const ModelsDocument = new TypedDocumentString(`
+    query Models {
+  models {
+    id
+    name
+    modelType
+    architecture
+    parameterCount
+    supportedTasks
+    source
+    createdAt
+    tokenizer {
+      type
+      vocabSize
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ModelsQuery, ModelsQueryVariables>;
+export const ModelDocument = new TypedDocumentString(`
+    query Model($id: ID!) {
+  model(id: $id) {
+    id
+    name
+    modelType
+    architecture
+    parameterCount
+    supportedTasks
+    source
+    createdAt
+    config
+    tokenizer {
+      type
+      vocabSize
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ModelQuery, ModelQueryVariables>;
+export const ImportModelFromUploadDocument = new TypedDocumentString(`
+    mutation ImportModelFromUpload($uploadId: ID!, $name: String!) {
+  importModelFromUpload(uploadId: $uploadId, name: $name) {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<ImportModelFromUploadMutation, ImportModelFromUploadMutationVariables>;
+export const ImportModelFromDirectoryDocument = new TypedDocumentString(`
+    mutation ImportModelFromDirectory($path: String!, $name: String!) {
+  importModelFromDirectory(path: $path, name: $name) {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<ImportModelFromDirectoryMutation, ImportModelFromDirectoryMutationVariables>;
+export const DeleteModelDocument = new TypedDocumentString(`
+    mutation DeleteModel($id: ID!) {
+  deleteModel(id: $id)
+}
+    `) as unknown as TypedDocumentString<DeleteModelMutation, DeleteModelMutationVariables>;
+export const StrategiesDocument = new TypedDocumentString(`
+    query Strategies {
+  strategies {
+    id
+    name
+    description
+    version
+    source
+    tasks
+    architectures
+    defaults
+    configSchema
+  }
+}
+    `) as unknown as TypedDocumentString<StrategiesQuery, StrategiesQueryVariables>;
+export const ApiTokensDocument = new TypedDocumentString(`
+    query ApiTokens {
+  apiTokens {
+    id
+    name
+    prefix
+    scopes
+    createdAt
+    lastUsedAt
+    revokedAt
+  }
+}
+    `) as unknown as TypedDocumentString<ApiTokensQuery, ApiTokensQueryVariables>;
+export const CreateApiTokenDocument = new TypedDocumentString(`
+    mutation CreateApiToken($name: String!, $scopes: [String!]!) {
+  createApiToken(name: $name, scopes: $scopes) {
+    secret
+    token {
+      id
+      name
+      prefix
+      scopes
+      createdAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateApiTokenMutation, CreateApiTokenMutationVariables>;
+export const RevokeApiTokenDocument = new TypedDocumentString(`
+    mutation RevokeApiToken($id: ID!) {
+  revokeApiToken(id: $id)
+}
+    `) as unknown as TypedDocumentString<RevokeApiTokenMutation, RevokeApiTokenMutationVariables>;
