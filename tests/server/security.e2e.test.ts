@@ -553,6 +553,23 @@ describe('model archives through the API', () => {
     for (const dir of [dirname(guarded.dataDir), '/tmp', '/']) expect(existsSync(join(dir, marker)), dir).toBe(false);
   });
 
+  it('imports server folders only inside TUNEQL_MODEL_DIRS (the project models/ by default)', async () => {
+    const importDir = (name: string, path: string) =>
+      gqlRaw<{ importModelFromDirectory: { parameterCount: number } }>(
+        guarded.url,
+        'mutation($n: String!, $p: String!) { importModelFromDirectory(name: $n, path: $p) { parameterCount } }',
+        { n: name, p: path },
+        admin,
+      );
+    for (const path of ['/etc', join(REPO, 'models/austen-bert-mini/../..'), guarded.dataDir]) {
+      const r = await importDir('outside', path);
+      expect(r.errors?.[0]?.extensions?.code, path).toBe('MODEL_PATH_NOT_ALLOWED');
+    }
+    const ok = await importDir('gpt2-from-folder', join(REPO, 'models/austen-gpt2-mini'));
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data?.importModelFromDirectory.parameterCount).toBeGreaterThan(600_000);
+  });
+
   it('imports a tar czf of models/austen-bert-mini', async () => {
     const file = join(tempDir('archive'), 'austen-bert-mini.tar.gz');
     await run('tar', ['czf', file, '-C', join(REPO, 'models'), 'austen-bert-mini']);

@@ -28,10 +28,16 @@ export interface ServerSettings {
   demo: boolean;
   /** The console's production build (a static export) served at /, when the folder exists. @default packages/web/out (TUNEQL_CONSOLE_DIR) */
   consoleDir: string;
+  /**
+   * Server folders that importModelFromDirectory may read (the API cannot name any other path).
+   * @default the project's models/ folder (TUNEQL_MODEL_DIRS, separated by ':')
+   */
+  modelDirs: string[];
   /** How long a worker's claim on a run lives without a heartbeat, in seconds. @default 10 (TUNEQL_HEARTBEAT_SECONDS; pg-boss's minimum) */
   heartbeatSeconds: number;
 }
 
+const PROJECT_MODELS = fileURLToPath(new URL('../../../../models', import.meta.url));
 const CONSOLE_BUILD = fileURLToPath(new URL('../../../web/out', import.meta.url));
 
 export class SettingsError extends Error {
@@ -70,6 +76,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     introspection: overrides.introspection ?? flag(env.TUNEQL_INTROSPECTION, 'TUNEQL_INTROSPECTION', true),
     limits: overrides.limits ?? DEFAULT_QUERY_LIMITS,
     demo: overrides.demo ?? flag(env.TUNEQL_DEMO, 'TUNEQL_DEMO', true),
+    modelDirs:
+      overrides.modelDirs ??
+      (env.TUNEQL_MODEL_DIRS ? env.TUNEQL_MODEL_DIRS.split(':').filter(Boolean) : [PROJECT_MODELS]).map((d) => resolve(d)),
     consoleDir: resolve(overrides.consoleDir ?? env.TUNEQL_CONSOLE_DIR ?? CONSOLE_BUILD),
     heartbeatSeconds: overrides.heartbeatSeconds ?? count(env.TUNEQL_HEARTBEAT_SECONDS, 'TUNEQL_HEARTBEAT_SECONDS', 10, 10),
   };

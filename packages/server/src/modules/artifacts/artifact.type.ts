@@ -1,6 +1,6 @@
 // The Artifact type of the API.
 
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export const ExportKindEnum = { ADAPTER: 'ADAPTER', MERGED: 'MERGED', ONNX: 'ONNX' } as const;
 registerEnumType(ExportKindEnum, {
@@ -20,7 +20,7 @@ export class Artifact {
   @Field(() => ExportKindEnum)
   kind!: string;
 
-  @Field(() => Int)
+  @Field(() => Float, { description: 'A Float: a count past 2^31, more than GraphQL Int holds.' })
   bytes!: number;
 
   @Field(() => String)

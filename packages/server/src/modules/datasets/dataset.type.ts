@@ -106,7 +106,7 @@ export class Dataset {
   @Field(() => String)
   filename!: string;
 
-  @Field(() => Int)
+  @Field(() => Float, { description: 'A Float: a count past 2^31, more than GraphQL Int holds.' })
   bytes!: number;
 
   @Field(() => Int)

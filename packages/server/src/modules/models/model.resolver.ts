@@ -19,13 +19,15 @@ export class ModelResolver {
   }
 
   @Authorized('write')
-  @Mutation(() => Model, { description: 'Imports a Hugging Face folder that the server can read.' })
+  @Mutation(() => Model, {
+    description: 'Imports a Hugging Face folder on the server, inside one of the folders TUNEQL_MODEL_DIRS allows.',
+  })
   importModelFromDirectory(
     @Arg('name', () => String) name: string,
     @Arg('path', () => String) path: string,
     @Ctx() ctx: RequestContext,
   ): Promise<Model> {
-    return ctx.services.models.importDirectory(name, path);
+    return ctx.services.models.importAllowedDirectory(name, path, ctx.services.settings.modelDirs);
   }
 
   @Authorized('write')

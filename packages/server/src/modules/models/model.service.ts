@@ -1,9 +1,9 @@
 // Base models: imported from a folder or an uploaded archive (Hugging Face layout), checked by loading
 // them as the trainer will, copied into the artifact store, described, listed and deleted.
 
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { architectureFor, loadCheckpoint, Tokenizer } from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
 import { isUuid } from '../../db/columns.ts';
@@ -83,6 +83,30 @@ export class ModelService extends EntityService<ModelEntity> {
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Imports a server folder named through the API: only inside one of `roots` (after resolving
+   * links), so a client cannot make the server read anything else.
+   */
+  async importAllowedDirectory(name: string, dir: string, roots: readonly string[]): Promise<ModelEntity> {
+    let real: string;
+    try {
+      real = realpathSync(resolve(dir));
+    } catch {
+      throw new AppError(ModelErrorCode.MODEL_INVALID, `${dir} does not exist on the server`);
+    }
+    const inside = roots.some((root) => {
+      const rel = relative(existsSync(root) ? realpathSync(root) : root, real);
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    });
+    if (!inside) {
+      throw new AppError(
+        ModelErrorCode.MODEL_PATH_NOT_ALLOWED,
+        `${dir} is outside the folders this server imports models from (${roots.join(', ')}); upload an archive instead, or add the folder to TUNEQL_MODEL_DIRS`,
+      );
+    }
+    return this.importDirectory(name, real, `directory:${real}`);
   }
 
   /** Extracts an uploaded .tar/.tar.gz (checked against path escapes, links and bombs), then imports it. */

@@ -1,7 +1,7 @@
 // The Model type of the API.
 
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'A tokenizer as the model folder declares it.' })
 export class TokenizerInfo {
@@ -26,7 +26,7 @@ export class Model {
   @Field(() => String, { nullable: true, description: 'The class in config.json, e.g. BertForMaskedLM.' })
   architecture!: string | null;
 
-  @Field(() => Int)
+  @Field(() => Float, { description: 'A Float: a count past 2^31, more than GraphQL Int holds.' })
   parameterCount!: number;
 
   @Field(() => TokenizerInfo)

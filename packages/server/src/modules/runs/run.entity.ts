@@ -1,6 +1,7 @@
 // A fine-tuning run: what to train, its state machine, and what the worker reported.
 
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, type Repository } from 'typeorm';
+import { bigintNumber } from '../../db/columns.ts';
 
 export const RUN_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type RunStatusName = (typeof RUN_STATUSES)[number];
@@ -83,10 +84,10 @@ export class RunEntity {
   @Column({ type: 'jsonb', name: 'test_results', nullable: true })
   testResults!: Record<string, number> | null;
 
-  @Column({ type: 'integer', name: 'trainable_parameters', nullable: true })
+  @Column({ type: 'bigint', name: 'trainable_parameters', nullable: true, transformer: bigintNumber })
   trainableParameters!: number | null;
 
-  @Column({ type: 'integer', name: 'total_parameters', nullable: true })
+  @Column({ type: 'bigint', name: 'total_parameters', nullable: true, transformer: bigintNumber })
   totalParameters!: number | null;
 
   /** Mean wall-clock time of an optimizer step, evaluations excluded. */

@@ -140,10 +140,10 @@ export class Run {
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Metrics on the test split, with the best weights.' })
   testResults!: Record<string, number> | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'A Float: a count past 2^31, more than GraphQL Int holds.' })
   trainableParameters!: number | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'A Float: a count past 2^31, more than GraphQL Int holds.' })
   totalParameters!: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Mean seconds per optimizer step (evaluation steps excluded).' })
@@ -197,10 +197,10 @@ export class RunConnection {
 
 @ObjectType({ description: 'What a run would cost, estimated before it is queued.' })
 export class Preflight {
-  @Field(() => Int)
+  @Field(() => Float, { description: 'A Float: a count past 2^31, more than GraphQL Int holds.' })
   totalParameters!: number;
 
-  @Field(() => Int)
+  @Field(() => Float, { description: 'A Float: a count past 2^31, more than GraphQL Int holds.' })
   trainableParameters!: number;
 
   @Field(() => Float, { description: 'Bytes of memory training should need.' })
