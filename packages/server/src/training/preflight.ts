@@ -248,7 +248,7 @@ function warnings(prepared: PreparedRun, memoryBytes: number): string[] {
   const { stats } = dataset;
   if (stats.rows && stats.truncated / stats.rows > 0.25) {
     out.push(
-      `${stats.truncated} of ${stats.rows} examples (${Math.round((100 * stats.truncated) / stats.rows)}%) are longer than data.max_length ${stats.maxLength} and are cut (the 95th percentile is ${stats.tokens.p95} tokens); raise data.max_length if the ends matter`,
+      `${stats.truncated} of ${stats.rows} examples (${Math.round((100 * stats.truncated) / stats.rows)}%) are longer than data.max_length ${stats.maxLength} and are cut (the 95th percentile is ${Math.round(stats.tokens.p95)} tokens); raise data.max_length if the ends matter`,
     );
   }
   const used = plan.batchesPerEpoch * t.batch_size;
