@@ -377,8 +377,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await rt.syncTo(model.params);
       const result: TrainResult = { status, steps: step, best, events: seq };
       if (reason) result.reason = reason;
-      if (evaluator && best) result.validation = await runEval(evaluator);
-      if (tester && status !== 'failed') {
+      // A cancelled run is scored when it finishes after a resume, not now: stopping stays quick
+      // (a worker draining on SIGTERM) and the test split is scored once.
+      const complete = status === 'finished' || status === 'early_stopped';
+      if (evaluator && best && complete) result.validation = await runEval(evaluator);
+      if (tester && complete) {
         result.test = await runEval(tester);
         emit('test', Object.fromEntries(Object.entries(result.test).map(([key, v]) => [`test_${key}`, v])));
       }
