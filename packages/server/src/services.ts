@@ -17,6 +17,7 @@ import { RunService } from './modules/runs/run.service.ts';
 import { RunEventStore } from './modules/runs/run-events.service.ts';
 import { RunQueue } from './queue/run-queue.ts';
 import { ArtifactStore } from './storage/artifact-store.ts';
+import { DatasetCache } from './training/prepare-run.ts';
 
 export interface Services {
   settings: ServerSettings;
@@ -32,6 +33,8 @@ export interface Services {
   runs: RunService;
   events: RunEventStore;
   artifacts: ArtifactService;
+  /** Datasets kept loaded between preflight estimates. */
+  preflightDatasets: DatasetCache;
   statusFeed(runId: string | undefined, signal?: AbortSignal): AsyncGenerator<RunEntity>;
   close(): Promise<void>;
 }
@@ -66,6 +69,7 @@ export async function createServices(settings: ServerSettings, db: Database, opt
     runs: new RunService({ dataSource, store, notifier, queue, models, datasets, strategies }),
     events: new RunEventStore(dataSource, notifier),
     artifacts: new ArtifactService(dataSource, store),
+    preflightDatasets: new DatasetCache(),
     statusFeed: (runId, signal) => followRunChanges(dataSource, notifier, runId, signal),
     async close() {
       await queue.stop().catch(() => undefined);

@@ -5,13 +5,15 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { layerCount, layerIndex, type StrategyRegistry } from '@tuneql/adapters';
 import { assignBuckets, chooseBuckets, type Example, type PretrainedModel } from '@tuneql/engine';
-import { type PreparedRun, prepareRun } from './prepare-run.ts';
+import { type DatasetCache, type PreparedRun, prepareRun } from './prepare-run.ts';
 import type { RunSpec } from './run-spec.ts';
 import { gemmThroughput } from './throughput.ts';
 
 export interface PreflightOptions {
   /** Where the strategy id is looked up. @default createRegistry() (the built-in strategies) */
   registry?: StrategyRegistry;
+  /** Keeps loaded datasets between estimates (a server answering a form as it changes). */
+  datasets?: DatasetCache;
 }
 
 /** Node.js, onnxruntime and the step worker before any model: about 250 MB of resident memory, measured. */
@@ -58,7 +60,7 @@ export interface PreflightEstimate {
 const STEP_EFFICIENCY = 0.6;
 
 export async function preflight(spec: RunSpec, options: PreflightOptions = {}): Promise<PreflightEstimate> {
-  const prepared = await prepareRun(spec, { registry: options.registry });
+  const prepared = await prepareRun(spec, { registry: options.registry, datasets: options.datasets });
   const { model, plan } = prepared;
   const shape = modelShape(model);
   const memory = estimateMemory(prepared, shape);

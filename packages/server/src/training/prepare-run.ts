@@ -2,6 +2,7 @@
 // model with the strategy applied, and the batch plan. executeRun and preflight share it, so a run
 // that preflight accepts starts, and one it refuses fails the same way.
 
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AppliedStrategy, applyStrategy, createRegistry, parseStrategyConfig, type StrategyRegistry } from '@tuneql/adapters';
 import {
@@ -22,6 +23,46 @@ export interface PrepareOptions {
   registry?: StrategyRegistry;
   /** Lines for the user (data and model figures, dataset warnings). @default none */
   log?: (line: string) => void;
+  /** Reuses loaded datasets across calls (preflight, as a form changes); training loads its own. */
+  datasets?: DatasetCache;
+}
+
+/**
+ * Loaded datasets by everything that decides them (the files' sizes and times included), the most
+ * recently used kept. For read-only users: the trainer re-masks masked-LM examples in place.
+ */
+export class DatasetCache {
+  private readonly entries = new Map<string, Promise<LoadedDataset>>();
+  private readonly size: number;
+
+  constructor(size = 8) {
+    this.size = size;
+  }
+
+  get(key: string, load: () => Promise<LoadedDataset>): Promise<LoadedDataset> {
+    let entry = this.entries.get(key);
+    if (entry) this.entries.delete(key);
+    else {
+      entry = load();
+      entry.catch(() => this.entries.delete(key));
+    }
+    this.entries.set(key, entry);
+    for (const old of this.entries.keys()) {
+      if (this.entries.size <= this.size) break;
+      this.entries.delete(old);
+    }
+    return entry;
+  }
+}
+
+function fileStamp(path: string | undefined): string {
+  if (!path) return '';
+  try {
+    const s = statSync(path);
+    return `${path}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return path;
+  }
 }
 
 /** How the training set falls into batches, as the trainer will batch it. */
@@ -60,16 +101,27 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   const tokenizerFile = join(spec.model, 'tokenizer.json');
   const tokenizer = Tokenizer.fromFile(tokenizerFile);
   const d = spec.data;
-  const dataset = await loadDataset({
-    files: d.file ? { file: d.file } : { train: d.train as string, validation: d.validation, test: d.test },
-    format: d.format,
-    task: spec.task,
-    columns: d.columns,
-    tokenizer,
-    maxLength: d.max_length,
-    seed: spec.seed,
-    labels: d.labels,
-  });
+  const load = () =>
+    loadDataset({
+      files: d.file ? { file: d.file } : { train: d.train as string, validation: d.validation, test: d.test },
+      format: d.format,
+      task: spec.task,
+      columns: d.columns,
+      tokenizer,
+      maxLength: d.max_length,
+      seed: spec.seed,
+      labels: d.labels,
+    });
+  const key = JSON.stringify([
+    [d.file, d.train, d.validation, d.test, tokenizerFile].map(fileStamp),
+    d.format,
+    spec.task,
+    d.columns,
+    d.max_length,
+    spec.seed,
+    d.labels,
+  ]);
+  const dataset = await (options.datasets ? options.datasets.get(key, load) : load());
   const labels = dataset.labels;
   const { stats } = dataset;
   log(

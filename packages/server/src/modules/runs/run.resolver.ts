@@ -73,7 +73,7 @@ export class RunResolver {
   @Query(() => Preflight, { description: 'Trainable parameters, memory and time per epoch for a run, without queueing it.' })
   async preflight(@Arg('input', () => CreateRunInput) input: CreateRunInput, @Ctx() ctx: RequestContext): Promise<Preflight> {
     const { spec } = await ctx.services.runs.validate(input);
-    return preflight(spec, { registry: ctx.services.strategies });
+    return preflight(spec, { registry: ctx.services.strategies, datasets: ctx.services.preflightDatasets });
   }
 
   @Authorized('write')
