@@ -50,7 +50,7 @@ export async function createServices(settings: ServerSettings, db: Database, opt
   const notifier = new Notifier();
   // The embedded database does not pass notifications between connections; see events/notifier.ts.
   await notifier.listen(db.embedded ? undefined : db.connection);
-  const queue = await RunQueue.start(db.connection, { heartbeatSeconds: settings.heartbeatSeconds });
+  const queue = await RunQueue.start(db.connection, { heartbeatSeconds: settings.heartbeatSeconds, retries: settings.runRetries });
   const strategies = createRegistry();
   for (const plugin of options.plugins ?? []) await strategies.load(plugin);
   const models = new ModelService(dataSource, store);

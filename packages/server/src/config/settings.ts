@@ -33,6 +33,8 @@ export interface ServerSettings {
    * @default the project's models/ folder (TUNEQL_MODEL_DIRS, separated by ':')
    */
   modelDirs: string[];
+  /** Workers a run may lose (killed, machine gone) before it is failed with WORKER_LOST. @default 5 (TUNEQL_RUN_RETRIES) */
+  runRetries: number;
   /** How long a worker's claim on a run lives without a heartbeat, in seconds. @default 10 (TUNEQL_HEARTBEAT_SECONDS; pg-boss's minimum) */
   heartbeatSeconds: number;
 }
@@ -80,6 +82,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
       overrides.modelDirs ??
       (env.TUNEQL_MODEL_DIRS ? env.TUNEQL_MODEL_DIRS.split(':').filter(Boolean) : [PROJECT_MODELS]).map((d) => resolve(d)),
     consoleDir: resolve(overrides.consoleDir ?? env.TUNEQL_CONSOLE_DIR ?? CONSOLE_BUILD),
+    runRetries: overrides.runRetries ?? count(env.TUNEQL_RUN_RETRIES, 'TUNEQL_RUN_RETRIES', 5),
     heartbeatSeconds: overrides.heartbeatSeconds ?? count(env.TUNEQL_HEARTBEAT_SECONDS, 'TUNEQL_HEARTBEAT_SECONDS', 10, 10),
   };
   if (!settings.requireTokens && !isLoopback(settings.host)) {

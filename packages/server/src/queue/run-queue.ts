@@ -19,10 +19,9 @@ export interface RunQueueOptions {
   superviseSeconds?: number;
   /** How often idle workers poll for jobs, in seconds. @default 1 */
   pollSeconds?: number;
+  /** Lost workers a run survives (killed, machine gone) before it goes to the dead-letter queue. @default 5 */
+  retries?: number;
 }
-
-/** Crashes a run survives (worker killed, machine lost) before it is failed. */
-const RETRY_LIMIT = 5;
 
 export class RunQueue {
   readonly boss: PgBoss;
@@ -40,6 +39,9 @@ export class RunQueue {
         : { host: connection.host, port: connection.port, user: connection.user, database: connection.database }),
       schema: 'pgboss',
       superviseIntervalSeconds: options.superviseSeconds ?? 2,
+      // Lapsed heartbeats are failed by the per-queue monitor pass, which runs at most this often
+      // (pg-boss's default, 60 s, would leave a dead worker's run waiting a minute).
+      monitorIntervalSeconds: options.superviseSeconds ?? 2,
       max: 4,
     });
     boss.on('error', (err: Error) => console.error('[tuneql] queue:', err.message));
@@ -47,7 +49,7 @@ export class RunQueue {
     await boss.createQueue(LOST_QUEUE).catch(ignoreExists);
     await boss
       .createQueue(TRAIN_QUEUE, {
-        retryLimit: RETRY_LIMIT,
+        retryLimit: options.retries ?? 5,
         retryDelay: 0,
         heartbeatSeconds: options.heartbeatSeconds,
         expireInSeconds: 24 * 3600 - 60,

@@ -1,0 +1,109 @@
+// A run whose workers keep dying: after TUNEQL_RUN_RETRIES lost workers it fails with WORKER_LOST
+// (pg-boss's dead-letter queue) and keeps every step recorded so far; resumed, it finishes from its
+// last checkpoint with each step recorded once.
+
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  austenSlice,
+  freshDatabase,
+  gql,
+  type RunEventRow,
+  startServer,
+  startWorker,
+  type TestServer,
+  type TestWorker,
+  upload,
+  waitForStatus,
+} from './harness.ts';
+
+let server: TestServer;
+let databaseUrl: string;
+let drop: () => Promise<void>;
+const workers: TestWorker[] = [];
+
+beforeAll(async () => {
+  ({ url: databaseUrl, drop } = await freshDatabase());
+  server = await startServer({ databaseUrl, workers: 0, env: { TUNEQL_RUN_RETRIES: '1' } });
+}, 120_000);
+
+afterAll(async () => {
+  for (const w of workers) await w.stop('SIGKILL');
+  await server?.stop();
+  await drop?.();
+});
+
+async function worker(): Promise<TestWorker> {
+  const w = await startWorker({ dataDir: server.dataDir, databaseUrl, env: { TUNEQL_RUN_RETRIES: '1' } });
+  workers.push(w);
+  return w;
+}
+
+async function progress(runId: string): Promise<{ status: string; attempt: number; step: number; error: { code: string } | null }> {
+  const { run } = await gql<{
+    run: { status: string; attempt: number; progress: { step: number } | null; error: { code: string } | null };
+  }>(server.url, 'query($id: ID!) { run(id: $id) { status attempt progress { step } error { code } } }', { id: runId });
+  return { ...run, step: run.progress?.step ?? 0 };
+}
+
+async function until(runId: string, done: (p: Awaited<ReturnType<typeof progress>>) => boolean, timeoutMs = 120_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!done(await progress(runId))) {
+    if (Date.now() > end) throw new Error(`run ${runId}: timed out at ${JSON.stringify(await progress(runId))}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+it('fails a run with WORKER_LOST after its workers die too often, loses no step, and resumes to the end', async () => {
+  const up = await upload(server.url, 'austen.jsonl', austenSlice(30));
+  const { createDataset } = await gql<{ createDataset: { id: string } }>(
+    server.url,
+    'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
+    {
+      i: { name: 'austen-small', uploadId: up.json.id, task: 'sequence-classification' },
+    },
+  );
+  const { models } = await gql<{ models: { id: string }[] }>(server.url, '{ models { id } }');
+  const { createRun } = await gql<{ createRun: { id: string } }>(
+    server.url,
+    'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
+    {
+      i: {
+        modelId: models[0]?.id,
+        datasetId: createDataset.id,
+        strategy: 'lora',
+        hyperparameters: { maxSteps: 40, batchSize: 8, evalEvery: 4, learningRate: 3e-3 },
+        maxLength: 32,
+      },
+    },
+  );
+  const id = createRun.id;
+
+  const a = await worker();
+  await until(id, (p) => p.step >= 5);
+  a.child.kill('SIGKILL');
+  const b = await worker();
+  await until(id, (p) => p.attempt === 2 && p.step >= 10);
+  b.child.kill('SIGKILL');
+  // One retry allowed: the second lost worker sends the job to the dead-letter queue.
+  await until(id, (p) => p.status === 'FAILED');
+  expect((await progress(id)).error?.code).toBe('WORKER_LOST');
+
+  const steps = async () => {
+    const { run } = await gql<{ run: { events: RunEventRow[] } }>(
+      server.url,
+      'query($id: ID!) { run(id: $id) { events(limit: 10000) { seq type step } } }',
+      { id },
+    );
+    expect(run.events.map((e) => e.seq)).toEqual(run.events.map((_, i) => i + 1));
+    return run.events.filter((e) => e.type === 'step').map((e) => e.step);
+  };
+  const before = await steps();
+  expect(before).toEqual([...Array(before.length).keys()].map((i) => i + 1));
+  expect(before.length).toBeGreaterThanOrEqual(10);
+
+  await gql(server.url, 'mutation($id: ID!) { resumeRun(id: $id) { id } }', { id });
+  await worker();
+  const run = await waitForStatus(server.url, id, ['SUCCEEDED', 'FAILED'], 120_000);
+  expect(run.status).toBe('SUCCEEDED');
+  expect(await steps()).toEqual([...Array(40).keys()].map((i) => i + 1));
+}, 300_000);
