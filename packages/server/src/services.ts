@@ -70,7 +70,7 @@ export async function createServices(settings: ServerSettings, db: Database, opt
     events: new RunEventStore(dataSource, notifier),
     artifacts: new ArtifactService(dataSource, store),
     preflightDatasets: new DatasetCache(),
-    statusFeed: (runId, signal) => followRunChanges(dataSource, notifier, runId, signal),
+    statusFeed: (runId, signal) => followRunChanges(dataSource, notifier, runId, signal, db.embedded),
     async close() {
       await queue.stop().catch(() => undefined);
       await notifier.close();

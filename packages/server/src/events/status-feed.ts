@@ -1,17 +1,31 @@
 // Run changes for subscribers: a run's row each time its status changes or its progress moves
-// (at most once a second per run, so a fast run does not flood the run list).
+// (at most once a second per run, so a fast run does not flood the run list). Notifications carry
+// the changes; with `poll` (the embedded database, whose socket passes no NOTIFY between processes)
+// the runs are also compared every POLL_MS, so `tuneql worker` processes' changes reach subscribers.
 
 import type { DataSource } from 'typeorm';
 import { RunEntity } from '../modules/runs/run.entity.ts';
 import { type Notifier, Topic } from './notifier.ts';
 
 const PROGRESS_INTERVAL_MS = 1_000;
+const POLL_MS = 2_000;
+
+/** What a poll compares: status and progress of runs that are active or just ended. */
+async function snapshot(dataSource: DataSource, runId: string | undefined): Promise<Map<string, string>> {
+  const rows = (await dataSource.query(
+    `SELECT id, status, last_seq FROM runs
+     WHERE ($1::uuid IS NULL OR id = $1::uuid) AND (status IN ('QUEUED', 'RUNNING') OR finished_at > now() - interval '1 minute')`,
+    [runId ?? null],
+  )) as { id: string; status: string; last_seq: number }[];
+  return new Map(rows.map((r) => [r.id, `${r.status}:${r.last_seq}`]));
+}
 
 export async function* followRunChanges(
   dataSource: DataSource,
   notifier: Notifier,
   runId: string | undefined,
   signal?: AbortSignal,
+  poll = false,
 ): AsyncGenerator<RunEntity> {
   const pending = new Set<string>();
   const lastProgress = new Map<string, number>();
@@ -30,12 +44,22 @@ export async function* followRunChanges(
   const offEvents = notifier.on(Topic.RUN_EVENTS, (id) => take(id, true));
   const onAbort = () => wake?.();
   signal?.addEventListener('abort', onAbort);
+  let seen = poll ? await snapshot(dataSource, runId) : undefined;
   try {
     while (!signal?.aborted) {
+      if (seen) {
+        const now = await snapshot(dataSource, runId);
+        for (const [id, state] of now) {
+          const before = seen.get(id);
+          // Same status, later events: progress only (throttled); otherwise a change of status.
+          if (before !== state) take(id, before?.split(':')[0] === state.split(':')[0]);
+        }
+        seen = now;
+      }
       if (!pending.size) {
         // Bounded, so a subscription the client ended gets to its finally block without a change.
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 5_000);
+          const timer = setTimeout(resolve, poll ? POLL_MS : 5_000);
           wake = () => {
             clearTimeout(timer);
             resolve();
