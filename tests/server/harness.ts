@@ -123,7 +123,7 @@ export async function freshDatabase(): Promise<{ url: string; drop: () => Promis
 
 export interface GqlResult<T> {
   data?: T;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
   status: number;
 }
 

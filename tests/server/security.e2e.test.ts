@@ -56,7 +56,7 @@ afterAll(async () => {
   await Promise.all([guarded?.stop(), open?.stop()]);
 });
 
-const bearer = (token: string | undefined) => (token ? { authorization: `Bearer ${token}` } : {});
+const bearer = (token: string | undefined): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
 
 /** Every file under `dir` whose bytes contain `needle`, relative to `dir`. */
 function filesContaining(dir: string, needle: string): string[] {
@@ -161,11 +161,16 @@ describe('API tokens', () => {
     }
 
     // The same operations with the write token get past the check: a dataset, a token, and a run that does not exist.
-    const dataset = await gqlRaw<{ createDataset: { id: string; rowCount: number } }>(guarded.url, writes[0][1], writes[0][2], admin);
+    const [[, createQuery, createVariables], , [, exportQuery, exportVariables]] = writes as [
+      (typeof writes)[number],
+      (typeof writes)[number],
+      (typeof writes)[number],
+    ];
+    const dataset = await gqlRaw<{ createDataset: { id: string; rowCount: number } }>(guarded.url, createQuery, createVariables, admin);
     expect(dataset.errors).toBeUndefined();
     expect(dataset.data?.createDataset.rowCount).toBe(18);
     datasetId = dataset.data?.createDataset.id as string;
-    const exported = await gqlRaw(guarded.url, writes[2][1], writes[2][2], admin);
+    const exported = await gqlRaw(guarded.url, exportQuery, exportVariables, admin);
     expect(exported.errors?.[0]?.extensions?.code).toBe('RUN_NOT_FOUND');
 
     const { tokens } = await gql<{ tokens: { name: string }[] }>(guarded.url, '{ tokens: apiTokens { name } }', {}, admin);
