@@ -44,17 +44,16 @@ export async function* followRunChanges(
   const offEvents = notifier.on(Topic.RUN_EVENTS, (id) => take(id, true));
   const onAbort = () => wake?.();
   signal?.addEventListener('abort', onAbort);
-  let seen = poll ? await snapshot(dataSource, runId) : undefined;
+  // The last state each run was seen or sent in, so a poll does not send again what a notification sent.
+  const known = poll ? await snapshot(dataSource, runId) : new Map<string, string>();
   try {
     while (!signal?.aborted) {
-      if (seen) {
-        const now = await snapshot(dataSource, runId);
-        for (const [id, state] of now) {
-          const before = seen.get(id);
+      if (poll) {
+        for (const [id, state] of await snapshot(dataSource, runId)) {
+          const before = known.get(id);
           // Same status, later events: progress only (throttled); otherwise a change of status.
           if (before !== state) take(id, before?.split(':')[0] === state.split(':')[0]);
         }
-        seen = now;
       }
       if (!pending.size) {
         // Bounded, so a subscription the client ended gets to its finally block without a change.
@@ -72,7 +71,12 @@ export async function* followRunChanges(
       pending.clear();
       for (const id of ids) {
         const run = await dataSource.getRepository(RunEntity).findOneBy({ id });
-        if (run) yield run;
+        if (!run) continue;
+        // A run is sent when its status or progress moved, once, however many wake-ups said so.
+        const state = `${run.status}:${run.lastSeq}`;
+        if (known.get(id) === state) continue;
+        known.set(id, state);
+        yield run;
       }
     }
   } finally {
