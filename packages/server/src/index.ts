@@ -40,19 +40,7 @@ async function registerDemo(services: Services, log: (line: string) => void): Pr
     log('registered the demo model austen-bert-mini');
   }
   if (!(await services.datasets.findByName('austen-novels'))) {
-    const { copyFile, stat } = await import('node:fs/promises');
-    const { createHash } = await import('node:crypto');
-    const { readFile } = await import('node:fs/promises');
-    const path = join(services.store.dir('uploads'), 'demo-novels.jsonl');
-    await copyFile(dataFile, path);
-    const upload = await services.datasets.recordUpload({
-      filename: 'novels.jsonl',
-      bytes: (await stat(path)).size,
-      sha256: createHash('sha256')
-        .update(await readFile(path))
-        .digest('hex'),
-      path: services.store.relative(path),
-    });
+    const upload = await services.datasets.uploadLocalFile(dataFile, 'novels.jsonl');
     await services.datasets.create({
       name: 'austen-novels',
       uploadId: upload.id,

@@ -1,7 +1,8 @@
 // Datasets: an uploaded CSV/JSONL file checked row by row against a task and column mapping, with
 // statistics, the split sizes a run will use, and a preview.
 
-import { copyFile, readFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type ColumnMap,
@@ -66,6 +67,19 @@ export class DatasetService extends EntityService<DatasetEntity> {
   /** Records an uploaded file already in the store. */
   recordUpload(upload: Omit<UploadEntity, 'id' | 'createdAt'>): Promise<UploadEntity> {
     return this.dataSource.getRepository(UploadEntity).save(upload);
+  }
+
+  /** Copies a file on the server into the uploads, as if it had been sent to POST /uploads. */
+  async uploadLocalFile(file: string, filename: string): Promise<UploadEntity> {
+    const bytes = await readFile(file);
+    const path = join(this.store.dir('uploads'), randomUUID());
+    await writeFile(path, bytes);
+    return this.recordUpload({
+      filename,
+      bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      path: this.store.relative(path),
+    });
   }
 
   async upload(id: string): Promise<UploadEntity> {
