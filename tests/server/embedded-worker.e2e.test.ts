@@ -4,14 +4,13 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  austenSlice,
+  austenDataset,
   collectEvents,
-  gql,
+  smallLoraRun,
   startServer,
   startWorker,
   type TestServer,
   type TestWorker,
-  upload,
   wsClient,
 } from './harness.ts';
 
@@ -29,15 +28,7 @@ afterAll(async () => {
 });
 
 it('trains on a worker process and pushes its events and status changes to subscribers', async () => {
-  const up = await upload(server.url, 'austen.jsonl', austenSlice(20));
-  const { createDataset } = await gql<{ createDataset: { id: string } }>(
-    server.url,
-    'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
-    {
-      i: { name: 'austen-tiny', uploadId: up.json.id, task: 'sequence-classification' },
-    },
-  );
-  const { models } = await gql<{ models: { id: string }[] }>(server.url, '{ models { id } }');
+  const datasetId = await austenDataset(server.url, 'austen-tiny', 20);
   const client = wsClient(server.url);
   const statuses: string[] = [];
   let runId = '';
@@ -57,20 +48,7 @@ it('trains on a worker process and pushes its events and status changes to subsc
     );
   });
   await new Promise((r) => setTimeout(r, 500)); // the subscription is set up
-  const { createRun } = await gql<{ createRun: { id: string } }>(
-    server.url,
-    'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
-    {
-      i: {
-        modelId: models[0]?.id,
-        datasetId: createDataset.id,
-        strategy: 'lora',
-        hyperparameters: { maxSteps: 6, batchSize: 8 },
-        maxLength: 32,
-      },
-    },
-  );
-  runId = createRun.id;
+  runId = await smallLoraRun(server.url, datasetId, { maxSteps: 6 });
   const events = await collectEvents(client, runId);
   await changes;
   await client.dispose();

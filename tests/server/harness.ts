@@ -240,3 +240,42 @@ export async function waitForStatus(
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** Uploads `perNovel` Austen paragraphs of each novel and creates a classification dataset from them. */
+export async function austenDataset(url: string, name: string, perNovel: number, token?: string): Promise<string> {
+  const up = await upload(url, `${name}.jsonl`, austenSlice(perNovel), token);
+  if (up.status !== 201) throw new Error(`upload failed: ${JSON.stringify(up.json)}`);
+  const { createDataset } = await gql<{ createDataset: { id: string } }>(
+    url,
+    'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
+    { i: { name, uploadId: up.json.id, task: 'sequence-classification' } },
+    token,
+  );
+  return createDataset.id;
+}
+
+/** Queues a small LoRA run (batch 8, 32 tokens) on the first registered model; returns its id. */
+export async function smallLoraRun(
+  url: string,
+  datasetId: string,
+  hyperparameters: Record<string, unknown>,
+  token?: string,
+): Promise<string> {
+  const { models } = await gql<{ models: { id: string; name: string }[] }>(url, '{ models { id name } }', {}, token);
+  const { createRun } = await gql<{ createRun: { id: string } }>(
+    url,
+    'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
+    {
+      i: {
+        modelId: (models.find((m) => m.name === 'austen-bert-mini') ?? models[0])?.id,
+        datasetId,
+        strategy: 'lora',
+        strategyConfig: { r: 4, alpha: 8 },
+        hyperparameters: { batchSize: 8, learningRate: 3e-3, ...hyperparameters },
+        maxLength: 32,
+      },
+    },
+    token,
+  );
+  return createRun.id;
+}

@@ -4,15 +4,15 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  austenSlice,
+  austenDataset,
   freshDatabase,
   gql,
   type RunEventRow,
+  smallLoraRun,
   startServer,
   startWorker,
   type TestServer,
   type TestWorker,
-  upload,
   waitForStatus,
 } from './harness.ts';
 
@@ -54,29 +54,7 @@ async function until(runId: string, done: (p: Awaited<ReturnType<typeof progress
 }
 
 it('fails a run with WORKER_LOST after its workers die too often, loses no step, and resumes to the end', async () => {
-  const up = await upload(server.url, 'austen.jsonl', austenSlice(30));
-  const { createDataset } = await gql<{ createDataset: { id: string } }>(
-    server.url,
-    'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
-    {
-      i: { name: 'austen-small', uploadId: up.json.id, task: 'sequence-classification' },
-    },
-  );
-  const { models } = await gql<{ models: { id: string }[] }>(server.url, '{ models { id } }');
-  const { createRun } = await gql<{ createRun: { id: string } }>(
-    server.url,
-    'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
-    {
-      i: {
-        modelId: models[0]?.id,
-        datasetId: createDataset.id,
-        strategy: 'lora',
-        hyperparameters: { maxSteps: 40, batchSize: 8, evalEvery: 4, learningRate: 3e-3 },
-        maxLength: 32,
-      },
-    },
-  );
-  const id = createRun.id;
+  const id = await smallLoraRun(server.url, await austenDataset(server.url, 'austen-small', 30), { maxSteps: 40, evalEvery: 4 });
 
   const a = await worker();
   await until(id, (p) => p.step >= 5);

@@ -5,15 +5,15 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  austenSlice,
+  austenDataset,
   freshDatabase,
   gql,
   type RunEventRow,
+  smallLoraRun,
   startServer,
   startWorker,
   type TestServer,
   type TestWorker,
-  upload,
   waitForStatus,
 } from './harness.ts';
 
@@ -21,7 +21,6 @@ let server: TestServer;
 let databaseUrl: string;
 let drop: () => Promise<void>;
 const workers: TestWorker[] = [];
-let modelId: string;
 let datasetId: string;
 
 async function worker(): Promise<TestWorker> {
@@ -30,22 +29,8 @@ async function worker(): Promise<TestWorker> {
   return w;
 }
 
-async function createRun(maxSteps: number, evalEvery = 4): Promise<string> {
-  const { createRun } = await gql<{ createRun: { id: string } }>(
-    server.url,
-    'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
-    {
-      i: {
-        modelId,
-        datasetId,
-        strategy: 'lora',
-        strategyConfig: { r: 4, alpha: 8 },
-        hyperparameters: { maxSteps, batchSize: 8, evalEvery, learningRate: 3e-3 },
-        maxLength: 32,
-      },
-    },
-  );
-  return createRun.id;
+function createRun(maxSteps: number, evalEvery = 4): Promise<string> {
+  return smallLoraRun(server.url, datasetId, { maxSteps, evalEvery });
 }
 
 async function events(runId: string): Promise<RunEventRow[]> {
@@ -79,17 +64,7 @@ function expectExactlyOnce(list: RunEventRow[], steps: number): void {
 beforeAll(async () => {
   ({ url: databaseUrl, drop } = await freshDatabase());
   server = await startServer({ databaseUrl, workers: 0 });
-  const up = await upload(server.url, 'austen.jsonl', austenSlice(30));
-  const { createDataset } = await gql<{ createDataset: { id: string } }>(
-    server.url,
-    'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
-    {
-      i: { name: 'austen-small', uploadId: up.json.id, task: 'sequence-classification' },
-    },
-  );
-  datasetId = createDataset.id;
-  const { models } = await gql<{ models: { id: string }[] }>(server.url, '{ models { id } }');
-  modelId = models[0]?.id as string;
+  datasetId = await austenDataset(server.url, 'austen-small', 30);
 }, 120_000);
 
 afterEach(async () => {
