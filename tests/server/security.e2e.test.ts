@@ -608,6 +608,8 @@ describe('graphql-ws', () => {
     const client = wsClient(guarded.url, reader);
     client.on('connected', () => connected());
     const seen: { id: string; status: string }[] = [];
+    let queuedSeen!: () => void;
+    const queued = new Promise<void>((r) => (queuedSeen = r));
     const cancelled = new Promise<void>((resolve, reject) => {
       client.subscribe<{ runChanged: { id: string; status: string } }>(
         { query: 'subscription { runChanged { id status } }' },
@@ -615,6 +617,7 @@ describe('graphql-ws', () => {
           next: ({ data, errors }) => {
             if (errors?.length) reject(new Error(JSON.stringify(errors)));
             if (data) seen.push(data.runChanged);
+            if (data?.runChanged.status === 'QUEUED') queuedSeen();
             if (data?.runChanged.status === 'CANCELLED') resolve();
           },
           error: (err) => reject(err instanceof Error ? err : new Error(JSON.stringify(err))),
@@ -631,6 +634,8 @@ describe('graphql-ws', () => {
       { i: { modelId, datasetId, strategy: 'lora', hyperparameters: { maxSteps: 1 } } },
       admin,
     );
+    // Changes close together may arrive as one (the run's latest state), so the cancel waits for QUEUED.
+    await queued;
     await gql(guarded.url, 'mutation($id: ID!) { cancelRun(id: $id) { id } }', { id: createRun.id }, admin);
     await cancelled;
     await client.dispose();
