@@ -147,7 +147,7 @@ export class RunResolver {
 
   @Authorized('read')
   @Subscription(() => Run, {
-    description: 'A run (or any run, without runId) as its status or progress changes; each message is the run as it is then, so changes close together may arrive as one.',
+    description: 'A run (or any run, without runId) as its status or progress changes; changes close together may arrive as one.',
     subscribe: ({ args, context }) =>
       (context as RequestContext).services.statusFeed(args.runId as string | undefined, (context as RequestContext).signal),
   })
