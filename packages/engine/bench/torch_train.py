@@ -90,11 +90,12 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--length", type=int, default=128)
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 
-    model = BertClassifier().train()
+    model = BertClassifier().train().to(args.device)
     # Decay on matrices only, as the engine does (rank >= 2: linear weights and embedding tables).
     decay = [p for p in model.parameters() if p.dim() >= 2]
     rest = [p for p in model.parameters() if p.dim() < 2]
@@ -109,6 +110,7 @@ def main():
     mask = torch.ones(args.batch, args.length, dtype=torch.long)
     types = torch.zeros(args.batch, args.length, dtype=torch.long)
     labels = torch.randint(0, LABELS, (args.batch,), generator=g)
+    ids, mask, types, labels = (t.to(args.device) for t in (ids, mask, types, labels))
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -134,6 +136,9 @@ def main():
         "step_s": round(step_s, 4),
         "peak_rss_mb": round(peak_kb / 1024, 1),
     }
+    if args.device == "cuda":
+        line["device"] = torch.cuda.get_device_name()
+        line["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     print(json.dumps(line, separators=(",", ":")), flush=True)
 
 

@@ -1,13 +1,15 @@
 // Benchmarks a full BERT sequence-classifier training step (tokens/s, peak RSS), optionally against plain PyTorch.
 //
-//   node bench/train.bench.ts [--json] [--steps N] [--warmup N] [--provider cpu|webgpu] [--threads N] [--torch]
+//   node bench/train.bench.ts [--json] [--steps N] [--warmup N] [--provider cpu|webgpu] [--threads N]
+//                             [--torch] [--python PATH] [--torch-device cpu|cuda]
 //
 // The model is a small BERT (4 layers, hidden 256, 4 heads, intermediate 1024, vocab 30522, 512
 // positions, 2 labels) with Hugging Face's default init, trained at batch 32 x 128 tokens on random
 // ids and labels with AdamW (lr 2e-5, weight decay 0.01), gradient clipping at 1.0 and dropout 0.1.
 // step_s is the median wall time of LoadedProgram.run after the warm-up steps; peak_rss_mb is the
 // process's maxRSS, which covers the runtime's worker thread. --torch also runs torch_train.py (the
-// same model in plain PyTorch, Debian's /usr/bin/python3) in a child process with as many threads.
+// same model in plain PyTorch, Debian's /usr/bin/python3 or --python) in a child process with as many
+// threads, on the CPU or with --torch-device cuda on a GPU (float(loss) synchronizes each step).
 
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -34,7 +36,6 @@ const CONFIG = {
 const BATCH = 32;
 const LENGTH = 128;
 const TOKENS = BATCH * LENGTH;
-const PYTHON = '/usr/bin/python3';
 
 interface Options {
   json: boolean;
@@ -43,19 +44,36 @@ interface Options {
   steps: number;
   warmup: number;
   torch: boolean;
+  python: string;
+  torchDevice: 'cpu' | 'cuda';
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { json: false, provider: 'cpu', threads: availableParallelism(), steps: 10, warmup: 3, torch: false };
+  const opts: Options = {
+    json: false,
+    provider: 'cpu',
+    threads: availableParallelism(),
+    steps: 10,
+    warmup: 3,
+    torch: false,
+    python: '/usr/bin/python3',
+    torchDevice: 'cpu',
+  };
   const positive = (flag: string, v: string, min = 1): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got ${v}`);
     return n;
   };
-  walkArgs(argv, '--json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch', (a, value) => {
+  const usage = '--json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch, --python PATH, --torch-device cpu|cuda';
+  walkArgs(argv, usage, (a, value) => {
     if (a === '--json') opts.json = true;
     else if (a === '--torch') opts.torch = true;
-    else if (a === '--provider') opts.provider = value() as Provider;
+    else if (a === '--python') opts.python = value();
+    else if (a === '--torch-device') {
+      const d = value();
+      if (d !== 'cpu' && d !== 'cuda') throw new Error(`--torch-device must be cpu or cuda, got ${d}`);
+      opts.torchDevice = d;
+    } else if (a === '--provider') opts.provider = value() as Provider;
     else if (a === '--threads') opts.threads = positive(a, value());
     else if (a === '--steps') opts.steps = positive(a, value());
     else if (a === '--warmup') opts.warmup = positive(a, value(), 0);
@@ -71,6 +89,9 @@ interface ImplLine {
   tokens_per_s: number;
   step_s: number;
   peak_rss_mb: number;
+  /** torch on cuda: the GPU's name and its peak allocated memory. */
+  device?: string;
+  peak_gpu_mb?: number;
 }
 
 async function benchOurs(opts: Options): Promise<{ line: ImplLine; loss0: number; loss: number; runS: number }> {
@@ -121,12 +142,12 @@ async function benchOurs(opts: Options): Promise<{ line: ImplLine; loss0: number
   }
 }
 
-/** Why torch cannot run, or undefined when Debian's python3 imports it. */
-function torchUnavailable(): string | undefined {
-  const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+/** Why torch cannot run, or undefined when `python` imports it. */
+function torchUnavailable(python: string): string | undefined {
+  const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (r.status === 0) return undefined;
   const why = r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`);
-  return `torch is unavailable for ${PYTHON} (${why}); install: apt-get install python3-torch libopenblas0-pthread`;
+  return `torch is unavailable for ${python} (${why}); install: apt-get install python3-torch libopenblas0-pthread`;
 }
 
 function benchTorch(opts: Options): ImplLine {
@@ -135,8 +156,18 @@ function benchTorch(opts: Options): ImplLine {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const args = [script, '--steps', String(opts.steps), '--warmup', String(opts.warmup), '--threads', String(opts.threads)];
-  const r = spawnSync(PYTHON, args, { encoding: 'utf8', env, maxBuffer: 16 << 20 });
+  const args = [
+    script,
+    '--steps',
+    String(opts.steps),
+    '--warmup',
+    String(opts.warmup),
+    '--threads',
+    String(opts.threads),
+    '--device',
+    opts.torchDevice,
+  ];
+  const r = spawnSync(opts.python, args, { encoding: 'utf8', env, maxBuffer: 16 << 20 });
   if (r.status !== 0) throw new Error(`torch_train.py failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr.trim()}`);
   const line = r.stdout
     .trim()
@@ -153,7 +184,7 @@ async function main(): Promise<void> {
   const lines: Line[] = [{ ...ours.line }];
   const notes: string[] = [];
   if (opts.torch) {
-    const why = torchUnavailable();
+    const why = torchUnavailable(opts.python);
     if (why) notes.push(why);
     else {
       const torch = benchTorch(opts);
