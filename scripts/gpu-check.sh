@@ -3,7 +3,8 @@
 #   1. every parity case (architecture x task head) forward and backward on WebGPU against the recorded
 #      PyTorch loss and gradients (bench/gpu-check.ts, the parity tests' tolerances);
 #   2. the spirals demo trained on WebGPU;
-#   3. the BERT training-step benchmark on WebGPU against PyTorch on CUDA, then on CPU against PyTorch on CPU.
+#   3. the BERT training-step benchmark on WebGPU against PyTorch on CUDA, then on CPU against PyTorch on CPU;
+#   4. a profiled WebGPU run of that step: time per operator on the host and per kernel on the GPU.
 # Needs node >= 22.12 and the engine's dependencies (bash scripts/dev.sh setup). TUNEQL_TORCH_PYTHON names
 # the python that has torch (default python3); TUNEQL_GPU_STEP_TIMEOUT bounds each step (seconds, default 600).
 # Exits 1 when a check fails or a step times out; the benchmarks only print.
@@ -26,4 +27,5 @@ torch_device=cpu
 "$python" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null && torch_device=cuda
 step node packages/engine/bench/train.bench.ts --provider webgpu --torch --python "$python" --torch-device "$torch_device"
 step node packages/engine/bench/train.bench.ts --provider cpu --torch --python "$python"
+step node packages/engine/bench/train.bench.ts --provider webgpu --steps 3 --warmup 2 --profile "${TMPDIR:-/tmp}/tuneql-gpu-profile"
 exit $status

@@ -1,7 +1,8 @@
 // Benchmarks a full BERT sequence-classifier training step (tokens/s, peak RSS), optionally against plain PyTorch.
 //
 //   node bench/train.bench.ts [--json] [--steps N] [--warmup N] [--provider cpu|webgpu] [--threads N]
-//                             [--torch] [--python PATH] [--torch-device cpu|cuda]
+//                             [--torch] [--python PATH] [--torch-device cpu|cuda] [--profile DIR]
+//                             [--dropout P]
 //
 // The model is a small BERT (4 layers, hidden 256, 4 heads, intermediate 1024, vocab 30522, 512
 // positions, 2 labels) with Hugging Face's default init, trained at batch 32 x 128 tokens on random
@@ -9,12 +10,16 @@
 // step_s is the median wall time of LoadedProgram.run after the warm-up steps; peak_rss_mb is the
 // process's maxRSS, which covers the runtime's worker thread. --torch also runs torch_train.py (the
 // same model in plain PyTorch, Debian's /usr/bin/python3 or --python) in a child process with as many
-// threads, on the CPU or with --torch-device cuda on a GPU (float(loss) synchronizes each step).
+// threads, on the CPU or with --torch-device cuda on a GPU (float(loss) synchronizes each step). --profile
+// writes onnxruntime's profile of the timed steps to DIR and prints where the time went, per operator and
+// (on WebGPU) per GPU kernel.
 
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { adamw, compileTrainStep, type Provider, Rng, Runtime } from '../src/index.ts';
+import { adamw, compileTrainStep, type Provider, Rng, Runtime, summarizeProfile } from '../src/index.ts';
 import { instantiate, modelBuilder } from '../src/models/pretrained.ts';
 import { walkArgs } from './args.ts';
 import { type Line, median, printTable, round } from './report.ts';
@@ -46,6 +51,9 @@ interface Options {
   torch: boolean;
   python: string;
   torchDevice: 'cpu' | 'cuda';
+  profile: string | undefined;
+  /** Hidden and attention dropout of our model (torch_train.py keeps 0.1). */
+  dropout: number;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -58,18 +66,25 @@ function parseArgs(argv: readonly string[]): Options {
     torch: false,
     python: '/usr/bin/python3',
     torchDevice: 'cpu',
+    profile: undefined,
+    dropout: 0.1,
   };
   const positive = (flag: string, v: string, min = 1): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got ${v}`);
     return n;
   };
-  const usage = '--json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch, --python PATH, --torch-device cpu|cuda';
+  const usage =
+    '--json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch, --python PATH, --torch-device cpu|cuda, --profile DIR, --dropout P';
   walkArgs(argv, usage, (a, value) => {
     if (a === '--json') opts.json = true;
     else if (a === '--torch') opts.torch = true;
     else if (a === '--python') opts.python = value();
-    else if (a === '--torch-device') {
+    else if (a === '--profile') opts.profile = value();
+    else if (a === '--dropout') {
+      opts.dropout = Number(value());
+      if (!(opts.dropout >= 0 && opts.dropout < 1)) throw new Error(`--dropout must be in [0, 1), got ${opts.dropout}`);
+    } else if (a === '--torch-device') {
       const d = value();
       if (d !== 'cpu' && d !== 'cuda') throw new Error(`--torch-device must be cpu or cuda, got ${d}`);
       opts.torchDevice = d;
@@ -94,15 +109,18 @@ interface ImplLine {
   peak_gpu_mb?: number;
 }
 
-async function benchOurs(opts: Options): Promise<{ line: ImplLine; loss0: number; loss: number; runS: number }> {
-  const model = instantiate(CONFIG, { task: 'sequence-classification', seed: 0 });
+async function benchOurs(opts: Options): Promise<{ line: ImplLine; loss0: number; loss: number; runS: number; profile?: string }> {
+  const config = { ...CONFIG, hidden_dropout_prob: opts.dropout, attention_probs_dropout_prob: opts.dropout };
+  const model = instantiate(config, { task: 'sequence-classification', seed: 0 });
   const program = compileTrainStep({
     build: modelBuilder(model, { batch: BATCH, length: LENGTH, train: true }),
     params: model.params,
     optimizer: adamw({ weightDecay: 0.01 }),
     clipGradNorm: 1.0,
   });
-  const rt = await Runtime.start({ provider: opts.provider, threads: opts.threads });
+  const profile = opts.profile ? join(opts.profile, `train-${opts.provider}`) : undefined;
+  if (opts.profile) mkdirSync(opts.profile, { recursive: true });
+  const rt = await Runtime.start({ provider: opts.provider, threads: opts.threads, profile });
   try {
     const loaded = await rt.load(program, model.params);
     const rng = new Rng(1);
@@ -136,6 +154,7 @@ async function benchOurs(opts: Options): Promise<{ line: ImplLine; loss0: number
       loss0,
       loss,
       runS: median(run) / 1000,
+      profile,
     };
   } finally {
     await rt.close();
@@ -213,6 +232,28 @@ async function main(): Promise<void> {
     `\ntuneql: onnxruntime run ${round(ours.runS, 4)} s of the ${ours.line.step_s} s step; loss ${round(ours.loss0, 4)} -> ${round(ours.loss, 4)}`,
   );
   for (const n of notes) console.log(n);
+  if (ours.profile) printProfile(ours.profile, opts);
+}
+
+/** The timed steps' profile: the operators and GPU kernels that took the most time, per step. */
+function printProfile(prefix: string, opts: Options): void {
+  const p = summarizeProfile(prefix, { skipRuns: opts.warmup });
+  const rows = (list: typeof p.host) =>
+    list.slice(0, 12).map((r) => ({
+      name: r.name,
+      ...(r.provider ? { provider: r.provider.replace('ExecutionProvider', '') } : {}),
+      calls_per_step: round(r.calls / p.runs, 1),
+      ms_per_step: round(r.totalMs / p.runs, 3),
+      share: `${(r.share * 100).toFixed(1)}%`,
+    }));
+  console.log(`\nprofile of ${p.runs} steps (${round(p.runMs / p.runs, 2)} ms each while profiled), ${p.files.join(', ')}`);
+  console.log('\nhost time per operator (on a GPU: dispatch time; the work is asynchronous):');
+  printTable(rows(p.host));
+  if (p.gpu.length) {
+    const total = p.gpu.reduce((s, r) => s + r.totalMs, 0) / p.runs;
+    console.log(`\nGPU time per kernel (timestamp queries): ${round(total, 2)} ms per step in all`);
+    printTable(rows(p.gpu));
+  }
 }
 
 await main();

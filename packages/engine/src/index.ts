@@ -44,6 +44,7 @@ export { emitModel, OPSET } from './onnx/emit.ts';
 export { type AdamWOptions, adamw, type Optimizer, type SgdOptions, sgd } from './optim/optimizers.ts';
 export { constantSchedule, cosineSchedule, type LrSchedule, linearSchedule } from './optim/schedule.ts';
 export { type Initializer, init, type Parameter, ParameterSet, ParamScope } from './params/parameters.ts';
+export { type ProfileRow, type ProfileSummary, summarizeProfile } from './runtime/profile.ts';
 export { NonFiniteLossError } from './runtime/protocol.ts';
 export { availableProviders, checkProvider, type Provider, ProviderUnavailableError } from './runtime/providers.ts';
 export { Rng, type RngState } from './runtime/rng.ts';

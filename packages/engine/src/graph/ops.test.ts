@@ -4,6 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { emitModel } from '../onnx/emit.ts';
+import { availableProviders } from '../runtime/providers.ts';
 import { OpOptionError, ShapeError } from './errors.ts';
 import { Graph } from './graph.ts';
 import * as op from './ops.ts';
@@ -41,13 +42,14 @@ describe('shape and option errors', () => {
   });
 });
 
-async function runDropout(seed: bigint, site: number, shape: number[], p: number): Promise<Float32Array> {
+async function runDropout(seed: bigint, site: number, shape: number[], p: number, provider = 'cpu'): Promise<Float32Array> {
   const g = new Graph();
   const x = g.input('x', 'float32', shape);
   const s = g.input('seed', 'int64', []);
   const y = op.dropout(x, { p, seed: s, site });
   const session = await ort.InferenceSession.create(
     emitModel(g, { outputs: [{ name: 'y', tensor: y }], paramInputs: new Set(), paramValue: () => new Float32Array() }),
+    { executionProviders: [provider], logSeverityLevel: 3 },
   );
   const n = shape.reduce((u, v) => u * v, 1);
   const r = await session.run({
@@ -76,10 +78,38 @@ describe('dropout', () => {
     }
   });
 
-  it('has no visible correlation between neighbouring elements', async () => {
+  it('has no visible correlation between elements at any stride of the shape', async () => {
     const y = await runDropout(3n, 0, shape, 0.5);
-    let same = 0;
-    for (let i = 1; i < y.length; i++) if ((y[i] === 0) === (y[i - 1] === 0)) same++;
-    expect(same / (y.length - 1)).toBeCloseTo(0.5, 1);
+    // Neighbours, rows, matrices, and a few odd strides: independent masks agree half the time
+    // (65,535 pairs or more: 3 standard deviations is under 0.006).
+    for (const stride of [1, 2, 3, 7, 64, 127, 128, 129, 4096, 8192, 64 * 128 + 1]) {
+      let same = 0;
+      for (let i = stride; i < y.length; i++) if ((y[i] === 0) === (y[i - stride] === 0)) same++;
+      expect(Math.abs(same / (y.length - stride) - 0.5), `stride ${stride}`).toBeLessThan(0.01);
+    }
+    // Every row keeps about half: the row counts spread as a binomial's (sd of 128 draws is 5.7).
+    const rows = Array.from({ length: y.length / 128 }, (_, r) => y.subarray(r * 128, r * 128 + 128).filter((v) => v !== 0).length);
+    const mean = rows.reduce((a, b) => a + b, 0) / rows.length;
+    const sd = Math.sqrt(rows.reduce((a, b) => a + (b - mean) ** 2, 0) / rows.length);
+    expect(Math.abs(mean - 64)).toBeLessThan(0.5);
+    expect(sd).toBeGreaterThan(5.7 * 0.9);
+    expect(sd).toBeLessThan(5.7 * 1.1);
   });
+
+  it('keeps p exact for small and large p', async () => {
+    for (const p of [0.01, 0.3, 0.9]) {
+      const y = await runDropout(11n, 2, shape, p);
+      expect(y.filter((v) => v === 0).length / y.length, `p ${p}`).toBeCloseTo(p, 2);
+    }
+  });
+
+  it('draws the same mask on webgpu as on the cpu', async () => {
+    expect(availableProviders()).toContain('webgpu');
+    for (const [seed, site] of [
+      [0n, 0],
+      [2147483646n, 5],
+    ] as const) {
+      expect(await runDropout(seed, site, [4, 33, 17], 0.1, 'webgpu')).toEqual(await runDropout(seed, site, [4, 33, 17], 0.1));
+    }
+  }, 120_000);
 });

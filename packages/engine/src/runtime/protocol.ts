@@ -11,7 +11,7 @@ export interface WireTensor {
 }
 
 export type Request =
-  | { type: 'init'; provider: Provider; threads: number }
+  | { type: 'init'; provider: Provider; threads: number; profile?: string }
   | { type: 'load'; program: Omit<Program, 'scalarValues'> }
   | { type: 'setSlots'; values: Record<string, WireTensor> }
   | { type: 'run'; program: number; feeds: Record<string, WireTensor>; scalars: Record<string, number>; step: number }

@@ -1,6 +1,9 @@
 // The runtime end to end: convergence to a known optimum, determinism, a free event loop during
 // long steps, and clear errors for bad batches, non-finite losses and missing providers.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Tensor } from '../graph/graph.ts';
 import { add, matmul, mul, reduceSum, sigmoid } from '../graph/ops.ts';
@@ -10,6 +13,7 @@ import { adamw, sgd } from '../optim/optimizers.ts';
 import { cosineSchedule } from '../optim/schedule.ts';
 import { init, ParameterSet, type ParamScope } from '../params/parameters.ts';
 import { compileAccumulatedStep, compileInference, compileTrainStep } from '../step/compile.ts';
+import { summarizeProfile } from './profile.ts';
 import { NonFiniteLossError } from './protocol.ts';
 import { availableProviders, ProviderUnavailableError } from './providers.ts';
 import { Rng } from './rng.ts';
@@ -258,6 +262,39 @@ describe('execution providers', () => {
       );
     }
   });
+});
+
+describe('profiling', () => {
+  it.each(['cpu', 'webgpu'] as const)(
+    'writes where the step time goes on %s, per operator and GPU kernel',
+    async (provider) => {
+      const { x, y } = logisticData();
+      const dir = mkdtempSync(join(tmpdir(), 'tuneql-profile-'));
+      try {
+        const params = new ParameterSet(0);
+        const program = compileTrainStep({ build: logisticModel, params, optimizer: adamw() });
+        const rt = await Runtime.start({ provider, threads: 1, profile: join(dir, 'step') });
+        const step = await rt.load(program, params);
+        for (let i = 0; i < 5; i++) await step.run({ x, y }, { lr: 0.01 });
+        await rt.close();
+        const summary = summarizeProfile(join(dir, 'step'), { skipRuns: 1 });
+        expect(summary.files).toHaveLength(1);
+        expect(summary.runs).toBe(4);
+        expect(summary.runMs).toBeGreaterThan(0);
+        // x.w + b and the weight gradient are a Gemm each, every step, on the provider's kernels.
+        const ep = provider === 'cpu' ? 'CPUExecutionProvider' : 'WebGpuExecutionProvider';
+        expect(summary.host.find((r) => r.name === 'Gemm')).toMatchObject({ provider: ep, calls: 8 });
+        expect(summary.host.reduce((s, r) => s + r.share, 0)).toBeCloseTo(1, 6);
+        // GPU kernel times come from timestamp queries, which SwiftShader supports too.
+        if (provider === 'cpu') expect(summary.gpu).toEqual([]);
+        else expect(summary.gpu.find((r) => r.name === 'Gemm')).toMatchObject({ calls: 8 });
+        for (const r of [...summary.host, ...summary.gpu]) expect(r.totalMs).toBeGreaterThanOrEqual(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });
 
 describe('gradient accumulation', () => {

@@ -16,6 +16,12 @@ export interface RuntimeOptions {
   provider?: Provider;
   /** Threads for onnxruntime's CPU kernels; fixed per runtime so results are deterministic. @default all cores */
   threads?: number;
+  /**
+   * Profiles each training program's session with onnxruntime: every node's time (and with WebGPU each GPU
+   * kernel's, from timestamp queries) goes to a Chrome-trace JSON file named `<profile>-<program>_<time>.json`,
+   * written when the program is released or the runtime closes. `summarizeProfile` reads it.
+   */
+  profile?: string;
 }
 
 /** A batch that does not match the compiled program's inputs. */
@@ -66,7 +72,7 @@ export class Runtime {
     const provider = checkProvider(options.provider ?? 'cpu');
     const threads = options.threads ?? availableParallelism();
     const rt = new Runtime(provider, threads);
-    await rt.call({ type: 'init', provider, threads });
+    await rt.call({ type: 'init', provider, threads, profile: options.profile });
     return rt;
   }
 

@@ -30,6 +30,7 @@ if (!port) throw new Error('worker.ts must run as a worker thread');
 
 let provider: Provider = 'cpu';
 let threads = 1;
+let profile: string | undefined;
 const programs = new Map<number, Loaded>();
 const slots = new Map<string, Slot>();
 const readers = new Map<string, ort.InferenceSession>();
@@ -74,8 +75,9 @@ async function load(program: Omit<Program, 'scalarValues'>): Promise<number> {
   // onnxruntime's memory pattern plans a fresh block on the second run while keeping the first run's,
   // which for a training step costs as much memory as all its activations again.
   if (program.kind !== 'infer') extra.enableMemPattern = false;
-  const session = await createSession(program.model, sessionOptions(extra));
   const id = nextProgram++;
+  if (profile && program.kind !== 'infer') Object.assign(extra, { enableProfiling: true, profileFilePrefix: `${profile}-${id}` });
+  const session = await createSession(program.model, sessionOptions(extra));
   programs.set(id, { program, session });
   return id;
 }
@@ -169,11 +171,18 @@ async function read(names: string[]): Promise<Record<string, WireTensor>> {
   return out;
 }
 
+/** Releases a program's session, writing its profile first when profiling. */
+async function releaseSession(p: Loaded): Promise<void> {
+  if (profile && p.program.kind !== 'infer') await p.session.endProfiling();
+  await p.session.release();
+}
+
 async function handle(req: Request): Promise<unknown> {
   switch (req.type) {
     case 'init':
       provider = req.provider;
       threads = req.threads;
+      profile = req.profile;
       return null;
     case 'load':
       return load(req.program);
@@ -186,11 +195,11 @@ async function handle(req: Request): Promise<unknown> {
     case 'release': {
       const p = programs.get(req.program);
       programs.delete(req.program);
-      await p?.session.release();
+      if (p) await releaseSession(p);
       return null;
     }
     case 'close':
-      for (const p of programs.values()) await p.session.release();
+      for (const p of programs.values()) await releaseSession(p);
       for (const r of readers.values()) await r.release();
       programs.clear();
       return null;
