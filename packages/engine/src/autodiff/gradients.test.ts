@@ -81,6 +81,9 @@ const CASES: Record<OpName, GradCase[]> = {
   Gather: [
     { inputs: [{ shape: [5, 3] }, ints([4, 0, 4, 2], [2, 2])], build: (_, [x, i]) => op.gather(x!, i!, 0) },
     { inputs: [{ shape: [2, 4, 3] }, ints([3, 3, 1], [3])], build: (_, [x, i]) => op.gather(x!, i!, 1) },
+    // Tables of more than 64 rows take the scatter path; smaller ones (above) a one-hot GEMM.
+    { inputs: [{ shape: [70, 2] }, ints([69, 0, 69, 5], [2, 2])], build: (_, [x, i]) => op.gather(x!, i!, 0) },
+    { inputs: [{ shape: [2, 66, 2] }, ints([65, 65, 1], [3])], build: (_, [x, i]) => op.gather(x!, i!, 1) },
   ],
   ScatterNDAdd: [
     {

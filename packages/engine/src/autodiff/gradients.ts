@@ -46,6 +46,9 @@ export interface GradContext<O extends OpName> {
 
 export type GradRule<O extends OpName> = (ctx: GradContext<O>) => (Tensor | undefined)[];
 
+/** Tables with at most this many rows get their gather gradient from a one-hot GEMM instead of a scatter. */
+const ONE_HOT_ROWS = 64;
+
 /** Thrown for a gradient the engine does not build (e.g. second order through ScatterND). */
 export class GradientError extends Error {
   override name = 'GradientError';
@@ -295,9 +298,29 @@ export const GRADIENTS: { [O in OpName]: GradRule<O> } = {
     const perm = [...Array.from({ length: q }, (_, i) => axis + i), ...Array.from({ length: axis }, (_, i) => i)];
     for (let i = axis + q; i < g.rank; i++) perm.push(i);
     g = transpose(g, perm);
-    const front = [data.shape[axis] as number, ...data.shape.slice(0, axis), ...data.shape.slice(axis + 1)];
-    const ids = reshape(cast(indices, 'int64'), [...indices.shape, 1]);
-    const scattered = scatterNDAdd(zeros(data, front), ids, g);
+    const rows = data.shape[axis] as number;
+    const front = [rows, ...data.shape.slice(0, axis), ...data.shape.slice(axis + 1)];
+    let scattered: Tensor;
+    if (rows <= ONE_HOT_ROWS) {
+      // A small table (token types): a scatter would add many updates into few rows, which GPU
+      // kernels serialize on atomics; a one-hot product sums them in one deterministic GEMM.
+      const n = indices.size;
+      const hot = cast(
+        equal(
+          reshape(cast(indices, 'int64'), [n, 1]),
+          g.graph.constant(
+            BigInt64Array.from({ length: rows }, (_, i) => BigInt(i)),
+            [1, rows],
+            'row_ids',
+          ),
+        ),
+        g.dtype,
+      ); // (n, rows)
+      scattered = reshape(gemm(hot, reshape(g, [n, g.size / n]), undefined, { transA: true }), front);
+    } else {
+      const ids = reshape(cast(indices, 'int64'), [...indices.shape, 1]);
+      scattered = scatterNDAdd(zeros(data, front), ids, g);
+    }
     const back = [...Array.from({ length: axis }, (_, i) => i + 1), 0];
     for (let i = axis + 1; i < data.rank; i++) back.push(i);
     return [axis === 0 ? scattered : transpose(scattered, back), undefined];

@@ -4,7 +4,7 @@
 import { gradients } from '../autodiff/backward.ts';
 import type { DType } from '../graph/dtype.ts';
 import { Graph, type Shape, type Tensor } from '../graph/graph.ts';
-import { add, div, less, mul, reduceSum, reshape, slice, sqrt, where } from '../graph/ops.ts';
+import { add, concat, div, less, mul, reduceSum, reshape, slice, split, sqrt, where } from '../graph/ops.ts';
 import { type EmitOutput, emitModel } from '../onnx/emit.ts';
 import type { Optimizer } from '../optim/optimizers.ts';
 import { type ParameterSet, ParamScope } from '../params/parameters.ts';
@@ -111,9 +111,42 @@ function trace(spec: TrainStepSpec): Traced {
   return { g, loss, userInputs, userOutputs, trainable };
 }
 
+/** Parameters of at most this many elements are updated together (see appendUpdate). */
+const GROUP_MAX_SIZE = 1 << 16;
+/**
+ * At most this many parameters per group: a group's Concat and Split read or write one buffer per
+ * member plus one, and WebGPU guarantees only 8 storage buffers per shader (an H100 allows 16; more
+ * fails when the kernel is built).
+ */
+export const GROUP_MAX_MEMBERS = 7;
+
+/** `ts` as one flat vector (a single tensor is left as it is). */
+function flat(ts: readonly Tensor[]): Tensor {
+  if (ts.length === 1) return ts[0] as Tensor;
+  return concat(
+    ts.map((t) => (t.rank === 1 ? t : reshape(t, [t.size]))),
+    0,
+  );
+}
+
+/** Splits what `flat(like)` made back into tensors shaped like `like`. */
+function unflat(t: Tensor, like: readonly Tensor[]): Tensor[] {
+  if (like.length === 1) return [t];
+  return split(
+    t,
+    0,
+    like.map((p) => p.size),
+  ).map((part, i) => ((like[i] as Tensor).rank === 1 ? part : reshape(part, (like[i] as Tensor).shape)));
+}
+
 /**
  * Appends the global gradient norm, clipping and the optimizer update for `params` to `g`: the
  * outputs and slot bindings every parameter and optimizer state gets.
+ *
+ * Without switches, the small parameters (biases, norm scales) with the same weight-decay flag are
+ * updated in groups of up to GROUP_MAX_MEMBERS, each as one concatenated vector: the same element-wise
+ * arithmetic in a dozen kernels per group instead of per parameter, which on a GPU is most of the
+ * optimizer's cost (each kernel is a dispatch).
  */
 function appendUpdate(
   g: Graph,
@@ -121,14 +154,32 @@ function appendUpdate(
   params: readonly Tensor[],
   raw: readonly Tensor[],
 ): { gradNorm: Tensor; outputs: EmitOutput[]; slots: SlotBinding[] } {
-  let grads = [...raw];
   const active = spec.gated ? g.input(ACTIVE, 'float32', [params.length]) : undefined;
   const on = (i: number) => less(0.5, reshape(slice(active as Tensor, 0, i, i + 1), [])); // bool scalar
+  const decays = spec.weightDecay ?? ((_name: string, shape: Shape) => shape.length >= 2);
+  // Units of update: a parameter alone, or a group of small ones.
+  const units: number[][] = [];
+  const groups = new Map<boolean, number[]>();
+  params.forEach((p, i) => {
+    if (active || p.size > GROUP_MAX_SIZE) units.push([i]);
+    else {
+      const decay = decays(p.name, p.shape);
+      const open = groups.get(decay);
+      if (open && open.length < GROUP_MAX_MEMBERS) open.push(i);
+      else {
+        const group = [i];
+        groups.set(decay, group);
+        units.push(group);
+      }
+    }
+  });
+  const members = (u: readonly number[]) => u.map((i) => params[i] as Tensor);
+  let grads = units.map((u) => flat(u.map((i) => raw[i] as Tensor)));
   // Global gradient norm, reported every step and used for clipping.
   let sq: Tensor | undefined;
-  grads.forEach((gr, i) => {
+  grads.forEach((gr, k) => {
     let s = reduceSum(mul(gr, gr));
-    if (active) s = mul(s, reshape(slice(active, 0, i, i + 1), []));
+    if (active) s = mul(s, reshape(slice(active, 0, units[k]?.[0] as number, (units[k]?.[0] as number) + 1), []));
     sq = sq ? add(sq, s) : s;
   });
   const gradNorm = sqrt(sq as Tensor);
@@ -140,23 +191,44 @@ function appendUpdate(
   }
   const opt = spec.optimizer;
   const scalars = Object.fromEntries(opt.scalarNames.map((n) => [n, g.input(`optim${SLOT_SEP}${n}`, 'float32', [])]));
-  const decays = spec.weightDecay ?? ((_name: string, shape: Shape) => shape.length >= 2);
+  const state = params.map((p) => opt.slots.map((s) => g.input(`${p.name}${SLOT_SEP}${s}`, 'float32', p.shape)));
+  const nextParam: Tensor[] = [];
+  const nextState: Tensor[][] = params.map(() => []);
+  units.forEach((u, k) => {
+    const ps = members(u);
+    const unitState = opt.slots.map((_, j) => flat(u.map((i) => state[i]?.[j] as Tensor)));
+    const first = ps[0] as Tensor;
+    const next = opt.update({
+      param: flat(ps),
+      grad: grads[k] as Tensor,
+      state: unitState,
+      scalars,
+      decay: decays(first.name, first.shape),
+    });
+    if (active) {
+      // Gated programs update parameters one by one: a unit is a single parameter.
+      const keep = on(u[0] as number);
+      next.param = where(keep, next.param, first);
+      next.state = next.state.map((t, j) => where(keep, t, unitState[j] as Tensor));
+    }
+    unflat(next.param, ps).forEach((t, m) => {
+      nextParam[u[m] as number] = t;
+    });
+    next.state.forEach((t, j) => {
+      unflat(t, ps).forEach((part, m) => {
+        (nextState[u[m] as number] as Tensor[])[j] = part;
+      });
+    });
+  });
   const slots: SlotBinding[] = [];
   const outputs: EmitOutput[] = [];
   params.forEach((p, i) => {
-    const state = opt.slots.map((s) => g.input(`${p.name}${SLOT_SEP}${s}`, 'float32', p.shape));
-    const next = opt.update({ param: p, grad: grads[i] as Tensor, state, scalars, decay: decays(p.name, p.shape) });
-    if (active) {
-      const keep = on(i);
-      next.param = where(keep, next.param, p);
-      next.state = next.state.map((t, j) => where(keep, t, state[j] as Tensor));
-    }
     slots.push({ slot: p.name, output: p.name + UPDATED, param: p.name, shape: p.shape });
-    outputs.push({ name: p.name + UPDATED, tensor: next.param });
+    outputs.push({ name: p.name + UPDATED, tensor: nextParam[i] as Tensor });
     opt.slots.forEach((s, j) => {
       const slot = `${p.name}${SLOT_SEP}${s}`;
       slots.push({ slot, output: slot + UPDATED, param: p.name, shape: p.shape });
-      outputs.push({ name: slot + UPDATED, tensor: next.state[j] as Tensor });
+      outputs.push({ name: slot + UPDATED, tensor: nextState[i]?.[j] as Tensor });
     });
   });
   return { gradNorm, outputs, slots };
