@@ -15,7 +15,6 @@
 // (on WebGPU) per GPU kernel.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,7 +118,6 @@ async function benchOurs(opts: Options): Promise<{ line: ImplLine; loss0: number
     clipGradNorm: 1.0,
   });
   const profile = opts.profile ? join(opts.profile, `train-${opts.provider}`) : undefined;
-  if (opts.profile) mkdirSync(opts.profile, { recursive: true });
   const rt = await Runtime.start({ provider: opts.provider, threads: opts.threads, profile });
   try {
     const loaded = await rt.load(program, model.params);

@@ -181,8 +181,15 @@ const EMIT: { [O in OpName]: OpEmitter<O> } = {
   Softmax(e, node, inputs, outputs) {
     e.node('Softmax', inputs, outputs, [{ name: 'axis', i: node.attrs.axis }]);
   },
-  LogSoftmax(e, node, inputs, outputs) {
-    e.node('LogSoftmax', inputs, outputs, [{ name: 'axis', i: node.attrs.axis }]);
+  LogSoftmax(e, node, [x], [y]) {
+    // x - max - log(sum(exp(x - max))) rather than ONNX LogSoftmax: onnxruntime's WebGPU provider has no
+    // LogSoftmax kernel, so the logits (a language model's are tokens x vocabulary) would go to the CPU
+    // and back every step. The CPU pays about 1.7x the fused kernel's time in the forward pass.
+    const axis = [{ name: 'axes', ints: [node.attrs.axis] }];
+    const keep = { name: 'keepdims', i: 1 };
+    const shifted = e.temp('Sub', [x as string, e.temp('ReduceMax', [x as string], [...axis, keep])]);
+    const total = e.temp('ReduceSum', [e.temp('Exp', [shifted]), e.ints([node.attrs.axis])], [keep]);
+    e.node('Sub', [shifted, e.temp('Log', [total])], [y as string]);
   },
   Reshape(e, node, inputs, outputs) {
     e.node('Reshape', [...inputs, e.ints(node.attrs.spec)], outputs);

@@ -273,11 +273,11 @@ describe('profiling', () => {
       try {
         const params = new ParameterSet(0);
         const program = compileTrainStep({ build: logisticModel, params, optimizer: adamw() });
-        const rt = await Runtime.start({ provider, threads: 1, profile: join(dir, 'step') });
+        const rt = await Runtime.start({ provider, threads: 1, profile: join(dir, 'new', 'step') });
         const step = await rt.load(program, params);
         for (let i = 0; i < 5; i++) await step.run({ x, y }, { lr: 0.01 });
         await rt.close();
-        const summary = summarizeProfile(join(dir, 'step'), { skipRuns: 1 });
+        const summary = summarizeProfile(join(dir, 'new', 'step'), { skipRuns: 1 });
         expect(summary.files).toHaveLength(1);
         expect(summary.runs).toBe(4);
         expect(summary.runMs).toBeGreaterThan(0);

@@ -1,6 +1,8 @@
 // The engine's runtime: a worker thread that holds the sessions and parameters, behind an async API.
 
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { dtypeOfArray, type HostArray } from '../graph/dtype.ts';
 import { sizeOf } from '../graph/graph.ts';
@@ -71,6 +73,8 @@ export class Runtime {
   static async start(options: RuntimeOptions = {}): Promise<Runtime> {
     const provider = checkProvider(options.provider ?? 'cpu');
     const threads = options.threads ?? availableParallelism();
+    // onnxruntime writes the profile without creating its folder.
+    if (options.profile) mkdirSync(dirname(options.profile), { recursive: true });
     const rt = new Runtime(provider, threads);
     await rt.call({ type: 'init', provider, threads, profile: options.profile });
     return rt;

@@ -62,9 +62,11 @@ describe('compiled training steps', () => {
     });
     const { opset, ops } = check(program.model);
     expect(opset).toBe(17);
-    for (const op of ['Gather', 'LayerNormalization', 'Erf', 'Softmax', 'LogSoftmax', 'MatMul', 'ScatterND', 'Less', 'ReduceSum']) {
+    for (const op of ['Gather', 'LayerNormalization', 'Erf', 'Softmax', 'ReduceMax', 'Log', 'MatMul', 'ScatterND', 'Less', 'ReduceSum']) {
       expect(ops[op], op).toBeGreaterThan(0);
     }
+    // Log-softmax is lowered to ops onnxruntime's WebGPU provider has kernels for (it has no LogSoftmax).
+    expect(ops.LogSoftmax).toBeUndefined();
   });
 
   it('builds no weight-gradient GEMM for frozen layers', () => {
@@ -116,7 +118,8 @@ describe('compiled training steps', () => {
     // scales in 6 (7 x 5 + 2), against 50 units in the gated program (the other Sqrt are the norms' backward).
     expect((check(spec(true).program.model).ops.Sqrt as number) - (ops.Sqrt as number)).toBe(50 - (2 + 6));
     // Gated programs (all switches on) update each parameter alone: the same arithmetic, except the order
-    // the gradient norm is summed in, so losses and weights agree to float32 rounding.
+    // the gradient norm is summed in, so losses and weights agree to float32 rounding, which six AdamW
+    // steps through twelve norms amplify to about 2e-6 (bounds: 1e-6 on losses, 1e-5 = lr / 1000 on weights).
     const run = async ({ params, program }: ReturnType<typeof spec>) => {
       const rt = await Runtime.start({ provider: 'cpu', threads: 1 });
       const step = await rt.load(program, params);
@@ -139,7 +142,7 @@ describe('compiled training steps', () => {
     for (const [name, w] of Object.entries(a.weights)) {
       const other = b.weights[name] as Float32Array;
       w.forEach((v, i) => {
-        expect(Math.abs(v - (other[i] as number)), name).toBeLessThan(1e-6);
+        expect(Math.abs(v - (other[i] as number)), name).toBeLessThan(1e-5);
       });
     }
   });
