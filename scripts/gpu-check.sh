@@ -5,8 +5,9 @@
 #   2. the spirals demo trained on WebGPU;
 #   3. the BERT training-step benchmark on WebGPU against PyTorch on CUDA, then on CPU against PyTorch on CPU;
 #   4. a profiled WebGPU run of that step: time per operator on the host and per kernel on the GPU.
-# Needs node >= 22.12 and the engine's dependencies (bash scripts/dev.sh setup). TUNEQL_TORCH_PYTHON names
-# the python that has torch (default python3); TUNEQL_GPU_STEP_TIMEOUT bounds each step (seconds, default 600).
+# Needs node >= 22.12 and the engine's dependencies (bash scripts/dev.sh setup, or on a machine without npm
+# the bundle scripts/gpu-bundle.sh makes). TUNEQL_TORCH_PYTHON names the python that has torch (default
+# python3); TUNEQL_GPU_STEP_TIMEOUT bounds each step (seconds, default 600).
 # Exits 1 when a check fails or a step times out; the benchmarks only print.
 #
 #   bash scripts/gpu-check.sh
