@@ -17,7 +17,9 @@ rm -rf "$out" && mkdir -p "$out/debs"
 node_bin=$(readlink -f "$(command -v node)")
 xz -T0 -9 -c "$node_bin" > "$out/node.xz"
 ort=$(cd packages/engine && node -e 'console.log(require("path").dirname(require.resolve("onnxruntime-node/package.json")))')
-common=$(cd "$ort" && node -e 'console.log(require("path").dirname(require.resolve("onnxruntime-common/package.json")))')
+# onnxruntime-common sits beside it (pnpm's layout; its package.json is not exported to require.resolve).
+common="$(dirname "$ort")/onnxruntime-common"
+[ -f "$common/package.json" ] || { echo "onnxruntime-common not found beside $ort" >&2; exit 1; }
 stage=$(mktemp -d)
 mkdir -p "$stage/onnxruntime-node/bin/napi-v6/linux"
 cp -r "$ort/package.json" "$ort/dist" "$ort/lib" "$stage/onnxruntime-node/"
