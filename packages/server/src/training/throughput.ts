@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 const measured = new Map<string, Promise<number>>();
 
 /**
- * FLOP/s of one (m, k) x (k, n) float32 MatMul on the CPU provider with the training runtime's
+ * FLOP/s of one (m, k) x (k, n) float32 MatMul (and a sum of its result) on the CPU provider with the training runtime's
  * session options (`threads` intra-op threads, sequential). The median of a few runs after a warm-up,
  * each shape timed once per process (about 50 ms) and then remembered.
  */
@@ -28,7 +28,9 @@ async function measure(m: number, k: number, n: number, threads: number): Promis
   const a = g.input('a', 'float32', [m, k]);
   const b = g.input('b', 'float32', [k, n]);
   const model = emitModel(g, {
-    outputs: [{ name: 'c', tensor: ops.matmul(a, b) }],
+    // Summed to a scalar in the graph: returning the product would time copying it out to JavaScript
+    // too, which made small shapes look several times slower than a training step's GEMMs run.
+    outputs: [{ name: 'c', tensor: ops.reduceSum(ops.matmul(a, b), { axes: [0, 1] }) }],
     paramInputs: new Set(),
     paramValue: () => new Float32Array(0),
   });
