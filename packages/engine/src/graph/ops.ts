@@ -608,6 +608,12 @@ export interface DropoutOptions {
 }
 
 /**
+ * Version of the function `dropout` draws masks with, kept in trainer checkpoints: 1 was int64
+ * arithmetic modulo 2^31 - 1 (decision 1), 2 is wrapping int32 (decision 6).
+ */
+export const DROPOUT_HASH = 2;
+
+/**
  * Inverted dropout whose mask is a counter-based hash of (element index, seed, site), computed in
  * the graph with int32 arithmetic that wraps modulo 2^32: the same seed always gives the same mask,
  * so a run is reproducible from its seed and resumable at any step, on any provider.

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors.ts';
+import { DROPOUT_HASH } from '../graph/ops.ts';
 import type { RngState } from '../runtime/rng.ts';
 
 export interface LoopState {
@@ -25,6 +26,8 @@ export interface LoopState {
   /** Running loss of the micro-batches of an optimizer step that is half accumulated. */
   pendingLoss: number;
   rng?: RngState;
+  /** The dropout mask function the run drew with (ops.DROPOUT_HASH); absent in checkpoints from before version 2. */
+  dropoutHash?: number;
   /** Hash of the settings that must not change across a resume (model, data, batch shapes...). */
   fingerprint: string;
   /** sha256 of state.safetensors, checked before the state is used. */
@@ -62,7 +65,7 @@ async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
  */
 export async function saveLoopCheckpoint(
   root: string,
-  state: Omit<LoopState, 'stateSha256' | 'version'>,
+  state: Omit<LoopState, 'stateSha256' | 'version' | 'dropoutHash'>,
   slots: SlotValues,
   keep = 2,
 ): Promise<string> {
@@ -72,7 +75,7 @@ export async function saveLoopCheckpoint(
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp);
   await writeSafetensors(join(tmp, STATE), slots);
-  const full: LoopState = { version: 1, ...state, stateSha256: await sha256(join(tmp, STATE)) };
+  const full: LoopState = { version: 1, ...state, dropoutHash: DROPOUT_HASH, stateSha256: await sha256(join(tmp, STATE)) };
   await writeFile(join(tmp, LOOP), `${JSON.stringify(full, null, 2)}\n`);
   const final = join(root, name);
   await rm(final, { recursive: true, force: true });

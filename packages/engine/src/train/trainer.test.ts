@@ -1,11 +1,12 @@
 // The fine-tuning loop on a real checkpoint: events, evaluation and the best weights, early
 // stopping, a cancelled and resumed run equal to an uninterrupted one, NaN and damaged checkpoints.
 
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DROPOUT_HASH } from '../graph/ops.ts';
 import type { Task } from '../models/config.ts';
 import { loadPretrained } from '../models/pretrained.ts';
 import { Rng } from '../runtime/rng.ts';
@@ -148,8 +149,15 @@ describe('the training loop', () => {
       .sort();
     expect(kept).toHaveLength(2);
     writeFileSync(join(root, kept[1] as string, 'state.safetensors'), 'garbage');
+    // The older one as an engine before dropout hash 2 wrote it: without the field.
+    const loop = join(root, kept[0] as string, 'trainer.json');
+    const state = JSON.parse(readFileSync(loop, 'utf8'));
+    expect(state.dropoutHash).toBe(DROPOUT_HASH);
+    delete state.dropoutHash;
+    writeFileSync(loop, JSON.stringify(state));
     const { events, result } = await run({ outDir: dir, resume: true });
     expect(events[0]?.message).toMatch(/skipped damaged checkpoint: .*state\.safetensors: checksum .* does not match/);
+    expect(events[1]?.message).toMatch(/drew dropout masks with function 1; this one uses function 2, so from here on dropout/);
     expect(result.status).toBe('finished');
     for (const n of readdirSync(root).filter((n) => n.startsWith('step-'))) writeFileSync(join(root, n, 'trainer.json'), '{');
     await expect(run({ outDir: dir, resume: true })).rejects.toThrow(CorruptCheckpointError);

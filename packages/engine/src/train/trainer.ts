@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors.ts';
+import { DROPOUT_HASH } from '../graph/ops.ts';
 import { greaterIsBetter } from '../metrics/index.ts';
 import type { Task } from '../models/config.ts';
 import { modelBuilder, type PretrainedModel } from '../models/pretrained.ts';
@@ -337,6 +338,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       // Events after this checkpoint were lost with the interrupted run; numbering continues from it.
       seq = found.state.seq;
       for (const s of found.skipped) emit('checkpoint', {}, `skipped damaged checkpoint: ${s}`);
+      const drawnWith = found.state.dropoutHash ?? 1;
+      if (drawnWith !== DROPOUT_HASH) {
+        emit(
+          'checkpoint',
+          {},
+          `${found.dir} was written by an engine that drew dropout masks with function ${drawnWith}; this one uses function ${DROPOUT_HASH}, so from here on dropout (where the model has any) differs from an uninterrupted run's. Weights and optimizer state carry on unchanged`,
+        );
+      }
       if (best && bestFile) {
         const file = await readSafetensors(bestFile);
         bestWeights = Object.fromEntries([...file.tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }]));
