@@ -34,7 +34,17 @@ export interface ProfileSummary {
   gpu: ProfileRow[];
 }
 
-function table(groups: Map<string, { name: string; provider?: string; calls: number; us: number }>): ProfileRow[] {
+type Tally = Map<string, { name: string; provider?: string; calls: number; us: number }>;
+
+/** Counts one call of `dur` microseconds under `key`. */
+function count(tally: Tally, key: string, name: string, provider: string | undefined, dur: number): void {
+  const g = tally.get(key) ?? { name, provider, calls: 0, us: 0 };
+  g.calls++;
+  g.us += dur;
+  tally.set(key, g);
+}
+
+function table(groups: Tally): ProfileRow[] {
   const total = [...groups.values()].reduce((s, g) => s + g.us, 0) || 1;
   return [...groups.values()]
     .map((g) => ({ name: g.name, provider: g.provider, calls: g.calls, totalMs: g.us / 1000, share: g.us / total }))
@@ -52,8 +62,8 @@ export function summarizeProfile(prefix: string, options: { skipRuns?: number } 
     .filter((f) => f.startsWith(`${basename(prefix)}-`) && f.endsWith('.json'))
     .map((f) => join(dir, f));
   if (!files.length) throw new Error(`no onnxruntime profile starts with ${prefix} (is the runtime closed?)`);
-  const host = new Map<string, { name: string; provider?: string; calls: number; us: number }>();
-  const gpu = new Map<string, { name: string; calls: number; us: number }>();
+  const host: Tally = new Map();
+  const gpu: Tally = new Map();
   let runs = 0;
   let runUs = 0;
   for (const file of files) {
@@ -71,19 +81,12 @@ export function summarizeProfile(prefix: string, options: { skipRuns?: number } 
         runUs += e.dur;
       } else if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) {
         const op = e.args?.op_name ?? '?';
-        const key = `${op}\n${e.args?.provider ?? ''}`;
-        const g = host.get(key) ?? { name: op, provider: e.args?.provider, calls: 0, us: 0 };
-        g.calls++;
-        g.us += e.dur;
-        host.set(key, g);
+        count(host, `${op}\n${e.args?.provider ?? ''}`, op, e.args?.provider, e.dur);
       } else if (e.cat === 'Api') {
         // Named `<node>&<op type>&<program>`: summed per operator and program.
         const [, op, prog] = e.name.split('&');
         const name = op === undefined ? e.name : prog && prog !== op ? `${op} (${prog})` : op;
-        const g = gpu.get(name) ?? { name, calls: 0, us: 0 };
-        g.calls++;
-        g.us += e.dur;
-        gpu.set(name, g);
+        count(gpu, name, name, undefined, e.dur);
       }
     }
   }

@@ -155,7 +155,7 @@ function appendUpdate(
   raw: readonly Tensor[],
 ): { gradNorm: Tensor; outputs: EmitOutput[]; slots: SlotBinding[] } {
   const active = spec.gated ? g.input(ACTIVE, 'float32', [params.length]) : undefined;
-  const on = (i: number) => less(0.5, reshape(slice(active as Tensor, 0, i, i + 1), [])); // bool scalar
+  const switchOf = (i: number) => reshape(slice(active as Tensor, 0, i, i + 1), []); // 0 or 1
   const decays = spec.weightDecay ?? ((_name: string, shape: Shape) => shape.length >= 2);
   // Units of update: a parameter alone, or a group of small ones.
   const units: number[][] = [];
@@ -179,7 +179,7 @@ function appendUpdate(
   let sq: Tensor | undefined;
   grads.forEach((gr, k) => {
     let s = reduceSum(mul(gr, gr));
-    if (active) s = mul(s, reshape(slice(active, 0, units[k]?.[0] as number, (units[k]?.[0] as number) + 1), []));
+    if (active) s = mul(s, switchOf(units[k]?.[0] as number));
     sq = sq ? add(sq, s) : s;
   });
   const gradNorm = sqrt(sq as Tensor);
@@ -207,7 +207,7 @@ function appendUpdate(
     });
     if (active) {
       // Gated programs update parameters one by one: a unit is a single parameter.
-      const keep = on(u[0] as number);
+      const keep = less(0.5, switchOf(u[0] as number));
       next.param = where(keep, next.param, first);
       next.state = next.state.map((t, j) => where(keep, t, unitState[j] as Tensor));
     }
