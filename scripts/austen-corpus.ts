@@ -15,7 +15,7 @@ import {
 } from '../packages/engine/src/index.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const DEFAULT_CORPUS = resolve(ROOT, '../shared/data/austen-paragraphs.jsonl');
+export const DEFAULT_CORPUS = resolve(ROOT, 'data/austen-paragraphs.jsonl');
 export const SEED = 20261126;
 
 export interface Paragraph {

@@ -28,12 +28,13 @@ system_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Node.js >= 22.12 and the pinned pnpm, from the npm registry when the machine lacks them.
+# Node.js 24 (the suite needs it; TuneQL itself runs on >= 22.18, the first 22 that strips types
+# without a flag) and the pinned pnpm, from the npm registry when the machine lacks them.
 toolchain() {
   if [ -x "$TOOLS/bin/node" ]; then export PATH="$TOOLS/bin:$PATH"; fi
   local major
   major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-  if [ "$major" -lt 22 ] || ! pnpm --version 2>/dev/null | grep -qx "$PNPM_VERSION"; then
+  if [ "$major" -lt "$NODE_MAJOR" ] || ! pnpm --version 2>/dev/null | grep -qx "$PNPM_VERSION"; then
     log "installing Node.js $NODE_MAJOR and pnpm $PNPM_VERSION into $TOOLS"
     npm install --global --prefix "$TOOLS" --no-fund --no-audit --loglevel=error "node@$NODE_MAJOR" "pnpm@$PNPM_VERSION"
     export PATH="$TOOLS/bin:$PATH"
@@ -44,6 +45,38 @@ toolchain() {
 dependencies() {
   # onnxruntime-node's install script would fetch CUDA binaries; pnpm-workspace.yaml denies it.
   ONNXRUNTIME_NODE_INSTALL=skip pnpm install --frozen-lockfile --reporter=append-only
+}
+
+# PostgreSQL for the suites that run on a real server: the one at TUNEQL_TEST_PG or 127.0.0.1:5432 when
+# it answers, else a throwaway cluster in .tuneql-test/pg on a free port (installed from Debian if needed).
+postgres() {
+  local url="${TUNEQL_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres}"
+  if node -e "const s=require('net').connect({host:new URL(process.argv[1]).hostname,port:+new URL(process.argv[1]).port||5432});s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1))" "$url"; then
+    export TUNEQL_TEST_PG="$url"
+    log "PostgreSQL at ${url}"
+    return
+  fi
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+  if [ -z "$bin" ]; then
+    [ "$(id -u)" -eq 0 ] || { log "no PostgreSQL reachable at $url and none installed: install Debian's postgresql or set TUNEQL_TEST_PG"; exit 1; }
+    log "installing PostgreSQL"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  fi
+  local dir="$PWD/.tuneql-test/pg" port=55432 run=(env)
+  # initdb refuses to run as root; the cluster belongs to the postgres user Debian's package creates.
+  if [ "$(id -u)" -eq 0 ]; then run=(runuser -u postgres --); fi
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    mkdir -p "$dir" && chmod 700 "$dir"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$dir" "$(dirname "$dir")"
+    "${run[@]}" "$bin/initdb" -D "$dir" -U postgres --auth=trust >/dev/null
+  fi
+  "${run[@]}" "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1 ||
+    "${run[@]}" "$bin/pg_ctl" -D "$dir" -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" -l "$dir/log" -w start >/dev/null
+  export TUNEQL_TEST_PG="postgres://postgres@127.0.0.1:$port/postgres"
+  log "started a throwaway PostgreSQL cluster in $dir on port $port"
 }
 
 setup() {
@@ -68,6 +101,7 @@ case "${1:-}" in
     ;;
   test)
     setup
+    postgres
     console
     log "type-check"
     pnpm typecheck

@@ -3,7 +3,7 @@
 // pre-training half of Jane Austen's paragraphs with TuneQL's engine. It serves tests and demos of
 // the decoder path (causal LM, last-token classification, ONNX export); it is not a good writer.
 //
-//   node scripts/make-austen-gpt2.ts [--corpus ../shared/data/austen-paragraphs.jsonl] [--epochs 1]
+//   node scripts/make-austen-gpt2.ts [--corpus data/austen-paragraphs.jsonl] [--epochs 1]
 
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';

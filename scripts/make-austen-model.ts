@@ -2,7 +2,7 @@
 // language modelling on Jane Austen's novels, entirely with TuneQL's engine. Also writes the
 // held-out labelled paragraphs that the quick start fine-tunes on (examples/austen/novels.jsonl).
 //
-//   node scripts/make-austen-model.ts [--corpus ../shared/data/austen-paragraphs.jsonl] [--epochs 5] [--lr 1e-3]
+//   node scripts/make-austen-model.ts [--corpus data/austen-paragraphs.jsonl] [--epochs 5] [--lr 1e-3]
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

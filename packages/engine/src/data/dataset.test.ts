@@ -16,6 +16,8 @@ const bert = Tokenizer.fromFile(join(TOKENIZERS, 'bert-uncased.json'));
 const gpt2 = Tokenizer.fromFile(join(TOKENIZERS, 'gpt2-bpe.json'));
 const fixture = (name: string): string => join(FIXTURES, name);
 const X = IGNORE_INDEX;
+/** The 9,440 labelled Austen paragraphs that ship with the repository. */
+const AUSTEN_CORPUS = join(import.meta.dirname, '../../../../data/austen-paragraphs.jsonl');
 
 let dir: string;
 beforeAll(async () => {
@@ -146,7 +148,7 @@ describe('loadDataset', () => {
 
   it('loads the Austen corpus as 6-way classification with a stratified split', async () => {
     const d = await loadDataset({
-      files: { file: '/work/shared/data/austen-paragraphs.jsonl' },
+      files: { file: AUSTEN_CORPUS },
       task: 'sequence-classification',
       tokenizer: bert,
       maxLength: 128,

@@ -8,6 +8,9 @@ import { IGNORE_INDEX } from '../train/batching.ts';
 import { tokenizeRecords } from './tokenize.ts';
 import type { DatasetRecord } from './validate.ts';
 
+/** The 9,440 labelled Austen paragraphs that ship with the repository. */
+const AUSTEN_CORPUS = join(import.meta.dirname, '../../../../data/austen-paragraphs.jsonl');
+
 const TOKENIZERS = join(import.meta.dirname, '../../fixtures/tokenizers');
 const bert = Tokenizer.fromFile(join(TOKENIZERS, 'bert-uncased.json'));
 const gpt2 = Tokenizer.fromFile(join(TOKENIZERS, 'gpt2-bpe.json'));
@@ -188,7 +191,7 @@ describe('tokenizeRecords', () => {
   });
 
   it('masks 15% of the non-special tokens, 80/10/10, the same for the same seed', () => {
-    const texts = readFileSync('/work/shared/data/austen-paragraphs.jsonl', 'utf8')
+    const texts = readFileSync(AUSTEN_CORPUS, 'utf8')
       .split('\n')
       .slice(0, 300)
       .map((l) => (JSON.parse(l) as { text: string }).text);
