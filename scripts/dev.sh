@@ -85,10 +85,19 @@ setup() {
   dependencies
 }
 
-# The console's production build (a static export the server serves at /).
+# The console's production build (a static export the server serves at /), redone only when its
+# sources changed since the last build (a hash of them is kept beside the build).
 console() {
+  local hash stamp=packages/web/out/.sources-sha256
+  hash=$(find packages/web -path packages/web/node_modules -prune -o -path packages/web/out -prune -o -path packages/web/.next -prune \
+    -o -type f -print | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
+    log "the console build is up to date"
+    return
+  fi
   log "building the console"
   pnpm --filter @tuneql/web build
+  echo "$hash" >"$stamp"
 }
 
 case "${1:-}" in

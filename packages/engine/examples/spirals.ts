@@ -5,12 +5,13 @@ import { trainSpirals } from '../src/demo/spirals.ts';
 import type { Provider } from '../src/runtime/providers.ts';
 
 const { values } = parseArgs({
+  // `pnpm demo:engine -- --provider webgpu` passes the `--` on; without dropping it every flag after it is a positional.
+  args: process.argv.slice(2).filter((arg, k) => !(k === 0 && arg === '--')),
   options: {
     provider: { type: 'string', default: 'cpu' },
     epochs: { type: 'string', default: '40' },
     seed: { type: 'string', default: '0' },
   },
-  allowPositionals: true,
 });
 
 const result = await trainSpirals({

@@ -1,13 +1,17 @@
-// A model folder as TuneQL writes it: the Hugging Face layout, tokenizer.json, tuneql.json (the card
-// that says how to use it) and model.onnx; and how the card is read back, from any Hugging Face folder.
+// A model folder as TuneQL writes it: the Hugging Face layout with its tokenizer files, tuneql.json (the
+// card that says how to use it) and model.onnx (also at onnx/model.onnx, where Optimum and
+// transformers.js look for it); and how the card is read back, from any Hugging Face folder.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportOnnx, type PretrainedModel, savePretrained, type Task, taskOfClass } from '@tuneql/engine';
+import { writeTokenizerConfig } from './tokenizer-config.ts';
 
 export const CARD_FILE = 'tuneql.json';
 export const ONNX_FILE = 'model.onnx';
+/** The ONNX file's second name, in Optimum's layout. */
+export const OPTIMUM_ONNX_FILE = join('onnx', ONNX_FILE);
 export const TOKENIZER_FILE = 'tokenizer.json';
 
 /** What `tuneql.json` in a saved model says, so a predictor knows how to use it. */
@@ -25,13 +29,19 @@ export interface WriteModelFolderOptions {
   weights?: boolean;
 }
 
-/** Writes `dir` (created if needed): config.json + model.safetensors, tokenizer.json, tuneql.json, model.onnx. */
+/**
+ * Writes `dir` (created if needed): config.json + model.safetensors, tokenizer.json with
+ * tokenizer_config.json and special_tokens_map.json, tuneql.json, model.onnx and onnx/model.onnx.
+ */
 export async function writeModelFolder(dir: string, model: PretrainedModel, options: WriteModelFolderOptions): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(join(dir, 'onnx'), { recursive: true });
   if (options.weights ?? true) await savePretrained(dir, model);
   await copyFile(options.tokenizerFile, join(dir, TOKENIZER_FILE));
+  await writeTokenizerConfig(dir, options.tokenizerFile);
   await writeFile(join(dir, CARD_FILE), `${JSON.stringify(options.card, null, 2)}\n`);
   await exportOnnx(model, join(dir, ONNX_FILE));
+  // A second name for the same file, not a second copy (a copy where links are not possible).
+  await link(join(dir, ONNX_FILE), join(dir, OPTIMUM_ONNX_FILE)).catch(() => copyFile(join(dir, ONNX_FILE), join(dir, OPTIMUM_ONNX_FILE)));
 }
 
 /** tuneql.json, written with the model; for any other Hugging Face folder, what config.json says. */

@@ -21,8 +21,14 @@ export type ExportKind = (typeof EXPORT_KINDS)[number];
 /** Which files of the run's export folder each kind holds. */
 const SELECTION: Record<ExportKind, { folder: string; keep: (name: string) => boolean }> = {
   ADAPTER: { folder: 'adapter', keep: () => true },
-  MERGED: { folder: 'model', keep: (n) => n !== 'model.onnx' },
-  ONNX: { folder: 'model', keep: (n) => ['model.onnx', 'tokenizer.json', 'tuneql.json', 'config.json'].includes(n) },
+  MERGED: { folder: 'model', keep: (n) => n !== 'model.onnx' && n !== 'onnx' },
+  ONNX: {
+    folder: 'model',
+    keep: (n) =>
+      ['model.onnx', 'onnx', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'tuneql.json', 'config.json'].includes(
+        n,
+      ),
+  },
 };
 
 export class ArtifactService extends EntityService<ArtifactEntity> {
