@@ -50,6 +50,7 @@ describe('fine-tuning austen-bert-mini on Austen novels', () => {
       const moved = frozen.filter((n) => !bytes(model.params.get(n).data).equals(bytes(before.get(n) as Float32Array)));
       expect(moved).toEqual([]);
     },
-    120_000,
+    // About a minute each on 2 idle cores (250 steps); the margin is for a CI machine busy with other suites.
+    300_000,
   );
 });
