@@ -158,8 +158,19 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     expect(listed).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
     // The merged model (Hugging Face layout, LoRA folded in) and the ONNX model with its tokenizer.
     for (const [kind, files] of [
-      ['MERGED', ['config.json', 'model.safetensors', 'tokenizer.json', 'tuneql.json']],
-      ['ONNX', ['config.json', 'model.onnx', 'tokenizer.json', 'tuneql.json']],
+      ['MERGED', ['config.json', 'model.safetensors', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'tuneql.json']],
+      [
+        'ONNX',
+        [
+          'config.json',
+          'model.onnx',
+          'onnx/model.onnx',
+          'special_tokens_map.json',
+          'tokenizer.json',
+          'tokenizer_config.json',
+          'tuneql.json',
+        ],
+      ],
     ] as const) {
       const { exportRun: a } = await gql<{ exportRun: { url: string } }>(
         server.url,
@@ -171,7 +182,8 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
       );
       const archive = join(tempDir('download'), `${kind}.tar.gz`);
       writeFileSync(archive, new Uint8Array(await (await fetch(`${server.url}${a.url}`)).arrayBuffer()));
-      expect(execFileSync('tar', ['tzf', archive], { encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual(files);
+      const entries = execFileSync('tar', ['tzf', archive], { encoding: 'utf8' }).split('\n');
+      expect(entries.filter((e) => e && !e.endsWith('/')).sort()).toEqual(files);
     }
 
     const { predict } = await gql<{

@@ -19,7 +19,14 @@ describe('baseModelExport', () => {
     const [dir, again] = await Promise.all([baseModelExport(spec, cache), baseModelExport(spec, cache)]);
     expect(again).toBe(dir);
     expect(readdirSync(cache)).toEqual([dir.slice(cache.length + 1)]);
-    expect(readdirSync(dir).sort()).toEqual(['model.onnx', 'tokenizer.json', 'tuneql.json']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'model.onnx',
+      'onnx',
+      'special_tokens_map.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'tuneql.json',
+    ]);
     const written = statSync(join(dir, 'model.onnx')).mtimeMs;
     expect(await baseModelExport(spec, cache)).toBe(dir);
     expect(statSync(join(dir, 'model.onnx')).mtimeMs).toBe(written);
