@@ -131,7 +131,8 @@ export function drawLineChart(
   const tickCount = Math.max(2, Math.floor((plot.bottom - plot.top) / 40));
   const yTickValues = logY ? logTicks(10 ** yMin, 10 ** yMax, tickCount) : niceTicks(yMin, yMax, tickCount);
   const yTicks = logY ? yTickValues.map(Math.log10) : yTickValues;
-  const xTicks = niceTicks(xMin, xMax, Math.max(2, Math.floor(plotWidth / 80)));
+  // x counts steps: no ticks between them (a run's first three steps would read 1, 1.25, 1.5...).
+  const xTicks = niceTicks(xMin, xMax, Math.max(2, Math.floor(plotWidth / 80))).filter((t) => Number.isInteger(t));
   const yDomain: [number, number] = yTicks.length ? [yTicks[0] as number, yTicks[yTicks.length - 1] as number] : [yMin, yMax];
   const xDomain: [number, number] = [xMin, xMax];
   const sx = scaleLinear(xDomain, [plot.left, plot.right]);
