@@ -56,6 +56,16 @@ describe('drawLineChart', () => {
     expect(drawn).toBeLessThanOrEqual(4 * 4 * plotWidth);
     expect(drawn).toBeGreaterThan(4 * plotWidth); // every column keeps its extremes
     expect(counts.lineTo / (rounds + 1)).toBeLessThan(4 * 4 * plotWidth + 50);
+
+    // Smoothed (the smoothed line over the raw one), on a log axis, with the crosshair: still decimated.
+    const options = { smoothing: 0.9, logY: true, hoverX: 300 };
+    const t1 = performance.now();
+    let styled = drawLineChart(ctx, layout, series, options);
+    for (let i = 1; i < rounds; i++) styled = drawLineChart(ctx, layout, series, options);
+    const styledMs = (performance.now() - t1) / rounds;
+    console.log(`line chart, smoothed + log + crosshair: ${styled.drawn} drawn, ${styledMs.toFixed(2)} ms per redraw`);
+    expect(styled.drawn).toBeLessThanOrEqual(4 * 4 * plotWidth);
+    expect(styled.hover?.values).toHaveLength(4);
   });
 
   it('labels close ticks apart and draws a lone point as a dot', () => {

@@ -181,7 +181,8 @@ export function emaSmooth(y: readonly number[], weight: number): number[] {
   const w = Math.min(weight, 0.999);
   const out: number[] = new Array(y.length);
   let last = 0;
-  let count = 0;
+  // w^count, for the debiasing: kept as a running product rather than a power per point.
+  let power = 1;
   for (let i = 0; i < y.length; i++) {
     const v = y[i] as number;
     if (!Number.isFinite(v)) {
@@ -189,8 +190,8 @@ export function emaSmooth(y: readonly number[], weight: number): number[] {
       continue;
     }
     last = last * w + (1 - w) * v;
-    count++;
-    out[i] = last / (1 - w ** count);
+    power *= w;
+    out[i] = last / (1 - power);
   }
   return out;
 }
