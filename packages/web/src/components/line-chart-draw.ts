@@ -40,6 +40,10 @@ export type ChartContext = Pick<
   | 'textAlign'
   | 'textBaseline'
   | 'globalAlpha'
+  | 'save'
+  | 'restore'
+  | 'rect'
+  | 'clip'
 >;
 
 export interface ChartLayout {
@@ -174,6 +178,12 @@ export function drawLineChart(
     }
     ctx.stroke();
   };
+  // A zoomed line runs on to the points just outside the range: cut it at the plot's edges (unzoomed, dots may overhang).
+  ctx.save();
+  ctx.beginPath();
+  const overhang = xRange ? 0 : 4;
+  ctx.rect(plot.left - overhang, plot.top - 4, plot.right - plot.left + 2 * overhang, plot.bottom - plot.top + 8);
+  ctx.clip();
   for (const { s, d, rawDrawn } of prepared) {
     if (!d.x.length) continue;
     ctx.strokeStyle = s.color;
@@ -195,6 +205,7 @@ export function drawLineChart(
     }
     drawn += d.x.length;
   }
+  ctx.restore();
 
   let hover: DrawResult['hover'];
   if (hoverX !== undefined && hoverX >= plot.left && hoverX <= plot.right && xMax > xMin) {
