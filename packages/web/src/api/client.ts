@@ -197,11 +197,19 @@ export function subscribe<R, V extends Record<string, unknown>>(
   };
 }
 
-/** A GraphQL request as a tool sends it (the explorer): the server's whole answer, errors included, with the saved token. */
-export async function sendRaw(body: { query: string; variables?: unknown; operationName?: string | null }): Promise<unknown> {
+/** A GraphQL request as a tool sends it (the explorer): the server's whole answer, errors included, with the saved token unless `headers` has another. */
+export async function sendRaw(
+  body: { query: string; variables?: unknown; operationName?: string | null },
+  headers: Record<string, string> = {},
+): Promise<unknown> {
   const res = await fetch('/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...authHeaders() },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...authHeaders(),
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
   return res.json();

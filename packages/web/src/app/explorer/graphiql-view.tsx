@@ -6,7 +6,7 @@ import { GraphiQL } from 'graphiql';
 import 'graphiql/graphiql.css';
 import { savedToken, sendRaw, subscribeRaw } from '../../api/client.ts';
 
-const fetcher: Fetcher = (params) => {
+const fetcher: Fetcher = (params, options) => {
   if (/^\s*subscription\b/m.test(params.query) && !/^\s*(query|mutation)\b/m.test(params.query)) {
     return {
       subscribe: (observer: { next: (v: unknown) => void; error: (e: unknown) => void; complete: () => void }) => {
@@ -15,7 +15,9 @@ const fetcher: Fetcher = (params) => {
       },
     } as ReturnType<Fetcher>;
   }
-  return sendRaw(params) as ReturnType<Fetcher>;
+  // Headers typed into GraphiQL's Headers tab (an Authorization of their own) go over the saved token.
+  const headers = Object.fromEntries(Object.entries(options?.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  return sendRaw(params, headers) as ReturnType<Fetcher>;
 };
 
 const DEFAULT_QUERY = `# The TuneQL API. Ctrl-Enter runs the query; the Docs button lists every type.

@@ -33,6 +33,8 @@ const EXPORTS: { kind: ExportKind; label: string }[] = [
   { kind: 'ONNX', label: 'ONNX' },
 ];
 
+const SECTION_TITLES = { training: 'Training', validation: 'Validation metrics', other: 'Other values' } as const;
+
 function toEvent(e: Run['events'][number]): RunEventLike {
   return { ...e, values: e.values as Record<string, number> };
 }
@@ -259,13 +261,13 @@ function RunView({ id }: { id: string }) {
         const inSection = charts.filter((c) => c.section === section);
         if (!inSection.length) return null;
         return (
-          <div className="grid two" key={section} data-chart-section={section}>
+          <section className="grid two" key={section} data-chart-section={section} aria-label={SECTION_TITLES[section]}>
             {inSection.map((c) => (
               <section className="card" key={c.title}>
                 <LineChart title={c.title} series={c.series} version={version} smoothing={smoothing} />
               </section>
             ))}
-          </div>
+          </section>
         );
       })}
 
