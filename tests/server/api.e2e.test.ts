@@ -105,8 +105,19 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
 
     const client = wsClient(server.url);
     const arrivals: { at: number; e: RunEventRow }[] = [];
-    const events = await collectEvents(client, createRun.id, 0, (e) => arrivals.push({ at: Date.now(), e }));
+    // The parameter counts are on the run from its start (the trainer's `started` event), not only at its end.
+    let midRun: Promise<{ run: { status: string; trainableParameters: number | null; totalParameters: number | null } }> | undefined;
+    const events = await collectEvents(client, createRun.id, 0, (e) => {
+      arrivals.push({ at: Date.now(), e });
+      if (e.type === 'step' && !midRun) {
+        midRun = gql(server.url, 'query($id: ID!) { run(id: $id) { status trainableParameters totalParameters } }', { id: createRun.id });
+      }
+    });
     const finishedAt = Date.now();
+    const during = (await midRun)?.run;
+    expect(during?.status).toBe('RUNNING');
+    expect(during?.trainableParameters).toBe(preflight.trainableParameters);
+    expect(during?.totalParameters).toBe(preflight.totalParameters);
     const run = await waitForStatus(server.url, createRun.id, ['SUCCEEDED', 'FAILED'], 5_000);
     expect(run.status).toBe('SUCCEEDED');
     // In order, no gap, no duplicate, and delivered while the run trained (not all at the end).

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { austenSlice, freshDatabase, gql, REPO, startServer, type TestServer } from '../server/harness.ts';
 
 const CONSOLE_BUILD = join(REPO, 'packages/web/out');
@@ -36,6 +36,8 @@ async function visit(path: string): Promise<void> {
 
 describe('the web console', () => {
   beforeAll(async () => {
+    // A page waits on the server and the browser on a shared, busy machine: polls wait up to 20 s (1 s by default).
+    vi.setConfig({ expect: { poll: { timeout: 20_000 } } });
     if (!existsSync(join(CONSOLE_BUILD, 'index.html'))) {
       throw new Error(`no console build in ${CONSOLE_BUILD}: run 'pnpm --filter @tuneql/web build' first`);
     }
@@ -178,6 +180,14 @@ describe('the web console', () => {
     await expect
       .poll(() => page.getAttribute('[data-chart="Loss"]', 'data-points'), { timeout: 120_000, interval: 50 })
       .toMatch(/^([3-9]|1[01])$/);
+    // While it trains, the run page shows its trainable and total parameter counts (not '— / —').
+    const midRun = await page.evaluate(() => ({
+      status: document.querySelector('h1 [data-testid="run-status"]')?.textContent,
+      counts: document.querySelector('[data-testid="parameter-counts"]')?.textContent,
+    }));
+    expect(midRun.status).toBe('RUNNING');
+    expect(midRun.counts).toMatch(/^\d[\d.]*[kMB]? \/ \d[\d.]*[kMB]?$/);
+    await shot('run-live');
     const dropped = await page.evaluate(() => {
       const w = window as unknown as { __sockets: WebSocket[]; __sent: string[] };
       for (const ws of w.__sockets) if (ws.readyState === WebSocket.OPEN) ws.close(4499, 'the test drops the connection');
@@ -219,6 +229,84 @@ describe('the web console', () => {
     expect(await page.textContent('[data-testid="early-stopping"]')).toContain('Best accuracy');
     await shot('run');
   }, 240_000);
+
+  it('draws each metric once, with hover values, smoothing, zoom and a log axis', async () => {
+    await visit(`/runs/view/?id=${runId}`);
+    await page.waitForSelector('[data-chart="Loss"][data-drawn="14"]');
+    // Single-label classification: accuracy and the micro averages are one series, drawn once, titled with both.
+    const charts = await page
+      .locator('[data-chart]')
+      .evaluateAll((els) =>
+        els.map((e) => ({ title: e.getAttribute('data-chart') ?? '', series: (e.getAttribute('data-series') ?? '').split('|') })),
+      );
+    const titles = charts.map((c) => c.title);
+    expect(new Set(titles).size).toBe(titles.length);
+    expect(
+      titles.find((t) => /accuracy/.test(t) && /f1_micro/.test(t)),
+      titles.join('; '),
+    ).toBeDefined();
+    expect(charts.length, titles.join('; ')).toBeLessThanOrEqual(8);
+    const names = charts.flatMap((c) => c.series.flatMap((n) => n.split(' = ')));
+    expect(new Set(names).size, names.join(', ')).toBe(names.length);
+    for (const m of ['accuracy', 'f1_micro', 'precision_micro', 'recall_micro', 'f1_macro']) expect(names.join(' ')).toContain(m);
+
+    // Hover: the crosshair reads out each series at the nearest step, the values the run recorded.
+    const { run } = await gql<{ run: { events: { step: number; values: Record<string, number> }[] } }>(
+      server.url,
+      'query($id: ID!) { run(id: $id) { events(types: ["step"]) { step values } } }',
+      { id: runId },
+    );
+    const losses = run.events.map((e) => e.values.loss as number);
+    const loss = page.locator('[data-chart="Loss"]');
+    const canvas = loss.locator('canvas');
+    const box = (await canvas.boundingBox()) ?? { x: 0, y: 0, width: 0, height: 0 };
+    const hoverAt = async (fraction: number) => {
+      await page.mouse.move(box.x + 48 + (box.width - 60) * fraction, box.y + box.height / 2);
+      const item = loss.locator('[data-testid="chart-readout"] [data-series="loss"]');
+      await item.waitFor();
+      const step = Number(((await loss.locator('[data-testid="chart-readout"] .muted').first().textContent()) ?? '').replace(/\D+/g, ''));
+      return { step, value: Number(await item.getAttribute('data-value')) };
+    };
+    const raw = await hoverAt(0.75);
+    expect(raw.step).toBeGreaterThan(1);
+    expect(raw.value).toBe(losses[raw.step - 1]);
+    await shot('run-hover');
+
+    // Smoothing 0.9: TensorBoard's debiased EMA at that step, and a different line.
+    const before = await loss.getAttribute('data-signature');
+    await page.locator('#chart-smoothing').fill('0.9');
+    await expect.poll(() => loss.getAttribute('data-signature')).not.toBe(before);
+    let ema = 0;
+    for (let i = 0; i < raw.step; i++) ema = ema * 0.9 + 0.1 * (losses[i] as number);
+    const smoothed = await hoverAt(0.75);
+    expect(smoothed.step).toBe(raw.step);
+    expect(smoothed.value).toBeCloseTo(ema / (1 - 0.9 ** raw.step), 9);
+    expect(smoothed.value).not.toBe(raw.value);
+    await shot('run-smoothed');
+    await page.locator('#chart-smoothing').fill('0');
+
+    // The log axis changes the y labels and the drawn line.
+    const lr = page.locator('[data-chart="Learning rate"]');
+    const linear = { ticks: await lr.getAttribute('data-y-ticks'), signature: await lr.getAttribute('data-signature') };
+    await lr.locator('input[type="checkbox"]').check();
+    await expect.poll(() => lr.getAttribute('data-y-ticks')).not.toBe(linear.ticks);
+    expect(await lr.getAttribute('data-signature')).not.toBe(linear.signature);
+    expect(await lr.getAttribute('data-log')).toBe('y');
+
+    // Zoom: drag across the middle of the loss chart; fewer points drawn; a double-click shows them all again.
+    await page.mouse.move(box.x + 48 + (box.width - 60) * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 48 + (box.width - 60) * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => loss.getAttribute('data-zoomed')).toMatch(/^[\d.]+-[\d.]+$/);
+    const zoomedDrawn = Number(await loss.getAttribute('data-drawn'));
+    expect(zoomedDrawn).toBeLessThan(14);
+    expect(zoomedDrawn).toBeGreaterThan(0);
+    await shot('run-zoomed');
+    await canvas.dblclick();
+    await expect.poll(() => loss.getAttribute('data-zoomed')).toBeNull();
+    await expect.poll(() => loss.getAttribute('data-drawn')).toBe('14');
+  });
 
   it('shows a second run live in the runs list, and filters the list', async () => {
     await visit('/');
@@ -275,6 +363,12 @@ describe('the web console', () => {
 
   it('predicts with the fine-tuned model next to its base in the playground', async () => {
     await visit(`/playground/?run=${runId}`);
+    // A single-text classifier: no second text box; the run's whole name is readable.
+    await page.waitForSelector('[data-testid="playground-run-details"]');
+    expect(await page.locator('#playground-pair').count()).toBe(0);
+    const picker = await page.locator('#playground-run').evaluate((el) => ({ width: el.clientWidth, text: el.scrollWidth }));
+    expect(picker.text).toBeLessThanOrEqual(picker.width);
+    expect(picker.width).toBeGreaterThan(600);
     await page.fill('#playground-text', 'Mr. Darcy bowed.\nEmma smiled.');
     await page.click('button:has-text("Predict")');
     await expect.poll(() => page.locator('[data-testid="prediction"]').count()).toBe(2);
@@ -292,6 +386,13 @@ describe('the web console', () => {
     await page.waitForSelector('[data-chart="Training loss"]');
     await expect.poll(() => page.getAttribute('[data-chart="Training loss"]', 'data-points')).toBe('28');
     await shot('compare');
+
+    // Without ids (the menu's link): the most recent finished runs are preselected.
+    await visit('/compare/');
+    await expect.poll(() => page.locator('[data-testid="compare-table"] tbody tr').count()).toBe(2);
+    expect(new URL(page.url()).searchParams.get('ids')?.split(',').sort()).toEqual(runs.edges.map((e) => e.node.id).sort());
+    await page.waitForSelector('[data-chart="Training loss"]');
+    await shot('compare-default');
 
     await visit('/models/');
     await page.click('text=austen-bert-mini');
@@ -312,5 +413,38 @@ describe('the web console', () => {
     await shot('tokens');
 
     expect(pageErrors).toEqual([]);
+  });
+
+  it('runs a query in the bundled GraphQL explorer, offline, and sends browsers from /graphql to it', async () => {
+    // Nothing but the server may be reached: any other request (a CDN) is refused and recorded.
+    const outside: string[] = [];
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(server.url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+      outside.push(url);
+      return route.abort();
+    });
+    // Apollo's CDN landing page is off: a browser's GET /graphql lands on the console's explorer; API clients get JSON.
+    const html = await fetch(`${server.url}/graphql`, {
+      headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+      redirect: 'manual',
+    });
+    expect(html.status).toBe(302);
+    expect(html.headers.get('location')).toBe('/explorer/');
+    const json = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ strategies { id } }')}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
+    expect(((await json.json()) as { data: { strategies: unknown[] } }).data.strategies.length).toBeGreaterThan(3);
+
+    await page.goto(`${server.url}/graphql`);
+    expect(new URL(page.url()).pathname).toBe('/explorer/');
+    await page.waitForSelector('.graphiql-container .graphiql-execute-button');
+    await page.click('.graphiql-execute-button');
+    await expect.poll(() => page.textContent('.graphiql-response'), { timeout: 30_000 }).toContain('"runs"');
+    expect(await page.textContent('.graphiql-response')).toContain('"trainableParameters"');
+    await shot('explorer');
+    expect(outside).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    await page.unroute('**/*');
   });
 });

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -156,6 +157,8 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
     csrfPrevention: true,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Apollo's landing page loads its sandbox from a CDN; browsers get the console's bundled explorer instead (below).
+      ApolloServerPluginLandingPageDisabled(),
       limitsPlugin,
       {
         async serverWillStart() {
@@ -175,6 +178,14 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
   });
   app.post('/uploads', uploadRoute(services));
   app.get('/artifacts/:id', downloadRoute(services));
+  const hasConsole = existsSync(settings.consoleDir);
+  if (hasConsole) {
+    // A browser opening /graphql wants something to read: the console's GraphQL explorer. API clients (JSON, */*) go on.
+    app.get('/graphql', (req, res, next) => {
+      if (req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) !== 'text/html') return next();
+      res.redirect(302, '/explorer/');
+    });
+  }
   app.use(
     '/graphql',
     express.json({ limit: Math.max(settings.limits.maxQueryBytes * 4, 100_000) }),
@@ -190,7 +201,7 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
     }),
   );
 
-  if (existsSync(settings.consoleDir)) {
+  if (hasConsole) {
     // The console's static export: pages are folders of .html files; unknown paths get its 404 page.
     app.use(express.static(settings.consoleDir, { extensions: ['html'] }));
   }

@@ -196,3 +196,32 @@ export function subscribe<R, V extends Record<string, unknown>>(
     cancel();
   };
 }
+
+/** A GraphQL request as a tool sends it (the explorer): the server's whole answer, errors included, with the saved token unless `headers` has another. */
+export async function sendRaw(
+  body: { query: string; variables?: unknown; operationName?: string | null },
+  headers: Record<string, string> = {},
+): Promise<unknown> {
+  const res = await fetch('/graphql', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...authHeaders(),
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+  return res.json();
+}
+
+/** A subscription as a tool sends it (the explorer): each result as the server sent it, until the returned function is called. */
+export function subscribeRaw(
+  body: { query: string; variables?: unknown; operationName?: string | null },
+  sink: { next: (result: unknown) => void; error: (err: unknown) => void; complete: () => void },
+): () => void {
+  return subscriptions().subscribe(
+    { query: body.query, variables: body.variables as Record<string, unknown> | undefined, operationName: body.operationName ?? undefined },
+    sink,
+  );
+}

@@ -270,6 +270,7 @@ export const PlaygroundRunsQuery = graphql(`
           name
           task
           strategy
+          createdAt
           model {
             id
             name
@@ -277,6 +278,7 @@ export const PlaygroundRunsQuery = graphql(`
           dataset {
             id
             name
+            columns
           }
         }
       }

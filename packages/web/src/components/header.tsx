@@ -14,6 +14,7 @@ const PAGES: [href: string, label: string][] = [
   ['/models', 'Models'],
   ['/strategies', 'Strategies'],
   ['/tokens', 'API tokens'],
+  ['/explorer', 'GraphQL'],
 ];
 
 function isActive(pathname: string, href: string): boolean {

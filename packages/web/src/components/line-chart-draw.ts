@@ -1,6 +1,16 @@
 // Drawing one line chart onto a 2D canvas context: axes with round ticks, and each series decimated to the pixel
 // columns it spans (lib/chart-math.ts), so 10,000 points per series cost a few thousand line segments.
-import { decimate, extent, formatTick, niceTicks, scaleLinear } from '../lib/chart-math.ts';
+import {
+  decimate,
+  emaSmooth,
+  extent,
+  formatTick,
+  logTicks,
+  nearestIndex,
+  niceTicks,
+  scaleLinear,
+  visibleRange,
+} from '../lib/chart-math.ts';
 
 export interface ChartSeries {
   name: string;
@@ -29,6 +39,11 @@ export type ChartContext = Pick<
   | 'font'
   | 'textAlign'
   | 'textBaseline'
+  | 'globalAlpha'
+  | 'save'
+  | 'restore'
+  | 'rect'
+  | 'clip'
 >;
 
 export interface ChartLayout {
@@ -42,13 +57,30 @@ export const PALETTE = ['#3056d3', '#d9480f', '#2b8a3e', '#862e9c', '#e67700', '
 
 const PAD = { left: 48, right: 12, top: 10, bottom: 22 };
 
+export interface DrawOptions {
+  /** The pointer's x in CSS pixels: a crosshair at the nearest step, with a dot on each series there. */
+  hoverX?: number;
+  /** Show only steps in [lo, hi] (a zoom); the y axis fits what is visible. */
+  xRange?: [number, number];
+  /** A log10 y axis; points at or below zero are left out. */
+  logY?: boolean;
+  /** TensorBoard's EMA weight in [0, 1): lines (not dotted evaluation series) are drawn smoothed over their faint raw values. */
+  smoothing?: number;
+}
+
 export interface DrawResult {
   /** Points drawn after decimation, all series. */
   drawn: number;
-  /** x and y domains, for hover read-outs. */
+  /** x and y domains, for hover read-outs (y in log10 units on a log axis). */
   xDomain: [number, number];
   yDomain: [number, number];
   plot: { left: number; right: number; top: number; bottom: number };
+  /** The y-axis labels, bottom to top. */
+  yLabels: string[];
+  /** The step under the crosshair and each series' value there (smoothed where smoothing is on), for the read-out. */
+  hover?: { x: number; values: { name: string; color: string; y: number; raw: number }[] };
+  /** A checksum of the drawn lines' pixel positions: changes whenever what is drawn does. */
+  signature: number;
 }
 
 /** Short tick labels; where three significant digits would print two ticks alike (1.805, 1.81), as many decimals as the step needs. */
@@ -60,20 +92,51 @@ function tickLabels(ticks: readonly number[]): string[] {
   return ticks.map((t) => t.toFixed(decimals));
 }
 
-export function drawLineChart(ctx: ChartContext, layout: ChartLayout, series: readonly ChartSeries[], hoverX?: number): DrawResult {
+interface Prepared {
+  s: ChartSeries;
+  /** Visible points, y smoothed and (on a log axis) in log10. */
+  x: number[];
+  y: number[];
+  raw: number[];
+  /** The raw line under a smoothed one, decimated; undefined when not smoothed. */
+  rawDrawn?: { x: number[]; y: number[] };
+  d: { x: number[]; y: number[] };
+}
+
+export function drawLineChart(
+  ctx: ChartContext,
+  layout: ChartLayout,
+  series: readonly ChartSeries[],
+  options: DrawOptions = {},
+): DrawResult {
   const { width, height, dpr } = layout;
+  const { hoverX, xRange, logY = false, smoothing = 0 } = options;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
   const plot = { left: PAD.left, right: width - PAD.right, top: PAD.top, bottom: height - PAD.bottom };
   const plotWidth = Math.max(1, plot.right - plot.left);
 
-  const decimated = series.map((s) => ({ s, d: decimate(s.x, s.y, plotWidth) }));
-  const xs = decimated.flatMap(({ d }) => (d.x.length ? [d.x[0] as number, d.x[d.x.length - 1] as number] : []));
-  const ys = decimated.flatMap(({ d }) => d.y);
-  const [xMin, xMax] = extent(xs);
+  const toY = logY ? (v: number) => (v > 0 ? Math.log10(v) : Number.NaN) : (v: number) => v;
+  const prepared: Prepared[] = series.map((s) => {
+    const n = Math.min(s.x.length, s.y.length);
+    const [from, to] = xRange ? visibleRange(s.x.slice(0, n), xRange[0], xRange[1]) : [0, n];
+    // Smoothing runs over the whole series (as TensorBoard's), so zooming in does not change the values.
+    const smooth = smoothing > 0 && !s.dots;
+    const ys = smooth ? emaSmooth(s.y.slice(0, n), smoothing) : s.y;
+    const x = s.x.slice(from, to);
+    const raw = s.y.slice(from, to).map(toY);
+    const y = smooth ? ys.slice(from, to).map(toY) : raw;
+    return { s, x, y, raw, rawDrawn: smooth ? decimate(x, raw, plotWidth) : undefined, d: decimate(x, y, plotWidth) };
+  });
+  const xs = prepared.flatMap(({ d }) => (d.x.length ? [d.x[0] as number, d.x[d.x.length - 1] as number] : []));
+  const ys = prepared.flatMap(({ d, rawDrawn }) => (rawDrawn ? [...d.y, ...rawDrawn.y] : d.y));
+  const [xMin, xMax] = xRange ?? extent(xs);
   const [yMin, yMax] = extent(ys);
-  const yTicks = niceTicks(yMin, yMax, Math.max(2, Math.floor((plot.bottom - plot.top) / 40)));
-  const xTicks = niceTicks(xMin, xMax, Math.max(2, Math.floor(plotWidth / 80)));
+  const tickCount = Math.max(2, Math.floor((plot.bottom - plot.top) / 40));
+  const yTickValues = logY ? logTicks(10 ** yMin, 10 ** yMax, tickCount) : niceTicks(yMin, yMax, tickCount);
+  const yTicks = logY ? yTickValues.map(Math.log10) : yTickValues;
+  // x counts steps: no ticks between them (a run's first three steps would read 1, 1.25, 1.5...).
+  const xTicks = niceTicks(xMin, xMax, Math.max(2, Math.floor(plotWidth / 80))).filter((t) => Number.isInteger(t));
   const yDomain: [number, number] = yTicks.length ? [yTicks[0] as number, yTicks[yTicks.length - 1] as number] : [yMin, yMax];
   const xDomain: [number, number] = [xMin, xMax];
   const sx = scaleLinear(xDomain, [plot.left, plot.right]);
@@ -87,7 +150,7 @@ export function drawLineChart(ctx: ChartContext, layout: ChartLayout, series: re
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
   ctx.beginPath();
-  const yLabels = tickLabels(yTicks);
+  const yLabels = tickLabels(yTickValues);
   yTicks.forEach((t, i) => {
     const y = Math.round(sy(t)) + 0.5;
     ctx.moveTo(plot.left, y);
@@ -103,15 +166,36 @@ export function drawLineChart(ctx: ChartContext, layout: ChartLayout, series: re
   }
 
   let drawn = 0;
-  for (const { s, d } of decimated) {
+  let signature = 0;
+  const line = (d: { x: number[]; y: number[] }) => {
+    ctx.beginPath();
+    for (let i = 0; i < d.x.length; i++) {
+      const px = sx(d.x[i] as number);
+      const py = sy(d.y[i] as number);
+      if (i === 0) ctx.moveTo(px, py);
+      else ctx.lineTo(px, py);
+      signature = (signature + Math.round(py * 10) * (i + 1)) % 1_000_000_007;
+    }
+    ctx.stroke();
+  };
+  // A zoomed line runs on to the points just outside the range: cut it at the plot's edges (unzoomed, dots may overhang).
+  ctx.save();
+  ctx.beginPath();
+  const overhang = xRange ? 0 : 4;
+  ctx.rect(plot.left - overhang, plot.top - 4, plot.right - plot.left + 2 * overhang, plot.bottom - plot.top + 8);
+  ctx.clip();
+  for (const { s, d, rawDrawn } of prepared) {
     if (!d.x.length) continue;
     ctx.strokeStyle = s.color;
     ctx.fillStyle = s.color;
+    if (rawDrawn) {
+      ctx.globalAlpha = 0.25;
+      ctx.lineWidth = 1;
+      line(rawDrawn);
+      ctx.globalAlpha = 1;
+    }
     ctx.lineWidth = 1.5;
-    ctx.beginPath();
-    ctx.moveTo(sx(d.x[0] as number), sy(d.y[0] as number));
-    for (let i = 1; i < d.x.length; i++) ctx.lineTo(sx(d.x[i] as number), sy(d.y[i] as number));
-    ctx.stroke();
+    line(d);
     if (s.dots || d.x.length === 1) {
       for (let i = 0; i < d.x.length; i++) {
         ctx.beginPath();
@@ -121,14 +205,41 @@ export function drawLineChart(ctx: ChartContext, layout: ChartLayout, series: re
     }
     drawn += d.x.length;
   }
+  ctx.restore();
 
-  if (hoverX !== undefined && hoverX >= plot.left && hoverX <= plot.right) {
-    ctx.strokeStyle = '#9aa3b2';
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    ctx.moveTo(Math.round(hoverX) + 0.5, plot.top);
-    ctx.lineTo(Math.round(hoverX) + 0.5, plot.bottom);
-    ctx.stroke();
+  let hover: DrawResult['hover'];
+  if (hoverX !== undefined && hoverX >= plot.left && hoverX <= plot.right && xMax > xMin) {
+    const target = xMin + ((hoverX - plot.left) / plotWidth) * (xMax - xMin);
+    // Snap to the nearest step any series has.
+    let step: number | undefined;
+    for (const p of prepared) {
+      const i = nearestIndex(p.x, target);
+      const xi = p.x[i];
+      if (i >= 0 && xi !== undefined && (step === undefined || Math.abs(xi - target) < Math.abs(step - target))) step = xi;
+    }
+    if (step !== undefined) {
+      const values: NonNullable<DrawResult['hover']>['values'] = [];
+      const px = Math.round(sx(step)) + 0.5;
+      ctx.strokeStyle = '#9aa3b2';
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(px, plot.top);
+      ctx.lineTo(px, plot.bottom);
+      ctx.stroke();
+      for (const p of prepared) {
+        const i = nearestIndex(p.x, step);
+        if (i < 0 || p.x[i] !== step) continue;
+        const y = p.y[i] as number;
+        if (!Number.isFinite(y)) continue;
+        ctx.fillStyle = p.s.color;
+        ctx.beginPath();
+        ctx.arc(px, sy(y), 3.5, 0, 2 * Math.PI);
+        ctx.fill();
+        const unlog = (v: number) => (logY ? 10 ** v : v);
+        values.push({ name: p.s.name, color: p.s.color, y: unlog(y), raw: unlog(p.raw[i] as number) });
+      }
+      hover = { x: step, values };
+    }
   }
-  return { drawn, xDomain, yDomain, plot };
+  return { drawn, xDomain, yDomain, plot, yLabels, hover, signature };
 }

@@ -193,7 +193,7 @@ export type RunCurvesQuery = { run: { id: string, events: Array<{ seq: number, t
 export type PlaygroundRunsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type PlaygroundRunsQuery = { runs: { edges: Array<{ node: { id: string, name: string, task: string, strategy: string, model: { id: string, name: string }, dataset: { id: string, name: string } } }> } };
+export type PlaygroundRunsQuery = { runs: { edges: Array<{ node: { id: string, name: string, task: string, strategy: string, createdAt: string, model: { id: string, name: string }, dataset: { id: string, name: string, columns: Record<string, unknown> } } }> } };
 
 export type PredictMutationVariables = Exact<{
   runId: string | number;
@@ -722,6 +722,7 @@ export const PlaygroundRunsDocument = new TypedDocumentString(`
         name
         task
         strategy
+        createdAt
         model {
           id
           name
@@ -729,6 +730,7 @@ export const PlaygroundRunsDocument = new TypedDocumentString(`
         dataset {
           id
           name
+          columns
         }
       }
     }

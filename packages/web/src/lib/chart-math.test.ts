@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { decimate, extent, formatTick, nearestIndex, niceTicks, scaleLinear } from './chart-math.ts';
+import {
+  decimate,
+  emaSmooth,
+  extent,
+  formatTick,
+  logTicks,
+  nearestIndex,
+  niceTicks,
+  sameSeries,
+  scaleLinear,
+  visibleRange,
+} from './chart-math.ts';
 
 /** A noisy decaying loss curve with a spike and a dip somewhere in the middle. */
 function curve(n: number): { x: number[]; y: number[] } {
@@ -139,5 +150,42 @@ describe('axes', () => {
     expect(nearestIndex([1, 5, 10, 20], -3)).toBe(0);
     expect(nearestIndex([1, 5, 10, 20], 99)).toBe(3);
     expect(nearestIndex([], 1)).toBe(-1);
+  });
+});
+
+describe('smoothing, log ticks, equality, zoom', () => {
+  it("emaSmooth is TensorBoard's debiased EMA", () => {
+    expect(emaSmooth([1, 2, 3], 0)).toEqual([1, 2, 3]);
+    // weight 0.5: 1; (0.25 + 1) / 0.75; ...
+    const s = emaSmooth([1, 2, 3], 0.5);
+    expect(s[0]).toBeCloseTo(1, 12);
+    expect(s[1]).toBeCloseTo((0.5 * 0.5 + 0.5 * 2) / 0.75, 12);
+    expect(s[2]).toBeCloseTo(((0.5 * 0.5 + 0.5 * 2) * 0.5 + 0.5 * 3) / 0.875, 12);
+    // A constant stays constant (the debiasing), and a non-finite value passes through without entering the average.
+    expect(emaSmooth([4, 4, Number.NaN, 4], 0.9).map((v) => (Number.isNaN(v) ? 'NaN' : v.toFixed(9)))).toEqual([
+      '4.000000000',
+      '4.000000000',
+      'NaN',
+      '4.000000000',
+    ]);
+  });
+
+  it('logTicks: powers of ten over decades, round values within one', () => {
+    expect(logTicks(3e-5, 2e-3, 5)).toEqual([1e-5, 1e-4, 1e-3, 1e-2]);
+    expect(logTicks(0.2, 0.5, 4)).toEqual([0.2, 0.3, 0.4, 0.5]);
+    expect(logTicks(0, 1, 4)).toEqual([]);
+  });
+
+  it('sameSeries tolerates float rounding only', () => {
+    const a = { x: [6, 12], y: [0.5, 0.6666666666666666] };
+    expect(sameSeries(a, { x: [6, 12], y: [0.5, 0.6666666666666667] })).toBe(true);
+    expect(sameSeries(a, { x: [6, 12], y: [0.5, 0.6667] })).toBe(false);
+    expect(sameSeries(a, { x: [6, 13], y: [0.5, 0.6666666666666666] })).toBe(false);
+    expect(sameSeries(a, { x: [6], y: [0.5] })).toBe(false);
+  });
+
+  it('visibleRange keeps one point beyond each edge', () => {
+    expect(visibleRange([1, 2, 3, 4, 5, 6], 2.5, 4.5)).toEqual([1, 5]);
+    expect(visibleRange([1, 2, 3], 0, 10)).toEqual([0, 3]);
   });
 });

@@ -171,3 +171,70 @@ export function nearestIndex(x: readonly number[], value: number): number {
   if (lo > 0 && Math.abs((x[lo - 1] as number) - value) <= Math.abs((x[lo] as number) - value)) return lo - 1;
   return lo;
 }
+
+/**
+ * TensorBoard's smoothing: an exponential moving average with weight `weight` (0: none, 0.99: heavy), debiased so
+ * the first points are not pulled towards zero. Non-finite values pass through and do not enter the average.
+ */
+export function emaSmooth(y: readonly number[], weight: number): number[] {
+  if (!(weight > 0)) return y.slice();
+  const w = Math.min(weight, 0.999);
+  const out: number[] = new Array(y.length);
+  let last = 0;
+  // w^count, for the debiasing: kept as a running product rather than a power per point.
+  let power = 1;
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i] as number;
+    if (!Number.isFinite(v)) {
+      out[i] = v;
+      continue;
+    }
+    last = last * w + (1 - w) * v;
+    power *= w;
+    out[i] = last / (1 - power);
+  }
+  return out;
+}
+
+/**
+ * Ticks for a log axis over positive [min, max], as values: powers of ten when the range spans a decade or more
+ * (every k-th one when there are many), else round linear ticks. The first and last bound the axis.
+ */
+export function logTicks(min: number, max: number, count: number): number[] {
+  if (!(min > 0) || !(max > 0)) return [];
+  const lo = Math.floor(Math.log10(Math.min(min, max)) + 1e-9);
+  const hi = Math.ceil(Math.log10(Math.max(min, max)) - 1e-9);
+  if (hi - lo >= 2 || (hi - lo === 1 && Math.max(min, max) / Math.min(min, max) >= 10)) {
+    const every = Math.max(1, Math.ceil((hi - lo) / Math.max(1, count)));
+    const ticks: number[] = [];
+    for (let k = Math.floor(lo / every) * every; k < hi + every; k += every) ticks.push(Number(`1e${k}`));
+    return ticks;
+  }
+  return niceTicks(min, max, count).filter((t) => t > 0);
+}
+
+/** Whether two series hold the same points: the same x, and y equal to within `tolerance` relative (float rounding). */
+export function sameSeries(
+  a: { x: readonly number[]; y: readonly number[] },
+  b: { x: readonly number[]; y: readonly number[] },
+  tolerance = 1e-9,
+): boolean {
+  if (a.x.length !== b.x.length || a.y.length !== b.y.length) return false;
+  for (let i = 0; i < a.x.length; i++) if (a.x[i] !== b.x[i]) return false;
+  for (let i = 0; i < a.y.length; i++) {
+    const u = a.y[i] as number;
+    const v = b.y[i] as number;
+    if (u === v || (Number.isNaN(u) && Number.isNaN(v))) continue;
+    if (!(Math.abs(u - v) <= tolerance * Math.max(1, Math.abs(u), Math.abs(v)))) return false;
+  }
+  return true;
+}
+
+/** The index range [from, to) of ascending `x` inside [lo, hi], widened by one point each side so a zoomed line reaches the edges. */
+export function visibleRange(x: readonly number[], lo: number, hi: number): [number, number] {
+  let from = 0;
+  while (from < x.length && (x[from] as number) < lo) from++;
+  let to = x.length;
+  while (to > from && (x[to - 1] as number) > hi) to--;
+  return [Math.max(0, from - 1), Math.min(x.length, to + 1)];
+}

@@ -158,4 +158,15 @@ describe('RunSeries', () => {
     expect(s.series('loss').x.length).toBe(10_000);
     expect(addMs).toBeLessThan(2000); // a sanity bound, not a benchmark
   });
+
+  it('holds the parameter counts of the latest started event', () => {
+    const s = new RunSeries();
+    expect(s.parameterCounts()).toEqual({ trainable: undefined, total: undefined });
+    s.add({ seq: 1, type: 'started', step: 0, values: { total_steps: 12, trainable_parameters: 16_390, parameters: 4_402_438 } });
+    s.add({ seq: 2, type: 'step', step: 1, values: { loss: 1.8 } });
+    expect(s.parameterCounts()).toEqual({ trainable: 16_390, total: 4_402_438 });
+    // A resumed attempt starts again with its own figures.
+    s.add({ seq: 3, type: 'started', step: 1, values: { trainable_parameters: 20_000, parameters: 4_402_438 } });
+    expect(s.parameterCounts().trainable).toBe(20_000);
+  });
 });

@@ -102,6 +102,7 @@ export class RunSeries {
   readonly #evaluations: Evaluation[] = [];
   readonly #events: RunEventLike[] = [];
   readonly #log: { seq: number; text: string }[] = [];
+  #started: Record<string, number> | undefined;
 
   /** `afterSeq`: the seq of the last event already accounted for (0 for a run's whole history). */
   constructor(afterSeq = 0) {
@@ -125,6 +126,7 @@ export class RunSeries {
     this.lastSeq = event.seq;
     this.#version++;
     this.#events.push(event);
+    if (event.type === 'started') this.#started = event.values;
     if (event.type === 'step') {
       for (const [name, value] of Object.entries(event.values)) this.#point(name, event.step, value, this.#stepNames);
     } else if (event.type === 'eval') {
@@ -171,6 +173,15 @@ export class RunSeries {
     const known = STEP_METRICS.filter((n) => this.#stepNames.includes(n));
     const other = this.#stepNames.filter((n) => !STEP_METRICS.includes(n));
     return [...known, ...other, ...this.#evalNames];
+  }
+
+  /** The parameter counts from the latest `started` event (the trainer reports them once the strategy is applied). */
+  parameterCounts(): { trainable?: number; total?: number } {
+    const v = this.#started ?? {};
+    return {
+      trainable: typeof v.trainable_parameters === 'number' ? v.trainable_parameters : undefined,
+      total: typeof v.parameters === 'number' ? v.parameters : undefined,
+    };
   }
 
   /** A copy of one series (empty for a name with no points). */

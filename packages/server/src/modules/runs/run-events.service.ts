@@ -88,6 +88,12 @@ export class RunEventStore {
         };
       }
       if (event.type === 'test') update.testResults = event.values;
+      // The counts are known once the strategy is applied: show them while the run trains, not only at its end.
+      if (event.type === 'started') {
+        const { trainable_parameters: trainable, parameters: total } = event.values;
+        if (typeof trainable === 'number') update.trainableParameters = trainable;
+        if (typeof total === 'number') update.totalParameters = total;
+      }
       await m.getRepository(RunEntity).update({ id: runId }, update);
       await m.query('SELECT pg_notify($1, $2)', [Topic.RUN_EVENTS, runId]);
       return { seq, cancelRequested: run.cancel_requested };

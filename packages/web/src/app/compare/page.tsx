@@ -9,9 +9,13 @@ import { CompareRunsQuery, RunCurvesQuery } from '../../api/operations.ts';
 import { useQuery } from '../../api/use-query.ts';
 import { ErrorBox, Loading, StatusBadge } from '../../components/bits.tsx';
 import { formatBytes, formatCount, formatDuration, formatValue } from '../../components/format.ts';
-import { LineChart } from '../../components/line-chart.tsx';
+import { LineChart, SmoothingControl } from '../../components/line-chart.tsx';
 import { type ChartSeries, PALETTE } from '../../components/line-chart-draw.ts';
+import { mergeIdentical } from '../../lib/run-charts.ts';
 import { type RunEventLike, RunSeries } from '../../lib/run-series.ts';
+
+/** Finished runs preselected when the page is opened without ids. */
+const PRESELECT = 3;
 
 function Compare() {
   const router = useRouter();
@@ -48,17 +52,31 @@ function Compare() {
   };
 
   const runs = useMemo(() => list.data?.runs.edges.map((e) => e.node) ?? [], [list.data]);
+  const [smoothing, setSmoothing] = useState(0);
+
+  // Opened without ids (from the menu, after the demo): start from the most recent finished runs.
+  const noIds = params.get('ids') === null;
+  useEffect(() => {
+    if (!noIds || !list.data) return;
+    const recent = runs.filter((r) => r.status === 'SUCCEEDED').slice(0, PRESELECT);
+    if (recent.length) router.replace(`/compare?ids=${recent.map((r) => r.id).join(',')}`);
+  }, [noIds, list.data, runs, router]);
   const chosen = selected.map((id) => runs.find((r) => r.id === id)).filter((r) => r !== undefined);
   const colorOf = (id: string) => PALETTE[selected.indexOf(id) % PALETTE.length] as string;
 
   const charts = useMemo(() => {
-    const names = new Set<string>();
-    for (const id of selected) for (const n of curves[id]?.names() ?? []) if (n === 'loss' || n.startsWith('eval_')) names.add(n);
-    return [...names].map((n) => ({
-      title: n === 'loss' ? 'Training loss' : n.replace(/^eval_/, 'Validation '),
-      series: selected
-        .filter((id) => curves[id])
-        .map((id, i): ChartSeries => {
+    const names: string[] = [];
+    for (const id of selected)
+      for (const n of curves[id]?.names() ?? []) if ((n === 'loss' || n.startsWith('eval_')) && !names.includes(n)) names.push(n);
+    const loaded = selected.filter((id) => curves[id]);
+    // Metrics equal at every point in every run (accuracy and micro-F1...) are drawn once.
+    const groups = mergeIdentical(names, (n) => loaded.map((id) => (curves[id] as RunSeries).series(n)));
+    return groups.map((group) => {
+      const n = group[0] as string;
+      const label = group.map((g) => g.replace(/^eval_/, '')).join(' = ');
+      return {
+        title: n === 'loss' ? 'Training loss' : `Validation ${label}`,
+        series: loaded.map((id, i): ChartSeries => {
           const run = runs.find((r) => r.id === id);
           return {
             ...(curves[id] as RunSeries).series(n),
@@ -67,7 +85,8 @@ function Compare() {
             dots: n !== 'loss',
           };
         }),
-    }));
+      };
+    });
   }, [selected, curves, runs]);
   const version = Object.keys(curves).length + selected.length * 1000;
 
@@ -87,7 +106,18 @@ function Compare() {
             </label>
           ))}
         </div>
-        {selected.length < 2 && <p className="small muted">Pick two or more runs.</p>}
+        {list.data && !runs.length && (
+          <p data-testid="compare-prompt">
+            No runs yet: <Link href="/runs/new">start one</Link>, then compare it with others here.
+          </p>
+        )}
+        {list.data && runs.length > 0 && selected.length < 2 && (
+          <p data-testid="compare-prompt">
+            {selected.length === 0
+              ? 'Tick two or more runs above to compare their curves, cost and results.'
+              : 'Tick one more run to compare.'}
+          </p>
+        )}
       </section>
       {chosen.length > 0 && (
         <>
@@ -164,10 +194,14 @@ function Compare() {
               </table>
             </section>
           )}
+          <div className="spread chart-toolbar">
+            <span className="small muted">Drag across a chart to zoom into its steps, double-click to reset.</span>
+            <SmoothingControl value={smoothing} onChange={setSmoothing} />
+          </div>
           <div className="grid two">
             {charts.map((c) => (
               <section className="card" key={c.title}>
-                <LineChart title={c.title} series={c.series} version={version} />
+                <LineChart title={c.title} series={c.series} version={version} smoothing={smoothing} />
               </section>
             ))}
           </div>

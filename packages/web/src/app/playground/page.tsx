@@ -70,7 +70,12 @@ function Playground() {
     if (!runId && list[0]) setRunId(list[0].id);
   }, [list, runId]);
   const run = list.find((r) => r.id === runId);
-  const pairLabel = run?.task === 'question-answering' ? 'Context' : 'Second text (optional)';
+  // A second box only where the model reads one: question answering's context, or a dataset with a pair column.
+  const pairColumn = (run?.dataset.columns as Record<string, unknown> | undefined)?.textPair;
+  const pairLabel = run?.task === 'question-answering' ? 'Context' : `Second text (the dataset's '${String(pairColumn)}' column)`;
+  const wantsPair =
+    run?.task === 'question-answering' ||
+    ((run?.task === 'sequence-classification' || run?.task === 'regression') && typeof pairColumn === 'string' && pairColumn !== '');
 
   const predict = async () => {
     setBusy(true);
@@ -81,7 +86,7 @@ function Playground() {
         .split('\n')
         .map((t) => t.trim())
         .filter(Boolean)
-        .map((t) => ({ text: t, pair: pair.trim() || undefined }));
+        .map((t) => ({ text: t, pair: (wantsPair && pair.trim()) || undefined }));
       const r = await request(PredictMutation, { runId, inputs, compareBase });
       setResult(r.predict);
     } catch (err) {
@@ -98,26 +103,35 @@ function Playground() {
         <ErrorBox error={runs.error} />
         {!runs.data && <Loading />}
         {runs.data && !list.length && <p className="muted">No succeeded run yet.</p>}
-        <div className="form-grid">
-          <label className="field" htmlFor="playground-run">
-            <span className="name">Run</span>
-            <select id="playground-run" value={runId} onChange={(e) => setRunId(e.target.value)}>
-              {list.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name} ({r.model.name}, {r.task})
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="check">
-            <input type="checkbox" checked={compareBase} onChange={(e) => setCompareBase(e.target.checked)} /> compare with the base model
-          </label>
-        </div>
+        <label className="field" htmlFor="playground-run">
+          <span className="name">Run</span>
+          <select
+            id="playground-run"
+            className="wide"
+            value={runId}
+            title={run ? `${run.name} (${run.model.name}, ${run.task})` : undefined}
+            onChange={(e) => setRunId(e.target.value)}
+          >
+            {list.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name} — {r.strategy} on {r.model.name}, {r.dataset.name} ({r.task})
+              </option>
+            ))}
+          </select>
+          {run && (
+            <span className="help" data-testid="playground-run-details">
+              {run.name}: {run.strategy} fine-tuning of {run.model.name} on {run.dataset.name}, {run.task}
+            </span>
+          )}
+        </label>
+        <label className="check" style={{ marginBottom: 12 }}>
+          <input type="checkbox" checked={compareBase} onChange={(e) => setCompareBase(e.target.checked)} /> compare with the base model
+        </label>
         <label className="field" htmlFor="playground-text">
           <span className="name">{run?.task === 'question-answering' ? 'Question' : 'Text'} (one input per line)</span>
           <textarea id="playground-text" rows={4} value={text} onChange={(e) => setText(e.target.value)} />
         </label>
-        {(run?.task === 'question-answering' || run?.task === 'sequence-classification' || run?.task === 'regression') && (
+        {wantsPair && (
           <label className="field" htmlFor="playground-pair">
             <span className="name">{pairLabel}</span>
             <textarea id="playground-pair" rows={2} value={pair} onChange={(e) => setPair(e.target.value)} />

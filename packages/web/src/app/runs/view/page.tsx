@@ -17,9 +17,10 @@ import {
 } from '../../../api/operations.ts';
 import { ErrorBox, Loading, RunProgressBar, Stat, StatusBadge } from '../../../components/bits.tsx';
 import { formatBytes, formatCount, formatDuration, formatTime, formatValue } from '../../../components/format.ts';
-import { LineChart } from '../../../components/line-chart.tsx';
+import { LineChart, SmoothingControl } from '../../../components/line-chart.tsx';
 import { type ChartSeries, PALETTE } from '../../../components/line-chart-draw.ts';
 import type { ExportKind, RunQuery as RunData } from '../../../gql/graphql.ts';
+import { planRunCharts } from '../../../lib/run-charts.ts';
 import { higherIsBetter, type RunEventLike, RunSeries } from '../../../lib/run-series.ts';
 
 type Run = RunData['run'];
@@ -32,11 +33,7 @@ const EXPORTS: { kind: ExportKind; label: string }[] = [
   { kind: 'ONNX', label: 'ONNX' },
 ];
 
-const STEP_CHARTS: { name: string; title: string }[] = [
-  { name: 'learning_rate', title: 'Learning rate' },
-  { name: 'grad_norm', title: 'Gradient norm' },
-  { name: 'tokens_per_s', title: 'Tokens per second' },
-];
+const SECTION_TITLES = { training: 'Training', validation: 'Validation metrics', other: 'Other values' } as const;
 
 function toEvent(e: Run['events'][number]): RunEventLike {
   return { ...e, values: e.values as Record<string, number> };
@@ -128,26 +125,16 @@ function RunView({ id }: { id: string }) {
   const [actionError, setActionError] = useState<unknown>();
   const [busy, setBusy] = useState<string>();
 
+  const [smoothing, setSmoothing] = useState(0);
   const charts = useMemo(() => {
     void version;
     const names = series.names();
-    const color = (i: number) => PALETTE[i % PALETTE.length] as string;
-    const out: { title: string; series: ChartSeries[] }[] = [];
-    const loss: ChartSeries[] = [{ ...series.series('loss'), color: color(0) }];
-    if (names.includes('eval_loss')) loss.push({ ...series.series('eval_loss'), color: color(1), dots: true });
-    out.push({ title: 'Loss', series: loss });
-    STEP_CHARTS.forEach((c, i) => {
-      if (names.includes(c.name)) out.push({ title: c.title, series: [{ ...series.series(c.name), color: color(i + 2) }] });
-    });
-    const evals = names.filter((n) => n.startsWith('eval_') && n !== 'eval_loss');
-    evals.forEach((n, i) => {
-      out.push({ title: n.replace(/^eval_/, 'Validation '), series: [{ ...series.series(n), color: color(i + 5), dots: true }] });
-    });
-    // Other step values a trainer may report.
-    for (const n of names.filter((x) => !x.startsWith('eval_') && x !== 'loss' && !STEP_CHARTS.some((c) => c.name === x))) {
-      out.push({ title: n, series: [{ ...series.series(n), color: color(out.length) }] });
-    }
-    return out;
+    // Colours by series, so a metric keeps its colour wherever it is drawn.
+    const color = (name: string) => PALETTE[Math.max(0, names.indexOf(name)) % PALETTE.length] as string;
+    return planRunCharts(names, (n) => series.series(n)).map((plan) => ({
+      ...plan,
+      series: plan.series.map((p): ChartSeries => ({ ...series.series(p.name), name: p.label, color: color(p.name), dots: p.dots })),
+    }));
   }, [series, version]);
 
   const log = useMemo(() => {
@@ -189,6 +176,8 @@ function RunView({ id }: { id: string }) {
     downloadArtifact(url, name).catch(setActionError);
   };
 
+  // Stored on the run when training starts; the started event has them too (a page that has not heard runChanged yet).
+  const counts = series.parameterCounts();
   const test = run.testResults as Record<string, unknown> | null | undefined;
   return (
     <>
@@ -248,7 +237,9 @@ function RunView({ id }: { id: string }) {
           </Stat>
           <Stat label="task">{run.task}</Stat>
           <Stat label="trainable / total parameters">
-            {formatCount(run.trainableParameters)} / {formatCount(run.totalParameters)}
+            <span data-testid="parameter-counts">
+              {formatCount(run.trainableParameters ?? counts.trainable)} / {formatCount(run.totalParameters ?? counts.total)}
+            </span>
           </Stat>
           <Stat label="epoch">{run.progress ? run.progress.epoch.toFixed(2) : '—'}</Stat>
           {run.meanStepSeconds != null && <Stat label="mean step time">{formatDuration(run.meanStepSeconds)}</Stat>}
@@ -262,13 +253,23 @@ function RunView({ id }: { id: string }) {
         </p>
       </section>
 
-      <div className="grid two">
-        {charts.map((c) => (
-          <section className="card" key={c.title}>
-            <LineChart title={c.title} series={c.series} version={version} />
-          </section>
-        ))}
+      <div className="spread chart-toolbar">
+        <span className="small muted">Drag across a chart to zoom into its steps, double-click to reset.</span>
+        <SmoothingControl value={smoothing} onChange={setSmoothing} />
       </div>
+      {(['training', 'validation', 'other'] as const).map((section) => {
+        const inSection = charts.filter((c) => c.section === section);
+        if (!inSection.length) return null;
+        return (
+          <section className="grid two" key={section} data-chart-section={section} aria-label={SECTION_TITLES[section]}>
+            {inSection.map((c) => (
+              <section className="card" key={c.title}>
+                <LineChart title={c.title} series={c.series} version={version} smoothing={smoothing} />
+              </section>
+            ))}
+          </section>
+        );
+      })}
 
       <div className="grid three">
         <section className="card" data-testid="early-stopping">
