@@ -8,10 +8,13 @@ import { fileURLToPath } from 'node:url';
 import type { ServerSettings } from './config/settings.ts';
 import { openDatabase } from './db/database.ts';
 import { type HttpServer, startHttpServer } from './http/server.ts';
+import { type Logger, logger } from './ops/logger.ts';
+import { type OpsServer, startOpsServer } from './ops/ops-server.ts';
 import { createServices, type Services } from './services.ts';
 import { failLostRuns, TrainWorker } from './worker/train-worker.ts';
 
 export { readSettings, type ServerSettings, SettingsError } from './config/settings.ts';
+export { createLogger, type Logger, logger, setLogger } from './ops/logger.ts';
 export type { Services } from './services.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -27,17 +30,18 @@ export interface Running {
 
 export interface BootstrapOptions {
   plugins?: readonly string[];
-  log?: (line: string) => void;
+  /** Where the process logs. @default logger() (JSON lines on stdout, pretty on a terminal; TUNEQL_LOG_LEVEL) */
+  log?: Logger;
 }
 
 /** Registers the project's demo model and dataset on a fresh database. */
-async function registerDemo(services: Services, log: (line: string) => void): Promise<void> {
+async function registerDemo(services: Services, log: Logger): Promise<void> {
   const modelDir = join(REPO, 'models', 'austen-bert-mini');
   const dataFile = join(REPO, 'examples', 'austen', 'novels.jsonl');
   if (!existsSync(modelDir) || !existsSync(dataFile)) return;
   if (!(await services.models.findByName('austen-bert-mini'))) {
     await services.models.importDirectory('austen-bert-mini', modelDir, 'demo');
-    log('registered the demo model austen-bert-mini');
+    log.info('registered the demo model austen-bert-mini');
   }
   if (!(await services.datasets.findByName('austen-novels'))) {
     const upload = await services.datasets.uploadLocalFile(dataFile, 'novels.jsonl');
@@ -47,12 +51,12 @@ async function registerDemo(services: Services, log: (line: string) => void): Pr
       task: 'sequence-classification',
       columns: { text: 'text', label: 'label' },
     });
-    log('registered the demo dataset austen-novels');
+    log.info('registered the demo dataset austen-novels');
   }
 }
 
 export async function bootstrap(settings: ServerSettings, options: BootstrapOptions = {}): Promise<Running> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`[tuneql] ${line}\n`));
+  const log = options.log ?? logger();
   const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, serveEmbedded: true });
   let services: Services | undefined;
   let http: HttpServer | undefined;
@@ -92,15 +96,34 @@ export async function bootstrap(settings: ServerSettings, options: BootstrapOpti
 export async function startWorker(
   settings: ServerSettings,
   options: BootstrapOptions & { concurrency?: number } = {},
-): Promise<{ worker: TrainWorker; close(): Promise<void> }> {
+): Promise<{ worker: TrainWorker; ops: OpsServer | undefined; close(): Promise<void> }> {
+  const log = options.log ?? logger();
   const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, serveEmbedded: false });
   const services = await createServices(settings, db, { plugins: options.plugins });
-  const worker = new TrainWorker(services, options.log);
+  let ops: OpsServer | undefined;
+  try {
+    if (settings.workerPort !== undefined) {
+      ops = await startOpsServer({
+        readiness: services.readiness,
+        metrics: services.metrics,
+        host: settings.host,
+        port: settings.workerPort,
+        log,
+      });
+      log.info({ url: ops.url }, `worker health and metrics on ${ops.url} (/healthz, /readyz, /metrics)`);
+    }
+  } catch (err) {
+    await services.close().catch(() => undefined);
+    throw err;
+  }
+  const worker = new TrainWorker(services, log);
   await worker.start(options.concurrency ?? 1);
   return {
     worker,
+    ops,
     async close() {
       await worker.drain();
+      await ops?.close();
       await services.close();
     },
   };

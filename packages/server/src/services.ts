@@ -15,6 +15,8 @@ import { ModelService } from './modules/models/model.service.ts';
 import type { RunEntity } from './modules/runs/run.entity.ts';
 import { RunService } from './modules/runs/run.service.ts';
 import { RunEventStore } from './modules/runs/run-events.service.ts';
+import { Metrics } from './ops/metrics.ts';
+import { ReadinessChecks } from './ops/readiness.ts';
 import { RunQueue } from './queue/run-queue.ts';
 import { ArtifactStore } from './storage/artifact-store.ts';
 import { DatasetCache } from './training/prepare-run.ts';
@@ -33,6 +35,10 @@ export interface Services {
   runs: RunService;
   events: RunEventStore;
   artifacts: ArtifactService;
+  /** What /readyz checks; a dependency adds its own with one line: `readiness.add('storage', () => store.check())`. */
+  readiness: ReadinessChecks;
+  /** This process's Prometheus metrics (/metrics). */
+  metrics: Metrics;
   /** Datasets kept loaded between preflight estimates. */
   preflightDatasets: DatasetCache;
   statusFeed(runId: string | undefined, signal?: AbortSignal): AsyncGenerator<RunEntity>;
@@ -55,6 +61,17 @@ export async function createServices(settings: ServerSettings, db: Database, opt
   for (const plugin of options.plugins ?? []) await strategies.load(plugin);
   const models = new ModelService(dataSource, store);
   const datasets = new DatasetService(dataSource, store);
+  const readiness = new ReadinessChecks().add('database', () => dataSource.query('SELECT 1'));
+  const metrics = new Metrics({
+    runsByStatus: async () => {
+      const rows = (await dataSource.query('SELECT status, count(*)::int AS n FROM runs GROUP BY status')) as {
+        status: string;
+        n: number;
+      }[];
+      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    },
+    queueJobs: () => queue.jobCounts(),
+  });
   const services: Services = {
     settings,
     db,
@@ -69,6 +86,8 @@ export async function createServices(settings: ServerSettings, db: Database, opt
     runs: new RunService({ dataSource, store, notifier, queue, models, datasets, strategies }),
     events: new RunEventStore(dataSource, notifier),
     artifacts: new ArtifactService(dataSource, store),
+    readiness,
+    metrics,
     preflightDatasets: new DatasetCache(),
     statusFeed: (runId, signal) => followRunChanges(dataSource, notifier, runId, signal, db.embedded),
     async close() {

@@ -19,8 +19,8 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv.filter((a) => a !== '--');
   if (command === 'serve' || command === 'worker' || command === 'token') {
     const commands = await import('./serve.ts');
-    if (command === 'serve') await commands.serveCommand(rest);
-    else if (command === 'worker') await commands.workerCommand(rest);
+    if (command === 'serve') await commands.serveCommand(rest).catch(commands.exitLogged);
+    else if (command === 'worker') await commands.workerCommand(rest).catch(commands.exitLogged);
     else {
       await commands.tokenCommand(rest);
       return 0;

@@ -3,6 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import type { ServerSettings } from '../config/settings.ts';
+import { logger } from '../ops/logger.ts';
 import { registerDecoratorHook } from '../runtime/decorators.ts';
 
 async function server() {
@@ -37,17 +38,32 @@ function onStop(stop: () => Promise<void>): void {
   const handler = (signal: string) => {
     if (stopping) process.exit(130);
     stopping = true;
-    process.stderr.write(`[tuneql] ${signal}: checkpointing running runs and stopping (again to quit now)\n`);
+    logger().info({ signal }, `${signal}: checkpointing running runs and stopping (again to quit now)`);
     stop().then(
-      () => process.exit(0),
+      () => {
+        logger().info('stopped');
+        process.exit(0);
+      },
       (err: unknown) => {
-        process.stderr.write(`[tuneql] stop failed: ${(err as Error).message}\n`);
+        logger().error({ err }, `stop failed: ${(err as Error).message}`);
         process.exit(1);
       },
     );
   };
   process.on('SIGINT', () => handler('SIGINT'));
   process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+/** A server or worker that could not start says why in its log, as a fatal line, then exits 1. */
+export function exitLogged(err: unknown): never {
+  const message = err instanceof Error ? err.message : String(err);
+  try {
+    logger().fatal({ err }, `cannot start: ${message}`);
+  } catch {
+    // No logger either (TUNEQL_LOG_LEVEL is what is wrong): plain text, as before any logger exists.
+    process.stderr.write(`tuneql: ${message}\n`);
+  }
+  process.exit(1);
 }
 
 /** Starts the API (and in-process workers); with --demo-run, fine-tunes the demo model right away. */
@@ -60,18 +76,17 @@ export async function serveCommand(args: string[]): Promise<void> {
   const running = await bootstrap(settings, { plugins: pluginList(values.plugins) });
   onStop(() => running.close());
   const where = settings.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${settings.dataDir}`;
-  process.stderr.write(
-    `[tuneql] API on ${running.url}/graphql (subscriptions: ${running.url.replace('http', 'ws')}/graphql); database: ${where}\n`,
+  const log = logger();
+  log.info(
+    { url: running.url, database: settings.databaseUrl ? 'postgresql' : 'pglite', workers: settings.inProcessWorkers },
+    `API on ${running.url}/graphql (subscriptions: ${running.url.replace('http', 'ws')}/graphql); database: ${where}; health and metrics: /healthz, /readyz, /metrics`,
   );
-  process.stderr.write(
-    running.console
-      ? `[tuneql] console on ${running.url}/\n`
-      : `[tuneql] no console build in ${settings.consoleDir} (build it: pnpm --filter @tuneql/web build)\n`,
-  );
+  if (running.console) log.info(`console on ${running.url}/`);
+  else log.info(`no console build in ${settings.consoleDir} (build it: pnpm --filter @tuneql/web build)`);
   if (values['demo-run']) {
     const { demoRun } = await import('./demo-run.ts');
     await demoRun(running.url);
-    process.stderr.write(`[tuneql] still serving on ${running.url}/graphql; Ctrl-C stops\n`);
+    log.info(`still serving on ${running.url}/graphql; Ctrl-C stops`);
   }
 }
 

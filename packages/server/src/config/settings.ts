@@ -37,6 +37,13 @@ export interface ServerSettings {
   runRetries: number;
   /** How long a worker's claim on a run lives without a heartbeat, in seconds. @default 10 (TUNEQL_HEARTBEAT_SECONDS; pg-boss's minimum) */
   heartbeatSeconds: number;
+  /**
+   * `tuneql worker` serves /healthz, /readyz and /metrics on this port (on `host`), for an orchestrator's
+   * probes and Prometheus; 0 picks a free port. @default off (TUNEQL_WORKER_PORT)
+   */
+  workerPort: number | undefined;
+  /** How often a worker logs a running run's progress (step/total, loss, steps/s), in seconds. @default 30 (TUNEQL_PROGRESS_LOG_SECONDS) */
+  progressLogSeconds: number;
 }
 
 const PROJECT_MODELS = fileURLToPath(new URL('../../../../models', import.meta.url));
@@ -84,6 +91,13 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     consoleDir: resolve(overrides.consoleDir ?? env.TUNEQL_CONSOLE_DIR ?? CONSOLE_BUILD),
     runRetries: overrides.runRetries ?? count(env.TUNEQL_RUN_RETRIES, 'TUNEQL_RUN_RETRIES', 5),
     heartbeatSeconds: overrides.heartbeatSeconds ?? count(env.TUNEQL_HEARTBEAT_SECONDS, 'TUNEQL_HEARTBEAT_SECONDS', 10, 10),
+    workerPort:
+      'workerPort' in overrides
+        ? overrides.workerPort
+        : env.TUNEQL_WORKER_PORT
+          ? count(env.TUNEQL_WORKER_PORT, 'TUNEQL_WORKER_PORT', 0)
+          : undefined,
+    progressLogSeconds: overrides.progressLogSeconds ?? count(env.TUNEQL_PROGRESS_LOG_SECONDS, 'TUNEQL_PROGRESS_LOG_SECONDS', 30, 1),
   };
   if (!settings.requireTokens && !isLoopback(settings.host)) {
     throw new SettingsError(

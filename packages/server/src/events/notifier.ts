@@ -4,6 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
+import { logger } from '../ops/logger.ts';
 
 /** The channels, one per kind of change; the payload is a run id. */
 export const Topic = {
@@ -28,7 +29,7 @@ export class Notifier {
     client.on('notification', (n) => {
       if (n.payload) this.local.emit(n.channel, n.payload);
     });
-    client.on('error', (err) => console.error('[tuneql] notification connection failed:', err.message));
+    client.on('error', (err) => logger().error({ err }, `notification connection failed: ${err.message}`));
     for (const topic of Object.values(Topic)) await client.query(`LISTEN ${topic}`);
     this.client = client;
   }

@@ -4,6 +4,7 @@
 import { isStrategyError } from '@tuneql/adapters';
 import { DatasetConfigError, DatasetError } from '@tuneql/engine';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { logger } from '../ops/logger.ts';
 import { RunSpecError } from '../training/run-spec.ts';
 
 /** An error a client can act on, with a stable code and optional details (issues, field paths). */
@@ -82,7 +83,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== CommonErrorCode.INTERNAL_SERVER_ERROR) return formatted;
-  console.error('[tuneql] unexpected error:', original);
+  logger().error(
+    { err: original, path: formatted.path },
+    `unexpected error: ${original instanceof Error ? original.message : String(original)}`,
+  );
   return {
     message: 'internal error; the server log has the details',
     path: formatted.path,

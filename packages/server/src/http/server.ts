@@ -1,6 +1,6 @@
 // The HTTP side: Express 5 with Apollo Server 5 on /graphql, graphql-ws on the same path for
-// subscriptions, POST /uploads, GET /artifacts/:id and GET /healthz. Both transports authenticate
-// with the same tokens and apply the same operation checks.
+// subscriptions, POST /uploads, GET /artifacts/:id, and /healthz, /readyz and /metrics (ops/). Both
+// transports authenticate with the same tokens and apply the same operation checks.
 
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -20,6 +20,10 @@ import { tuneqlSchema } from '../graphql/schema.ts';
 import { downloadRoute } from '../modules/artifacts/download.route.ts';
 import type { Caller } from '../modules/auth/auth.service.ts';
 import { uploadRoute } from '../modules/datasets/upload.route.ts';
+import { graphqlTiming } from '../ops/graphql-timing.ts';
+import { requestLogging, requestTiming } from '../ops/http-observation.ts';
+import { logger } from '../ops/logger.ts';
+import { opsRoutes } from '../ops/ops-routes.ts';
 import type { Services } from '../services.ts';
 
 export interface HttpServer {
@@ -50,6 +54,7 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
   const policy: OperationPolicy = { limits: settings.limits, introspection: settings.introspection };
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestTiming(services.metrics), requestLogging(logger()));
   const httpServer: Server = createServer(app);
 
   /**
@@ -160,6 +165,7 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
       // Apollo's landing page loads its sandbox from a CDN; browsers get the console's bundled explorer instead (below).
       ApolloServerPluginLandingPageDisabled(),
       limitsPlugin,
+      graphqlTiming(services.metrics),
       {
         async serverWillStart() {
           return {
@@ -173,9 +179,7 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
   });
   await apollo.start();
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
+  app.use(opsRoutes(services));
   app.post('/uploads', uploadRoute(services));
   app.get('/artifacts/:id', downloadRoute(services));
   const hasConsole = existsSync(settings.consoleDir);

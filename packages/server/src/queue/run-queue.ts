@@ -4,12 +4,22 @@
 
 import type { ClientConfig } from 'pg';
 import { PgBoss } from 'pg-boss';
+import { logger } from '../ops/logger.ts';
 
 export const TRAIN_QUEUE = 'tuneql-train';
 export const LOST_QUEUE = 'tuneql-train-lost';
 
 export interface TrainJob {
   runId: string;
+}
+
+/** The queue's side of a claim: which job, and how long it waited for a worker. */
+export interface JobClaim {
+  jobId: string;
+  /** From the job becoming claimable (queued, or retried after a lost worker) to this claim, by the database's clock. */
+  waitedSeconds: number;
+  /** The job's retries so far: 0 on its first claim. */
+  retryCount: number;
 }
 
 export interface RunQueueOptions {
@@ -44,7 +54,7 @@ export class RunQueue {
       monitorIntervalSeconds: options.superviseSeconds ?? 2,
       max: 4,
     });
-    boss.on('error', (err: Error) => console.error('[tuneql] queue:', err.message));
+    boss.on('error', (err: Error) => logger().error({ err: err.message }, `queue (pg-boss): ${err.message}`));
     await boss.start();
     await boss.createQueue(LOST_QUEUE).catch(ignoreExists);
     await boss
@@ -70,14 +80,33 @@ export class RunQueue {
    * Runs `handler` for each job, `concurrency` at a time; the signal aborts when the job's claim is
    * gone (its heartbeat lapsed and another worker may hold it).
    */
-  async work(concurrency: number, handler: (job: TrainJob, signal: AbortSignal) => Promise<void>): Promise<string> {
-    return this.boss.work<TrainJob>(
+  async work(concurrency: number, handler: (job: TrainJob, signal: AbortSignal, claim: JobClaim) => Promise<void>): Promise<string> {
+    return this.boss.work<
+      TrainJob,
+      unknown,
+      { localConcurrency: number; pollingIntervalSeconds: number; batchSize: 1; includeMetadata: true }
+    >(
       TRAIN_QUEUE,
-      { localConcurrency: concurrency, pollingIntervalSeconds: this.options.pollSeconds ?? 1, batchSize: 1 },
+      { localConcurrency: concurrency, pollingIntervalSeconds: this.options.pollSeconds ?? 1, batchSize: 1, includeMetadata: true },
       async (jobs) => {
-        for (const job of jobs) await handler(job.data, job.signal);
+        for (const job of jobs) {
+          const waitedSeconds = Math.max(0, (job.startedOn.getTime() - job.startAfter.getTime()) / 1000);
+          await handler(job.data, job.signal, { jobId: job.id, waitedSeconds, retryCount: job.retryCount });
+        }
       },
     );
+  }
+
+  /** When the queue last recorded a heartbeat for a job (its claim counts as the first); undefined once the job is gone. */
+  async lastHeartbeat(jobId: string): Promise<Date | undefined> {
+    const job = await this.boss.getJobById(TRAIN_QUEUE, jobId);
+    return job?.heartbeatOn ?? undefined;
+  }
+
+  /** The training queue's jobs waiting for a worker and held by one. */
+  async jobCounts(): Promise<{ queued: number; active: number }> {
+    const queue = await this.boss.getQueue(TRAIN_QUEUE);
+    return { queued: queue?.queuedCount ?? 0, active: queue?.activeCount ?? 0 };
   }
 
   /** Runs `handler` for runs whose jobs ran out of retries. */

@@ -11,9 +11,12 @@ import { Topic } from '../events/notifier.ts';
 import { describeError } from '../graphql/errors.ts';
 import { RunEntity, type RunUpdate } from '../modules/runs/run.entity.ts';
 import { ClaimLostError, RunErrorCode } from '../modules/runs/run.errors.ts';
+import { type Logger, logger } from '../ops/logger.ts';
+import type { JobClaim } from '../queue/run-queue.ts';
 import type { Services } from '../services.ts';
 import { type ArtifactStore, attemptDir, runExportDir } from '../storage/artifact-store.ts';
 import { executeRun } from '../training/execute-run.ts';
+import { type RunWatch, WorkerMonitor } from './run-monitor.ts';
 
 /** Why a run stopped early: a user's cancel, a drain (SIGTERM), a lapsed claim, or events that could not be recorded. */
 type StopReason = 'cancel' | 'drain' | 'claim-lost' | 'unrecorded';
@@ -47,16 +50,19 @@ export class TrainWorker {
   private readonly services: Services;
   private readonly active = new Map<string, ActiveRun>();
   private draining = false;
-  private readonly log: (line: string) => void;
+  /** Lines about this worker carry its workerId; lines about a run add runId and attempt. */
+  private readonly log: Logger;
+  private readonly monitor: WorkerMonitor;
 
-  constructor(services: Services, log: (line: string) => void = (l) => process.stderr.write(`[worker ${process.pid}] ${l}\n`)) {
+  constructor(services: Services, log: Logger = logger()) {
     this.services = services;
-    this.log = log;
+    this.log = log.child({ workerId: this.id });
+    this.monitor = new WorkerMonitor(services.metrics, this.id);
   }
 
   async start(concurrency = 1): Promise<void> {
-    await this.services.queue.work(concurrency, (job, signal) => this.handle(job.runId, signal));
-    this.log(`${this.id} waiting for runs`);
+    await this.services.queue.work(concurrency, (job, signal, claim) => this.handle(job.runId, signal, claim));
+    this.log.info({ concurrency }, `${this.id} waiting for runs`);
   }
 
   /** Stops taking runs; running ones checkpoint, go back to QUEUED and are queued again for another worker. */
@@ -98,10 +104,19 @@ export class TrainWorker {
     return (r.affected ?? 0) > 0;
   }
 
-  private async handle(runId: string, claimSignal: AbortSignal): Promise<void> {
+  private async handle(runId: string, claimSignal: AbortSignal, claim: JobClaim): Promise<void> {
     if (this.draining) throw new Error('worker is draining');
     const run = await this.claim(runId);
-    if (!run) return;
+    if (!run) {
+      this.log.info({ runId, jobId: claim.jobId }, `run ${runId}: nothing to do (cancelled while queued, or already finished)`);
+      return;
+    }
+    this.services.metrics.claimLatency.observe(claim.waitedSeconds);
+    const log = this.log.child({ runId, attempt: run.attempt });
+    log.info(
+      { jobId: claim.jobId, waitedSeconds: claim.waitedSeconds, retryCount: claim.retryCount },
+      `claimed run ${runId} (attempt ${run.attempt}) after ${claim.waitedSeconds.toFixed(2)} s in the queue`,
+    );
     this.services.runs.announce(run.id);
     const controller = new AbortController();
     let resolveDone: () => void = () => {};
@@ -112,7 +127,7 @@ export class TrainWorker {
       controller.abort();
     };
     const onClaimLost = () => {
-      this.log(
+      log.warn(
         `run ${runId}: attempt ${run.attempt} no longer holds the run (the queue took the job back: heartbeat lapsed); stopping without writing`,
       );
       stop('claim-lost');
@@ -129,9 +144,20 @@ export class TrainWorker {
         })
         .catch(() => undefined);
     });
+    const watch = this.monitor.watch({
+      runId,
+      attempt: run.attempt,
+      log,
+      heartbeat: {
+        read: () => this.services.queue.lastHeartbeat(claim.jobId),
+        everyMs: (this.services.settings.heartbeatSeconds * 1000) / 4,
+      },
+      progressEveryMs: this.services.settings.progressLogSeconds * 1000,
+    });
     try {
-      await this.train(run, active, stop);
+      await this.train(run, active, stop, log, watch);
     } finally {
+      watch.stop();
       // Settling the job ends the claim too; that is not a loss.
       claimSignal.removeEventListener('abort', onClaimLost);
       offStatus();
@@ -145,7 +171,7 @@ export class TrainWorker {
    * steps between its last recorded event and the checkpoint this attempt resumes from would
    * otherwise be missing. Steps already recorded are skipped by the store.
    */
-  private async replayJournal(run: RunEntity, journal: string): Promise<void> {
+  private async replayJournal(run: RunEntity, journal: string, log: Logger): Promise<void> {
     if (!existsSync(journal)) return;
     let replayed = 0;
     for (const line of readFileSync(journal, 'utf8').split('\n')) {
@@ -160,10 +186,10 @@ export class TrainWorker {
       const r = await this.services.events.append(run.id, run.attempt, e, run.progress?.totalSteps ?? 0);
       if (r.seq !== undefined) replayed++;
     }
-    if (replayed) this.log(`run ${run.id}: recorded ${replayed} events an earlier attempt journaled but had not stored`);
+    if (replayed) log.info({ replayed }, `run ${run.id}: recorded ${replayed} events an earlier attempt journaled but had not stored`);
   }
 
-  private async train(run: RunEntity, active: ActiveRun, stop: (reason: StopReason) => void): Promise<void> {
+  private async train(run: RunEntity, active: ActiveRun, stop: (reason: StopReason) => void, log: Logger, watch: RunWatch): Promise<void> {
     const { runs, models, datasets, events, store } = this.services;
     // Each attempt writes only its own folder, so a worker that lost its claim and goes on for a
     // step or two cannot touch the checkpoints of the attempt that replaced it.
@@ -172,7 +198,10 @@ export class TrainWorker {
     const resume = previous !== undefined;
     if (previous !== undefined)
       cpSync(join(attemptDir(store, run.id, previous), 'checkpoints'), join(outDir, 'checkpoints'), { recursive: true });
-    this.log(`run ${run.id} attempt ${run.attempt}${resume ? ` (resuming from its checkpoint, left by attempt ${previous})` : ''}`);
+    log.info(
+      { resumeFromAttempt: previous ?? null },
+      `run ${run.id} attempt ${run.attempt}${resume ? ` (resuming from its checkpoint, left by attempt ${previous})` : ' (from the start)'}`,
+    );
     let totalSteps = 0;
     // Step timing (from the trainer's event times, skipping steps that ran an evaluation) and peak memory.
     let stepSeconds = 0;
@@ -182,8 +211,9 @@ export class TrainWorker {
     // Events are written in order, one at a time; the trainer does not wait for them.
     let writes = Promise.resolve();
     const journal = join(outDir, JOURNAL);
-    if (previous !== undefined) await this.replayJournal(run, join(attemptDir(store, run.id, previous), JOURNAL));
+    if (previous !== undefined) await this.replayJournal(run, join(attemptDir(store, run.id, previous), JOURNAL), log);
     const onEvent = (e: TrainEvent) => {
+      watch.onEvent(e);
       // Written before the trainer goes on, so a checkpoint on disk never holds steps the journal lacks.
       appendFileSync(journal, `${JSON.stringify(e)}\n`);
       if (e.type === 'started') totalSteps = Number(e.values.total_steps ?? 0);
@@ -203,11 +233,11 @@ export class TrainWorker {
           if (r.cancelRequested) stop('cancel');
         } catch (err) {
           if (err instanceof ClaimLostError) {
-            this.log(err.message);
+            log.warn(err.message);
             stop('claim-lost');
           } else {
             // The database went away or refused: stop, and hand the run back below if the claim still holds.
-            this.log(`run ${run.id}: cannot record events (${(err as Error).message}); stopping this attempt`);
+            log.error({ err }, `run ${run.id}: cannot record events (${(err as Error).message}); stopping this attempt`);
             stop('unrecorded');
           }
         }
@@ -234,6 +264,10 @@ export class TrainWorker {
         },
       );
       if (active.reason === 'claim-lost') return;
+      log.info(
+        { outcome: outcome.status, steps: outcome.steps, stopReason: active.reason ?? null },
+        `run ${run.id} attempt ${run.attempt}: ${outcome.status} after step ${outcome.steps}${outcome.status === 'cancelled' ? ` (${active.reason === 'drain' || active.reason === 'unrecorded' ? 'handing it back to the queue' : 'cancelled'})` : ''}`,
+      );
       if (outcome.status === 'finished' || outcome.status === 'early_stopped') {
         // The winning attempt's exports become the run's.
         const exports = runExportDir(store, run.id);
@@ -257,7 +291,7 @@ export class TrainWorker {
       await writes.catch(() => undefined);
       if (active.reason === 'claim-lost' || err instanceof ClaimLostError) return;
       const d = describeError(err);
-      this.log(`run ${run.id} failed: ${(err as Error).message}`);
+      log.error({ err }, `run ${run.id} failed: ${(err as Error).message}`);
       await this.finish(run, {
         status: 'FAILED',
         errorCode: d?.code ?? RunErrorCode.TRAINING_FAILED,

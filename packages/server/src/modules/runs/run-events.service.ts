@@ -4,6 +4,7 @@
 import type { TrainEvent } from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
 import { type Notifier, Topic } from '../../events/notifier.ts';
+import { logger } from '../../ops/logger.ts';
 import { RunEntity, type RunProgressRecord, type RunUpdate } from './run.entity.ts';
 import { ClaimLostError } from './run.errors.ts';
 import { RunEventEntity } from './run-event.entity.ts';
@@ -268,7 +269,7 @@ class RunTail {
         this.wakeReader = undefined;
       }
     } catch (err) {
-      console.error(`[tuneql] reading events of run ${this.runId} failed:`, (err as Error).message);
+      logger().error({ err, runId: this.runId }, `reading events of run ${this.runId} failed: ${(err as Error).message}`);
       this.finished = true;
       for (const f of this.followers) f.wake();
     } finally {
