@@ -136,7 +136,7 @@ it('counts a real run in /metrics and logs requests and the run as JSON lines wi
   const runLines = lines.filter((l) => l.runId === runId);
   expect(runLines.every((l) => l.workerId === workerId && l.attempt === 1)).toBe(true);
   const messages = runLines.map((l) => l.msg as string);
-  expect(messages.some((m) => m.startsWith(`claimed run ${runId} (attempt 1)`))).toBe(true);
+  expect(messages.some((m) => m.startsWith(`took run ${runId} (attempt 1) from the queue after `))).toBe(true);
   expect(messages).toContain(`run ${runId} attempt 1 (from the start)`);
   expect(messages).toContain(`run ${runId} attempt 1: finished after step ${steps}`);
   const progress = runLines.filter((l) => typeof l.stepsPerSecond === 'number');

@@ -1,7 +1,7 @@
 // The process's structured log: JSON lines on stdout for collectors, pino-pretty's coloured lines when
 // stdout is a terminal; child loggers carry runId, workerId and reqId so every line says what it is about.
 
-import { type DestinationStream, type Logger, type LoggerOptions, levels, pino } from 'pino';
+import { type DestinationStream, destination, type Logger, type LoggerOptions, levels, pino, stdTimeFunctions } from 'pino';
 import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
@@ -31,17 +31,19 @@ export function logLevelFrom(env: NodeJS.ProcessEnv): string {
 }
 
 export function createLogger(settings: LoggerSettings = {}): Logger {
+  const prettyLines = settings.pretty ?? process.stdout.isTTY === true;
   const options: LoggerOptions = {
     level: settings.level ?? 'info',
-    base: { pid: process.pid },
+    // ISO times and level names: what log collectors and people read without a lookup table.
+    timestamp: stdTimeFunctions.isoTime,
+    ...(prettyLines ? {} : { formatters: { level: (label: string) => ({ level: label }) } }),
     // The bearer token must never reach a log, whichever serializer a line went through.
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
   };
-  const prettyLines = settings.pretty ?? process.stdout.isTTY === true;
   if (settings.destination) return pino(options, settings.destination);
   // Synchronous, so lines written just before process.exit() are not lost.
   if (prettyLines) return pino(options, pretty({ colorize: true, sync: true, ignore: 'pid,hostname' }));
-  return pino(options, pino.destination({ fd: 1, sync: true }));
+  return pino(options, destination({ fd: 1, sync: true }));
 }
 
 let root: Logger | undefined;

@@ -115,7 +115,7 @@ export class TrainWorker {
     const log = this.log.child({ runId, attempt: run.attempt });
     log.info(
       { jobId: claim.jobId, waitedSeconds: claim.waitedSeconds, retryCount: claim.retryCount },
-      `claimed run ${runId} (attempt ${run.attempt}) after ${claim.waitedSeconds.toFixed(2)} s in the queue`,
+      `took run ${runId} (attempt ${run.attempt}) from the queue after ${claim.waitedSeconds.toFixed(2)} s waiting`,
     );
     this.services.runs.announce(run.id);
     const controller = new AbortController();
