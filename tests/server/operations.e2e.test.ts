@@ -2,7 +2,7 @@
 // is gone), /metrics after a real run, JSON log lines with request and run ids, and a `tuneql worker`'s own port.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { austenDataset, freshDatabase, gql, smallLoraRun, startServer, startWorker, type TestServer, waitForStatus } from './harness.ts';
+import { austenDataset, freshDatabase, smallLoraRun, startServer, startWorker, type TestServer, waitForStatus } from './harness.ts';
 
 let server: TestServer;
 let db: { url: string; drop: () => Promise<void> };
