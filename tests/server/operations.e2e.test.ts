@@ -125,7 +125,7 @@ it('counts a real run in /metrics and logs requests and the run as JSON lines wi
   expect(lines.length).toBeGreaterThan(5);
   const request = lines.find((l) => l.reqId === 'ops-test-42');
   expect(request).toMatchObject({
-    level: 30,
+    level: 'info',
     msg: 'POST /graphql 200',
     req: { method: 'POST', url: '/graphql' },
     res: { statusCode: 200 },

@@ -9,7 +9,8 @@ const USAGE = `usage:
   tuneql serve [--data DIR] [--host H] [--port N] [--workers N] [--plugins A,B] [--demo-run]
                                                the GraphQL API with in-process workers (embedded database
                                                unless DATABASE_URL is set); --demo-run fine-tunes the demo model
-  tuneql worker [--data DIR] [--concurrency N]  a worker process for the same database
+  tuneql worker [--data DIR] [--concurrency N]  a worker process for the same database (/healthz, /readyz and
+                                               /metrics on TUNEQL_WORKER_PORT when set)
   tuneql token create NAME [--scope read] [--scope write] | list | revoke ID
   tuneql train CONFIG --out DIR [--resume]     fine-tune as CONFIG (JSON or YAML) says; results in DIR
   tuneql predict MODEL_DIR TEXT [--pair TEXT | --context TEXT] [--json]
