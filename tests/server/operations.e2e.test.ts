@@ -67,13 +67,21 @@ it('counts a real run in /metrics and logs requests and the run as JSON lines wi
   const datasetId = await austenDataset(server.url, 'austen-ops', 12);
   const runId = await smallLoraRun(server.url, datasetId, { maxSteps: 30 });
 
-  // The step-rate gauge is what the worker does now: read it while the run trains.
+  // The step-rate gauge and the queue's active job are what happens now: read them while the run trains.
   let stepsPerSecond = 0;
-  for (let i = 0; i < 400 && stepsPerSecond === 0; i++) {
-    const running = samples(await scrape(server.url), 'tuneql_worker_steps_per_second');
-    stepsPerSecond = Math.max(0, ...running.map((s) => s.value));
-    if (stepsPerSecond === 0) await new Promise((r) => setTimeout(r, 100));
+  let activeJobs = 0;
+  for (let i = 0; i < 400 && (stepsPerSecond === 0 || activeJobs === 0); i++) {
+    const text = await scrape(server.url);
+    stepsPerSecond = Math.max(stepsPerSecond, ...samples(text, 'tuneql_worker_steps_per_second').map((s) => s.value));
+    activeJobs = Math.max(
+      activeJobs,
+      ...samples(text, 'tuneql_queue_jobs')
+        .filter((s) => s.labels.state === 'active')
+        .map((s) => s.value),
+    );
+    await new Promise((r) => setTimeout(r, 100));
   }
+  expect(activeJobs).toBe(1);
   expect(stepsPerSecond).toBeGreaterThan(0);
   const done = await waitForStatus(server.url, runId, ['SUCCEEDED', 'FAILED'], 120_000);
   const steps = (done.progress as { totalSteps: number }).totalSteps;

@@ -42,7 +42,7 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
   };
   if (settings.destination) return pino(options, settings.destination);
   // Synchronous, so lines written just before process.exit() are not lost.
-  if (prettyLines) return pino(options, pretty({ colorize: true, sync: true, ignore: 'pid,hostname' }));
+  if (prettyLines) return pino(options, pretty({ colorize: true, sync: true, singleLine: true, ignore: 'pid,hostname' }));
   return pino(options, destination({ fd: 1, sync: true }));
 }
 
