@@ -24,6 +24,8 @@ type StopReason = 'cancel' | 'drain' | 'claim-lost' | 'unrecorded';
 interface ActiveRun {
   runId: string;
   attempt: number;
+  /** Its step rates, heartbeats and progress lines. */
+  watch?: RunWatch;
   controller: AbortController;
   reason: StopReason | undefined;
   done: Promise<void>;
@@ -77,6 +79,11 @@ export class TrainWorker {
     await this.services.queue.stopWorkers();
   }
 
+  /** Lines about one attempt of a run: the worker's fields plus runId and attempt. */
+  private runLog(run: RunEntity): Logger {
+    return this.log.child({ runId: run.id, attempt: run.attempt });
+  }
+
   private async claim(runId: string): Promise<RunEntity | undefined> {
     const rows = (await this.services.dataSource.query(
       `UPDATE runs SET attempt = attempt + 1, status = 'RUNNING', worker_id = $2, started_at = coalesce(started_at, now())
@@ -112,7 +119,7 @@ export class TrainWorker {
       return;
     }
     this.services.metrics.claimLatency.observe(claim.waitedSeconds);
-    const log = this.log.child({ runId, attempt: run.attempt });
+    const log = this.runLog(run);
     log.info(
       { jobId: claim.jobId, waitedSeconds: claim.waitedSeconds, retryCount: claim.retryCount },
       `took run ${runId} (attempt ${run.attempt}) from the queue after ${claim.waitedSeconds.toFixed(2)} s waiting`,
@@ -144,7 +151,7 @@ export class TrainWorker {
         })
         .catch(() => undefined);
     });
-    const watch = this.monitor.watch({
+    active.watch = this.monitor.watch({
       runId,
       attempt: run.attempt,
       log,
@@ -155,9 +162,9 @@ export class TrainWorker {
       progressEveryMs: this.services.settings.progressLogSeconds * 1000,
     });
     try {
-      await this.train(run, active, stop, log, watch);
+      await this.train(run, active, stop);
     } finally {
-      watch.stop();
+      active.watch.stop();
       // Settling the job ends the claim too; that is not a loss.
       claimSignal.removeEventListener('abort', onClaimLost);
       offStatus();
@@ -171,7 +178,7 @@ export class TrainWorker {
    * steps between its last recorded event and the checkpoint this attempt resumes from would
    * otherwise be missing. Steps already recorded are skipped by the store.
    */
-  private async replayJournal(run: RunEntity, journal: string, log: Logger): Promise<void> {
+  private async replayJournal(run: RunEntity, journal: string): Promise<void> {
     if (!existsSync(journal)) return;
     let replayed = 0;
     for (const line of readFileSync(journal, 'utf8').split('\n')) {
@@ -186,11 +193,13 @@ export class TrainWorker {
       const r = await this.services.events.append(run.id, run.attempt, e, run.progress?.totalSteps ?? 0);
       if (r.seq !== undefined) replayed++;
     }
-    if (replayed) log.info({ replayed }, `run ${run.id}: recorded ${replayed} events an earlier attempt journaled but had not stored`);
+    if (replayed)
+      this.runLog(run).info({ replayed }, `run ${run.id}: recorded ${replayed} events an earlier attempt journaled but had not stored`);
   }
 
-  private async train(run: RunEntity, active: ActiveRun, stop: (reason: StopReason) => void, log: Logger, watch: RunWatch): Promise<void> {
+  private async train(run: RunEntity, active: ActiveRun, stop: (reason: StopReason) => void): Promise<void> {
     const { runs, models, datasets, events, store } = this.services;
+    const log = this.runLog(run);
     // Each attempt writes only its own folder, so a worker that lost its claim and goes on for a
     // step or two cannot touch the checkpoints of the attempt that replaced it.
     const outDir = attemptDir(store, run.id, run.attempt);
@@ -211,9 +220,9 @@ export class TrainWorker {
     // Events are written in order, one at a time; the trainer does not wait for them.
     let writes = Promise.resolve();
     const journal = join(outDir, JOURNAL);
-    if (previous !== undefined) await this.replayJournal(run, join(attemptDir(store, run.id, previous), JOURNAL), log);
+    if (previous !== undefined) await this.replayJournal(run, join(attemptDir(store, run.id, previous), JOURNAL));
     const onEvent = (e: TrainEvent) => {
-      watch.onEvent(e);
+      active.watch?.onEvent(e);
       // Written before the trainer goes on, so a checkpoint on disk never holds steps the journal lacks.
       appendFileSync(journal, `${JSON.stringify(e)}\n`);
       if (e.type === 'started') totalSteps = Number(e.values.total_steps ?? 0);
