@@ -1,8 +1,10 @@
 // Operations on a real `tuneql serve` over PostgreSQL: /healthz, /readyz (and its 503 once the database
 // is gone), /metrics after a real run, JSON log lines with request and run ids, and a `tuneql worker`'s own port.
 
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { austenDataset, freshDatabase, smallLoraRun, startServer, startWorker, type TestServer, waitForStatus } from './harness.ts';
+import { austenDataset, freshDatabase, REPO, smallLoraRun, startServer, startWorker, type TestServer, waitForStatus } from './harness.ts';
 
 let server: TestServer;
 let db: { url: string; drop: () => Promise<void> };
@@ -182,3 +184,19 @@ it('answers /readyz with 503 naming the database once the database is gone', asy
   // Alive all the same: liveness does not depend on the database.
   expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 }, 30_000);
+
+it('says why a server or worker cannot start: a fatal log line, or plain text when the log level itself is wrong', () => {
+  const run = (command: string, env: Record<string, string>) =>
+    spawnSync(process.execPath, [join(REPO, 'packages/server/src/cli/main.ts'), command], {
+      env: { ...process.env, TUNEQL_DATA: server.dataDir, ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  const badPort = run('worker', { TUNEQL_PORT: 'four' });
+  expect(badPort.status).toBe(1);
+  expect(logLines(badPort.stdout)).toMatchObject([{ level: 'fatal', msg: 'cannot start: TUNEQL_PORT=four: expected a whole number >= 0' }]);
+  const badLevel = run('serve', { TUNEQL_LOG_LEVEL: 'verbose' });
+  expect(badLevel.status).toBe(1);
+  expect(badLevel.stderr).toContain('tuneql: TUNEQL_LOG_LEVEL=verbose: expected one of trace, debug, info, warn, error, fatal, silent');
+  expect(badLevel.stdout).toBe('');
+}, 60_000);

@@ -69,6 +69,7 @@ export function exitLogged(err: unknown): never {
 /** Starts the API (and in-process workers); with --demo-run, fine-tunes the demo model right away. */
 export async function serveCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { ...COMMON, workers: { type: 'string' }, 'demo-run': { type: 'boolean' } } });
+  const log = logger(); // a wrong TUNEQL_LOG_LEVEL stops the start here, before anything is opened
   const { bootstrap, readSettings } = await server();
   const o = overrides(values);
   if (values.workers !== undefined) o.inProcessWorkers = Number(values.workers);
@@ -76,7 +77,6 @@ export async function serveCommand(args: string[]): Promise<void> {
   const running = await bootstrap(settings, { plugins: pluginList(values.plugins) });
   onStop(() => running.close());
   const where = settings.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${settings.dataDir}`;
-  const log = logger();
   log.info(
     { url: running.url, database: settings.databaseUrl ? 'postgresql' : 'pglite', workers: settings.inProcessWorkers },
     `API on ${running.url}/graphql (subscriptions: ${running.url.replace('http', 'ws')}/graphql); database: ${where}; health and metrics: /healthz, /readyz, /metrics`,
@@ -92,6 +92,7 @@ export async function serveCommand(args: string[]): Promise<void> {
 
 export async function workerCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { ...COMMON, concurrency: { type: 'string' } } });
+  logger(); // a wrong TUNEQL_LOG_LEVEL stops the start here, before anything is opened
   const { readSettings, startWorker } = await server();
   const settings = readSettings(process.env, overrides(values));
   const handle = await startWorker(settings, {

@@ -139,7 +139,10 @@ export class RunWatch {
         { step: e.step, totalSteps: this.totalSteps },
         e.step ? `resumed at step ${e.step} of ${this.totalSteps}` : `training ${this.totalSteps} steps`,
       );
-    }
+    } else if (e.type === 'checkpoint')
+      this.options.log.info({ step: e.step, detail: e.message }, `checkpoint at step ${e.step}: ${e.message}`);
+    else if (e.type === 'early_stop') this.options.log.info({ step: e.step }, `stopping early at step ${e.step}: ${e.message}`);
+    else if (e.type === 'failed') this.options.log.warn({ step: e.step }, `training failed at step ${e.step}: ${e.message}`);
     this.rate.observe(e);
     if (e.type === 'step') {
       this.lastStep = e;
