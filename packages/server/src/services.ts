@@ -15,6 +15,7 @@ import { ModelService } from './modules/models/model.service.ts';
 import type { RunEntity } from './modules/runs/run.entity.ts';
 import { RunService } from './modules/runs/run.service.ts';
 import { RunEventStore } from './modules/runs/run-events.service.ts';
+import { databaseMetricSources } from './ops/metric-sources.ts';
 import { Metrics } from './ops/metrics.ts';
 import { ReadinessChecks } from './ops/readiness.ts';
 import { RunQueue } from './queue/run-queue.ts';
@@ -62,16 +63,7 @@ export async function createServices(settings: ServerSettings, db: Database, opt
   const models = new ModelService(dataSource, store);
   const datasets = new DatasetService(dataSource, store);
   const readiness = new ReadinessChecks().add('database', () => dataSource.query('SELECT 1'));
-  const metrics = new Metrics({
-    runsByStatus: async () => {
-      const rows = (await dataSource.query('SELECT status, count(*)::int AS n FROM runs GROUP BY status')) as {
-        status: string;
-        n: number;
-      }[];
-      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
-    },
-    queueJobs: () => queue.jobCounts(),
-  });
+  const metrics = new Metrics(databaseMetricSources(dataSource, queue));
   const services: Services = {
     settings,
     db,
