@@ -185,7 +185,7 @@ it('answers /readyz with 503 naming the database once the database is gone', asy
   expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 }, 30_000);
 
-it('says why a server or worker cannot start: a fatal log line, or plain text when the log level itself is wrong', () => {
+it('says why a server or worker cannot start, on stderr and as a fatal log line (only stderr when the log level itself is wrong)', () => {
   const run = (command: string, env: Record<string, string>) =>
     spawnSync(process.execPath, [join(REPO, 'packages/server/src/cli/main.ts'), command], {
       env: { ...process.env, TUNEQL_DATA: server.dataDir, ...env },
@@ -194,6 +194,7 @@ it('says why a server or worker cannot start: a fatal log line, or plain text wh
     });
   const badPort = run('worker', { TUNEQL_PORT: 'four' });
   expect(badPort.status).toBe(1);
+  expect(badPort.stderr).toContain('tuneql: TUNEQL_PORT=four: expected a whole number >= 0');
   expect(logLines(badPort.stdout)).toMatchObject([{ level: 'fatal', msg: 'cannot start: TUNEQL_PORT=four: expected a whole number >= 0' }]);
   const badLevel = run('serve', { TUNEQL_LOG_LEVEL: 'verbose' });
   expect(badLevel.status).toBe(1);

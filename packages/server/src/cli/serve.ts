@@ -54,14 +54,20 @@ function onStop(stop: () => Promise<void>): void {
   process.on('SIGTERM', () => handler('SIGTERM'));
 }
 
-/** A server or worker that could not start says why in its log, as a fatal line, then exits 1. */
+/**
+ * A server or worker that could not start says why on stderr, as the command always did, and, when
+ * stdout goes to a log collector rather than a terminal, as a fatal log line too, so the collected
+ * log of a process that died at start says why. Then it exits 1.
+ */
 export function exitLogged(err: unknown): never {
   const message = err instanceof Error ? err.message : String(err);
-  try {
-    logger().fatal({ err }, `cannot start: ${message}`);
-  } catch {
-    // No logger either (TUNEQL_LOG_LEVEL is what is wrong): plain text, as before any logger exists.
-    process.stderr.write(`tuneql: ${message}\n`);
+  process.stderr.write(`tuneql: ${message}\n`);
+  if (!process.stdout.isTTY) {
+    try {
+      logger().fatal({ err }, `cannot start: ${message}`);
+    } catch {
+      // No logger (TUNEQL_LOG_LEVEL is what is wrong): stderr has said it.
+    }
   }
   process.exit(1);
 }
