@@ -22,6 +22,11 @@ beforeAll(async () => {
     req.log.info({ artifact: req.params.id }, 'sending');
     res.send('ok');
   });
+  // As the server does for browsers: a route on the mount path that passes API clients on to the mount.
+  app.get('/graphql', (req, res, next) => {
+    if (req.query.browser) return res.redirect(302, '/explorer/');
+    next();
+  });
   app.use('/graphql', (_req, res) => {
     res.status(400).json({ errors: [] });
   });
@@ -52,9 +57,17 @@ it("keeps a caller's sane X-Request-Id, replaces any other, and puts it on every
 
 it('labels latency by route pattern or mount path, never by raw URL', async () => {
   await fetch(`${url}/graphql`, { method: 'POST' });
+  await fetch(`${url}/graphql?query=%7B__typename%7D`);
+  await fetch(`${url}/graphql?browser=1`, { redirect: 'manual' });
   await fetch(`${url}/nowhere/secret-123`);
   const values = (await metrics.httpDuration.get()).values.filter((v) => v.metricName === 'tuneql_http_request_duration_seconds_count');
   const counts = Object.fromEntries(values.map((v) => [`${v.labels.method} ${v.labels.route} ${v.labels.status}`, v.value]));
-  expect(counts).toEqual({ 'GET /artifacts/:id 200': 3, 'POST /graphql 400': 1, 'GET other 404': 1 });
+  expect(counts).toEqual({
+    'GET /artifacts/:id 200': 3,
+    'POST /graphql 400': 1,
+    'GET /graphql 400': 1,
+    'GET /graphql 302': 1,
+    'GET other 404': 1,
+  });
   expect(lines.find((l) => l.msg === 'POST /graphql 400')).toMatchObject({ level: 'warn' });
 });

@@ -56,7 +56,8 @@ export function requestTiming(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const end = metrics.httpDuration.startTimer();
     res.once('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.baseUrl || 'other';
+      // The mount path first: a route that passed the request on (next()) leaves its req.route behind.
+      const route = req.baseUrl || (req.route?.path ? String(req.route.path) : 'other');
       end({ method: KNOWN_METHODS.has(req.method) ? req.method : 'other', route, status: String(res.statusCode) });
     });
     next();
