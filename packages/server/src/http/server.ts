@@ -160,6 +160,9 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
     // own rule would refuse first, on HTTP only, with GRAPHQL_VALIDATION_FAILED.
     introspection: true,
     csrfPrevention: true,
+    // The commands own SIGINT/SIGTERM (checkpoint, drain, then exit); Apollo's handlers would stop the
+    // server under them and raise the signal again, which ends the process mid-drain with 130.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Apollo's landing page loads its sandbox from a CDN; browsers get the console's bundled explorer instead (below).
