@@ -60,7 +60,26 @@ export {
 } from './step/compile.ts';
 export { assignBuckets, type Bucket, chooseBuckets, type Example, IGNORE_INDEX } from './train/batching.ts';
 export { CorruptCheckpointError } from './train/checkpoint.ts';
-export type { EventSink, TrainEvent, TrainEventType } from './train/events.ts';
+export { type EventSink, type TrainEvent, type TrainEventType, WARNING_CODES, type WarningCode } from './train/events.ts';
+export {
+  type CamelKeys,
+  camelKeys,
+  camelName,
+  DEFAULT_SEED,
+  EarlyStoppingSchema,
+  HF_TRAINING_ALIASES,
+  resolveTrainingAliases,
+  SeedSchema,
+  snakeKeys,
+  snakeName,
+  strictObjectWithHints,
+  TRAINER_SETTINGS_DEFAULTS,
+  type TrainerSettings,
+  type TrainerSettingsInput,
+  TrainerSettingsSchema,
+  TrainingSectionSchema,
+} from './train/settings.ts';
+export { closestName, editDistance, unknownKeysMessage } from './train/spelling.ts';
 export { metricsFor, type TaskMetricsOptions } from './train/task-metrics.ts';
 export {
   DEFAULT_TRAINER_CONFIG,

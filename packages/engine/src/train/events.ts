@@ -1,7 +1,24 @@
 // Everything a training run reports, as one stream of events with a run-wide sequence number: the
 // command writes them to metrics.jsonl and the server streams exactly these.
 
-export type TrainEventType = 'started' | 'step' | 'eval' | 'checkpoint' | 'early_stop' | 'finished' | 'failed' | 'cancelled' | 'test';
+export type TrainEventType =
+  | 'started'
+  | 'step'
+  | 'eval'
+  | 'checkpoint'
+  | 'warning'
+  | 'early_stop'
+  | 'finished'
+  | 'failed'
+  | 'cancelled'
+  | 'test';
+
+/**
+ * What a `warning` event is about: CHECKPOINT_DAMAGED (a damaged checkpoint was skipped on resume, an older
+ * one used), DROPOUT_CHANGED (the checkpoint's engine drew dropout masks with another function).
+ */
+export const WARNING_CODES = ['CHECKPOINT_DAMAGED', 'DROPOUT_CHANGED'] as const;
+export type WarningCode = (typeof WARNING_CODES)[number];
 
 export interface TrainEvent {
   /** Increases by one per event over the whole run, across resumes. */
@@ -17,6 +34,8 @@ export interface TrainEvent {
   values: Record<string, number>;
   /** What happened, for events that are not only figures (a failure's reason, a checkpoint's path). */
   message?: string;
+  /** A warning's code (WARNING_CODES), for programs that act on it. */
+  code?: WarningCode;
 }
 
 export type EventSink = (event: TrainEvent) => void;

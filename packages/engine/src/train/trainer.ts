@@ -29,46 +29,21 @@ import {
   type Remask,
 } from './batching.ts';
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
-import type { EventSink, TrainEvent, TrainEventType } from './events.ts';
+import type { EventSink, TrainEvent, TrainEventType, WarningCode } from './events.ts';
+import { type CamelKeys, camelKeys, DEFAULT_SEED, TRAINER_SETTINGS_DEFAULTS, type TrainerSettings } from './settings.ts';
 import { metricsFor } from './task-metrics.ts';
 
-export interface TrainerConfig {
-  /** @default 3 */
-  epochs: number;
-  /** Stop after this many optimizer steps, before `epochs` if sooner. */
-  maxSteps?: number;
-  /** Examples per micro-batch. @default 16 */
-  batchSize: number;
-  /** @default batchSize */
-  evalBatchSize?: number;
-  /** Micro-batches per optimizer step. @default 1 */
-  gradientAccumulation: number;
-  /** Peak learning rate. @default 2e-5 (full fine-tuning) */
-  learningRate: number;
-  /** @default 'linear' */
-  schedule: 'linear' | 'cosine' | 'constant';
-  /** Warm-up as a fraction of all steps, unless warmupSteps is set. @default 0 */
-  warmupRatio: number;
-  warmupSteps?: number;
-  /** Decoupled weight decay on weight matrices (not biases nor norms). @default 0.01 */
-  weightDecay: number;
-  /** Global gradient-norm clipping. @default 1.0 */
-  clipGradNorm?: number;
-  labelSmoothing?: number;
-  /** @default 42 */
-  seed: number;
-  /** Evaluate every N optimizer steps, as well as at the end of each epoch. */
-  evalEvery?: number;
-  /** The validation figure that picks the best checkpoint and drives early stopping. @default the task's (accuracy, mse, entity_f1, f1 or loss) */
-  metric?: string;
-  /** Stop when `metric` has not improved by `minDelta` for `patience` evaluations. */
+/**
+ * The trainer's configuration: the settings of TrainerSettingsSchema (settings.ts, where each one's bounds,
+ * default and description live) under camelCase names, and what a caller adds in code.
+ */
+export interface TrainerConfig extends Omit<CamelKeys<TrainerSettings>, 'earlyStopping'> {
+  /** Stop when `metric` has not improved by `minDelta` (@default 0) for `patience` evaluations. */
   earlyStopping?: { patience: number; minDelta?: number };
-  /** Length buckets (static shapes) at most. @default 4 */
-  maxBuckets: number;
+  /** @default 42 (SeedSchema) */
+  seed: number;
   /** Sequences are cut to this many tokens before batching. */
   maxLength?: number;
-  /** Stop when the step loss exceeds this multiple of the lowest loss seen so far. @default 100 */
-  divergenceFactor: number;
   /**
    * Masked LM: compute vocabulary logits only at this many masked positions per sequence (BERT's
    * max_predictions_per_seq), which saves most of the decoder's cost. @default every position
@@ -76,27 +51,12 @@ export interface TrainerConfig {
   mlmPredictions?: number;
   /** Masked LM: fresh masks every epoch (dynamic masking), given the tokenizer's mask and special ids. */
   mlmDynamicMasking?: Omit<Remask, 'seed' | 'epoch'>;
-  /** Checkpoints kept on disk (the best weights are kept apart). @default 2 */
-  keepCheckpoints: number;
+  /** @default 'cpu' */
   provider: Provider;
   threads?: number;
 }
 
-export const DEFAULT_TRAINER_CONFIG: TrainerConfig = {
-  epochs: 3,
-  batchSize: 16,
-  gradientAccumulation: 1,
-  learningRate: 2e-5,
-  schedule: 'linear',
-  warmupRatio: 0,
-  weightDecay: 0.01,
-  clipGradNorm: 1,
-  seed: 42,
-  maxBuckets: 4,
-  divergenceFactor: 100,
-  keepCheckpoints: 2,
-  provider: 'cpu',
-};
+export const DEFAULT_TRAINER_CONFIG: TrainerConfig = { ...camelKeys(TRAINER_SETTINGS_DEFAULTS), seed: DEFAULT_SEED, provider: 'cpu' };
 
 /** What a model produced for one evaluation example. */
 export interface ExampleOutputs {
@@ -257,7 +217,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const spec = (length: number): TrainStepSpec => ({
     params: model.params,
     optimizer: adamw({ weightDecay: cfg.weightDecay }),
-    clipGradNorm: cfg.clipGradNorm,
+    clipGradNorm: cfg.clipGradNorm ?? undefined,
     build: modelBuilder(model, { batch: cfg.batchSize, length, train: true, labelSmoothing: cfg.labelSmoothing, predictions }),
     gated: options.trainableSchedule !== undefined,
   });
@@ -271,11 +231,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let best: TrainResult['best'];
   let sinceBest = 0;
   let bestWeights: SlotValues | undefined;
-  const emit = (type: TrainEventType, values: Record<string, number> = {}, message?: string): void => {
+  const emit = (type: TrainEventType, values: Record<string, number> = {}, message?: string, code?: WarningCode): void => {
     const event: TrainEvent = { seq: ++seq, type, step, epoch: epoch + position / batchesPerEpoch, time: new Date().toISOString(), values };
     if (message) event.message = message;
+    if (code) event.code = code;
     options.onEvent?.(event);
   };
+  // Warnings are events of their own (not checkpoint events), so the server keeps every one.
+  const warn = (code: WarningCode, message: string): void => emit('warning', {}, message, code);
 
   try {
     const micros: LoadedProgram[] = [];
@@ -337,12 +300,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       best = found.state.best;
       // Events after this checkpoint were lost with the interrupted run; numbering continues from it.
       seq = found.state.seq;
-      for (const s of found.skipped) emit('checkpoint', {}, `skipped damaged checkpoint: ${s}`);
+      for (const s of found.skipped) warn('CHECKPOINT_DAMAGED', `skipped a damaged checkpoint (${s}); resuming from ${found.dir}`);
       const drawnWith = found.state.dropoutHash ?? 1;
       if (drawnWith !== DROPOUT_HASH) {
-        emit(
-          'checkpoint',
-          {},
+        warn(
+          'DROPOUT_CHANGED',
           `${found.dir} was written by an engine that drew dropout masks with function ${drawnWith}; this one uses function ${DROPOUT_HASH}, so from here on dropout (where the model has any) differs from an uninterrupted run's. Weights and optimizer state carry on unchanged`,
         );
       }

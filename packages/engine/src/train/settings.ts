@@ -1,0 +1,141 @@
+// The trainer's settings: one zod schema that holds every setting's type, bounds, default and description.
+// The trainer's defaults, the `tuneql train` config's `training:` section, the API's hyperparameters
+// input, the console's form and the README's table are all made from it (as Hugging Face's
+// TrainingArguments is one dataclass behind its CLI and docs).
+
+import { z } from 'zod';
+import { unknownKeysMessage } from './spelling.ts';
+
+/** A strict object whose unknown keys are answered with the nearest known key, or the list of keys. */
+export function strictObjectWithHints<S extends z.ZodRawShape>(shape: S, aliases: Readonly<Record<string, string>> = {}) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? unknownKeysMessage(issue.keys, known, aliases) : undefined),
+  });
+}
+
+/**
+ * Hugging Face TrainingArguments names accepted for TuneQL's (learning_rate, weight_decay, warmup_ratio,
+ * warmup_steps and max_steps are the same in both).
+ */
+export const HF_TRAINING_ALIASES = {
+  num_train_epochs: 'epochs',
+  per_device_train_batch_size: 'batch_size',
+  per_device_eval_batch_size: 'eval_batch_size',
+  gradient_accumulation_steps: 'gradient_accumulation',
+  eval_steps: 'eval_every',
+  save_total_limit: 'keep_checkpoints',
+  label_smoothing_factor: 'label_smoothing',
+  lr_scheduler_type: 'schedule',
+  max_grad_norm: 'clip_grad_norm',
+} as const satisfies Record<string, string>;
+
+const positiveInt = () => z.number().int().positive();
+
+export const EarlyStoppingSchema = strictObjectWithHints({
+  patience: positiveInt().describe('Evaluations without improvement before the run stops.'),
+  min_delta: z.number().min(0).default(0).describe('The least change of the metric that counts as an improvement.'),
+});
+
+const settingsShape = {
+  epochs: positiveInt().default(3).describe('Passes over the training split.'),
+  max_steps: positiveInt().optional().describe('Stop after this many optimizer steps, before `epochs` if sooner.'),
+  batch_size: positiveInt().default(16).describe('Examples per micro-batch.'),
+  eval_batch_size: positiveInt().optional().describe('Examples per evaluation batch; unset: batch_size.'),
+  gradient_accumulation: positiveInt().default(1).describe('Micro-batches summed per optimizer step.'),
+  learning_rate: z.number().positive().default(2e-5).describe("Peak learning rate; unset: the strategy's suggestion, else this."),
+  schedule: z.enum(['linear', 'cosine', 'constant']).default('linear').describe('Learning-rate decay after warm-up.'),
+  warmup_ratio: z.number().min(0).max(1).default(0).describe('Warm-up as a fraction of all steps, unless warmup_steps is set.'),
+  warmup_steps: z.number().int().min(0).optional().describe('Warm-up steps; overrides warmup_ratio.'),
+  weight_decay: z.number().min(0).default(0.01).describe('AdamW decoupled weight decay on weight matrices (not biases nor norms).'),
+  clip_grad_norm: z.number().positive().nullable().default(1).describe('Global gradient-norm clipping; null turns it off.'),
+  label_smoothing: z.number().min(0).max(1).default(0).describe('Label smoothing of the cross-entropy loss.'),
+  eval_every: positiveInt().optional().describe('Evaluate (and checkpoint) every N optimizer steps as well as at each epoch end.'),
+  metric: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The validation metric that picks the best weights and drives early stopping; unset: the task's (accuracy, mse, entity_f1, f1 or loss).",
+    ),
+  early_stopping: EarlyStoppingSchema.optional().describe(
+    'Stop when the metric has not improved by min_delta for patience evaluations; unset: off.',
+  ),
+  max_buckets: positiveInt().default(4).describe('Length buckets (static shapes) at most.'),
+  keep_checkpoints: positiveInt().default(2).describe('Checkpoints kept on disk (the best weights are kept apart).'),
+  divergence_factor: z.number().gt(1).default(100).describe('Stop when the step loss exceeds this multiple of the lowest loss so far.'),
+};
+
+/** Every trainer setting (snake_case, as the config file writes them). */
+export const TrainerSettingsSchema = strictObjectWithHints(settingsShape, HF_TRAINING_ALIASES);
+
+/** The run's seed: shuffling, dropout, data splits and new weights. */
+export const SeedSchema = z.number().int().min(0).default(42).describe('Shuffling, dropout, data splits and new weights.');
+
+/** The settings as validated, defaults filled in. */
+export type TrainerSettings = z.output<typeof TrainerSettingsSchema>;
+/** The settings as a user writes them (every one optional). */
+export type TrainerSettingsInput = z.input<typeof TrainerSettingsSchema>;
+
+/** Every setting's default: the one copy of them. */
+export const TRAINER_SETTINGS_DEFAULTS: TrainerSettings = TrainerSettingsSchema.parse({});
+export const DEFAULT_SEED: number = SeedSchema.parse(undefined);
+
+type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+/** An object type with its keys in camelCase, nested objects too. */
+export type CamelKeys<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T as K extends string ? Camel<K> : K]: CamelKeys<T[K]> }
+    : T;
+
+/** 'batch_size' -> 'batchSize'. */
+export const camelName = (name: string): string => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+/** 'batchSize' -> 'batch_size'. */
+export const snakeName = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function renameKeys(value: unknown, rename: (key: string) => string): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [rename(k), renameKeys(v, rename)]));
+}
+
+/** The settings (or any plain object) with camelCase keys, nested objects too: as the API and the trainer name them. */
+export function camelKeys<T>(value: T): CamelKeys<T> {
+  return renameKeys(value, camelName) as CamelKeys<T>;
+}
+
+/** The inverse of camelKeys, for settings that arrive camelCased (the API, a strategy's suggestions). */
+export function snakeKeys(value: Record<string, unknown>): Record<string, unknown> {
+  return renameKeys(value, snakeName) as Record<string, unknown>;
+}
+
+/**
+ * Puts Hugging Face names under TuneQL's; `conflict` is told of each alias given along with the name it
+ * stands for (with other values), and the alias is then dropped.
+ */
+export function resolveTrainingAliases(raw: unknown, conflict: (alias: string, name: string) => void = () => {}): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const out: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  for (const [alias, name] of Object.entries(HF_TRAINING_ALIASES)) {
+    if (!(alias in out)) continue;
+    const value = out[alias];
+    delete out[alias];
+    if (name in out && JSON.stringify(out[name]) !== JSON.stringify(value)) conflict(alias, name);
+    else out[name] = value;
+  }
+  return out;
+}
+
+/** The `training:` section of a config: the settings under TuneQL's or Hugging Face's names, both at once refused. */
+export const TrainingSectionSchema = z.preprocess(
+  (raw, ctx) =>
+    resolveTrainingAliases(raw, (alias, name) =>
+      ctx.issues.push({
+        code: 'custom',
+        input: raw,
+        path: [alias],
+        message: `'${alias}' is Hugging Face's name for '${name}', and both are given with different values; keep one`,
+      }),
+    ),
+  TrainerSettingsSchema,
+);
