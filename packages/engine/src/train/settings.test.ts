@@ -1,7 +1,6 @@
 // The trainer settings schema: the trainer's defaults are its defaults, aliases, and errors that suggest the key meant.
 
 import { describe, expect, it } from 'vitest';
-import { closestName, editDistance } from './spelling.ts';
 import {
   camelKeys,
   DEFAULT_SEED,
@@ -11,6 +10,7 @@ import {
   TrainerSettingsSchema,
   TrainingSectionSchema,
 } from './settings.ts';
+import { closestName, editDistance } from './spelling.ts';
 import { DEFAULT_TRAINER_CONFIG } from './trainer.ts';
 
 describe('trainer settings', () => {
