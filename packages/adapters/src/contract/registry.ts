@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { PretrainedModel } from '@tuneql/engine';
+import { closestName, type PretrainedModel } from '@tuneql/engine';
 import { StrategyError } from './errors.ts';
 import { type AppliedStrategy, type ApplyOptions, applyStrategy, restoreStrategy } from './host.ts';
 import type { Strategy } from './strategy.ts';
@@ -115,7 +115,9 @@ export class StrategyRegistry {
   get(id: string): Strategy {
     const entry = this.entries.get(id);
     if (!entry) {
-      throw new StrategyError('STRATEGY_NOT_FOUND', `no strategy '${id}'; known: ${[...this.entries.keys()].join(', ') || 'none'}`, {
+      const near = closestName(id, [...this.entries.keys()]);
+      const hint = near ? ` (did you mean '${near}'?)` : '';
+      throw new StrategyError('STRATEGY_NOT_FOUND', `no strategy '${id}'${hint}; known: ${[...this.entries.keys()].join(', ') || 'none'}`, {
         plugin: id,
       });
     }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { TASKS } from '@tuneql/engine';
+import { closestName, TASKS } from '@tuneql/engine';
 import { z } from 'zod';
 import { StrategyError } from './errors.ts';
 import { parseRange, parseVersion, satisfies } from './semver.ts';
@@ -116,14 +116,24 @@ export function validateStrategy(strategy: unknown, source?: string, hostVersion
   }
 }
 
-/** Parses a run's strategy config; a failure names the strategy and every field at fault. */
+/** Parses a run's strategy config; a failure names the strategy and every field at fault, an unknown option the valid ones. */
 export function parseStrategyConfig<S extends ConfigSchema>(strategy: Strategy<S>, raw: unknown): z.output<S> {
+  const options = Object.keys(strategy.configSchema.shape);
+  const given = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? Object.keys(raw) : [];
+  // Checked here, not left to the schema: a plugin's z.object() would drop a misspelled option without a word.
+  const unknown = given.filter((k) => !options.includes(k));
   const result = strategy.configSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
-  const issues = result.error.issues;
+  if (result.success && !unknown.length) return result.data;
   const where = (path: readonly PropertyKey[]) => (path.length ? `config.${path.map(String).join('.')}` : 'config');
+  const issues = (result.error?.issues ?? []).filter((i) => i.code !== 'unrecognized_keys' || i.path.length > 0);
   const lines = issues.map((i) => `${where(i.path)}: ${i.message}`);
-  const first = issues[0]?.path.map(String).join('.') ?? '';
+  for (const k of unknown) {
+    const near = closestName(k, options);
+    lines.push(
+      `config.${k}: '${strategy.id}' has no option '${k}'${near ? ` (did you mean '${near}'?)` : ''}; its options are ${options.join(', ')}`,
+    );
+  }
+  const first = issues[0]?.path.map(String).join('.') ?? unknown[0] ?? '';
   throw new StrategyError(
     'STRATEGY_CONFIG_INVALID',
     `strategy '${strategy.id}': ${lines.join('; ')}; fix the run's strategy config (its JSON Schema lists the fields)`,

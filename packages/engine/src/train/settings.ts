@@ -39,14 +39,14 @@ export const EarlyStoppingSchema = strictObjectWithHints({
 
 const settingsShape = {
   epochs: positiveInt().default(3).describe('Passes over the training split.'),
-  max_steps: positiveInt().optional().describe('Stop after this many optimizer steps, before `epochs` if sooner.'),
+  max_steps: positiveInt().optional().describe('Stop after this many optimizer steps, before the epochs are done if sooner.'),
   batch_size: positiveInt().default(16).describe('Examples per micro-batch.'),
-  eval_batch_size: positiveInt().optional().describe('Examples per evaluation batch; unset: batch_size.'),
+  eval_batch_size: positiveInt().optional().describe('Examples per evaluation batch; unset: the training batch size.'),
   gradient_accumulation: positiveInt().default(1).describe('Micro-batches summed per optimizer step.'),
   learning_rate: z.number().positive().default(2e-5).describe("Peak learning rate; unset: the strategy's suggestion, else this."),
   schedule: z.enum(['linear', 'cosine', 'constant']).default('linear').describe('Learning-rate decay after warm-up.'),
-  warmup_ratio: z.number().min(0).max(1).default(0).describe('Warm-up as a fraction of all steps, unless warmup_steps is set.'),
-  warmup_steps: z.number().int().min(0).optional().describe('Warm-up steps; overrides warmup_ratio.'),
+  warmup_ratio: z.number().min(0).max(1).default(0).describe('Warm-up as a fraction of all steps, unless warm-up steps are set.'),
+  warmup_steps: z.number().int().min(0).optional().describe('Warm-up steps; overrides the warm-up ratio.'),
   weight_decay: z.number().min(0).default(0.01).describe('AdamW decoupled weight decay on weight matrices (not biases nor norms).'),
   clip_grad_norm: z.number().positive().nullable().default(1).describe('Global gradient-norm clipping; null turns it off.'),
   label_smoothing: z.number().min(0).max(1).default(0).describe('Label smoothing of the cross-entropy loss.'),
@@ -59,7 +59,7 @@ const settingsShape = {
       "The validation metric that picks the best weights and drives early stopping; unset: the task's (accuracy, mse, entity_f1, f1 or loss).",
     ),
   early_stopping: EarlyStoppingSchema.optional().describe(
-    'Stop when the metric has not improved by min_delta for patience evaluations; unset: off.',
+    'Stop when the metric has not improved by the minimum delta for `patience` evaluations; unset: never.',
   ),
   max_buckets: positiveInt().default(4).describe('Length buckets (static shapes) at most.'),
   keep_checkpoints: positiveInt().default(2).describe('Checkpoints kept on disk (the best weights are kept apart).'),

@@ -2,8 +2,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { createRegistry, type StrategyRegistry } from '@tuneql/adapters';
 import { parse as parseYaml } from 'yaml';
-import { dataSourceProblem, type RunSpec, RunSpecSchema } from '../training/run-spec.ts';
+import { dataSourceProblem, type RunSpec, RunSpecSchema, withStrategyDefaults } from '../training/run-spec.ts';
 
 /** The file's schema is a run's: model, task, data, strategy (default full), training, seed, device. */
 export const TrainConfigSchema = RunSpecSchema;
@@ -15,8 +16,12 @@ export class ConfigFileError extends Error {
   override name = 'ConfigFileError';
 }
 
-/** Reads and validates CONFIG; relative paths in it are resolved against the file's folder. */
-export async function readTrainConfig(file: string): Promise<TrainConfigFile> {
+/**
+ * Reads and validates CONFIG; relative paths in it are resolved against the file's folder. Training settings
+ * the file leaves out take the strategy's suggestion (LoRA's learning rate), else the trainer's default, as
+ * a run created through the API does.
+ */
+export async function readTrainConfig(file: string, registry: StrategyRegistry = createRegistry()): Promise<TrainConfigFile> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -28,6 +33,12 @@ export async function readTrainConfig(file: string): Promise<TrainConfigFile> {
     raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
     throw new ConfigFileError(`${file}: not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
+  }
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const r = raw as Record<string, unknown>;
+    const s = r.strategy;
+    const id = s === undefined ? 'full' : typeof s === 'object' && s !== null ? ((s as { id?: unknown }).id ?? 'full') : undefined;
+    if (typeof id === 'string' && registry.has(id)) raw = { ...r, training: withStrategyDefaults(r.training, registry.get(id).defaults) };
   }
   const parsed = TrainConfigSchema.safeParse(raw);
   if (!parsed.success) {

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The `tuneql` command: serve the platform, run workers, manage tokens, train and predict from the shell.
 
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describePrediction, predict } from './predict.ts';
 import { trainCommand } from './train.ts';
 
 const USAGE = `usage:
+  tuneql --help | --version
   tuneql serve [--data DIR] [--host H] [--port N] [--workers N] [--plugins A,B] [--demo-run]
                                                the GraphQL API with in-process workers (embedded database
                                                unless DATABASE_URL is set); --demo-run fine-tunes the demo model
@@ -14,10 +16,24 @@ const USAGE = `usage:
   tuneql token create NAME [--scope read] [--scope write] | list | revoke ID
   tuneql train CONFIG --out DIR [--resume]     fine-tune as CONFIG (JSON or YAML) says; results in DIR
   tuneql predict MODEL_DIR TEXT [--pair TEXT | --context TEXT] [--json]
-                                               run a fine-tuned model (DIR/model) on TEXT`;
+                                               run a fine-tuned model (DIR/model) on TEXT
+Paths in a train CONFIG resolve against the CONFIG file's folder. See README.md for every setting.`;
+
+/** The server package's version (the command's). */
+export function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv.filter((a) => a !== '--');
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`tuneql ${version()}\n`);
+    return 0;
+  }
   if (command === 'serve' || command === 'worker' || command === 'token') {
     const commands = await import('./serve.ts');
     if (command === 'serve') await commands.serveCommand(rest).catch(commands.exitLogged);

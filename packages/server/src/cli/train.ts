@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainEvent } from '@tuneql/engine';
 import { executeRun, type RunOutcome } from '../training/execute-run.ts';
+import { formatFigure, formatFigures } from '../training/figures.ts';
 import { readTrainConfig } from './config.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { Progress } from './progress.ts';
@@ -35,8 +36,9 @@ export async function trainCommand(options: TrainCommandOptions): Promise<RunOut
     metricsLog.write(e);
     if (e.type === 'started') progress = new Progress(e.values.total_steps as number, e.step);
     else if (e.type === 'step') progress?.update(e.step, e.values);
-    else if (e.type === 'eval') progress?.log(`step ${e.step}: ${formatValues(e.values)}`);
-    else if (e.type === 'test') progress?.log(`test: ${formatValues(e.values)}`);
+    else if (e.type === 'eval') progress?.log(`step ${e.step}: ${formatFigures(e.values)}`);
+    else if (e.type === 'test') progress?.log(`test: ${formatFigures(e.values)}`);
+    else if (e.type === 'warning') (progress ? progress.log.bind(progress) : log)(`warning (${e.code}): ${e.message ?? ''}`);
     else if (e.type === 'early_stop' || e.type === 'failed' || e.type === 'cancelled') progress?.log(`${e.type}: ${e.message ?? ''}`);
     // The run's last event: what follows (the exports, the summary) prints below the bar.
     if (e.type === 'finished' || e.type === 'failed' || e.type === 'cancelled') {
@@ -55,15 +57,9 @@ export async function trainCommand(options: TrainCommandOptions): Promise<RunOut
   });
 
   const summary = [`${result.status} after ${result.steps} steps`];
-  if (result.best) summary.push(`best ${result.best.metric} ${result.best.value.toFixed(4)} at step ${result.best.step}`);
-  if (result.test) summary.push(`test ${formatValues(result.test)}`);
+  if (result.best) summary.push(`best ${result.best.metric} ${formatFigure(result.best.value)} at step ${result.best.step}`);
+  if (result.test) summary.push(`test ${formatFigures(result.test)}`);
   if (result.reason) summary.push(result.reason);
   log(summary.join('; '));
   return result;
-}
-
-function formatValues(values: Record<string, number>): string {
-  return Object.entries(values)
-    .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
-    .join(', ');
 }

@@ -60,7 +60,7 @@ describe('preflight', () => {
     const err = await preflight({ ...spec, strategy: { id: 'lorra', config: {} } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StrategyError);
     expect(err).toMatchObject({ code: 'STRATEGY_NOT_FOUND' });
-    expect((err as Error).message).toBe("no strategy 'lorra'; known: full, partial, lora, bottleneck");
+    expect((err as Error).message).toBe("no strategy 'lorra' (did you mean 'lora'?); known: full, partial, lora, bottleneck");
   });
 
   it('refuses a batch larger than the training set, naming the field', async () => {

@@ -2,11 +2,12 @@
 // model with the strategy applied, and the batch plan. executeRun and preflight share it, so a run
 // that preflight accepts starts, and one it refuses fails the same way.
 
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AppliedStrategy, applyStrategy, createRegistry, parseStrategyConfig, type StrategyRegistry } from '@tuneql/adapters';
 import {
   assignBuckets,
+  camelKeys,
   chooseBuckets,
   type Example,
   type LoadedDataset,
@@ -16,6 +17,7 @@ import {
   Tokenizer,
   type TrainerConfig,
 } from '@tuneql/engine';
+import { formatFigure } from './figures.ts';
 import { checkRunSpec, type RunSpec, RunSpecError } from './run-spec.ts';
 
 export interface PrepareOptions {
@@ -98,7 +100,7 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   const strategy = (options.registry ?? createRegistry()).get(spec.strategy.id);
   parseStrategyConfig(strategy, spec.strategy.config);
 
-  const tokenizerFile = join(spec.model, 'tokenizer.json');
+  const tokenizerFile = checkModelFolder(spec.model);
   const tokenizer = Tokenizer.fromFile(tokenizerFile);
   const d = spec.data;
   const load = () =>
@@ -128,7 +130,7 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
     `data: ${dataset.train.length} train, ${dataset.validation.length} validation, ${dataset.test.length} test examples${labels ? `; ${labels.length} labels` : ''}`,
   );
   log(
-    `tokens per example: median ${stats.tokens.p50}, 95th percentile ${stats.tokens.p95}, max ${stats.tokens.max}; ` +
+    `tokens per example: median ${formatFigure(stats.tokens.p50)}, 95th percentile ${formatFigure(stats.tokens.p95)}, max ${stats.tokens.max}; ` +
       `${stats.truncated} of ${stats.rows} cut to max_length ${stats.maxLength}`,
   );
   if (stats.labels)
@@ -155,6 +157,19 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
     `strategy: ${strategy.id}${applied.report.added.length ? `, ${applied.report.added.length} new parameter tensors` : ''}${applied.report.modules?.length ? ` on ${applied.report.modules.length} modules` : ''}`,
   );
   return { spec, tokenizerFile, dataset, labels, model, applied, plan };
+}
+
+/** The model folder's tokenizer.json; a folder that is missing, or lacks the file, is reported as such. */
+function checkModelFolder(dir: string): string {
+  const refuse = (message: string): never => {
+    throw new RunSpecError(message, [{ path: 'model', message }]);
+  };
+  const layout = 'a Hugging Face model folder holds config.json, model.safetensors and tokenizer.json';
+  if (!existsSync(dir)) refuse(`the model folder ${dir} does not exist; ${layout}`);
+  if (!statSync(dir).isDirectory()) refuse(`the model ${dir} is a file, not a folder; ${layout}`);
+  const tokenizerFile = join(dir, 'tokenizer.json');
+  if (!existsSync(tokenizerFile)) refuse(`the model folder ${dir} has no tokenizer.json; ${layout}`);
+  return tokenizerFile;
 }
 
 /** Learned position tables have a fixed size: longer examples would fail at the first step. */
@@ -215,29 +230,7 @@ export function planBatches(train: readonly Example[], spec: Pick<RunSpec, 'trai
   };
 }
 
-/** The run's training settings as the engine's trainer takes them. */
+/** The run's training settings as the engine's trainer takes them: the same settings under camelCase names. */
 export function trainerConfig(spec: RunSpec): Partial<TrainerConfig> {
-  const t = spec.training;
-  return {
-    epochs: t.epochs,
-    maxSteps: t.max_steps,
-    batchSize: t.batch_size,
-    evalBatchSize: t.eval_batch_size,
-    gradientAccumulation: t.gradient_accumulation,
-    learningRate: t.learning_rate,
-    schedule: t.schedule,
-    warmupRatio: t.warmup_ratio,
-    warmupSteps: t.warmup_steps,
-    weightDecay: t.weight_decay,
-    clipGradNorm: t.clip_grad_norm ?? undefined,
-    labelSmoothing: t.label_smoothing,
-    evalEvery: t.eval_every,
-    metric: t.metric,
-    earlyStopping: t.early_stopping ? { patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta } : undefined,
-    maxBuckets: t.max_buckets,
-    keepCheckpoints: t.keep_checkpoints,
-    seed: spec.seed,
-    provider: spec.device,
-    threads: spec.threads,
-  };
+  return { ...camelKeys(spec.training), seed: spec.seed, provider: spec.device, threads: spec.threads };
 }

@@ -1,7 +1,15 @@
 // One fine-tuning run as data: model, task, dataset, strategy and trainer settings, shared by the
 // `tuneql train` configuration file and the server's runs.
 
-import { TASKS as ENGINE_TASKS, type Task as EngineTask } from '@tuneql/engine';
+import {
+  TASKS as ENGINE_TASKS,
+  type Task as EngineTask,
+  HF_TRAINING_ALIASES,
+  SeedSchema,
+  snakeKeys,
+  strictObjectWithHints,
+  TrainingSectionSchema,
+} from '@tuneql/engine';
 import { z } from 'zod';
 
 /** The engine's tasks, as the tuple zod's enum needs. */
@@ -9,7 +17,7 @@ export const TASKS = ENGINE_TASKS as readonly [EngineTask, ...EngineTask[]];
 
 const columns = z.record(z.string(), z.string()).describe('task field -> column name (dotted paths reach into JSON objects)');
 
-export const DataSpecSchema = z.strictObject({
+export const DataSpecSchema = strictObjectWithHints({
   /** One file, split 80/10/10 (stratified by label for classification). */
   file: z.string().optional(),
   train: z.string().optional(),
@@ -19,38 +27,22 @@ export const DataSpecSchema = z.strictObject({
   columns,
   /** The label set, in id order; collected from the training data when omitted. */
   labels: z.array(z.string()).optional(),
-  /** @default 128 */
-  max_length: z.number().int().positive().default(128),
+  max_length: z.number().int().positive().default(128).describe('Most tokens per example; longer ones are cut.'),
 });
 
-export const StrategySpecSchema = z.strictObject({
+export const StrategySpecSchema = strictObjectWithHints({
   /** A registered strategy's id: full, partial, lora, bottleneck, or a plugin's. @default 'full' */
   id: z.string().min(1).default('full'),
   /** The strategy's own options, checked against its schema when the run is prepared. @default {} */
   config: z.record(z.string(), z.unknown()).default({}),
 });
 
-export const TrainingSpecSchema = z.strictObject({
-  epochs: z.number().int().positive().default(3),
-  max_steps: z.number().int().positive().optional(),
-  batch_size: z.number().int().positive().default(16),
-  eval_batch_size: z.number().int().positive().optional(),
-  gradient_accumulation: z.number().int().positive().default(1),
-  learning_rate: z.number().positive().default(2e-5),
-  schedule: z.enum(['linear', 'cosine', 'constant']).default('linear'),
-  warmup_ratio: z.number().min(0).max(1).default(0),
-  warmup_steps: z.number().int().min(0).optional(),
-  weight_decay: z.number().min(0).default(0.01),
-  clip_grad_norm: z.number().positive().nullable().default(1),
-  label_smoothing: z.number().min(0).max(1).optional(),
-  eval_every: z.number().int().positive().optional(),
-  metric: z.string().optional(),
-  early_stopping: z.strictObject({ patience: z.number().int().positive(), min_delta: z.number().min(0).default(0) }).optional(),
-  max_buckets: z.number().int().positive().default(4),
-  keep_checkpoints: z.number().int().positive().default(2),
-});
+/** The `training:` section: the engine's trainer settings (TrainerSettingsSchema), Hugging Face's names accepted. */
+export const TrainingSpecSchema = TrainingSectionSchema;
 
-export const RunSpecSchema = z.strictObject({
+export const DeviceSchema = z.enum(['cpu', 'webgpu', 'cuda']).default('cpu').describe('Where training runs: cpu, webgpu or cuda.');
+
+const RunSpecObject = strictObjectWithHints({
   /** A Hugging Face model folder: config.json, model.safetensors, tokenizer.json. */
   model: z.string().min(1),
   task: z.enum(TASKS),
@@ -59,19 +51,52 @@ export const RunSpecSchema = z.strictObject({
   strategy: StrategySpecSchema.prefault({}),
   // prefault, not default: zod 4 returns a default as it is, without filling in the inner defaults.
   training: TrainingSpecSchema.prefault({}),
-  /** @default 42 */
-  seed: z.number().int().min(0).default(42),
-  /** @default 'cpu' */
-  device: z.enum(['cpu', 'webgpu', 'cuda']).default('cpu'),
+  seed: SeedSchema,
+  device: DeviceSchema,
   /** onnxruntime's CPU threads. @default all cores */
   threads: z.number().int().positive().optional(),
 });
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Hugging Face keeps the seed among the training arguments; here it is the run's (data splits and new weights use it too). */
+function liftTrainingSeed(raw: unknown, ctx: z.core.$RefinementCtx): unknown {
+  if (!isRecord(raw) || !isRecord(raw.training) || !('seed' in raw.training)) return raw;
+  const { seed, ...training } = raw.training;
+  if (raw.seed !== undefined && raw.seed !== seed) {
+    ctx.issues.push({
+      code: 'custom',
+      input: raw,
+      path: ['training', 'seed'],
+      message: "'training.seed' (where Hugging Face keeps it) and 'seed' are both given with different values; keep one",
+    });
+    return { ...raw, training };
+  }
+  return { ...raw, seed, training };
+}
+
+export const RunSpecSchema = z.preprocess(liftTrainingSeed, RunSpecObject);
 
 /** A run as validated, defaults filled in. */
 export type RunSpec = z.output<typeof RunSpecSchema>;
 /** A run as a user writes it (defaults optional). */
 export type RunSpecInput = z.input<typeof RunSpecSchema>;
 export type Task = RunSpec['task'];
+
+/**
+ * The training section with a strategy's suggested settings (camelCase, as defineStrategy gives them) under
+ * the ones the user set, by TuneQL's or Hugging Face's name: LoRA's 2e-4 unless a learning rate is given.
+ */
+export function withStrategyDefaults(training: unknown, suggested: Readonly<Record<string, unknown>>): unknown {
+  if (training !== undefined && !isRecord(training)) return training;
+  const given = training ?? {};
+  const out: Record<string, unknown> = { ...given };
+  for (const [key, value] of Object.entries(snakeKeys({ ...suggested }))) {
+    const aliases = Object.entries(HF_TRAINING_ALIASES).filter(([, name]) => name === key);
+    if (!(key in given) && !aliases.some(([alias]) => alias in given)) out[key] = value;
+  }
+  return out;
+}
 
 /** A run that cannot start as specified; `problems` name each field at fault. */
 export class RunSpecError extends Error {

@@ -28,6 +28,10 @@ export class RunEventEntity {
   @Column({ type: 'text', nullable: true })
   message!: string | null;
 
+  /** A warning's code (the engine's WARNING_CODES); null for other events. */
+  @Column({ type: 'text', nullable: true })
+  code!: string | null;
+
   /** The claim that wrote it. */
   @Column({ type: 'integer' })
   attempt!: number;

@@ -9,7 +9,10 @@ import { RunEntity, type RunProgressRecord, type RunUpdate } from './run.entity.
 import { ClaimLostError } from './run.errors.ts';
 import { RunEventEntity } from './run-event.entity.ts';
 
-/** Event types recorded once per step: a resumed attempt replays the steps after its checkpoint. */
+/**
+ * Event types recorded once per step: a resumed attempt replays the steps after its checkpoint. Warnings
+ * are not among them: each is said once, when it happens, and two at one step are both kept.
+ */
 const ONCE_PER_STEP = new Set(['step', 'eval', 'checkpoint', 'test']);
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
@@ -75,6 +78,7 @@ export class RunEventStore {
         time: new Date(event.time),
         values: event.values,
         message: event.message ?? null,
+        code: event.code ?? null,
         attempt,
       });
       const update: RunUpdate & { progress?: RunProgressRecord } = { lastSeq: seq };

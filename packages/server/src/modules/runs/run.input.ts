@@ -1,50 +1,21 @@
 // What a client sends to create (or estimate) a run.
 
+import { type CamelKeys, DEFAULT_SEED, SeedSchema, type TrainerSettingsInput, TrainerSettingsSchema } from '@tuneql/engine';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { Field, ID, InputType, Int } from 'type-graphql';
+import { inputTypeOf } from '../../graphql/zod-input.ts';
+import { DataSpecSchema } from '../../training/run-spec.ts';
 import { RunStatus } from './run.type.ts';
 
-@InputType({ description: 'Trainer settings; each has the default shown.' })
-export class HyperparametersInput {
-  @Field(() => Int, { nullable: true, description: '@default 3' })
-  epochs?: number;
+/** The trainer settings, made from the engine's TrainerSettingsSchema: every `training:` key of a config file, camelCased. */
+export const HyperparametersInput = inputTypeOf(
+  'HyperparametersInput',
+  TrainerSettingsSchema,
+  "Trainer settings: the `training:` section of a `tuneql train` config under camelCase names; each one left out takes the strategy's suggestion, else the default shown.",
+);
+export type HyperparametersInput = CamelKeys<TrainerSettingsInput>;
 
-  @Field(() => Int, { nullable: true, description: 'Stops after this many optimizer steps, whatever epochs says.' })
-  maxSteps?: number;
-
-  @Field(() => Int, { nullable: true, description: '@default 16' })
-  batchSize?: number;
-
-  @Field(() => Int, { nullable: true, description: '@default 1' })
-  gradientAccumulation?: number;
-
-  @Field(() => Float, { nullable: true, description: "@default the strategy's suggestion, else 2e-5" })
-  learningRate?: number;
-
-  @Field(() => String, { nullable: true, description: 'linear, cosine or constant. @default linear' })
-  schedule?: string;
-
-  @Field(() => Float, { nullable: true, description: '@default 0' })
-  warmupRatio?: number;
-
-  @Field(() => Float, { nullable: true, description: '@default 0.01' })
-  weightDecay?: number;
-
-  @Field(() => Float, { nullable: true, description: '@default 1' })
-  clipGradNorm?: number;
-
-  @Field(() => Int, { nullable: true, description: 'Evaluate (and checkpoint) every N steps as well as at each epoch end.' })
-  evalEvery?: number;
-
-  @Field(() => String, {
-    nullable: true,
-    description: "The metric that picks the best checkpoint. @default the task's (accuracy, f1, loss...)",
-  })
-  metric?: string;
-
-  @Field(() => Int, { nullable: true, description: 'Stop after this many evaluations without improvement.' })
-  earlyStoppingPatience?: number;
-}
+const DEFAULT_MAX_LENGTH: number = DataSpecSchema.shape.max_length.parse(undefined);
 
 @InputType()
 export class CreateRunInput {
@@ -69,13 +40,13 @@ export class CreateRunInput {
   @Field(() => HyperparametersInput, { nullable: true })
   hyperparameters?: HyperparametersInput;
 
-  @Field(() => Int, { defaultValue: 42 })
+  @Field(() => Int, { defaultValue: DEFAULT_SEED, description: SeedSchema.description })
   seed!: number;
 
   @Field(() => String, { defaultValue: 'cpu', description: 'cpu, webgpu or cuda.' })
   device!: string;
 
-  @Field(() => Int, { defaultValue: 128, description: 'Most tokens per example.' })
+  @Field(() => Int, { defaultValue: DEFAULT_MAX_LENGTH, description: DataSpecSchema.shape.max_length.description })
   maxLength!: number;
 }
 

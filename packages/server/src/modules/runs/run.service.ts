@@ -3,14 +3,14 @@
 
 import type { StrategyRegistry } from '@tuneql/adapters';
 import { parseStrategyConfig } from '@tuneql/adapters';
-import { checkProvider } from '@tuneql/engine';
+import { checkProvider, snakeKeys, TrainerSettingsSchema } from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
 import { isUuid } from '../../db/columns.ts';
 import { type Notifier, Topic } from '../../events/notifier.ts';
 import { AppError } from '../../graphql/errors.ts';
 import type { RunQueue } from '../../queue/run-queue.ts';
 import type { ArtifactStore } from '../../storage/artifact-store.ts';
-import { parseRunSpec, type RunSpec } from '../../training/run-spec.ts';
+import { parseRunSpec, type RunSpec, withStrategyDefaults } from '../../training/run-spec.ts';
 import type { DatasetEntity } from '../datasets/dataset.entity.ts';
 import type { DatasetService } from '../datasets/dataset.service.ts';
 import type { ModelEntity } from '../models/model.entity.ts';
@@ -34,26 +34,16 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   return { createdAt, id };
 }
 
-/** The GraphQL hyperparameters (camelCase) as the run spec's training section. */
-function trainingOf(h: HyperparametersInput | undefined, strategyDefaults: Record<string, unknown>): Record<string, unknown> {
-  const t: Record<string, unknown> = {};
-  const set = (key: string, value: unknown) => {
-    if (value !== undefined && value !== null) t[key] = value;
-  };
-  set('learning_rate', strategyDefaults.learningRate);
-  set('epochs', h?.epochs);
-  set('max_steps', h?.maxSteps);
-  set('batch_size', h?.batchSize);
-  set('gradient_accumulation', h?.gradientAccumulation);
-  set('learning_rate', h?.learningRate);
-  set('schedule', h?.schedule);
-  set('warmup_ratio', h?.warmupRatio);
-  set('weight_decay', h?.weightDecay);
-  set('clip_grad_norm', h?.clipGradNorm);
-  set('eval_every', h?.evalEvery);
-  set('metric', h?.metric);
-  if (h?.earlyStoppingPatience) t.early_stopping = { patience: h.earlyStoppingPatience };
-  return t;
+/**
+ * The GraphQL hyperparameters (camelCase) as the run spec's training section (snake_case), under the
+ * strategy's suggestions. A null is a setting left out, except where the setting takes null (clip_grad_norm).
+ */
+function trainingOf(h: HyperparametersInput | undefined, strategyDefaults: Readonly<Record<string, unknown>>): unknown {
+  const given = Object.entries(snakeKeys({ ...h })).filter(([key, value]) => {
+    const setting = (TrainerSettingsSchema.shape as Record<string, { safeParse(v: unknown): { success: boolean } }>)[key];
+    return value !== undefined && (value !== null || setting?.safeParse(null).success);
+  });
+  return withStrategyDefaults(Object.fromEntries(given), strategyDefaults);
 }
 
 export interface RunServiceDeps {
@@ -151,7 +141,7 @@ export class RunService {
       task,
       strategyId: strategy.id,
       strategyConfig: input.strategyConfig ?? {},
-      hyperparameters: trainingOf(input.hyperparameters, strategy.defaults as Record<string, unknown>),
+      hyperparameters: trainingOf(input.hyperparameters, strategy.defaults) as Record<string, unknown>,
       seed: input.seed,
       device: input.device,
       maxLength: input.maxLength,

@@ -60,7 +60,9 @@ export class RunEvent {
   @Field(() => Int)
   seq!: number;
 
-  @Field(() => String, { description: 'started, step, eval, checkpoint, early_stop, test, finished, failed or cancelled.' })
+  @Field(() => String, {
+    description: 'started, step, eval, checkpoint, warning, early_stop, test, finished, failed or cancelled.',
+  })
   type!: string;
 
   @Field(() => Int)
@@ -79,6 +81,13 @@ export class RunEvent {
 
   @Field(() => String, { nullable: true })
   message!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A warning's code: CHECKPOINT_DAMAGED (a damaged checkpoint was skipped on resume), DROPOUT_CHANGED (dropout differs from an uninterrupted run's from the resume on).",
+  })
+  code!: string | null;
 }
 
 @ObjectType()

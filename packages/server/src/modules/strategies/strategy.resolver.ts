@@ -1,8 +1,10 @@
 // Strategies: the built-ins and loaded plugins, each with its config schema and defaults.
 
 import type { Strategy as StrategyDefinition, StrategyRegistry } from '@tuneql/adapters';
+import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context.ts';
+import { runSettingsJsonSchema } from '../runs/run-settings.ts';
 import { Strategy } from './strategy.type.ts';
 
 function toType(registry: StrategyRegistry, s: StrategyDefinition): Strategy {
@@ -34,4 +36,15 @@ export class StrategyResolver {
     const registry = ctx.services.strategies;
     return toType(registry, registry.get(id));
   }
+
+  @Authorized('read')
+  @Query(() => GraphQLJSON, {
+    description:
+      "JSON Schema of a run's settings: CreateRunInput.hyperparameters' fields (the trainer settings, with bounds, defaults and descriptions) plus its maxLength, seed and device. The console builds its form from it, as from a strategy's configSchema.",
+  })
+  runSettingsSchema(): unknown {
+    return RUN_SETTINGS_SCHEMA;
+  }
 }
+
+const RUN_SETTINGS_SCHEMA = runSettingsJsonSchema();
