@@ -114,6 +114,7 @@ export const RunQuery = graphql(`
         time
         values
         message
+        code
       }
     }
   }
@@ -129,6 +130,7 @@ export const RunEventsSubscription = graphql(`
       time
       values
       message
+      code
     }
   }
 `);
@@ -197,6 +199,7 @@ export const NewRunOptionsQuery = graphql(`
       defaults
       configSchema
     }
+    runSettingsSchema
   }
 `);
 

@@ -23,11 +23,12 @@ export type CreateRunInput = {
   /** cpu, webgpu or cuda. */
   device?: string;
   hyperparameters?: HyperparametersInput | null | undefined;
-  /** Most tokens per example. */
+  /** Most tokens per example; longer ones are cut. */
   maxLength?: number;
   modelId: string | number;
   /** @default "<strategy> on <dataset>" */
   name?: string | null | undefined;
+  /** Shuffling, dropout, data splits and new weights. */
   seed?: number;
   /** A strategy id from the strategies query. */
   strategy?: string;
@@ -43,31 +44,51 @@ export type ExportKind =
   | 'MERGED'
   | 'ONNX';
 
-/** Trainer settings; each has the default shown. */
+/** Stop when the metric has not improved by the minimum delta for `patience` evaluations; unset: never. */
+export type HyperparametersEarlyStoppingInput = {
+  /** The least change of the metric that counts as an improvement. @default 0 */
+  minDelta?: number | null | undefined;
+  /** Evaluations without improvement before the run stops. */
+  patience: number;
+};
+
+/** Trainer settings: the `training:` section of a `tuneql train` config under camelCase names; each one left out takes the strategy's suggestion, else the default shown. */
 export type HyperparametersInput = {
-  /** @default 16 */
+  /** Examples per micro-batch. @default 16 */
   batchSize?: number | null | undefined;
-  /** @default 1 */
+  /** Global gradient-norm clipping; null turns it off. @default 1 */
   clipGradNorm?: number | null | undefined;
-  /** Stop after this many evaluations without improvement. */
-  earlyStoppingPatience?: number | null | undefined;
-  /** @default 3 */
+  /** Stop when the step loss exceeds this multiple of the lowest loss so far. @default 100 */
+  divergenceFactor?: number | null | undefined;
+  /** Stop when the metric has not improved by the minimum delta for `patience` evaluations; unset: never. */
+  earlyStopping?: HyperparametersEarlyStoppingInput | null | undefined;
+  /** Passes over the training split. @default 3 */
   epochs?: number | null | undefined;
-  /** Evaluate (and checkpoint) every N steps as well as at each epoch end. */
+  /** Examples per evaluation batch; unset: the training batch size. */
+  evalBatchSize?: number | null | undefined;
+  /** Evaluate (and checkpoint) every N optimizer steps as well as at each epoch end. */
   evalEvery?: number | null | undefined;
-  /** @default 1 */
+  /** Micro-batches summed per optimizer step. @default 1 */
   gradientAccumulation?: number | null | undefined;
-  /** @default the strategy's suggestion, else 2e-5 */
+  /** Checkpoints kept on disk (the best weights are kept apart). @default 2 */
+  keepCheckpoints?: number | null | undefined;
+  /** Label smoothing of the cross-entropy loss. @default 0 */
+  labelSmoothing?: number | null | undefined;
+  /** Peak learning rate; unset: the strategy's suggestion, else this. @default 0.00002 */
   learningRate?: number | null | undefined;
-  /** Stops after this many optimizer steps, whatever epochs says. */
+  /** Length buckets (static shapes) at most. @default 4 */
+  maxBuckets?: number | null | undefined;
+  /** Stop after this many optimizer steps, before the epochs are done if sooner. */
   maxSteps?: number | null | undefined;
-  /** The metric that picks the best checkpoint. @default the task's (accuracy, f1, loss...) */
+  /** The validation metric that picks the best weights and drives early stopping; unset: the task's (accuracy, mse, entity_f1, f1 or loss). */
   metric?: string | null | undefined;
-  /** linear, cosine or constant. @default linear */
+  /** Learning-rate decay after warm-up. One of linear, cosine, constant. @default "linear" */
   schedule?: string | null | undefined;
-  /** @default 0 */
+  /** Warm-up as a fraction of all steps, unless warm-up steps are set. @default 0 */
   warmupRatio?: number | null | undefined;
-  /** @default 0.01 */
+  /** Warm-up steps; overrides the warm-up ratio. */
+  warmupSteps?: number | null | undefined;
+  /** AdamW decoupled weight decay on weight matrices (not biases nor norms). @default 0.01 */
   weightDecay?: number | null | undefined;
 };
 
@@ -117,7 +138,7 @@ export type RunQueryVariables = Exact<{
 }>;
 
 
-export type RunQuery = { run: { strategyConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, seed: number, device: string, maxLength: number, lastSeq: number, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: string, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string, modelType: string }, dataset: { id: string, name: string }, checkpoints: Array<{ step: number, time: string, available: boolean }>, artifacts: Array<{ id: string, kind: ExportKind, bytes: number, sha256: string, url: string, createdAt: string }>, events: Array<{ seq: number, type: string, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null }>, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } };
+export type RunQuery = { run: { strategyConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, seed: number, device: string, maxLength: number, lastSeq: number, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: string, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string, modelType: string }, dataset: { id: string, name: string }, checkpoints: Array<{ step: number, time: string, available: boolean }>, artifacts: Array<{ id: string, kind: ExportKind, bytes: number, sha256: string, url: string, createdAt: string }>, events: Array<{ seq: number, type: string, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: string | null }>, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } };
 
 export type RunEventsSubscriptionVariables = Exact<{
   runId: string | number;
@@ -125,7 +146,7 @@ export type RunEventsSubscriptionVariables = Exact<{
 }>;
 
 
-export type RunEventsSubscription = { runEvents: { seq: number, type: string, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null } };
+export type RunEventsSubscription = { runEvents: { seq: number, type: string, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: string | null } };
 
 export type CancelRunMutationVariables = Exact<{
   id: string | number;
@@ -159,7 +180,7 @@ export type ExportRunMutation = { exportRun: { id: string, kind: ExportKind, byt
 export type NewRunOptionsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type NewRunOptionsQuery = { models: Array<{ id: string, name: string, modelType: string, parameterCount: number, supportedTasks: Array<string> }>, datasets: Array<{ id: string, name: string, task: string, rowCount: number, labels: Array<string> | null }>, strategies: Array<{ id: string, name: string, description: string, version: string, source: string, tasks: Array<string>, architectures: Array<string>, defaults: Record<string, unknown>, configSchema: unknown }> };
+export type NewRunOptionsQuery = { runSettingsSchema: unknown, models: Array<{ id: string, name: string, modelType: string, parameterCount: number, supportedTasks: Array<string> }>, datasets: Array<{ id: string, name: string, task: string, rowCount: number, labels: Array<string> | null }>, strategies: Array<{ id: string, name: string, description: string, version: string, source: string, tasks: Array<string>, architectures: Array<string>, defaults: Record<string, unknown>, configSchema: unknown }> };
 
 export type PreflightQueryVariables = Exact<{
   input: CreateRunInput;
@@ -517,6 +538,7 @@ export const RunDocument = new TypedDocumentString(`
       time
       values
       message
+      code
     }
   }
 }
@@ -561,6 +583,7 @@ export const RunEventsDocument = new TypedDocumentString(`
     time
     values
     message
+    code
   }
 }
     `) as unknown as TypedDocumentString<RunEventsSubscription, RunEventsSubscriptionVariables>;
@@ -624,6 +647,7 @@ export const NewRunOptionsDocument = new TypedDocumentString(`
     defaults
     configSchema
   }
+  runSettingsSchema
 }
     `) as unknown as TypedDocumentString<NewRunOptionsQuery, NewRunOptionsQueryVariables>;
 export const PreflightDocument = new TypedDocumentString(`

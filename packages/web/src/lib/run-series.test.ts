@@ -141,6 +141,27 @@ describe('RunSeries', () => {
     expect(describeEvent({ seq: 1, type: 'test', step: 9, values: { test_accuracy: 0.8125 } })).toBe('test: test_accuracy 0.8125');
   });
 
+  it("lists the trainer's warnings with their codes, once each, and logs them", () => {
+    const s = new RunSeries();
+    const warning: RunEventLike = {
+      seq: 1,
+      type: 'warning',
+      step: 20,
+      values: {},
+      code: 'CHECKPOINT_DAMAGED',
+      message: 'skipped a damaged checkpoint (step-25); resuming from step-20',
+    };
+    s.addAll([warning, { ...warning, seq: 2, code: 'DROPOUT_CHANGED', message: 'dropout differs' }, warning]);
+    expect(s.warnings()).toEqual([
+      { seq: 1, step: 20, code: 'CHECKPOINT_DAMAGED', message: 'skipped a damaged checkpoint (step-25); resuming from step-20' },
+      { seq: 2, step: 20, code: 'DROPOUT_CHANGED', message: 'dropout differs' },
+    ]);
+    expect(describeEvent(warning)).toBe(
+      'warning CHECKPOINT_DAMAGED at step 20: skipped a damaged checkpoint (step-25); resuming from step-20',
+    );
+    expect(s.names()).toEqual([]);
+  });
+
   it('applies 10,000 step events quickly', () => {
     const all = events(10_000, 500);
     const s = new RunSeries();

@@ -3,13 +3,23 @@
 
 export interface RunEventLike {
   seq: number;
-  /** started, step, eval, checkpoint, early_stop, test, finished, failed or cancelled. */
+  /** started, step, eval, checkpoint, warning, early_stop, test, finished, failed or cancelled. */
   type: string;
   step: number;
   epoch?: number;
   time?: string;
   values: Record<string, number>;
   message?: string | null;
+  /** A warning's code (CHECKPOINT_DAMAGED, DROPOUT_CHANGED...). */
+  code?: string | null;
+}
+
+/** A warning the trainer gave, as the run page lists it. */
+export interface RunWarning {
+  seq: number;
+  step: number;
+  code: string;
+  message: string;
 }
 
 /** One metric over optimizer steps; x is sorted ascending. */
@@ -84,6 +94,8 @@ export function describeEvent(e: RunEventLike): string {
       return `test: ${formatValues(v)}`;
     case 'checkpoint':
       return `checkpoint at step ${e.step}${message}`;
+    case 'warning':
+      return `warning${e.code ? ` ${e.code}` : ''} at step ${e.step}${message}`;
     default: {
       const values = Object.keys(v).length ? ` (${formatValues(v)})` : '';
       return `${e.type.replace(/_/g, ' ')} at step ${e.step}${message}${values}`;
@@ -103,6 +115,7 @@ export class RunSeries {
   readonly #events: RunEventLike[] = [];
   readonly #log: { seq: number; text: string }[] = [];
   #started: Record<string, number> | undefined;
+  readonly #warnings: RunWarning[] = [];
 
   /** `afterSeq`: the seq of the last event already accounted for (0 for a run's whole history). */
   constructor(afterSeq = 0) {
@@ -127,7 +140,9 @@ export class RunSeries {
     this.#version++;
     this.#events.push(event);
     if (event.type === 'started') this.#started = event.values;
-    if (event.type === 'step') {
+    if (event.type === 'warning') {
+      this.#warnings.push({ seq: event.seq, step: event.step, code: event.code ?? 'WARNING', message: event.message ?? '' });
+    } else if (event.type === 'step') {
       for (const [name, value] of Object.entries(event.values)) this.#point(name, event.step, value, this.#stepNames);
     } else if (event.type === 'eval') {
       // A resumed run replays the steps after its checkpoint: what came after this step is superseded.
@@ -215,6 +230,11 @@ export class RunSeries {
       evaluationsSinceBest: since,
       patienceLeft: patience === undefined ? null : Math.max(0, patience - since),
     };
+  }
+
+  /** The trainer's warnings, oldest first. */
+  warnings(): RunWarning[] {
+    return this.#warnings.slice();
   }
 
   /** One line per applied event, oldest first (replaced points stay in the log: it records what happened). */

@@ -11,7 +11,24 @@ import { formatBytes, formatCount, formatDuration } from '../../../components/fo
 import { SchemaForm } from '../../../components/schema-form.tsx';
 import type { CreateRunInput, PreflightQuery as PreflightData } from '../../../gql/graphql.ts';
 import { defaultValues, type FormField, formFields, type JsonSchema, toConfig, validateValues } from '../../../lib/schema-form.ts';
-import { TRAINER_SCHEMA, trainerKeyOf, trainerPlaceholders } from './trainer-schema.ts';
+
+/** The fields of the run-settings form that are CreateRunInput's own, not hyperparameters. */
+const RUN_LEVEL = ['maxLength', 'seed', 'device'];
+const EMPTY_SCHEMA: JsonSchema = { type: 'object', properties: {} };
+
+/** 'training.warmup_steps' -> 'warmupSteps', 'data.max_length' -> 'maxLength': the form's name for a run spec path. */
+function settingsPath(specPath: string): string {
+  const path = specPath.replace(/^(training|data)\./, '');
+  return path.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** What a blank field means: the strategy's suggestion, else the schema's default. */
+function settingsPlaceholders(fields: readonly FormField[], strategyDefaults: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fields) if (f.default !== undefined && f.default !== null) out[f.key] = String(f.default);
+  for (const [key, value] of Object.entries(strategyDefaults ?? {})) if (fields.some((f) => f.key === key)) out[key] = String(value);
+  return out;
+}
 
 const PREFLIGHT_DELAY_MS = 400;
 
@@ -35,7 +52,7 @@ function ownerKey(keys: readonly string[], path: string): string | undefined {
   return keys.filter((k) => path === k || path.startsWith(`${k}.`)).sort((a, b) => b.length - a.length)[0];
 }
 
-function placeErrors(err: unknown, strategyFields: readonly FormField[]): FieldErrors {
+function placeErrors(err: unknown, strategyFields: readonly FormField[], trainerFields: readonly FormField[]): FieldErrors {
   if (!(err instanceof ApiError)) return { ...NO_ERRORS, other: err };
   const out: FieldErrors = { top: {}, strategy: {}, trainer: {} };
   let placed = false;
@@ -46,7 +63,7 @@ function placeErrors(err: unknown, strategyFields: readonly FormField[]): FieldE
     placed = true;
   } else if (err.code === 'RUN_INVALID_INPUT' && Array.isArray(e.problems)) {
     for (const p of e.problems as { path: string; message: string }[]) {
-      const key = trainerKeyOf(p.path);
+      const key = ownerKey(allKeys(trainerFields), settingsPath(p.path));
       if (key) {
         out.trainer[key] = p.message;
         placed = true;
@@ -86,7 +103,9 @@ export default function NewRunPage() {
   const strategy = data?.strategies.find((s) => s.id === strategyId);
   const schema = useMemo(() => (strategy?.configSchema ?? { type: 'object', properties: {} }) as JsonSchema, [strategy]);
   const strategyFields = useMemo(() => formFields(schema), [schema]);
-  const trainerFields = useMemo(() => formFields(TRAINER_SCHEMA), []);
+  // The trainer settings' form comes from the server's schema of them, as a strategy's form from its configSchema.
+  const trainerSchema = useMemo(() => (data?.runSettingsSchema ?? EMPTY_SCHEMA) as JsonSchema, [data]);
+  const trainerFields = useMemo(() => formFields(trainerSchema), [trainerSchema]);
 
   // First choices: the first model, dataset and LoRA (else the first strategy) once the options arrive.
   useEffect(() => {
@@ -104,7 +123,7 @@ export default function NewRunPage() {
   }, [schema]);
 
   const strategyErrors = useMemo(() => validateValues(schema, config), [schema, config]);
-  const trainerErrors = useMemo(() => validateValues(TRAINER_SCHEMA, trainer), [trainer]);
+  const trainerErrors = useMemo(() => validateValues(trainerSchema, trainer), [trainerSchema, trainer]);
   const topErrors: Record<string, string> = {};
   if (model && task && !model.supportedTasks.includes(task))
     topErrors.task = `${model.name} cannot be fine-tuned for ${task}; it supports ${model.supportedTasks.join(', ')}`;
@@ -121,8 +140,9 @@ export default function NewRunPage() {
 
   const input: CreateRunInput | undefined = useMemo(() => {
     if (!model || !dataset || !strategy) return undefined;
-    const t = toConfig(TRAINER_SCHEMA, trainer) as Record<string, unknown>;
-    const { maxLength, seed, device, ...hyperparameters } = t;
+    const t = toConfig(trainerSchema, trainer) as Record<string, unknown>;
+    const hyperparameters = Object.fromEntries(Object.entries(t).filter(([k]) => !RUN_LEVEL.includes(k)));
+    const { maxLength, seed, device } = t;
     return {
       name: name.trim() || undefined,
       modelId: model.id,
@@ -135,7 +155,7 @@ export default function NewRunPage() {
       ...(seed !== undefined ? { seed: seed as number } : {}),
       ...(device !== undefined ? { device: device as string } : {}),
     };
-  }, [model, dataset, strategy, schema, config, trainer, task, name]);
+  }, [model, dataset, strategy, schema, config, trainerSchema, trainer, task, name]);
 
   // Preflight, debounced: only the latest inputs' answer is shown.
   const inputKey = clientValid && input ? JSON.stringify(input) : '';
@@ -156,7 +176,7 @@ export default function NewRunPage() {
         .catch((err: unknown) => {
           if (!current) return;
           setPreflight(undefined);
-          setServerErrors(placeErrors(err, strategyFields));
+          setServerErrors(placeErrors(err, strategyFields, trainerFields));
         })
         .finally(() => current && setPreflightBusy(false));
     }, PREFLIGHT_DELAY_MS);
@@ -164,7 +184,7 @@ export default function NewRunPage() {
       current = false;
       clearTimeout(timer);
     };
-  }, [inputKey, strategyFields]);
+  }, [inputKey, strategyFields, trainerFields]);
 
   const launch = async () => {
     if (!input) return;
@@ -173,7 +193,7 @@ export default function NewRunPage() {
       const r = await request(CreateRunMutation, { input });
       router.push(`/runs/view?id=${r.createRun.id}`);
     } catch (err) {
-      setServerErrors(placeErrors(err, strategyFields));
+      setServerErrors(placeErrors(err, strategyFields, trainerFields));
       setLaunching(false);
     }
   };
@@ -182,7 +202,9 @@ export default function NewRunPage() {
   if (!data) return <Loading what="models, datasets and strategies" />;
 
   const hp = input?.hyperparameters ?? {};
-  const steps = preflight ? (hp.maxSteps ?? preflight.stepsPerEpoch * (hp.epochs ?? 3)) : 0;
+  const placeholders = settingsPlaceholders(trainerFields, strategy?.defaults as Record<string, unknown> | undefined);
+  // Blank epochs: the strategy's suggestion, else the schema's default (both in the placeholder).
+  const steps = preflight ? (hp.maxSteps ?? preflight.stepsPerEpoch * (hp.epochs ?? Number(placeholders.epochs))) : 0;
   const epochsRun = preflight && preflight.stepsPerEpoch > 0 ? steps / preflight.stepsPerEpoch : 0;
   const top = { ...topErrors, ...serverErrors.top };
   const serverRefused = [serverErrors.top, serverErrors.strategy, serverErrors.trainer].some((e) => Object.keys(e).length > 0);
@@ -273,7 +295,7 @@ export default function NewRunPage() {
               values={trainer}
               onChange={setTrainer}
               errors={{ ...trainerErrors, ...serverErrors.trainer }}
-              placeholders={trainerPlaceholders(strategy?.defaults as Record<string, unknown> | undefined)}
+              placeholders={placeholders}
             />
           </section>
         </div>

@@ -141,6 +141,10 @@ function RunView({ id }: { id: string }) {
     void version;
     return series.log();
   }, [series, version]);
+  const warnings = useMemo(() => {
+    void version;
+    return series.warnings();
+  }, [series, version]);
   const logRef = useRef<HTMLDivElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when lines are added
   useEffect(() => {
@@ -223,6 +227,16 @@ function RunView({ id }: { id: string }) {
           <span className="code">{run.error.code}</span>
           {run.error.message}
         </div>
+      )}
+      {warnings.length > 0 && (
+        <section className="card" data-testid="run-warnings">
+          <h2>Warnings</h2>
+          {warnings.map((w) => (
+            <div className="warning small" key={w.seq}>
+              <span className="code">{w.code}</span> at step {w.step}: {w.message}
+            </div>
+          ))}
+        </section>
       )}
 
       <section className="card">
