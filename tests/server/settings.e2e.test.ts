@@ -1,0 +1,184 @@
+// Trainer settings through the API as through the command line: the same resolved settings from the same
+// defaults, every setting settable through the API and passed to the trainer, and the trainer's warnings
+// stored and delivered as `warning` events with their codes.
+
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTrainConfig } from '../../packages/server/src/cli/config.ts';
+import { trainerConfig } from '../../packages/server/src/training/prepare-run.ts';
+import { parseRunSpec } from '../../packages/server/src/training/run-spec.ts';
+import { AUSTEN, austenDataset, gql, REPO, startServer, type TestServer, tempDir, waitForStatus, wsClient } from './harness.ts';
+
+interface RunFields {
+  id: string;
+  hyperparameters: Record<string, unknown>;
+  seed: number;
+  maxLength: number;
+  device: string;
+}
+
+const RUN_FIELDS = 'id hyperparameters seed maxLength device';
+
+describe('trainer settings through the API', () => {
+  let server: TestServer;
+  let modelId: string;
+  let datasetId: string;
+
+  beforeAll(async () => {
+    server = await startServer();
+    const { models } = await gql<{ models: { id: string; name: string }[] }>(server.url, '{ models { id name } }');
+    modelId = models.find((m) => m.name === 'austen-bert-mini')?.id as string;
+    datasetId = await austenDataset(server.url, 'austen-settings', 30);
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const create = async (input: Record<string, unknown>): Promise<RunFields> => {
+    const { createRun } = await gql<{ createRun: RunFields }>(
+      server.url,
+      `mutation($i: CreateRunInput!) { createRun(input: $i) { ${RUN_FIELDS} } }`,
+      {
+        i: { modelId, datasetId, strategy: 'lora', strategyConfig: { r: 4, alpha: 8 }, ...input },
+      },
+    );
+    // Only its settings matter here: stopped before (or just after) a worker takes it.
+    await gql(server.url, 'mutation($id: ID!) { cancelRun(id: $id) { id } }', { id: createRun.id });
+    await waitForStatus(server.url, createRun.id, ['CANCELLED']);
+    return createRun;
+  };
+
+  it('resolves a run without hyperparameters exactly as a config file without a training section', async () => {
+    const api = await create({});
+    const dir = tempDir('settings-config');
+    const config = join(dir, 'run.yaml');
+    writeFileSync(
+      config,
+      `model: ${join(REPO, 'models/austen-bert-mini')}\ntask: sequence-classification\ndata: { file: ${AUSTEN}, columns: { text: text, label: label } }\nstrategy: { id: lora, config: { r: 4, alpha: 8 } }\n`,
+    );
+    const cli = await readTrainConfig(config);
+    expect(api.hyperparameters).toEqual(cli.training);
+    // LoRA's suggested learning rate, in both.
+    expect(cli.training.learning_rate).toBe(2e-4);
+    expect([api.seed, api.maxLength, api.device]).toEqual([cli.seed, cli.data.max_length, cli.device]);
+  }, 60_000);
+
+  it('sets warm-up steps, label smoothing, evaluation batch size, checkpoints kept and min delta, and the trainer gets them', async () => {
+    const run = await create({
+      hyperparameters: {
+        warmupSteps: 7,
+        labelSmoothing: 0.1,
+        evalBatchSize: 4,
+        keepCheckpoints: 3,
+        earlyStopping: { patience: 2, minDelta: 0.01 },
+      },
+    });
+    expect(run.hyperparameters).toMatchObject({
+      warmup_steps: 7,
+      label_smoothing: 0.1,
+      eval_batch_size: 4,
+      keep_checkpoints: 3,
+      early_stopping: { patience: 2, min_delta: 0.01 },
+    });
+    // The worker's path: the stored settings as a RunSpec, then the trainer's config.
+    const spec = parseRunSpec({
+      model: 'm',
+      task: 'sequence-classification',
+      data: { file: 'f', columns: {} },
+      training: run.hyperparameters,
+      seed: run.seed,
+    });
+    expect(trainerConfig(spec)).toMatchObject({
+      warmupSteps: 7,
+      labelSmoothing: 0.1,
+      evalBatchSize: 4,
+      keepCheckpoints: 3,
+      earlyStopping: { patience: 2, minDelta: 0.01 },
+      learningRate: 2e-4,
+    });
+  }, 60_000);
+
+  it('refuses settings out of bounds, naming the setting', async () => {
+    const r = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
+        variables: { i: { modelId, datasetId, strategy: 'lora', hyperparameters: { labelSmoothing: 2 } } },
+      }),
+    });
+    const body = (await r.json()) as { errors: { message: string; extensions: { problems?: { path: string }[] } }[] };
+    expect(body.errors[0]?.extensions.problems?.map((p) => p.path)).toEqual(['training.label_smoothing']);
+  });
+
+  it('stores and delivers warnings as warning events with their code', async () => {
+    const { createRun } = await gql<{ createRun: { id: string } }>(
+      server.url,
+      'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
+      {
+        i: {
+          modelId,
+          datasetId,
+          strategy: 'lora',
+          strategyConfig: { r: 4, alpha: 8 },
+          hyperparameters: { maxSteps: 30, batchSize: 8, learningRate: 3e-3, evalEvery: 2, keepCheckpoints: 3 },
+          maxLength: 32,
+        },
+      },
+    );
+    const id = createRun.id;
+    const client = wsClient(server.url);
+    // Cancelled once two checkpoints are written: the cancel writes a third.
+    await new Promise<void>((resolve, reject) => {
+      let checkpoints = 0;
+      const stop = client.subscribe<{ runEvents: { type: string } }>(
+        { query: 'subscription($id: ID!) { runEvents(runId: $id, afterSeq: 0) { type } }', variables: { id } },
+        {
+          next: ({ data }) => {
+            if (data?.runEvents.type === 'checkpoint' && ++checkpoints === 2) {
+              gql(server.url, 'mutation($id: ID!) { cancelRun(id: $id) { id } }', { id }).then(() => {
+                stop();
+                resolve();
+              }, reject);
+            }
+          },
+          error: reject,
+          complete: () => reject(new Error('the run ended before two checkpoints')),
+        },
+      );
+    });
+    const cancelled = await waitForStatus(server.url, id, ['CANCELLED']);
+    // The newest checkpoint damaged: the resumed run skips it for the one before and says so.
+    const root = join(server.dataDir, 'artifacts', 'runs', id, 'attempts', String(cancelled.attempt), 'checkpoints');
+    const newest = readdirSync(root)
+      .filter((n) => n.startsWith('step-'))
+      .sort()
+      .at(-1) as string;
+    writeFileSync(join(root, newest, 'state.safetensors'), 'garbage');
+    await gql(server.url, 'mutation($id: ID!) { resumeRun(id: $id) { id } }', { id });
+    await waitForStatus(server.url, id, ['SUCCEEDED']);
+
+    const { run } = await gql<{ run: { events: { type: string; code: string | null; message: string }[] } }>(
+      server.url,
+      'query($id: ID!) { run(id: $id) { events(types: ["warning"]) { type code message } } }',
+      { id },
+    );
+    expect(run.events.map((e) => [e.type, e.code])).toEqual([['warning', 'CHECKPOINT_DAMAGED']]);
+    expect(run.events[0]?.message).toMatch(new RegExp(`skipped a damaged checkpoint \\(.*${newest}.*\\); resuming from .*step-`));
+
+    // Delivered over runEvents too, in its place among the others.
+    const delivered: { type: string; code: string | null }[] = [];
+    await new Promise<void>((resolve, reject) =>
+      client.subscribe<{ runEvents: { type: string; code: string | null } }>(
+        { query: 'subscription($id: ID!) { runEvents(runId: $id, afterSeq: 0) { type code } }', variables: { id } },
+        { next: ({ data }) => data && delivered.push(data.runEvents), error: reject, complete: resolve },
+      ),
+    );
+    await client.dispose();
+    expect(delivered.filter((e) => e.type === 'warning')).toEqual([{ type: 'warning', code: 'CHECKPOINT_DAMAGED' }]);
+    expect(delivered.filter((e) => e.type === 'checkpoint').every((e) => e.code === null)).toBe(true);
+    expect(delivered.at(-1)?.type).toBe('finished');
+  }, 240_000);
+});
