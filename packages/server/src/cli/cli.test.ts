@@ -213,5 +213,15 @@ describe('tuneql train and predict', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown command 'fly'");
     expect(r.stderr).toContain('tuneql train CONFIG --out DIR');
+    for (const flag of ['--help', '-h', 'help']) {
+      const help = tuneql([flag]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^usage:\n {2}tuneql --help \| --version\n/);
+      expect(help.stdout).toContain("Paths in a train CONFIG resolve against the CONFIG file's folder.");
+    }
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
+    const version = tuneql(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(`tuneql ${pkg.version}\n`);
   });
 });

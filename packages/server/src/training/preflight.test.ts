@@ -63,6 +63,19 @@ describe('preflight', () => {
     expect((err as Error).message).toBe("no strategy 'lorra' (did you mean 'lora'?); known: full, partial, lora, bottleneck");
   });
 
+  it('says that a model folder does not exist, or lacks its tokenizer, rather than that a file is unreadable', async () => {
+    const missing = join(spec.data.train as string, '..', 'no-such-model');
+    const err = await preflight({ ...spec, model: missing }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunSpecError);
+    expect((err as RunSpecError).problems[0]?.path).toBe('model');
+    expect((err as Error).message).toBe(
+      `the model folder ${missing} does not exist; a Hugging Face model folder holds config.json, model.safetensors and tokenizer.json`,
+    );
+    const empty = join(spec.data.train as string, '..');
+    await expect(preflight({ ...spec, model: empty })).rejects.toThrow(`the model folder ${empty} has no tokenizer.json;`);
+    await expect(preflight({ ...spec, model: spec.data.train as string })).rejects.toThrow(`the model ${spec.data.train} is a file, not a folder;`);
+  });
+
   it('refuses a batch larger than the training set, naming the field', async () => {
     const err = await preflight({ ...spec, training: { ...spec.training, batch_size: 200 } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunSpecError);
