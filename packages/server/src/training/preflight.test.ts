@@ -73,7 +73,9 @@ describe('preflight', () => {
     );
     const empty = join(spec.data.train as string, '..');
     await expect(preflight({ ...spec, model: empty })).rejects.toThrow(`the model folder ${empty} has no tokenizer.json;`);
-    await expect(preflight({ ...spec, model: spec.data.train as string })).rejects.toThrow(`the model ${spec.data.train} is a file, not a folder;`);
+    await expect(preflight({ ...spec, model: spec.data.train as string })).rejects.toThrow(
+      `the model ${spec.data.train} is a file, not a folder;`,
+    );
   });
 
   it('refuses a batch larger than the training set, naming the field', async () => {
