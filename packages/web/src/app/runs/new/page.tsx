@@ -10,25 +10,10 @@ import { ErrorBox, Loading, Stat } from '../../../components/bits.tsx';
 import { formatBytes, formatCount, formatDuration } from '../../../components/format.ts';
 import { SchemaForm } from '../../../components/schema-form.tsx';
 import type { CreateRunInput, PreflightQuery as PreflightData } from '../../../gql/graphql.ts';
+import { settingsKeyOf, settingsPlaceholders, splitRunSettings } from '../../../lib/run-settings.ts';
 import { defaultValues, type FormField, formFields, type JsonSchema, toConfig, validateValues } from '../../../lib/schema-form.ts';
 
-/** The fields of the run-settings form that are CreateRunInput's own, not hyperparameters. */
-const RUN_LEVEL = ['maxLength', 'seed', 'device'];
 const EMPTY_SCHEMA: JsonSchema = { type: 'object', properties: {} };
-
-/** 'training.warmup_steps' -> 'warmupSteps', 'data.max_length' -> 'maxLength': the form's name for a run spec path. */
-function settingsPath(specPath: string): string {
-  const path = specPath.replace(/^(training|data)\./, '');
-  return path.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** What a blank field means: the strategy's suggestion, else the schema's default. */
-function settingsPlaceholders(fields: readonly FormField[], strategyDefaults: Record<string, unknown> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of fields) if (f.default !== undefined && f.default !== null) out[f.key] = String(f.default);
-  for (const [key, value] of Object.entries(strategyDefaults ?? {})) if (fields.some((f) => f.key === key)) out[key] = String(value);
-  return out;
-}
 
 const PREFLIGHT_DELAY_MS = 400;
 
@@ -63,7 +48,7 @@ function placeErrors(err: unknown, strategyFields: readonly FormField[], trainer
     placed = true;
   } else if (err.code === 'RUN_INVALID_INPUT' && Array.isArray(e.problems)) {
     for (const p of e.problems as { path: string; message: string }[]) {
-      const key = ownerKey(allKeys(trainerFields), settingsPath(p.path));
+      const key = ownerKey(allKeys(trainerFields), settingsKeyOf(p.path));
       if (key) {
         out.trainer[key] = p.message;
         placed = true;
@@ -140,9 +125,8 @@ export default function NewRunPage() {
 
   const input: CreateRunInput | undefined = useMemo(() => {
     if (!model || !dataset || !strategy) return undefined;
-    const t = toConfig(trainerSchema, trainer) as Record<string, unknown>;
-    const hyperparameters = Object.fromEntries(Object.entries(t).filter(([k]) => !RUN_LEVEL.includes(k)));
-    const { maxLength, seed, device } = t;
+    const { hyperparameters, run } = splitRunSettings(toConfig(trainerSchema, trainer));
+    const { maxLength, seed, device } = run;
     return {
       name: name.trim() || undefined,
       modelId: model.id,
