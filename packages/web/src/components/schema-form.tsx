@@ -39,7 +39,8 @@ export function SchemaForm(props: SchemaFormProps) {
   return (
     <div className="form-grid">
       {props.fields.map((f) => (
-        <FieldInput key={f.key} field={f} {...props} />
+        // `field` after the spread: an object field renders its children with its own props, which hold `field` too.
+        <FieldInput key={f.key} {...props} field={f} />
       ))}
     </div>
   );
