@@ -108,6 +108,9 @@ describe('tuneql train and predict', () => {
     const r = tuneql(['train', config, '--out', out]);
     expect(r.stderr).toContain('data: 160 train, 40 validation, 0 test examples; 3 labels');
     expect(r.code).toBe(0);
+    // Figures for people: 4 significant digits, no float noise like 269.64999999999986.
+    expect(r.stderr).toMatch(/tokens per example: median \d+(\.\d+)?, 95th percentile \d+(\.\d+)?, max \d+/);
+    expect(r.stderr).not.toMatch(/\.\d{10,}/);
     const log = events(out);
     expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
     expect(log[0]).toMatchObject({ type: 'started', step: 0, epoch: 0 });
