@@ -1,7 +1,7 @@
 // The run schema: defaults (nested ones included), the strategy key, and the data-source rule.
 
 import { describe, expect, it } from 'vitest';
-import { parseRunSpec, RunSpecError } from './run-spec.ts';
+import { parseRunSpec, RunSpecError, withStrategyDefaults } from './run-spec.ts';
 
 const minimal = { model: '/models/m', task: 'sequence-classification', data: { train: '/d/train.csv', columns: { text: 'text' } } };
 
@@ -31,5 +31,21 @@ describe('RunSpec', () => {
     expect(() => parseRunSpec({ ...minimal, data: { ...minimal.data, file: '/d/all.csv' } })).toThrow(
       'data.file and data.train/validation/test are exclusive',
     );
+  });
+
+  it("puts a strategy's suggestions under the settings given, by TuneQL's or Hugging Face's name", () => {
+    const suggested = { learningRate: 2e-4, epochs: 3, warmupRatio: 0.1, clipGradNorm: 0.5 };
+    expect(withStrategyDefaults(undefined, suggested)).toEqual({ learning_rate: 2e-4, epochs: 3, warmup_ratio: 0.1, clip_grad_norm: 0.5 });
+    // An alias counts as given: no 'epochs' is added next to num_train_epochs (which would read as a conflict).
+    const training = withStrategyDefaults({ num_train_epochs: 5, max_grad_norm: 2, learning_rate: 1e-3 }, suggested);
+    expect(training).toEqual({ num_train_epochs: 5, max_grad_norm: 2, learning_rate: 1e-3, warmup_ratio: 0.1 });
+    expect(parseRunSpec({ ...minimal, training }).training).toMatchObject({
+      epochs: 5,
+      clip_grad_norm: 2,
+      learning_rate: 1e-3,
+      warmup_ratio: 0.1,
+    });
+    // Not an object: left for the schema to refuse.
+    expect(withStrategyDefaults('fast', suggested)).toBe('fast');
   });
 });
