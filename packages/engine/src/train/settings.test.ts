@@ -74,10 +74,10 @@ describe('trainer settings', () => {
     const r = TrainingSectionSchema.safeParse({ epochs: 2, num_train_epochs: 4, batch_size: 8, per_device_train_batch_size: 16 });
     expect(r.success).toBe(false);
     expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
-      ['num_train_epochs', "'num_train_epochs' is Hugging Face's name for 'epochs', and both are given with different values; keep one"],
       [
-        'per_device_train_batch_size',
-        "'per_device_train_batch_size' is Hugging Face's name for 'batch_size', and both are given with different values; keep one",
+        '',
+        "'num_train_epochs' is Hugging Face's name for 'epochs', and both are given with different values; keep one; " +
+          "'per_device_train_batch_size' is Hugging Face's name for 'batch_size', and both are given with different values; keep one",
       ],
     ]);
   });

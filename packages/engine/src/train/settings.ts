@@ -6,11 +6,18 @@
 import { z } from 'zod';
 import { unknownKeysMessage } from './spelling.ts';
 
-/** A strict object whose unknown keys are answered with the nearest known key, or the list of keys. */
-export function strictObjectWithHints<S extends z.ZodRawShape>(shape: S, aliases: Readonly<Record<string, string>> = {}) {
+/**
+ * A strict object whose unknown keys are answered with the nearest known key, or the list of keys; `explain`
+ * may answer a key in its own words (see unknownKeysMessage).
+ */
+export function strictObjectWithHints<S extends z.ZodRawShape>(
+  shape: S,
+  aliases: Readonly<Record<string, string>> = {},
+  explain?: (key: string) => string | undefined,
+) {
   const known = Object.keys(shape);
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? unknownKeysMessage(issue.keys, known, aliases) : undefined),
+    error: (issue) => (issue.code === 'unrecognized_keys' ? unknownKeysMessage(issue.keys, known, aliases, explain) : undefined),
   });
 }
 
@@ -110,32 +117,35 @@ export function snakeKeys(value: Record<string, unknown>): Record<string, unknow
 }
 
 /**
- * Puts Hugging Face names under TuneQL's; `conflict` is told of each alias given along with the name it
- * stands for (with other values), and the alias is then dropped.
+ * Puts Hugging Face names under TuneQL's. An alias given along with the name it stands for, at another value,
+ * is left in place, for the schema to refuse with every other problem (see TrainingSectionSchema).
  */
-export function resolveTrainingAliases(raw: unknown, conflict: (alias: string, name: string) => void = () => {}): unknown {
+export function resolveTrainingAliases(raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   const out: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
   for (const [alias, name] of Object.entries(HF_TRAINING_ALIASES)) {
     if (!(alias in out)) continue;
-    const value = out[alias];
+    if (name in out && JSON.stringify(out[name]) !== JSON.stringify(out[alias])) continue;
+    out[name] = out[alias];
     delete out[alias];
-    if (name in out && JSON.stringify(out[name]) !== JSON.stringify(value)) conflict(alias, name);
-    else out[name] = value;
   }
   return out;
 }
 
-/** The `training:` section of a config: the settings under TuneQL's or Hugging Face's names, both at once refused. */
+/** Why a key of the training section is refused, where a plain "unknown key" would mislead. */
+function explainTrainingKey(key: string): string | undefined {
+  const name = (HF_TRAINING_ALIASES as Record<string, string>)[key];
+  if (name) return `'${key}' is Hugging Face's name for '${name}', and both are given with different values; keep one`;
+  // The run's seed is lifted from here (where Hugging Face keeps it) unless the run gives another.
+  if (key === 'seed') return "'seed' is given here (where Hugging Face keeps it) and at the top level with different values; keep one";
+  return undefined;
+}
+
+/**
+ * The `training:` section of a config: the settings under TuneQL's or Hugging Face's names; an alias and the
+ * name it stands for at two values are refused, along with every other problem of the file.
+ */
 export const TrainingSectionSchema = z.preprocess(
-  (raw, ctx) =>
-    resolveTrainingAliases(raw, (alias, name) =>
-      ctx.issues.push({
-        code: 'custom',
-        input: raw,
-        path: [alias],
-        message: `'${alias}' is Hugging Face's name for '${name}', and both are given with different values; keep one`,
-      }),
-    ),
-  TrainerSettingsSchema,
+  resolveTrainingAliases,
+  strictObjectWithHints(settingsShape, HF_TRAINING_ALIASES, explainTrainingKey),
 );

@@ -37,19 +37,25 @@ export function closestName(word: string, known: readonly string[]): string | un
 
 /**
  * The message for keys an object does not have: a suggestion for each that looks misspelled, else the keys it has.
- * `aliases` are other accepted names (Hugging Face's), suggested as the name they stand for.
+ * `aliases` are other accepted names (Hugging Face's), suggested as the name they stand for; `explain` may say
+ * why a key is refused in its own words (an alias given along with the name it stands for).
  */
 export function unknownKeysMessage(
   keys: readonly string[],
   known: readonly string[],
   aliases: Readonly<Record<string, string>> = {},
+  explain: (key: string) => string | undefined = () => undefined,
 ): string {
   const candidates = [...known, ...Object.keys(aliases)];
+  let listKeys = false;
   const parts = keys.map((key) => {
+    const explained = explain(key);
+    if (explained) return explained;
     const near = closestName(key, candidates);
     const meant = near === undefined ? undefined : (aliases[near] ?? near);
-    return meant ? `unknown key '${key}'; did you mean '${meant}'?` : `unknown key '${key}'`;
+    if (meant) return `unknown key '${key}'; did you mean '${meant}'?`;
+    listKeys = true;
+    return `unknown key '${key}'`;
   });
-  const hinted = parts.every((p) => p.includes('did you mean'));
-  return hinted ? parts.join('; ') : `${parts.join('; ')}; the keys are ${known.join(', ')}`;
+  return listKeys ? `${parts.join('; ')}; the keys are ${known.join(', ')}` : parts.join('; ');
 }

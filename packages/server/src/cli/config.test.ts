@@ -75,16 +75,17 @@ strategy: { id: lora, config: { r: 4 } }
       divergence_factor: 100,
     });
     expect(cfg.seed).toBe(7);
-    const both = file(`${head}training: { epochs: 2, num_train_epochs: 4, max_grad_norm: 1, clip_grad_norm: 1 }\n`);
+    // Refused along with every other problem of the file.
+    const both = file(
+      `${head}seed: 1\ntraining: { epochs: 2, num_train_epochs: 4, max_grad_norm: 1, clip_grad_norm: 1, seed: 2, lerning_rate: 1 }\n`,
+    );
     const err = await readTrainConfig(both).catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(ConfigFileError);
     expect((err as Error).message).toBe(
       `${both}: 1 problem:\n` +
-        "  training.num_train_epochs: 'num_train_epochs' is Hugging Face's name for 'epochs', and both are given with different values; keep one",
-    );
-    const seeds = file(`${head}seed: 1\ntraining: { seed: 2 }\n`);
-    await expect(readTrainConfig(seeds)).rejects.toThrow(
-      "training.seed: 'training.seed' (where Hugging Face keeps it) and 'seed' are both given with different values; keep one",
+        "  training: 'num_train_epochs' is Hugging Face's name for 'epochs', and both are given with different values; keep one; " +
+        "'seed' is given here (where Hugging Face keeps it) and at the top level with different values; keep one; " +
+        "unknown key 'lerning_rate'; did you mean 'learning_rate'?",
     );
   });
 

@@ -59,19 +59,14 @@ const RunSpecObject = strictObjectWithHints({
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Hugging Face keeps the seed among the training arguments; here it is the run's (data splits and new weights use it too). */
-function liftTrainingSeed(raw: unknown, ctx: z.core.$RefinementCtx): unknown {
+/**
+ * Hugging Face keeps the seed among the training arguments; here it is the run's (data splits and new weights
+ * use it too). Given in both places at two values, it stays in `training`, whose schema refuses it.
+ */
+function liftTrainingSeed(raw: unknown): unknown {
   if (!isRecord(raw) || !isRecord(raw.training) || !('seed' in raw.training)) return raw;
   const { seed, ...training } = raw.training;
-  if (raw.seed !== undefined && raw.seed !== seed) {
-    ctx.issues.push({
-      code: 'custom',
-      input: raw,
-      path: ['training', 'seed'],
-      message: "'training.seed' (where Hugging Face keeps it) and 'seed' are both given with different values; keep one",
-    });
-    return { ...raw, training };
-  }
+  if (raw.seed !== undefined && raw.seed !== seed) return raw;
   return { ...raw, seed, training };
 }
 
