@@ -113,11 +113,13 @@ it('logs where a resumed run starts, its checkpoints, and why training stopped',
   const lines: Record<string, unknown>[] = [];
   const log = createLogger({ pretty: false, destination: { write: (s: string) => lines.push(JSON.parse(s)) } });
   const watch = new WorkerMonitor(new Metrics(), 'w3').watch({ runId: 'r', attempt: 2, log, progressEveryMs: 60_000 });
+  watch.onEvent({ ...event('warning', 12, 0), code: 'DROPOUT_CHANGED', message: 'dropout differs from here on' });
   watch.onEvent(event('started', 12, 0, { total_steps: 40 }));
   watch.onEvent({ ...event('checkpoint', 16, 100), message: '/data/runs/r/attempt-2/checkpoints/step-16' });
   watch.onEvent({ ...event('failed', 17, 200), message: 'the loss became NaN at step 17 (epoch 2)' });
   watch.stop();
   expect(lines.map((l) => [l.level, l.msg])).toEqual([
+    ['warn', 'warning DROPOUT_CHANGED at step 12: dropout differs from here on'],
     ['info', 'resumed at step 12 of 40'],
     ['info', 'checkpoint at step 16: /data/runs/r/attempt-2/checkpoints/step-16'],
     ['warn', 'training failed at step 17: the loss became NaN at step 17 (epoch 2)'],

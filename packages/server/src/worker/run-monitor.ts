@@ -141,6 +141,8 @@ export class RunWatch {
       );
     } else if (e.type === 'checkpoint')
       this.options.log.info({ step: e.step, detail: e.message }, `checkpoint at step ${e.step}: ${e.message}`);
+    else if (e.type === 'warning')
+      this.options.log.warn({ step: e.step, code: e.code }, `warning ${e.code} at step ${e.step}: ${e.message}`);
     else if (e.type === 'early_stop') this.options.log.info({ step: e.step }, `stopping early at step ${e.step}: ${e.message}`);
     else if (e.type === 'failed') this.options.log.warn({ step: e.step }, `training failed at step ${e.step}: ${e.message}`);
     this.rate.observe(e);
