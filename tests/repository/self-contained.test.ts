@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 const SEARCHED = ['packages', 'plugins', 'tests', 'scripts'];
 /** Top-level folders of a machine that a test has no business reading (where other checkouts and shared data live). */
-const FOREIGN_ROOTS = /^\/(work|home|root|mnt|srv|opt|data|shared)(\/|$)/;
+const FOREIGN_ROOTS = /^\/(work|home|root|mnt|srv|opt|shared)(\/|$)/;
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
