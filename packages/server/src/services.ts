@@ -72,7 +72,7 @@ export async function createServices(settings: ServerSettings, db: Database, opt
     notifier,
     queue,
     strategies,
-    auth: new AuthService(dataSource, settings.requireTokens),
+    auth: new AuthService(dataSource, settings.requireTokens, settings.tokenCacheSeconds),
     models,
     datasets,
     runs: new RunService({ dataSource, store, notifier, queue, models, datasets, strategies }),

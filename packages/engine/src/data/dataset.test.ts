@@ -130,6 +130,29 @@ describe('loadDataset', () => {
     ]);
   });
 
+  it('answers a UTF-16 file (with or without a byte order mark) with one issue saying to save it as UTF-8', async () => {
+    const text = 'text,label\nok,pos\nfine,neg\nmore,pos\n';
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    const files = [
+      ['bom-le.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), le]), 'UTF-16LE'],
+      ['bom-be.csv', Buffer.concat([Buffer.from([0xfe, 0xff]), be]), 'UTF-16BE'],
+      ['plain-le.csv', le, 'UTF-16LE'],
+      ['plain-be.csv', be, 'UTF-16BE'],
+    ] as const;
+    for (const [name, bytes, encoding] of files) {
+      const path = join(dir, name);
+      await writeFile(path, bytes);
+      const err = await loadError(
+        loadDataset({ files: { file: path }, task: 'sequence-classification', tokenizer: bert, maxLength: 32, labels: ['neg', 'pos'] }),
+      );
+      expect(err.issues, name).toHaveLength(1);
+      expect(err.issues[0]?.message, name).toBe(
+        `the file is ${encoding} text; save it as UTF-8 (a spreadsheet's "CSV UTF-8" format, or an editor's UTF-8 encoding) and upload it again`,
+      );
+    }
+  });
+
   it('refuses unclear sources and wrong column roles before reading', async () => {
     const base = { task: 'sequence-classification' as const, tokenizer: bert, maxLength: 8 };
     await expect(loadDataset({ ...base, files: { file: 'a.csv', train: 'b.csv' } as { file: string } })).rejects.toThrow(

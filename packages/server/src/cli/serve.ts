@@ -113,7 +113,7 @@ export async function tokenCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...COMMON, scope: { type: 'string', multiple: true } },
+    options: { ...COMMON, scope: { type: 'string', multiple: true }, 'expires-in-days': { type: 'string' } },
   });
   const { readSettings } = await server();
   const { openDatabase, DatabaseError } = await import('../db/database.ts');
@@ -129,16 +129,23 @@ export async function tokenCommand(args: string[]): Promise<void> {
     const auth = new AuthService(db.dataSource, true);
     const [action, name] = positionals;
     if (action === 'create' && name) {
-      const { token, secret } = await auth.create(name, (values.scope ?? ['read']) as ('read' | 'write')[]);
+      const days = values['expires-in-days'] === undefined ? undefined : Number(values['expires-in-days']);
+      if (days !== undefined && !(days > 0)) throw new Error(`--expires-in-days ${values['expires-in-days']}: give a number of days > 0`);
+      const expiresAt = days === undefined ? null : new Date(Date.now() + days * 86_400_000);
+      const { token, secret } = await auth.create(name, (values.scope ?? ['read']) as ('read' | 'write')[], expiresAt);
       process.stderr.write(`[tuneql] token '${token.name}' (${token.scopes.join(', ')}); shown only now:\n`);
       process.stdout.write(`${secret}\n`);
     } else if (action === 'list') {
       for (const t of await auth.list())
-        process.stdout.write(`${t.id}  ${t.prefix}…  ${t.name}  ${t.scopes.join(',')}${t.revokedAt ? '  revoked' : ''}\n`);
+        process.stdout.write(
+          `${t.id}  ${t.prefix}…  ${t.name}  ${t.scopes.join(',')}${t.revokedAt ? '  revoked' : ''}${t.expiresAt ? `  expires ${t.expiresAt.toISOString()}` : ''}\n`,
+        );
     } else if (action === 'revoke' && name) {
       if (!(await auth.revoke(name))) throw new Error(`no token ${name}`);
     } else {
-      throw new Error('usage: tuneql token create NAME [--scope read] [--scope write] | tuneql token list | tuneql token revoke ID');
+      throw new Error(
+        'usage: tuneql token create NAME [--scope read] [--scope write] [--expires-in-days N] | tuneql token list | tuneql token revoke ID',
+      );
     }
   } finally {
     await db.close();

@@ -44,6 +44,54 @@ export interface ServerSettings {
   workerPort: number | undefined;
   /** How often a worker logs a running run's progress (step/total, loss, steps/s), in seconds. @default 30 (TUNEQL_PROGRESS_LOG_SECONDS) */
   progressLogSeconds: number;
+  /**
+   * Browser origins (`scheme://host[:port]`) besides the server's own that may call uploads, downloads and open
+   * WebSockets; a request from any other Origin gets 403 ORIGIN_NOT_ALLOWED. Requests without an Origin (curl,
+   * scripts) always pass. `*` allows every origin. @default none (TUNEQL_ALLOWED_ORIGINS, comma-separated)
+   */
+  allowedOrigins: string[];
+  /**
+   * Host names (optionally `name:port`) besides the server's own that requests may name in their Host header;
+   * any other gets 403 HOST_NOT_ALLOWED (DNS rebinding). The server's own: its bind host, and on loopback
+   * localhost, 127.0.0.1 and [::1]; on 0.0.0.0 or :: also this machine's name and interface addresses. Add the
+   * public name a reverse proxy forwards. `*` allows every host. @default none (TUNEQL_ALLOWED_HOSTS, comma-separated)
+   */
+  allowedHosts: string[];
+  /**
+   * How long a token lookup is cached, in seconds; also how often open WebSockets re-check their token, which
+   * bounds how long a token revoked on another replica keeps working. A revocation in this process applies at
+   * once. @default 5 (TUNEQL_TOKEN_CACHE_SECONDS; 0: every request reads the database)
+   */
+  tokenCacheSeconds: number;
+  /** The largest JSON body on /graphql and the largest graphql-ws message, in bytes. @default 1 MiB (TUNEQL_MAX_REQUEST_BYTES) */
+  maxRequestBytes: number;
+  /**
+   * Uploads that no dataset or model was made from are deleted this many hours after they arrive, by a sweep that
+   * runs every few minutes (every half period when that is shorter). @default 24 (TUNEQL_UPLOAD_RETENTION_HOURS,
+   * fractions allowed; 0 keeps them forever)
+   */
+  uploadRetentionHours: number;
+  rateLimits: RateLimitSettings;
+}
+
+/**
+ * Request rates, counted in memory per process: with several replicas each counts on its own, so a client may
+ * make up to replicas × the limit. A limit of 0 turns that limit off. Over a limit: HTTP 429 with a JSON error
+ * and Retry-After, or RATE_LIMITED on a GraphQL error.
+ */
+export interface RateLimitSettings {
+  /** GraphQL operations (HTTP requests and WebSocket operations) and downloads per minute per API token. @default 1_200 (TUNEQL_RATE_LIMIT) */
+  perToken: number;
+  /** The same, per client address (tokens or none). @default 2_400 (TUNEQL_RATE_LIMIT_PER_ADDRESS) */
+  perAddress: number;
+  /** Uploads per minute per token and per address. @default 60 (TUNEQL_UPLOAD_RATE_LIMIT) */
+  uploads: number;
+  /** predict calls per minute per token and per address. @default 120 (TUNEQL_PREDICT_RATE_LIMIT) */
+  predict: number;
+  /** predict calls running at once in this process. @default 4 (TUNEQL_MAX_CONCURRENT_PREDICTS) */
+  concurrentPredicts: number;
+  /** Operations (subscriptions included) in flight on one WebSocket. @default 100 (TUNEQL_MAX_SUBSCRIPTIONS_PER_SOCKET) */
+  subscriptionsPerSocket: number;
 }
 
 const PROJECT_MODELS = fileURLToPath(new URL('../../../../models', import.meta.url));
@@ -62,6 +110,20 @@ function flag(value: string | undefined, name: string, fallback: boolean): boole
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off)$/i.test(value)) return false;
   throw new SettingsError(`${name}=${value}: expected true or false`);
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function hours(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new SettingsError(`${name}=${value}: expected a number of hours >= 0 (fractions allowed)`);
+  return n;
 }
 
 function count(value: string | undefined, name: string, fallback: number, min = 0): number {
@@ -98,6 +160,19 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
           ? count(env.TUNEQL_WORKER_PORT, 'TUNEQL_WORKER_PORT', 0)
           : undefined,
     progressLogSeconds: overrides.progressLogSeconds ?? count(env.TUNEQL_PROGRESS_LOG_SECONDS, 'TUNEQL_PROGRESS_LOG_SECONDS', 30, 1),
+    allowedOrigins: overrides.allowedOrigins ?? list(env.TUNEQL_ALLOWED_ORIGINS).map((o) => o.replace(/\/+$/, '').toLowerCase()),
+    allowedHosts: overrides.allowedHosts ?? list(env.TUNEQL_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+    tokenCacheSeconds: overrides.tokenCacheSeconds ?? count(env.TUNEQL_TOKEN_CACHE_SECONDS, 'TUNEQL_TOKEN_CACHE_SECONDS', 5),
+    maxRequestBytes: overrides.maxRequestBytes ?? count(env.TUNEQL_MAX_REQUEST_BYTES, 'TUNEQL_MAX_REQUEST_BYTES', 2 ** 20, 1024),
+    uploadRetentionHours: overrides.uploadRetentionHours ?? hours(env.TUNEQL_UPLOAD_RETENTION_HOURS, 'TUNEQL_UPLOAD_RETENTION_HOURS', 24),
+    rateLimits: overrides.rateLimits ?? {
+      perToken: count(env.TUNEQL_RATE_LIMIT, 'TUNEQL_RATE_LIMIT', 1_200),
+      perAddress: count(env.TUNEQL_RATE_LIMIT_PER_ADDRESS, 'TUNEQL_RATE_LIMIT_PER_ADDRESS', 2_400),
+      uploads: count(env.TUNEQL_UPLOAD_RATE_LIMIT, 'TUNEQL_UPLOAD_RATE_LIMIT', 60),
+      predict: count(env.TUNEQL_PREDICT_RATE_LIMIT, 'TUNEQL_PREDICT_RATE_LIMIT', 120),
+      concurrentPredicts: count(env.TUNEQL_MAX_CONCURRENT_PREDICTS, 'TUNEQL_MAX_CONCURRENT_PREDICTS', 4, 1),
+      subscriptionsPerSocket: count(env.TUNEQL_MAX_SUBSCRIPTIONS_PER_SOCKET, 'TUNEQL_MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1),
+    },
   };
   if (!settings.requireTokens && !isLoopback(settings.host)) {
     throw new SettingsError(

@@ -4,6 +4,7 @@
 import { isStrategyError } from '@tuneql/adapters';
 import { DatasetConfigError, DatasetError } from '@tuneql/engine';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { QueryFailedError } from 'typeorm';
 import { logger } from '../ops/logger.ts';
 import { RunSpecError } from '../training/run-spec.ts';
 
@@ -60,6 +61,14 @@ export function describeError(err: unknown): { code: string; message: string; ex
     };
   }
   if (err instanceof DatasetConfigError) return { code: 'DATASET_INVALID', message: err.message };
+  // A value PostgreSQL cannot read as its column's type (22P02), most often an id that is not a UUID: every id
+  // argument is checked where it is read, so this is the net under one that was missed.
+  if (err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === '22P02') {
+    return {
+      code: CommonErrorCode.BAD_USER_INPUT,
+      message: 'a value in the request is not in the form expected (ids are UUIDs this API returned); check the ids sent',
+    };
+  }
   // Trainer settings the run spec refuses (batch size, schedule, max length...): problems name the spec paths.
   if (err instanceof RunSpecError) return { code: 'RUN_INVALID_INPUT', message: err.message, extensions: { problems: err.problems } };
   const validation = (err as { validationErrors?: ValidationLike[] } | undefined)?.validationErrors;
@@ -72,6 +81,32 @@ export function describeError(err: unknown): { code: string; message: string; ex
     };
   }
   return undefined;
+}
+
+/** What error responses may show. */
+export interface ErrorExposure {
+  /** graphql's "Did you mean ...?" hints, which name fields: kept only while introspection is on. */
+  suggestions: boolean;
+  /** extensions.stacktrace (server paths): kept only with NODE_ENV=development. */
+  stacktrace: boolean;
+}
+
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+/** The error without what `exposure` hides. */
+export function exposeOnly(formatted: GraphQLFormattedError, exposure: ErrorExposure): GraphQLFormattedError {
+  let out = formatted;
+  if (!exposure.suggestions && out.message.includes('Did you mean')) out = { ...out, message: out.message.replace(SUGGESTION, '') };
+  if (!exposure.stacktrace && out.extensions && 'stacktrace' in out.extensions) {
+    const { stacktrace: _hidden, ...extensions } = out.extensions;
+    out = { ...out, extensions };
+  }
+  return out;
+}
+
+/** Apollo's formatError for a server: {@link formatError}, then {@link exposeOnly}. */
+export function errorFormatter(exposure: ErrorExposure): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => exposeOnly(formatError(formatted, error), exposure);
 }
 
 /** Apollo's formatError: domain errors keep their code; unexpected ones are logged and masked. */

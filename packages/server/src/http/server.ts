@@ -14,17 +14,22 @@ import { type DocumentNode, GraphQLError, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { RequestContext } from '../graphql/context.ts';
-import { describeError, formatError } from '../graphql/errors.ts';
+import { describeError, type ErrorExposure, errorFormatter, exposeOnly, formatError } from '../graphql/errors.ts';
 import { checkDocument, checkText, type OperationPolicy } from '../graphql/operation-checks.ts';
 import { tuneqlSchema } from '../graphql/schema.ts';
 import { downloadRoute } from '../modules/artifacts/download.route.ts';
 import type { Caller } from '../modules/auth/auth.service.ts';
 import { uploadRoute } from '../modules/datasets/upload.route.ts';
+import { sweepUnusedUploads } from '../modules/datasets/upload-retention.ts';
 import { graphqlTiming } from '../ops/graphql-timing.ts';
 import { requestLogging, requestTiming } from '../ops/http-observation.ts';
 import { logger } from '../ops/logger.ts';
 import { opsRoutes } from '../ops/ops-routes.ts';
 import type { Services } from '../services.ts';
+import { jsonErrors } from './json-errors.ts';
+import { OriginPolicy, originGuard } from './origin-guard.ts';
+import { type ClientKey, clientKey, RateLimits } from './rate-limits.ts';
+import { TokenSockets, WS_TOKEN_REFUSED } from './token-sockets.ts';
 
 export interface HttpServer {
   url: string;
@@ -56,6 +61,13 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
   app.disable('x-powered-by');
   app.use(requestTiming(services.metrics), requestLogging(logger()));
   const httpServer: Server = createServer(app);
+  const origins = new OriginPolicy(settings, () => (httpServer.address() as AddressInfo | null)?.port ?? settings.port);
+  app.use(originGuard(origins, ['/healthz', '/readyz', '/metrics']));
+  const rateLimits = new RateLimits(settings.rateLimits);
+  const tokenSockets = new TokenSockets(services.auth, settings.tokenCacheSeconds);
+  const uploadSweep = sweepUnusedUploads(services);
+  // Outside development, errors show no stack traces, and no field-name suggestions while introspection is off.
+  const exposure: ErrorExposure = { suggestions: settings.introspection, stacktrace: process.env.NODE_ENV === 'development' };
 
   /**
    * The limits and the introspection policy for one operation: text size and tokens, then (on the parsed
@@ -77,8 +89,19 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
     return { errors: checkDocument(schema, document, vars, policy) };
   };
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: settings.limits.maxQueryBytes * 4 });
-  const wsCleanup = useServer<Record<string, unknown>, { caller?: Caller; controller?: AbortController }>(
+  // Messages up to the HTTP body limit reach the operation checks (QUERY_TOO_COMPLEX); past it ws closes with 1009.
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: settings.maxRequestBytes,
+    verifyClient: ({ req }, done) => {
+      const refused = origins.check(req.headers);
+      if (!refused) return done(true);
+      const body = JSON.stringify({ errors: [{ message: refused.message, extensions: { code: refused.code } }] });
+      done(false, refused.status, body, { 'Content-Type': 'application/json' });
+    },
+  });
+  const wsCleanup = useServer<Record<string, unknown>, { caller?: Caller; controller?: AbortController; client?: ClientKey }>(
     {
       schema,
       onConnect: async (ctx) => {
@@ -86,13 +109,24 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
         try {
           ctx.extra.caller = await services.auth.authenticate(typeof auth === 'string' ? auth : undefined);
           ctx.extra.controller = new AbortController();
+          ctx.extra.client = clientKey(ctx.extra.request.socket.remoteAddress, auth);
+          if (ctx.extra.caller.tokenId) tokenSockets.add(ctx.extra.caller.tokenId, ctx.extra.socket);
           return true;
         } catch {
           return false;
         }
       },
       onClose: (ctx) => ctx.extra.controller?.abort(),
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
+        // Each operation re-checks the token (revoked or expired since the socket opened: close it) and the limits.
+        try {
+          if (ctx.extra.caller) await services.auth.recheck(ctx.extra.caller);
+        } catch (err) {
+          ctx.extra.socket.close(WS_TOKEN_REFUSED, describeError(err)?.message ?? 'Forbidden');
+          return [authError(err)];
+        }
+        const refused = await wsLimits(ctx.extra.client, Object.keys(ctx.subscriptions).length);
+        if (refused) return [refused];
         const checked = checkOperation(payload.query, payload.variables);
         if ('syntaxError' in checked) {
           const { message, source, positions } = checked.syntaxError;
@@ -102,10 +136,10 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
       },
       // The same error mapping as HTTP: every error carries extensions.code, unexpected ones are masked.
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+        result.errors ? { ...result, errors: result.errors.map((e) => exposeOnly(formatError(e.toJSON(), e), exposure)) } : undefined,
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((e) => {
-          const formatted = e.toJSON();
+          const formatted = exposeOnly(e.toJSON(), exposure);
           return formatted.extensions?.code
             ? formatted
             : { ...formatted, extensions: { ...formatted.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } };
@@ -114,6 +148,8 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
         services,
         caller: ctx.extra.caller as Caller,
         signal: ctx.extra.controller?.signal,
+        client: ctx.extra.client ?? clientKey(undefined, undefined),
+        rateLimits,
       }),
     },
     wsServer,
@@ -153,9 +189,30 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
     },
   };
 
+  /** A WebSocket operation over the rate limit or the cap on operations per socket: its error, else undefined. */
+  const wsLimits = async (client: ClientKey | undefined, inFlight: number): Promise<GraphQLError | undefined> => {
+    const max = settings.rateLimits.subscriptionsPerSocket;
+    // graphql-ws counts the operation being subscribed among ctx.subscriptions.
+    if (inFlight > max) {
+      return new GraphQLError(
+        `this connection has ${max} operations open (TUNEQL_MAX_SUBSCRIPTIONS_PER_SOCKET); complete one, or open another connection`,
+        { extensions: { code: 'RATE_LIMITED', limit: 'TUNEQL_MAX_SUBSCRIPTIONS_PER_SOCKET' } },
+      );
+    }
+    try {
+      await rateLimits.consume('operations', client ?? clientKey(undefined, undefined));
+      return undefined;
+    } catch (err) {
+      const d = describeError(err);
+      if (!d) throw err;
+      return new GraphQLError(d.message, { extensions: { ...d.extensions, code: d.code } });
+    }
+  };
+
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    formatError,
+    formatError: errorFormatter(exposure),
+    includeStacktraceInErrorResponses: exposure.stacktrace,
     // introspectionRule applies settings.introspection on both transports with INTROSPECTION_DISABLED; Apollo's
     // own rule would refuse first, on HTTP only, with GRAPHQL_VALIDATION_FAILED.
     introspection: true,
@@ -173,6 +230,8 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
         async serverWillStart() {
           return {
             async drainServer() {
+              tokenSockets.stop();
+              uploadSweep.stop();
               await wsCleanup.dispose();
             },
           };
@@ -183,8 +242,8 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
   await apollo.start();
 
   app.use(opsRoutes(services));
-  app.post('/uploads', uploadRoute(services));
-  app.get('/artifacts/:id', downloadRoute(services));
+  app.post('/uploads', rateLimits.middleware('uploads'), uploadRoute(services));
+  app.get('/artifacts/:id', rateLimits.middleware('operations'), downloadRoute(services));
   const hasConsole = existsSync(settings.consoleDir);
   if (hasConsole) {
     // A browser opening /graphql wants something to read: the console's GraphQL explorer. API clients (JSON, */*) go on.
@@ -195,12 +254,14 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
   }
   app.use(
     '/graphql',
-    express.json({ limit: Math.max(settings.limits.maxQueryBytes * 4, 100_000) }),
+    rateLimits.middleware('operations'),
+    express.json({ limit: settings.maxRequestBytes }),
     checkHttpOperation,
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<RequestContext> => {
         try {
-          return { services, caller: await services.auth.authenticate(req.headers.authorization) };
+          const caller = await services.auth.authenticate(req.headers.authorization);
+          return { services, caller, client: clientKey(req.socket.remoteAddress, req.headers.authorization), rateLimits };
         } catch (err) {
           throw authError(err);
         }
@@ -212,6 +273,7 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
     // The console's static export: pages are folders of .html files; unknown paths get its 404 page.
     app.use(express.static(settings.consoleDir, { extensions: ['html'] }));
   }
+  app.use(jsonErrors);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

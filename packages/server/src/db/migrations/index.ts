@@ -4,10 +4,12 @@ import { Initial1764000000001 } from './0001-initial.ts';
 import { RunMeasurements1764000000002 } from './0002-run-measurements.ts';
 import { BigintParameterCounts1764000000003 } from './0003-bigint-parameter-counts.ts';
 import { RunEventCodes1764000000004 } from './0004-run-event-codes.ts';
+import { TokenExpiryUploadUse1764000000005 } from './0005-token-expiry-upload-use.ts';
 
 export const MIGRATIONS = [
   Initial1764000000001,
   RunMeasurements1764000000002,
   BigintParameterCounts1764000000003,
   RunEventCodes1764000000004,
+  TokenExpiryUploadUse1764000000005,
 ];

@@ -28,4 +28,8 @@ export class ApiTokenEntity {
 
   @Column({ type: 'timestamptz', name: 'revoked_at', nullable: true })
   revokedAt!: Date | null;
+
+  /** After this the token is refused, as if revoked; null: it does not expire. */
+  @Column({ type: 'timestamptz', name: 'expires_at', nullable: true })
+  expiresAt!: Date | null;
 }

@@ -26,6 +26,9 @@ export class ApiToken {
 
   @Field(() => Date, { nullable: true })
   revokedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'After this the token is refused; null: it does not expire.' })
+  expiresAt!: Date | null;
 }
 
 @ObjectType()
@@ -51,12 +54,19 @@ export class ApiTokenResolver {
     @Arg('name', () => String) name: string,
     @Arg('scopes', () => [String]) scopes: string[],
     @Ctx() ctx: RequestContext,
+    @Arg('expiresAt', () => Date, {
+      nullable: true,
+      description: 'When the token stops working (open WebSockets using it are closed); it never expires when absent.',
+    })
+    expiresAt?: Date | null,
   ): Promise<CreatedApiToken> {
-    return ctx.services.auth.create(name, scopes as Scope[]);
+    return ctx.services.auth.create(name, scopes as Scope[], expiresAt);
   }
 
   @Authorized('write')
-  @Mutation(() => Boolean)
+  @Mutation(() => Boolean, {
+    description: 'Refuses the token from now on and closes WebSockets opened with it (4403); false for an id no token has.',
+  })
   revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
     return ctx.services.auth.revoke(id);
   }

@@ -22,20 +22,42 @@ function hashOf(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
+/** What a cached lookup keeps of a token. */
+interface TokenState {
+  id: string;
+  scopes: Scope[];
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export class AuthService {
   private readonly dataSource: DataSource;
   private readonly requireTokens: boolean;
+  private readonly cacheMs: number;
+  /** Token lookups by hash, each kept cacheMs; a revocation here drops the token's entry at once. */
+  private readonly cache = new Map<string, { state: TokenState; until: number }>();
+  private readonly revokeListeners = new Set<(tokenId: string) => void>();
 
-  constructor(dataSource: DataSource, requireTokens: boolean) {
+  /** `cacheSeconds`: how long a token lookup is reused (TUNEQL_TOKEN_CACHE_SECONDS); 0 reads the database every time. */
+  constructor(dataSource: DataSource, requireTokens: boolean, cacheSeconds = 0) {
     this.dataSource = dataSource;
     this.requireTokens = requireTokens;
+    this.cacheMs = cacheSeconds * 1000;
   }
 
   /** Creates a token; the secret is returned once and never stored. Write implies read. */
-  async create(name: string, scopes: readonly Scope[]): Promise<{ token: ApiTokenEntity; secret: string }> {
+  async create(name: string, scopes: readonly Scope[], expiresAt?: Date | null): Promise<{ token: ApiTokenEntity; secret: string }> {
     const unknown = scopes.filter((s) => !SCOPES.includes(s));
     if (unknown.length || !scopes.length) {
       throw new AppError('BAD_USER_INPUT', `scopes must be some of ${SCOPES.join(', ')}; got ${scopes.join(', ') || 'none'}`);
+    }
+    if (expiresAt && !(expiresAt.getTime() > Date.now())) {
+      throw new AppError('BAD_USER_INPUT', `expiresAt ${expiresAt.toISOString()} is not in the future; give a later time, or none`, {
+        field: 'expiresAt',
+      });
     }
     const secret = `${TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
     const all = new Set<Scope>(scopes);
@@ -45,6 +67,7 @@ export class AuthService {
       prefix: secret.slice(0, TOKEN_PREFIX.length + 6),
       hash: hashOf(secret),
       scopes: [...all],
+      expiresAt: expiresAt ?? null,
     });
     return { token, secret };
   }
@@ -53,9 +76,23 @@ export class AuthService {
     return this.dataSource.getRepository(ApiTokenEntity).find({ order: { createdAt: 'ASC' } });
   }
 
+  /** Revokes the token: refused from now on here, within TUNEQL_TOKEN_CACHE_SECONDS on other replicas. */
   async revoke(id: string): Promise<boolean> {
+    if (!UUID.test(id)) {
+      throw new AppError(AuthErrorCode.API_TOKEN_NOT_FOUND, `API token ${id} does not exist; apiTokens lists their ids`, {
+        argument: 'id',
+      });
+    }
     const r = await this.dataSource.getRepository(ApiTokenEntity).update({ id }, { revokedAt: new Date() });
+    for (const [hash, entry] of this.cache) if (entry.state.id === id) this.cache.delete(hash);
+    for (const listener of this.revokeListeners) listener(id);
     return (r.affected ?? 0) > 0;
+  }
+
+  /** Calls `listener` with the id of each token revoked in this process; returns the unsubscribe. */
+  onRevoke(listener: (tokenId: string) => void): () => void {
+    this.revokeListeners.add(listener);
+    return () => this.revokeListeners.delete(listener);
   }
 
   /**
@@ -73,14 +110,74 @@ export class AuthService {
       }
       return { tokenId: null, scopes: new Set(SCOPES) };
     }
+    const token = await this.lookup(hashOf(secret));
+    refuseUnusable(token);
+    return { tokenId: token.id, scopes: new Set(token.scopes) };
+  }
+
+  /**
+   * Throws UNAUTHENTICATED when the caller's token has been revoked or has expired since it authenticated
+   * (each WebSocket operation asks; the answer may be up to TUNEQL_TOKEN_CACHE_SECONDS old for a revocation
+   * on another replica).
+   */
+  async recheck(caller: Caller): Promise<void> {
+    if (caller.tokenId === null) return;
+    const cached = [...this.cache.values()].find((e) => e.state.id === caller.tokenId && e.until > Date.now());
+    const state = cached?.state ?? (await this.states([caller.tokenId])).get(caller.tokenId);
+    refuseUnusable(state);
+  }
+
+  /** Of `ids`, those revoked, expired or deleted, read from the database (no cache): what open sockets must close. */
+  async unusable(ids: readonly string[]): Promise<string[]> {
+    if (!ids.length) return [];
+    const states = await this.states(ids);
+    return ids.filter((id) => {
+      const s = states.get(id);
+      return !s || s.revokedAt !== null || (s.expiresAt !== null && s.expiresAt.getTime() <= Date.now());
+    });
+  }
+
+  private async states(ids: readonly string[]): Promise<Map<string, TokenState>> {
+    const rows = await this.dataSource.getRepository(ApiTokenEntity).createQueryBuilder('t').where('t.id IN (:...ids)', { ids }).getMany();
+    return new Map(rows.map((t) => [t.id, stateOf(t)]));
+  }
+
+  private async lookup(hash: string): Promise<TokenState | undefined> {
+    const now = Date.now();
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > now) return cached.state;
     const repo = this.dataSource.getRepository(ApiTokenEntity);
-    const token = await repo.findOneBy({ hash: hashOf(secret) });
-    if (!token || token.revokedAt) throw new AppError(AuthErrorCode.UNAUTHENTICATED, 'the API token is unknown or revoked');
-    // Recorded at most once a minute: a busy client should not turn every read into a write.
-    if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
-      await repo.update({ id: token.id }, { lastUsedAt: new Date() });
+    const token = await repo.findOneBy({ hash });
+    // Unknown secrets are not cached: a token just created on another replica works at once.
+    if (!token) {
+      this.cache.delete(hash);
+      return undefined;
     }
-    return { tokenId: token.id, scopes: new Set(token.scopes as Scope[]) };
+    const state = stateOf(token);
+    if (this.cacheMs > 0) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(hash, { state, until: now + this.cacheMs });
+    }
+    // Recorded at most once a minute: a busy client should not turn every read into a write.
+    if (!state.revokedAt && (!state.lastUsedAt || now - state.lastUsedAt.getTime() > 60_000)) {
+      state.lastUsedAt = new Date(now);
+      await repo.update({ id: token.id }, { lastUsedAt: state.lastUsedAt });
+    }
+    return state;
+  }
+}
+
+function stateOf(t: ApiTokenEntity): TokenState {
+  return { id: t.id, scopes: t.scopes as Scope[], revokedAt: t.revokedAt, expiresAt: t.expiresAt, lastUsedAt: t.lastUsedAt };
+}
+
+function refuseUnusable(token: TokenState | undefined): asserts token is TokenState {
+  if (!token || token.revokedAt) throw new AppError(AuthErrorCode.UNAUTHENTICATED, 'the API token is unknown or revoked');
+  if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) {
+    throw new AppError(
+      AuthErrorCode.UNAUTHENTICATED,
+      `the API token expired at ${token.expiresAt.toISOString()}; create a new one (tuneql token create)`,
+    );
   }
 }
 

@@ -17,7 +17,7 @@ import {
   Tokenizer,
   validateTables,
 } from '@tuneql/engine';
-import type { DataSource } from 'typeorm';
+import { type DataSource, IsNull } from 'typeorm';
 import { isUuid } from '../../db/columns.ts';
 import { AppError } from '../../graphql/errors.ts';
 import type { ArtifactStore } from '../../storage/artifact-store.ts';
@@ -52,6 +52,37 @@ function labelOf(r: DatasetRecord, labels: readonly string[] | undefined): strin
   return r.task === 'sequence-classification' ? (labels?.[r.label] ?? String(r.label)) : undefined;
 }
 
+/** The formats a dataset file may have. */
+export const DATASET_FORMATS = ['csv', 'jsonl'] as const;
+
+/**
+ * The request with GraphQL's nulls as absent, or BAD_USER_INPUT naming the field: `columns` must map task fields
+ * to column names (strings), `format` must be csv or jsonl.
+ */
+function checkRequest(input: CreateDatasetRequest): CreateDatasetRequest {
+  const request = { ...input };
+  const nullable = request as { columns?: unknown; format?: unknown; labels?: unknown };
+  for (const key of ['columns', 'format', 'labels'] as const) if (nullable[key] === null) delete nullable[key];
+  if (request.columns !== undefined) {
+    const bad = Object.entries(request.columns).filter(([, column]) => typeof column !== 'string' || !column);
+    if (typeof request.columns !== 'object' || Array.isArray(request.columns) || bad.length) {
+      throw new AppError(
+        'BAD_USER_INPUT',
+        `columns maps task fields to column names, e.g. {"text": "review", "label": "stars"}; ${bad.map(([f, c]) => `columns.${f} is ${JSON.stringify(c)}`).join(', ') || 'got something else'}`,
+        { field: bad[0] ? `columns.${bad[0][0]}` : 'columns' },
+      );
+    }
+  }
+  if (request.format !== undefined && !(DATASET_FORMATS as readonly string[]).includes(request.format)) {
+    throw new AppError(
+      'BAD_USER_INPUT',
+      `format '${request.format}' is not supported; use one of ${DATASET_FORMATS.join(', ')} (or leave it out to go by the file name)`,
+      { field: 'format', allowed: [...DATASET_FORMATS] },
+    );
+  }
+  return request;
+}
+
 /** Split shares a run uses for a single file (the trainer's defaults). */
 export const SPLIT = { validation: 0.1, test: 0.1 } as const;
 
@@ -65,7 +96,7 @@ export class DatasetService extends EntityService<DatasetEntity> {
   }
 
   /** Records an uploaded file already in the store. */
-  recordUpload(upload: Omit<UploadEntity, 'id' | 'createdAt'>): Promise<UploadEntity> {
+  recordUpload(upload: Omit<UploadEntity, 'id' | 'createdAt' | 'usedAt'>): Promise<UploadEntity> {
     return this.dataSource.getRepository(UploadEntity).save(upload);
   }
 
@@ -82,6 +113,11 @@ export class DatasetService extends EntityService<DatasetEntity> {
     });
   }
 
+  /** Marks the upload used: a dataset or model was made from it, so the retention sweep keeps it. */
+  async markUsed(id: string): Promise<void> {
+    await this.dataSource.getRepository(UploadEntity).update({ id, usedAt: IsNull() }, { usedAt: new Date() });
+  }
+
   async upload(id: string): Promise<UploadEntity> {
     const u = isUuid(id) ? await this.dataSource.getRepository(UploadEntity).findOneBy({ id }) : null;
     if (!u) throw new AppError(DatasetErrorCode.UPLOAD_NOT_FOUND, `upload ${id} does not exist; POST the file to /uploads first`, { id });
@@ -92,7 +128,8 @@ export class DatasetService extends EntityService<DatasetEntity> {
    * Validates every row for the task; on any error nothing is created and the DatasetError lists
    * every problem with its row and column. The file is copied, so the upload can be reused.
    */
-  async create(request: CreateDatasetRequest): Promise<DatasetEntity> {
+  async create(input: CreateDatasetRequest): Promise<DatasetEntity> {
+    const request = checkRequest(input);
     if (!request.name.trim()) throw new AppError('BAD_USER_INPUT', 'a dataset needs a name');
     if (!TASKS.includes(request.task as Task)) {
       throw new AppError('BAD_USER_INPUT', `task '${request.task}' is not one of ${TASKS.join(', ')}`, { field: 'task' });
@@ -119,7 +156,9 @@ export class DatasetService extends EntityService<DatasetEntity> {
     const file = join(dir, `${dataset.id}-${upload.filename.replace(/[^\w.-]/g, '_')}`);
     await copyFile(source, file);
     dataset.path = this.store.relative(file);
-    return this.repo.save(dataset);
+    const saved = await this.repo.save(dataset);
+    await this.markUsed(upload.id);
+    return saved;
   }
 
   private async validate(file: string, filename: string, request: CreateDatasetRequest) {

@@ -21,6 +21,10 @@ export class UploadEntity {
   @Column({ type: 'text' })
   path!: string;
 
+  /** When a dataset or model was first made from it; unused uploads are deleted after the retention period. */
+  @Column({ type: 'timestamptz', name: 'used_at', nullable: true })
+  usedAt!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;
 }

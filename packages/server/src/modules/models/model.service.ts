@@ -1,7 +1,7 @@
 // Base models: imported from a folder or an uploaded archive (Hugging Face layout), checked by loading
 // them as the trainer will, copied into the artifact store, described, listed and deleted.
 
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { architectureFor, loadCheckpoint, Tokenizer } from '@tuneql/engine';
@@ -53,7 +53,9 @@ export async function describeModelDir(dir: string): Promise<ModelDescription> {
     };
   } catch (err) {
     if (err instanceof AppError) throw err;
-    throw new AppError(ModelErrorCode.MODEL_INVALID, `${basename(dir)} cannot be used as a model: ${(err as Error).message}`);
+    // JSON.parse quotes the text it stopped at: say which rule broke, never what the file holds.
+    const why = err instanceof SyntaxError ? 'config.json or tokenizer.json is not valid JSON' : (err as Error).message;
+    throw new AppError(ModelErrorCode.MODEL_INVALID, `${basename(dir)} cannot be used as a model: ${why}`);
   }
 }
 
@@ -73,7 +75,8 @@ export class ModelService extends EntityService<ModelEntity> {
     const description = await describeModelDir(dir);
     const staging = await mkdtemp(join(this.store.dir('models'), '.import-'));
     try {
-      await cp(dir, staging, { recursive: true, filter: (src) => !basename(src).startsWith('.') });
+      // Links are copied as the files they point to (importAllowedDirectory checked where they lead).
+      await cp(dir, staging, { recursive: true, dereference: true, filter: (src) => !basename(src).startsWith('.') });
       const model = await this.repo.save({ name, ...description, path: '', source });
       const target = join(this.store.dir('models'), model.id);
       await rm(target, { recursive: true, force: true });
@@ -86,25 +89,40 @@ export class ModelService extends EntityService<ModelEntity> {
   }
 
   /**
-   * Imports a server folder named through the API: only inside one of `roots` (after resolving
-   * links), so a client cannot make the server read anything else.
+   * Imports a server folder named through the API: only inside one of `roots`, after resolving links, and only
+   * when no link inside it leads out of them, so a client cannot make the server read anything else. A folder
+   * that does not exist gets the same answer as one outside the roots: the API is no way to probe the disk.
    */
   async importAllowedDirectory(name: string, dir: string, roots: readonly string[]): Promise<ModelEntity> {
+    const realRoots = roots.map((root) => (existsSync(root) ? realpathSync(root) : resolve(root)));
+    const inside = (path: string) =>
+      realRoots.some((root) => {
+        const rel = relative(root, path);
+        return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+      });
+    const refused = () =>
+      new AppError(
+        ModelErrorCode.MODEL_PATH_NOT_ALLOWED,
+        `${dir} is not a folder inside the folders this server imports models from (${roots.join(', ')}), or it links outside them; upload an archive instead, or add the folder to TUNEQL_MODEL_DIRS`,
+        { argument: 'path' },
+      );
     let real: string;
     try {
       real = realpathSync(resolve(dir));
     } catch {
-      throw new AppError(ModelErrorCode.MODEL_INVALID, `${dir} does not exist on the server`);
+      throw refused();
     }
-    const inside = roots.some((root) => {
-      const rel = relative(existsSync(root) ? realpathSync(root) : root, real);
-      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-    });
-    if (!inside) {
-      throw new AppError(
-        ModelErrorCode.MODEL_PATH_NOT_ALLOWED,
-        `${dir} is outside the folders this server imports models from (${roots.join(', ')}); upload an archive instead, or add the folder to TUNEQL_MODEL_DIRS`,
-      );
+    if (!inside(real) || !statSync(real).isDirectory()) throw refused();
+    // A link inside the folder is followed when it is copied: each must stay inside the allowed folders.
+    for (const entry of readdirSync(real, { recursive: true, withFileTypes: true })) {
+      if (!entry.isSymbolicLink()) continue;
+      let target: string;
+      try {
+        target = realpathSync(join(entry.parentPath, entry.name));
+      } catch {
+        throw refused();
+      }
+      if (!inside(target)) throw refused();
     }
     return this.importDirectory(name, real, `directory:${real}`);
   }
@@ -122,7 +140,9 @@ export class ModelService extends EntityService<ModelEntity> {
         const code = (err as { code?: string }).code;
         throw new AppError(ModelErrorCode.MODEL_INVALID, `${upload.filename}: ${(err as Error).message}`, { reason: code });
       }
-      return await this.importDirectory(name, dest, `upload:${upload.filename}`);
+      const model = await this.importDirectory(name, dest, `upload:${upload.filename}`);
+      await this.dataSource.getRepository(UploadEntity).update({ id: upload.id }, { usedAt: new Date() });
+      return model;
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

@@ -24,6 +24,12 @@ export class PredictResolver {
     @Ctx() ctx: RequestContext,
     @Arg('compareBase', () => Boolean, { defaultValue: true }) compareBase: boolean,
   ): Promise<PredictionPair[]> {
+    // Counted before anything is looked up, so that a refused call costs the server nothing.
+    await ctx.rateLimits.consume('predict', ctx.client);
+    return ctx.rateLimits.predicting(() => this.run(runId, inputs, ctx, compareBase));
+  }
+
+  private async run(runId: string, inputs: PredictInputItem[], ctx: RequestContext, compareBase: boolean): Promise<PredictionPair[]> {
     if (!inputs.length || inputs.length > MAX_INPUTS)
       throw new AppError('BAD_USER_INPUT', `give 1 to ${MAX_INPUTS} inputs; got ${inputs.length}`, { field: 'inputs' });
     const { runs, models, store } = ctx.services;

@@ -135,9 +135,10 @@ export class RunResolver {
   @Authorized('read')
   @Subscription(() => RunEvent, {
     description: 'Every event after afterSeq in order, then each new one; reconnect with the last seq seen to miss nothing.',
-    subscribe: ({ args, context }) => {
+    subscribe: async ({ args, context }) => {
       const ctx = context as RequestContext;
       const a = args as RunEventsArgs;
+      await ctx.services.runs.get(a.runId); // RUN_NOT_FOUND for an id that names no run
       return ctx.services.events.follow(a.runId, a.afterSeq, ctx.signal);
     },
   })
@@ -148,8 +149,12 @@ export class RunResolver {
   @Authorized('read')
   @Subscription(() => Run, {
     description: 'A run (or any run, without runId) as its status or progress changes; changes close together may arrive as one.',
-    subscribe: ({ args, context }) =>
-      (context as RequestContext).services.statusFeed(args.runId as string | undefined, (context as RequestContext).signal),
+    subscribe: async ({ args, context }) => {
+      const ctx = context as RequestContext;
+      const runId = args.runId as string | undefined | null;
+      if (runId) await ctx.services.runs.get(runId); // RUN_NOT_FOUND for an id that names no run
+      return ctx.services.statusFeed(runId ?? undefined, ctx.signal);
+    },
   })
   runChanged(@Root() run: RunEntity, @Arg('runId', () => ID, { nullable: true }) _runId?: string): Run {
     return toRun(run);

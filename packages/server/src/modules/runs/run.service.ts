@@ -29,7 +29,7 @@ function encodeCursor(run: RunEntity): string {
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [time, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(time ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()))
+  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime()))
     throw new AppError('BAD_USER_INPUT', `'${cursor}' is not a cursor from this API`, { field: 'after' });
   return { createdAt, id };
 }
@@ -184,6 +184,18 @@ export class RunService {
     const q = this.repo.createQueryBuilder('r');
     if (filter?.status?.length) q.andWhere('r.status IN (:...status)', { status: filter.status });
     if (filter?.strategy) q.andWhere('r.strategyId = :strategy', { strategy: filter.strategy });
+    for (const field of ['modelId', 'datasetId'] as const) {
+      const id = filter?.[field];
+      if (id && !isUuid(id)) {
+        throw new AppError(
+          'BAD_USER_INPUT',
+          `filter.${field}: '${id}' is not an id from this API (ids are UUIDs); leave it out to list every run`,
+          {
+            field: `filter.${field}`,
+          },
+        );
+      }
+    }
     if (filter?.modelId) q.andWhere('r.modelId = :modelId', { modelId: filter.modelId });
     if (filter?.datasetId) q.andWhere('r.datasetId = :datasetId', { datasetId: filter.datasetId });
     const totalCount = await q.getCount();
@@ -205,6 +217,7 @@ export class RunService {
 
   /** A queued run is cancelled at once (it never starts); a running one stops after its current step. */
   async cancel(id: string): Promise<RunEntity> {
+    if (!isUuid(id)) await this.get(id); // RUN_NOT_FOUND, not a database error
     const queued = await this.repo
       .createQueryBuilder()
       .update()
@@ -226,6 +239,7 @@ export class RunService {
 
   /** Queues a CANCELLED or FAILED run again; the worker continues from its last checkpoint. */
   async resume(id: string): Promise<RunEntity> {
+    if (!isUuid(id)) await this.get(id); // RUN_NOT_FOUND, not a database error
     const r = await this.repo
       .createQueryBuilder()
       .update()
