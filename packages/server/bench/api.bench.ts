@@ -54,6 +54,9 @@ const DEFAULTS: Omit<Options, 'json'> = {
   eventsSeconds: 3,
   databaseUrl: process.env.TUNEQL_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres',
 };
+/** The bench measures the server, not its rate limits: 0 turns them off. */
+const UNLIMITED = { TUNEQL_RATE_LIMIT: '0', TUNEQL_RATE_LIMIT_PER_ADDRESS: '0' };
+
 const QUICK: Partial<Options> = { seconds: 1, clients: [1, 8], runs: 100, subscribers: [20], rate: 20, eventsSeconds: 2 };
 
 const USAGE =
@@ -160,7 +163,7 @@ async function measureLevel(url: string, query: string, clients: number, seconds
 }
 
 async function latencyBench(opts: Options, log: (line: string) => void): Promise<Line[]> {
-  const server = await startServer({ workers: 0, env: { TUNEQL_DEMO: 'true' } });
+  const server = await startServer({ workers: 0, env: { TUNEQL_DEMO: 'true', ...UNLIMITED } });
   try {
     // The embedded database answers on the data folder's Unix socket, as it does for `tuneql worker`.
     const db = new pg.Client({ host: join(server.dataDir, 'db'), port: 5432, user: 'postgres', database: 'postgres' });
@@ -339,7 +342,7 @@ async function fanOutBench(opts: Options, log: (line: string) => void): Promise<
   let closeStore: (() => Promise<void>) | undefined;
   const db = new pg.Client({ connectionString: database.url });
   try {
-    server = await startServer({ dataDir, databaseUrl: database.url, workers: 0, env: { TUNEQL_DEMO: 'true' } });
+    server = await startServer({ dataDir, databaseUrl: database.url, workers: 0, env: { TUNEQL_DEMO: 'true', ...UNLIMITED } });
     await db.connect();
     // The worker's own append, on a data source of this process's, as a `tuneql worker` holds one.
     registerDecoratorHook();

@@ -40,16 +40,18 @@ class PerMinute {
 
   /** Counts one request; throws a RATE_LIMITED AppError when either count is over its limit. */
   async consume(client: ClientKey): Promise<void> {
+    let per: 'address' | 'token' = 'address';
     try {
       if (this.byAddress) await this.byAddress.consume(client.address);
+      per = 'token';
       if (this.byToken && client.token) await this.byToken.consume(client.token);
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
       const retryAfterSeconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
       throw new AppError(
         HttpErrorCode.RATE_LIMITED,
-        `too many requests: over the limit of ${this.setting}; try again in ${retryAfterSeconds} s`,
-        { retryAfterSeconds, limit: this.setting },
+        `too many requests from this ${per === 'token' ? 'API token' : 'address'}: over the limit of ${this.setting}; try again in ${retryAfterSeconds} s`,
+        { retryAfterSeconds, limit: this.setting, per },
       );
     }
   }
