@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
 import type { RequestHandler } from 'express';
+import type { VerifyClientCallbackAsync } from 'ws';
 import type { ServerSettings } from '../config/settings.ts';
 import { isLoopback } from '../config/settings.ts';
 import { HttpErrorCode, sendError } from './http.errors.ts';
@@ -117,5 +118,15 @@ export function originGuard(policy: OriginPolicy, probePaths: readonly string[] 
     const refused = policy.check(req.headers);
     if (!refused) return next();
     sendError(res, refused.status, refused.code, refused.message);
+  };
+}
+
+/** ws's verifyClient: the same refusal for a WebSocket upgrade, as a 403 with the coded JSON error. */
+export function verifyUpgrade(policy: OriginPolicy): VerifyClientCallbackAsync {
+  return ({ req }, done) => {
+    const refused = policy.check(req.headers);
+    if (!refused) return done(true);
+    const body = JSON.stringify({ errors: [{ message: refused.message, extensions: { code: refused.code } }] });
+    done(false, refused.status, body, { 'Content-Type': 'application/json' });
   };
 }

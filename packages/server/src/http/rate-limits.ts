@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { GraphQLError } from 'graphql';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitSettings } from '../config/settings.ts';
 import { AppError } from '../graphql/errors.ts';
@@ -95,6 +96,27 @@ export class RateLimits {
       return await work();
     } finally {
       this.runningPredicts--;
+    }
+  }
+
+  /**
+   * For a graphql-ws operation: the error that refuses it when its socket already has subscriptionsPerSocket
+   * operations open (`inFlight` counts it too, as graphql-ws does) or the client is over its operations limit.
+   */
+  async socketOperation(client: ClientKey | undefined, inFlight: number): Promise<GraphQLError | undefined> {
+    const max = this.settings.subscriptionsPerSocket;
+    if (inFlight > max) {
+      return new GraphQLError(
+        `this connection has ${max} operations open (TUNEQL_MAX_SUBSCRIPTIONS_PER_SOCKET); complete one, or open another connection`,
+        { extensions: { code: HttpErrorCode.RATE_LIMITED, limit: 'TUNEQL_MAX_SUBSCRIPTIONS_PER_SOCKET' } },
+      );
+    }
+    try {
+      await this.consume('operations', client ?? clientKey(undefined, undefined));
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return new GraphQLError(err.message, { extensions: { ...err.details, code: err.code } });
     }
   }
 

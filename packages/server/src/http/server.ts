@@ -27,7 +27,7 @@ import { logger } from '../ops/logger.ts';
 import { opsRoutes } from '../ops/ops-routes.ts';
 import type { Services } from '../services.ts';
 import { jsonErrors } from './json-errors.ts';
-import { OriginPolicy, originGuard } from './origin-guard.ts';
+import { OriginPolicy, originGuard, verifyUpgrade } from './origin-guard.ts';
 import { type ClientKey, clientKey, RateLimits } from './rate-limits.ts';
 import { TokenSockets, WS_TOKEN_REFUSED } from './token-sockets.ts';
 
@@ -94,12 +94,7 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
     server: httpServer,
     path: '/graphql',
     maxPayload: settings.maxRequestBytes,
-    verifyClient: ({ req }, done) => {
-      const refused = origins.check(req.headers);
-      if (!refused) return done(true);
-      const body = JSON.stringify({ errors: [{ message: refused.message, extensions: { code: refused.code } }] });
-      done(false, refused.status, body, { 'Content-Type': 'application/json' });
-    },
+    verifyClient: verifyUpgrade(origins),
   });
   const wsCleanup = useServer<Record<string, unknown>, { caller?: Caller; controller?: AbortController; client?: ClientKey }>(
     {
@@ -125,7 +120,7 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
           ctx.extra.socket.close(WS_TOKEN_REFUSED, describeError(err)?.message ?? 'Forbidden');
           return [authError(err)];
         }
-        const refused = await wsLimits(ctx.extra.client, Object.keys(ctx.subscriptions).length);
+        const refused = await rateLimits.socketOperation(ctx.extra.client, Object.keys(ctx.subscriptions).length);
         if (refused) return [refused];
         const checked = checkOperation(payload.query, payload.variables);
         if ('syntaxError' in checked) {
@@ -187,26 +182,6 @@ export async function startHttpServer(services: Services): Promise<HttpServer> {
         },
       };
     },
-  };
-
-  /** A WebSocket operation over the rate limit or the cap on operations per socket: its error, else undefined. */
-  const wsLimits = async (client: ClientKey | undefined, inFlight: number): Promise<GraphQLError | undefined> => {
-    const max = settings.rateLimits.subscriptionsPerSocket;
-    // graphql-ws counts the operation being subscribed among ctx.subscriptions.
-    if (inFlight > max) {
-      return new GraphQLError(
-        `this connection has ${max} operations open (TUNEQL_MAX_SUBSCRIPTIONS_PER_SOCKET); complete one, or open another connection`,
-        { extensions: { code: 'RATE_LIMITED', limit: 'TUNEQL_MAX_SUBSCRIPTIONS_PER_SOCKET' } },
-      );
-    }
-    try {
-      await rateLimits.consume('operations', client ?? clientKey(undefined, undefined));
-      return undefined;
-    } catch (err) {
-      const d = describeError(err);
-      if (!d) throw err;
-      return new GraphQLError(d.message, { extensions: { ...d.extensions, code: d.code } });
-    }
   };
 
   const apollo = new ApolloServer<RequestContext>({
