@@ -39,6 +39,8 @@ export class AuthService {
   private readonly cacheMs: number;
   /** Token lookups by hash, each kept cacheMs; a revocation here drops the token's entry at once. */
   private readonly cache = new Map<string, { state: TokenState; until: number }>();
+  /** The same entries by token id, for the re-check of a socket's token. */
+  private readonly cacheById = new Map<string, { state: TokenState; until: number }>();
   private readonly revokeListeners = new Set<(tokenId: string) => void>();
 
   /** `cacheSeconds`: how long a token lookup is reused (TUNEQL_TOKEN_CACHE_SECONDS); 0 reads the database every time. */
@@ -85,6 +87,7 @@ export class AuthService {
     }
     const r = await this.dataSource.getRepository(ApiTokenEntity).update({ id }, { revokedAt: new Date() });
     for (const [hash, entry] of this.cache) if (entry.state.id === id) this.cache.delete(hash);
+    this.cacheById.delete(id);
     for (const listener of this.revokeListeners) listener(id);
     return (r.affected ?? 0) > 0;
   }
@@ -122,8 +125,8 @@ export class AuthService {
    */
   async recheck(caller: Caller): Promise<void> {
     if (caller.tokenId === null) return;
-    const cached = [...this.cache.values()].find((e) => e.state.id === caller.tokenId && e.until > Date.now());
-    const state = cached?.state ?? (await this.states([caller.tokenId])).get(caller.tokenId);
+    const cached = this.cacheById.get(caller.tokenId);
+    const state = cached && cached.until > Date.now() ? cached.state : (await this.states([caller.tokenId])).get(caller.tokenId);
     refuseUnusable(state);
   }
 
@@ -155,8 +158,13 @@ export class AuthService {
     }
     const state = stateOf(token);
     if (this.cacheMs > 0) {
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(hash, { state, until: now + this.cacheMs });
+      if (this.cache.size > 10_000) {
+        this.cache.clear();
+        this.cacheById.clear();
+      }
+      const entry = { state, until: now + this.cacheMs };
+      this.cache.set(hash, entry);
+      this.cacheById.set(state.id, entry);
     }
     // Recorded at most once a minute: a busy client should not turn every read into a write.
     if (!state.revokedAt && (!state.lastUsedAt || now - state.lastUsedAt.getTime() > 60_000)) {
