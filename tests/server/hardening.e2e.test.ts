@@ -284,6 +284,11 @@ describe('Host and Origin', () => {
       expect([r.status, codeOf(r.json.errors)], path).toEqual([403, 'HOST_NOT_ALLOWED']);
       expect(r.json.errors?.[0]?.message).toMatch(/TUNEQL_ALLOWED_HOSTS/);
     }
+    // Probes and scrapers reach a server by whatever name their network gives it: these answer any Host.
+    for (const path of ['/healthz', '/metrics']) {
+      expect((await raw(open.url, path, { headers: { host: `tuneql-api:${port}`, origin: FOREIGN } })).status, path).toBe(200);
+    }
+    expect((await raw(open.url, '/healthz', { method: 'POST', headers: { host: `tuneql-api:${port}` } })).status).toBe(403);
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST']) {
       const r = await raw(open.url, '/graphql?query=%7B__typename%7D', { headers: { host, 'apollo-require-preflight': '1' } });
       expect([r.status, r.json.data], host).toEqual([200, { __typename: 'Query' }]);

@@ -2,6 +2,7 @@
 // page, which also carries a stack trace outside production).
 
 import type { ErrorRequestHandler } from 'express';
+import { logger } from '../ops/logger.ts';
 import { HttpErrorCode, sendError } from './http.errors.ts';
 
 interface BodyParserError {
@@ -31,6 +32,6 @@ export const jsonErrors: ErrorRequestHandler = (err: BodyParserError, _req, res,
   }
   const status = typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
   if (status < 500) return sendError(res, status, HttpErrorCode.BAD_REQUEST, err.message ?? 'bad request');
-  console.error('[tuneql] unexpected error:', err);
+  logger().error({ err }, 'unexpected error in an HTTP route');
   sendError(res, 500, HttpErrorCode.INTERNAL_SERVER_ERROR, 'internal error; the server log has the details');
 };

@@ -4,6 +4,7 @@
 
 import type { WebSocket } from 'ws';
 import type { AuthService } from '../modules/auth/auth.service.ts';
+import { logger } from '../ops/logger.ts';
 
 /** graphql-ws's Forbidden: the client library does not reconnect after it. */
 export const WS_TOKEN_REFUSED = 4403;
@@ -44,7 +45,7 @@ export class TokenSockets {
     try {
       for (const id of await this.auth.unusable([...this.byToken.keys()])) this.close(id, 'the API token was revoked or has expired');
     } catch (err) {
-      console.error('[tuneql] re-checking the tokens of open WebSockets failed:', err);
+      logger().error({ err }, 're-checking the tokens of open WebSockets failed');
     } finally {
       this.sweeping = false;
     }

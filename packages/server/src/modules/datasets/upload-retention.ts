@@ -2,6 +2,7 @@
 // and row, by a sweep every few minutes; used ones stay. Every replica sweeps; deleting twice is harmless.
 
 import { IsNull } from 'typeorm';
+import { logger } from '../../ops/logger.ts';
 import type { Services } from '../../services.ts';
 import { UploadEntity } from './upload.entity.ts';
 
@@ -34,7 +35,7 @@ export function sweepUnusedUploads(services: Pick<Services, 'settings' | 'dataSo
     () => {
       running ??= sweep()
         .catch((err: unknown) => {
-          console.error('[tuneql] deleting unused uploads failed:', err);
+          logger().error({ err }, 'deleting unused uploads failed');
           return 0;
         })
         .finally(() => (running = undefined));
