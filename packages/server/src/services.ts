@@ -1,7 +1,6 @@
 // The services one server or worker process holds, built once at start and shared by resolvers,
 // HTTP routes and workers.
 
-import { join } from 'node:path';
 import { createRegistry, type StrategyRegistry } from '@tuneql/adapters';
 import type { DataSource } from 'typeorm';
 import type { ServerSettings } from './config/settings.ts';
@@ -19,14 +18,19 @@ import { databaseMetricSources } from './ops/metric-sources.ts';
 import { Metrics } from './ops/metrics.ts';
 import { ReadinessChecks } from './ops/readiness.ts';
 import { RunQueue } from './queue/run-queue.ts';
-import { ArtifactStore } from './storage/artifact-store.ts';
+import { openStorage } from './storage/open-storage.ts';
+import type { Storage } from './storage/storage.ts';
+import { StorageCache } from './storage/storage-cache.ts';
 import { DatasetCache } from './training/prepare-run.ts';
 
 export interface Services {
   settings: ServerSettings;
   db: Database;
   dataSource: DataSource;
-  store: ArtifactStore;
+  /** Where every stored file lives (TUNEQL_STORAGE); `storage.check()` says whether it can be used (for readiness checks). */
+  storage: Storage;
+  /** This machine's copies of stored files (TUNEQL_CACHE). */
+  cache: StorageCache;
   notifier: Notifier;
   queue: RunQueue;
   strategies: StrategyRegistry;
@@ -53,31 +57,35 @@ export interface ServiceOptions {
 
 export async function createServices(settings: ServerSettings, db: Database, options: ServiceOptions = {}): Promise<Services> {
   const { dataSource } = db;
-  const store = new ArtifactStore(join(settings.dataDir, 'artifacts'));
+  const storage = openStorage(settings);
+  // A storage that cannot be used fails the start, with the setting to fix, rather than the first run.
+  await storage.check();
+  const cache = new StorageCache(storage, settings.cacheDir);
   const notifier = new Notifier();
   // The embedded database does not pass notifications between connections; see events/notifier.ts.
   await notifier.listen(db.embedded ? undefined : db.connection);
   const queue = await RunQueue.start(db.connection, { heartbeatSeconds: settings.heartbeatSeconds, retries: settings.runRetries });
   const strategies = createRegistry();
   for (const plugin of options.plugins ?? []) await strategies.load(plugin);
-  const models = new ModelService(dataSource, store);
-  const datasets = new DatasetService(dataSource, store);
-  const readiness = new ReadinessChecks().add('database', () => dataSource.query('SELECT 1'));
+  const models = new ModelService(dataSource, cache);
+  const datasets = new DatasetService(dataSource, cache);
+  const readiness = new ReadinessChecks().add('database', () => dataSource.query('SELECT 1')).add('storage', () => storage.check());
   const metrics = new Metrics(databaseMetricSources(dataSource, queue));
   const services: Services = {
     settings,
     db,
     dataSource,
-    store,
+    storage,
+    cache,
     notifier,
     queue,
     strategies,
     auth: new AuthService(dataSource, settings.requireTokens, settings.tokenCacheSeconds),
     models,
     datasets,
-    runs: new RunService({ dataSource, store, notifier, queue, models, datasets, strategies }),
+    runs: new RunService({ dataSource, cache, notifier, queue, models, datasets, strategies }),
     events: new RunEventStore(dataSource, notifier),
-    artifacts: new ArtifactService(dataSource, store),
+    artifacts: new ArtifactService(dataSource, cache),
     readiness,
     metrics,
     preflightDatasets: new DatasetCache(),

@@ -2,13 +2,30 @@
 // from the environment and the command line, with the embedded defaults a first run needs.
 
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/limits.ts';
 
 export interface ServerSettings {
-  /** Data folder: the embedded database, artifacts, uploads. @default ./.tuneql (TUNEQL_DATA) */
+  /** Data folder: the embedded database, and by default the storage and the cache. @default ./.tuneql (TUNEQL_DATA) */
   dataDir: string;
+  /**
+   * Where datasets, uploads, models, checkpoints, event journals and exports are stored, shared by the
+   * server and every worker: a folder, or `s3://bucket/prefix` for S3-compatible object storage.
+   * @default $TUNEQL_DATA/artifacts (TUNEQL_STORAGE)
+   */
+  storage: string;
+  /** This machine's copies of stored files (models, datasets, exports) and its training scratch space. @default $TUNEQL_DATA/cache (TUNEQL_CACHE) */
+  cacheDir: string;
+  /** How to reach S3 storage (used only when TUNEQL_STORAGE is an s3:// URL); credentials come from the SDK's usual chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY...). */
+  s3: {
+    /** The S3 API's address; AWS's own when absent. (AWS_ENDPOINT_URL) */
+    endpoint: string | undefined;
+    /** @default us-east-1 (AWS_REGION) */
+    region: string;
+    /** Path-style addressing (endpoint/bucket/key), as MinIO and s3rver need. @default false (TUNEQL_S3_FORCE_PATH_STYLE) */
+    forcePathStyle: boolean;
+  };
   /** A PostgreSQL connection string; the embedded PGlite database when absent. (DATABASE_URL) */
   databaseUrl: string | undefined;
   /** @default 127.0.0.1 (TUNEQL_HOST) */
@@ -136,8 +153,17 @@ function count(value: string | undefined, name: string, fallback: number, min = 
 /** Settings from `env` with `overrides` (command-line flags) on top. */
 export function readSettings(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerSettings> = {}): ServerSettings {
   const host = overrides.host ?? env.TUNEQL_HOST ?? '127.0.0.1';
+  const dataDir = resolve(overrides.dataDir ?? env.TUNEQL_DATA ?? '.tuneql');
+  const storage = overrides.storage ?? (env.TUNEQL_STORAGE || join(dataDir, 'artifacts'));
   const settings: ServerSettings = {
-    dataDir: resolve(overrides.dataDir ?? env.TUNEQL_DATA ?? '.tuneql'),
+    dataDir,
+    storage: storage.startsWith('s3://') ? storage : resolve(storage),
+    cacheDir: resolve(overrides.cacheDir ?? (env.TUNEQL_CACHE || join(dataDir, 'cache'))),
+    s3: overrides.s3 ?? {
+      endpoint: env.AWS_ENDPOINT_URL || undefined,
+      region: env.AWS_REGION || 'us-east-1',
+      forcePathStyle: flag(env.TUNEQL_S3_FORCE_PATH_STYLE, 'TUNEQL_S3_FORCE_PATH_STYLE', false),
+    },
     databaseUrl: overrides.databaseUrl ?? (env.DATABASE_URL || undefined),
     host,
     port: overrides.port ?? count(env.TUNEQL_PORT, 'TUNEQL_PORT', 4000),

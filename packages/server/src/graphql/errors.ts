@@ -6,6 +6,7 @@ import { DatasetConfigError, DatasetError } from '@tuneql/engine';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { QueryFailedError } from 'typeorm';
 import { logger } from '../ops/logger.ts';
+import { StorageError } from '../storage/storage.ts';
 import { RunSpecError } from '../training/run-spec.ts';
 
 /** An error a client can act on, with a stable code and optional details (issues, field paths). */
@@ -50,6 +51,7 @@ function flattenValidation(errors: readonly ValidationLike[], prefix = ''): { fi
 /** The domain error behind `err` as code, message and extensions; undefined for an unexpected error. */
 export function describeError(err: unknown): { code: string; message: string; extensions?: Record<string, unknown> } | undefined {
   if (err instanceof AppError) return { code: err.code, message: err.message, extensions: err.details };
+  if (err instanceof StorageError) return { code: err.code, message: err.message };
   if (isStrategyError(err)) {
     return { code: err.code, message: err.message, extensions: { plugin: err.plugin, path: err.path } };
   }

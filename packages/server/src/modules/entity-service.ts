@@ -4,22 +4,28 @@
 import type { DataSource, EntityTarget, FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
 import { isUuid } from '../db/columns.ts';
 import { AppError } from '../graphql/errors.ts';
-import type { ArtifactStore } from '../storage/artifact-store.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { StorageCache } from '../storage/storage-cache.ts';
 
 export abstract class EntityService<E extends ObjectLiteral & { id: string; createdAt: Date }> {
   protected readonly dataSource: DataSource;
-  protected readonly store: ArtifactStore;
+  /** Stored files, read through this machine's cache. */
+  protected readonly cache: StorageCache;
   private readonly entity: EntityTarget<E>;
   /** How errors name the thing: 'model', 'dataset'... */
   private readonly noun: string;
   private readonly notFoundCode: string;
 
-  constructor(dataSource: DataSource, store: ArtifactStore, entity: EntityTarget<E>, noun: string, notFoundCode: string) {
+  constructor(dataSource: DataSource, cache: StorageCache, entity: EntityTarget<E>, noun: string, notFoundCode: string) {
     this.dataSource = dataSource;
-    this.store = store;
+    this.cache = cache;
     this.entity = entity;
     this.noun = noun;
     this.notFoundCode = notFoundCode;
+  }
+
+  protected get storage(): Storage {
+    return this.cache.storage;
   }
 
   protected get repo(): Repository<E> {

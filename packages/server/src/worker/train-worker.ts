@@ -1,9 +1,10 @@
-// A worker: claims queued runs, trains them with the run executor, writes every event under its
-// claim (a newer attempt fences it out), honours cancellation within a step, and on drain (SIGTERM)
-// checkpoints and hands its runs back to the queue.
+// A worker: claims queued runs, trains them with the run executor in a scratch folder of its own,
+// publishes every checkpoint (with the event journal) and the exports to storage, writes every event
+// under its claim (a newer attempt fences it out), honours cancellation within a step, and on drain
+// (SIGTERM) checkpoints and hands its runs back to the queue. It needs no folder shared with others.
 
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { TrainEvent } from '@tuneql/engine';
@@ -14,12 +15,14 @@ import { ClaimLostError, RunErrorCode } from '../modules/runs/run.errors.ts';
 import { type Logger, logger } from '../ops/logger.ts';
 import type { JobClaim } from '../queue/run-queue.ts';
 import type { Services } from '../services.ts';
-import { type ArtifactStore, attemptDir, runExportDir } from '../storage/artifact-store.ts';
+import { publishTree, removeTree } from '../storage/published-tree.ts';
+import { runExportKey } from '../storage/run-keys.ts';
 import { executeRun } from '../training/execute-run.ts';
+import { CheckpointPublisher, completeCheckpoints, fetchCheckpoint, JOURNAL } from './run-checkpoints.ts';
 import { type RunWatch, WorkerMonitor } from './run-monitor.ts';
 
-/** Why a run stopped early: a user's cancel, a drain (SIGTERM), a lapsed claim, or events that could not be recorded. */
-type StopReason = 'cancel' | 'drain' | 'claim-lost' | 'unrecorded';
+/** Why a run stopped early: a user's cancel, a drain (SIGTERM), a lapsed claim, events that could not be recorded, or a checkpoint that could not be stored. */
+type StopReason = 'cancel' | 'drain' | 'claim-lost' | 'unrecorded' | 'storage';
 
 interface ActiveRun {
   runId: string;
@@ -31,21 +34,8 @@ interface ActiveRun {
   done: Promise<void>;
 }
 
-/** Every event a worker emits, appended as it happens, in the run's folder. */
-const JOURNAL = 'events.jsonl';
 /** Journaled events worth recovering: the ones recorded once per step. */
 const REPLAYED = new Set(['step', 'eval', 'checkpoint', 'test']);
-
-function hasCheckpoint(outDir: string): boolean {
-  const dir = join(outDir, 'checkpoints');
-  return existsSync(dir) && readdirSync(dir).some((n) => n.startsWith('step-'));
-}
-
-/** The newest attempt before `attempt` that left a checkpoint. */
-function latestCheckpointedAttempt(store: ArtifactStore, runId: string, attempt: number): number | undefined {
-  for (let a = attempt - 1; a >= 1; a--) if (hasCheckpoint(attemptDir(store, runId, a))) return a;
-  return undefined;
-}
 
 export class TrainWorker {
   readonly id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -100,6 +90,16 @@ export class TrainWorker {
       return undefined;
     }
     return (await this.services.dataSource.getRepository(RunEntity).findOneBy({ id: runId })) ?? undefined;
+  }
+
+  /** Fails the run because storage refused its checkpoints or exports; the checkpoints already published stay. */
+  private async failForStorage(run: RunEntity, err: Error): Promise<void> {
+    await this.finish(run, {
+      status: 'FAILED',
+      errorCode: RunErrorCode.STORAGE_UNAVAILABLE,
+      errorMessage: `storage could not be written (${err.message}); resumeRun continues from the last stored checkpoint once it is back`,
+      finishedAt: new Date(),
+    });
   }
 
   /** Sets the run's final fields, only if this attempt still holds it. */
@@ -198,19 +198,35 @@ export class TrainWorker {
   }
 
   private async train(run: RunEntity, active: ActiveRun, stop: (reason: StopReason) => void): Promise<void> {
-    const { runs, models, datasets, events, store } = this.services;
+    const { cache } = this.services;
+    // Each attempt trains in its own scratch folder and publishes under its own prefix, so a worker
+    // that lost its claim and goes on for a step or two cannot touch the attempt that replaced it.
+    const outDir = join(cache.folder('runs', run.id), `attempt-${run.attempt}`);
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
+    try {
+      await this.trainIn(outDir, run, active, stop);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  }
+
+  private async trainIn(outDir: string, run: RunEntity, active: ActiveRun, stop: (reason: StopReason) => void): Promise<void> {
+    const { runs, models, datasets, events, storage } = this.services;
     const log = this.runLog(run);
-    // Each attempt writes only its own folder, so a worker that lost its claim and goes on for a
-    // step or two cannot touch the checkpoints of the attempt that replaced it.
-    const outDir = attemptDir(store, run.id, run.attempt);
-    const previous = latestCheckpointedAttempt(store, run.id, run.attempt);
-    const resume = previous !== undefined;
-    if (previous !== undefined)
-      cpSync(join(attemptDir(store, run.id, previous), 'checkpoints'), join(outDir, 'checkpoints'), { recursive: true });
-    log.info(
-      { resumeFromAttempt: previous ?? null },
-      `run ${run.id} attempt ${run.attempt}${resume ? ` (resuming from its checkpoint, left by attempt ${previous})` : ' (from the start)'}`,
-    );
+    const journal = join(outDir, JOURNAL);
+    let storageFailure: Error | undefined;
+    const publisher = new CheckpointPublisher({
+      storage,
+      runId: run.id,
+      attempt: run.attempt,
+      outDir,
+      onFailure: (err) => {
+        storageFailure = err;
+        log.error({ err }, `run ${run.id}: checkpoint could not be stored (${err.message}); stopping this attempt`);
+        stop('storage');
+      },
+    });
     let totalSteps = 0;
     // Step timing (from the trainer's event times, skipping steps that ran an evaluation) and peak memory.
     let stepSeconds = 0;
@@ -219,12 +235,11 @@ export class TrainWorker {
     let peakRss = process.memoryUsage.rss();
     // Events are written in order, one at a time; the trainer does not wait for them.
     let writes = Promise.resolve();
-    const journal = join(outDir, JOURNAL);
-    if (previous !== undefined) await this.replayJournal(run, join(attemptDir(store, run.id, previous), JOURNAL));
     const onEvent = (e: TrainEvent) => {
       active.watch?.onEvent(e);
-      // Written before the trainer goes on, so a checkpoint on disk never holds steps the journal lacks.
+      // Written before the trainer goes on, so a checkpoint never holds steps the journal lacks.
       appendFileSync(journal, `${JSON.stringify(e)}\n`);
+      if (e.type === 'checkpoint' && e.message) publisher.add(e.message, journal);
       if (e.type === 'started') totalSteps = Number(e.values.total_steps ?? 0);
       if (e.type === 'step') {
         const time = Date.parse(e.time);
@@ -253,7 +268,20 @@ export class TrainWorker {
       });
     };
     try {
-      const spec = runs.specOf(run, await models.get(run.modelId), await datasets.get(run.datasetId));
+      // The newest complete checkpoint any earlier attempt published, on whichever host it ran.
+      const previous = (await completeCheckpoints(storage, run.id, run.attempt - 1))[0];
+      const resume = previous !== undefined;
+      if (previous) {
+        const previousJournal = await fetchCheckpoint(storage, previous, outDir);
+        if (previousJournal) await this.replayJournal(run, previousJournal);
+      }
+      log.info(
+        { resumeFromAttempt: previous?.attempt ?? null, checkpoint: previous?.name ?? null },
+        `run ${run.id} attempt ${run.attempt}${previous ? ` (resuming from its checkpoint ${previous.name}, published by attempt ${previous.attempt})` : ' (from the start)'}`,
+      );
+      const model = await models.get(run.modelId);
+      const dataset = await datasets.get(run.datasetId);
+      const spec = runs.specOf(run, dataset, await runs.localFiles(model, dataset));
       const outcome = await executeRun(spec, {
         outDir,
         exportDir: join(outDir, 'export'),
@@ -263,6 +291,7 @@ export class TrainWorker {
         registry: this.services.strategies,
       });
       await writes;
+      await publisher.flush();
       await this.services.dataSource.getRepository(RunEntity).update(
         { id: run.id, attempt: run.attempt },
         {
@@ -277,11 +306,21 @@ export class TrainWorker {
         { outcome: outcome.status, steps: outcome.steps, stopReason: active.reason ?? null },
         `run ${run.id} attempt ${run.attempt}: ${outcome.status} after step ${outcome.steps}${outcome.status === 'cancelled' ? ` (${active.reason === 'drain' || active.reason === 'unrecorded' ? 'handing it back to the queue' : 'cancelled'})` : ''}`,
       );
-      if (outcome.status === 'finished' || outcome.status === 'early_stopped') {
-        // The winning attempt's exports become the run's.
-        const exports = runExportDir(store, run.id);
-        rmSync(exports, { recursive: true, force: true });
-        renameSync(join(outDir, 'export'), exports);
+      if (storageFailure) {
+        await this.failForStorage(run, storageFailure);
+      } else if (outcome.status === 'finished' || outcome.status === 'early_stopped') {
+        // The winning attempt's exports become the run's, each visible once complete.
+        try {
+          for (const folder of ['model', 'adapter'] as const) {
+            const key = runExportKey(run.id, folder);
+            await removeTree(storage, key);
+            if (existsSync(join(outDir, 'export', folder))) await publishTree(storage, key, join(outDir, 'export', folder));
+          }
+        } catch (err) {
+          log.error({ err }, `run ${run.id}: the exports could not be stored (${(err as Error).message})`);
+          await this.failForStorage(run, err as Error);
+          return;
+        }
         await this.finish(run, { status: 'SUCCEEDED', best: outcome.best ?? null, finishedAt: new Date() });
       } else if (outcome.status === 'failed') {
         await this.finish(run, {
@@ -298,7 +337,12 @@ export class TrainWorker {
       }
     } catch (err) {
       await writes.catch(() => undefined);
+      await publisher.flush();
       if (active.reason === 'claim-lost' || err instanceof ClaimLostError) return;
+      if (storageFailure) {
+        await this.failForStorage(run, storageFailure);
+        return;
+      }
       const d = describeError(err);
       log.error({ err }, `run ${run.id} failed: ${(err as Error).message}`);
       await this.finish(run, {

@@ -1,15 +1,16 @@
 // Exports of a finished run as one .tar.gz each: the strategy's adapter, the merged model (Hugging
-// Face layout) or the ONNX model with its tokenizer; built once, then served from the store.
+// Face layout) or the ONNX model with its tokenizer; built once from the run's published export, then
+// kept in storage.
 
-import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { isUuid } from '../../db/columns.ts';
 import { AppError } from '../../graphql/errors.ts';
 import { createTarGz } from '../../storage/archive.ts';
-import type { ArtifactStore } from '../../storage/artifact-store.ts';
-import { runExportDir } from '../../storage/artifact-store.ts';
+import { readManifest } from '../../storage/published-tree.ts';
+import { runArchiveKey, runExportKey } from '../../storage/run-keys.ts';
+import type { StorageCache } from '../../storage/storage-cache.ts';
 import { EntityService } from '../entity-service.ts';
 import { RunEntity } from '../runs/run.entity.ts';
 import { RunErrorCode } from '../runs/run.errors.ts';
@@ -32,8 +33,8 @@ const SELECTION: Record<ExportKind, { folder: string; keep: (name: string) => bo
 };
 
 export class ArtifactService extends EntityService<ArtifactEntity> {
-  constructor(dataSource: DataSource, store: ArtifactStore) {
-    super(dataSource, store, ArtifactEntity, 'artifact', 'ARTIFACT_NOT_FOUND');
+  constructor(dataSource: DataSource, cache: StorageCache) {
+    super(dataSource, cache, ArtifactEntity, 'artifact', 'ARTIFACT_NOT_FOUND');
   }
 
   listForRun(runId: string): Promise<ArtifactEntity[]> {
@@ -50,10 +51,10 @@ export class ArtifactService extends EntityService<ArtifactEntity> {
       });
     }
     const existing = await this.repo.findOneBy({ runId, kind });
-    if (existing && existsSync(this.store.resolve(existing.path))) return existing;
+    if (existing && (await this.storage.head(existing.path))) return existing;
     const selection = SELECTION[kind];
-    const source = join(runExportDir(this.store, runId), selection.folder);
-    if (!existsSync(source)) {
+    const exportKey = runExportKey(runId, selection.folder as 'model' | 'adapter');
+    if (!(await readManifest(this.storage, exportKey))) {
       throw new AppError(
         RunErrorCode.EXPORT_UNAVAILABLE,
         kind === 'ADAPTER'
@@ -62,16 +63,21 @@ export class ArtifactService extends EntityService<ArtifactEntity> {
         { kind },
       );
     }
-    const staging = await mkdtemp(join(this.store.dir('tmp'), 'export-'));
+    const source = await this.cache.tree(exportKey);
+    const scratch = await this.cache.tmpDir('export');
+    const staging = join(scratch, 'files');
     try {
+      await mkdir(staging);
       for (const name of await readdir(source))
         if (selection.keep(name)) await cp(join(source, name), join(staging, name), { recursive: true });
-      const file = join(this.store.dir('runs', runId, 'artifacts'), `${kind.toLowerCase()}.tar.gz`);
+      const file = join(scratch, `${kind.toLowerCase()}.tar.gz`);
       const { bytes, sha256 } = await createTarGz(staging, file);
+      const stored = await this.storage.putFile(runArchiveKey(runId, kind), file);
+      await this.cache.adopt(file, sha256);
       if (existing) await this.repo.delete({ id: existing.id });
-      return await this.repo.save({ runId, kind, path: this.store.relative(file), bytes, sha256 });
+      return await this.repo.save({ runId, kind, path: stored.key, bytes, sha256 });
     } finally {
-      await rm(staging, { recursive: true, force: true });
+      await rm(scratch, { recursive: true, force: true });
     }
   }
 }

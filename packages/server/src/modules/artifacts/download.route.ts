@@ -18,7 +18,8 @@ export function downloadRoute(services: Services) {
       res.setHeader('content-type', 'application/gzip');
       res.setHeader('x-sha256', artifact.sha256);
       res.setHeader('content-disposition', `attachment; filename="${artifact.runId}-${artifact.kind.toLowerCase()}.tar.gz"`);
-      res.sendFile(services.store.resolve(artifact.path));
+      // Through this machine's cache: fetched from storage once (verified), then served from disk.
+      res.sendFile(await services.cache.file(artifact.path));
     } catch (err) {
       const d = describeError(err);
       const status = d?.code === 'UNAUTHENTICATED' ? 401 : d?.code === 'FORBIDDEN' ? 403 : d?.code === 'ARTIFACT_NOT_FOUND' ? 404 : 500;

@@ -53,7 +53,7 @@ export class DatasetResolver {
     @Arg('bins', () => Int, { defaultValue: 20 }) bins: number,
   ): Promise<TokenLengthHistogram> {
     const model = await ctx.services.models.get(modelId);
-    const file = join(ctx.services.store.resolve(model.path), 'tokenizer.json');
+    const file = join(await ctx.services.cache.tree(model.path), 'tokenizer.json');
     return ctx.services.datasets.tokenLengths(dataset.id, file, Math.min(Math.max(bins, 1), 200));
   }
 

@@ -1,9 +1,8 @@
 // Datasets: an uploaded CSV/JSONL file checked row by row against a task and column mapping, with
 // statistics, the split sizes a run will use, and a preview.
 
-import { createHash, randomUUID } from 'node:crypto';
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import {
   type ColumnMap,
   DatasetError,
@@ -20,7 +19,7 @@ import {
 import { type DataSource, IsNull } from 'typeorm';
 import { isUuid } from '../../db/columns.ts';
 import { AppError } from '../../graphql/errors.ts';
-import type { ArtifactStore } from '../../storage/artifact-store.ts';
+import type { StorageCache } from '../../storage/storage-cache.ts';
 import { EntityService } from '../entity-service.ts';
 import { RunEntity } from '../runs/run.entity.ts';
 import { DatasetEntity, type DatasetStatsRecord } from './dataset.entity.ts';
@@ -87,8 +86,8 @@ function checkRequest(input: CreateDatasetRequest): CreateDatasetRequest {
 export const SPLIT = { validation: 0.1, test: 0.1 } as const;
 
 export class DatasetService extends EntityService<DatasetEntity> {
-  constructor(dataSource: DataSource, store: ArtifactStore) {
-    super(dataSource, store, DatasetEntity, 'dataset', DatasetErrorCode.DATASET_NOT_FOUND);
+  constructor(dataSource: DataSource, cache: StorageCache) {
+    super(dataSource, cache, DatasetEntity, 'dataset', DatasetErrorCode.DATASET_NOT_FOUND);
   }
 
   findByName(name: string): Promise<DatasetEntity | null> {
@@ -102,15 +101,8 @@ export class DatasetService extends EntityService<DatasetEntity> {
 
   /** Copies a file on the server into the uploads, as if it had been sent to POST /uploads. */
   async uploadLocalFile(file: string, filename: string): Promise<UploadEntity> {
-    const bytes = await readFile(file);
-    const path = join(this.store.dir('uploads'), randomUUID());
-    await writeFile(path, bytes);
-    return this.recordUpload({
-      filename,
-      bytes: bytes.length,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      path: this.store.relative(path),
-    });
+    const stored = await this.storage.putFile(`uploads/${randomUUID()}`, file);
+    return this.recordUpload({ filename, bytes: stored.bytes, sha256: stored.sha256 as string, path: stored.key });
   }
 
   /** Marks the upload used: a dataset or model was made from it, so the retention sweep keeps it. */
@@ -138,9 +130,8 @@ export class DatasetService extends EntityService<DatasetEntity> {
       throw new AppError(DatasetErrorCode.DATASET_NAME_TAKEN, `a dataset named '${request.name}' exists already; choose another name`);
     }
     const upload = await this.upload(request.uploadId);
-    const source = this.store.resolve(upload.path);
+    const source = await this.cache.file(upload.path);
     const { records, labels, stats } = await this.validate(source, upload.filename, request);
-    const dir = this.store.dir('datasets');
     const dataset = await this.repo.save({
       name: request.name,
       task: request.task,
@@ -153,9 +144,13 @@ export class DatasetService extends EntityService<DatasetEntity> {
       rowCount: records.length,
       stats,
     });
-    const file = join(dir, `${dataset.id}-${upload.filename.replace(/[^\w.-]/g, '_')}`);
-    await copyFile(source, file);
-    dataset.path = this.store.relative(file);
+    try {
+      const stored = await this.storage.putFile(`datasets/${dataset.id}-${upload.filename.replace(/[^\w.-]/g, '_')}`, source);
+      dataset.path = stored.key;
+    } catch (err) {
+      await this.repo.delete({ id: dataset.id });
+      throw err;
+    }
     const saved = await this.repo.save(dataset);
     await this.markUsed(upload.id);
     return saved;
@@ -201,7 +196,7 @@ export class DatasetService extends EntityService<DatasetEntity> {
     bins: number,
   ): Promise<{ counts: number[]; binWidth: number; max: number; p50: number; p95: number }> {
     const dataset = await this.get(id);
-    const table = await readTable(this.store.resolve(dataset.path), { format: dataset.format as TableFormat });
+    const table = await readTable(await this.cache.file(dataset.path), { format: dataset.format as TableFormat });
     const validated = validateTables([table], {
       task: dataset.task as Task,
       columns: dataset.columns as ColumnMap,
@@ -221,7 +216,7 @@ export class DatasetService extends EntityService<DatasetEntity> {
   /** Rows of the stored file as parsed, `offset` from the first. */
   async preview(id: string, offset: number, limit: number): Promise<{ row: number; data: Record<string, unknown> }[]> {
     const dataset = await this.get(id);
-    const table = await readTable(this.store.resolve(dataset.path), { format: dataset.format as TableFormat });
+    const table = await readTable(await this.cache.file(dataset.path), { format: dataset.format as TableFormat });
     return table.rows.slice(offset, offset + limit).map((r) => ({ row: r.row, data: { ...r.data } }));
   }
 
@@ -231,7 +226,7 @@ export class DatasetService extends EntityService<DatasetEntity> {
     if (runs)
       throw new AppError(DatasetErrorCode.DATASET_IN_USE, `dataset ${dataset.name} is used by ${runs} run(s); delete them first`, { runs });
     await this.repo.delete({ id });
-    await this.store.remove(dataset.path);
+    await this.storage.remove(dataset.path);
     return true;
   }
 }

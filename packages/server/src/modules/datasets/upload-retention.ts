@@ -9,7 +9,7 @@ import { UploadEntity } from './upload.entity.ts';
 /** The longest wait between sweeps. @default 10 minutes */
 const MAX_SWEEP_MS = 10 * 60_000;
 
-export function sweepUnusedUploads(services: Pick<Services, 'settings' | 'dataSource' | 'store'>): {
+export function sweepUnusedUploads(services: Pick<Services, 'settings' | 'dataSource' | 'storage'>): {
   sweep(): Promise<number>;
   stop(): void;
 } {
@@ -26,7 +26,7 @@ export function sweepUnusedUploads(services: Pick<Services, 'settings' | 'dataSo
     for (const upload of stale) {
       // The row goes first: an upload that no longer exists cannot be used while its file is being removed.
       const gone = await repo().delete({ id: upload.id, usedAt: IsNull() });
-      if (gone.affected) await services.store.remove(upload.path);
+      if (gone.affected) await services.storage.remove(upload.path);
     }
     return stale.length;
   };

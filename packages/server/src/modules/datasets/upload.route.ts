@@ -1,6 +1,6 @@
 // POST /uploads?filename=NAME: the request body is the file (a dataset, or a model archive). It is
-// streamed to the artifact store with its size counted against the limit, and hashed; the answer
-// is the upload's id for createDataset or importModelFromUpload.
+// streamed to a file in this machine's cache with its size counted against the limit and hashed, then
+// into storage (multipart on S3); the answer is the upload's id for createDataset or importModelFromUpload.
 
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -47,7 +47,7 @@ export function uploadRoute(services: Services) {
       return;
     }
     const id = randomUUID();
-    const path = join(services.store.dir('uploads'), id);
+    const path = join(services.cache.folder('tmp'), `upload-${id}`);
     const hash = createHash('sha256');
     let bytes = 0;
     const counter = new Transform({
@@ -68,12 +68,18 @@ export function uploadRoute(services: Services) {
       } else if (!res.headersSent) fail(400, 'UPLOAD_FAILED', `${filename}: the upload did not complete (${(err as Error).message})`);
       return;
     }
-    const upload = await services.datasets.recordUpload({
-      filename,
-      bytes,
-      sha256: hash.digest('hex'),
-      path: services.store.relative(path),
-    });
+    const sha256 = hash.digest('hex');
+    try {
+      await services.storage.putFile(`uploads/${id}`, path);
+      // The server reads it back soon (createDataset): keep this copy as the cache's.
+      await services.cache.adopt(path, sha256);
+    } catch (err) {
+      await rm(path, { force: true });
+      const d = describeError(err);
+      fail(503, d?.code ?? 'STORAGE_UNAVAILABLE', `${filename}: could not be stored (${(err as Error).message})`);
+      return;
+    }
+    const upload = await services.datasets.recordUpload({ filename, bytes, sha256, path: `uploads/${id}` });
     res.status(201).json({ id: upload.id, filename, bytes, sha256: upload.sha256 });
   };
 }

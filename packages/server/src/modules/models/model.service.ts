@@ -1,15 +1,16 @@
 // Base models: imported from a folder or an uploaded archive (Hugging Face layout), checked by loading
-// them as the trainer will, copied into the artifact store, described, listed and deleted.
+// them as the trainer will, published to storage, described, listed and deleted.
 
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { architectureFor, loadCheckpoint, Tokenizer } from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
 import { isUuid } from '../../db/columns.ts';
 import { AppError } from '../../graphql/errors.ts';
 import { extractArchive } from '../../storage/archive.ts';
-import type { ArtifactStore } from '../../storage/artifact-store.ts';
+import { publishTree, removeTree } from '../../storage/published-tree.ts';
+import type { StorageCache } from '../../storage/storage-cache.ts';
 import { UploadEntity } from '../datasets/upload.entity.ts';
 import { EntityService } from '../entity-service.ts';
 import { RunEntity } from '../runs/run.entity.ts';
@@ -60,32 +61,32 @@ export async function describeModelDir(dir: string): Promise<ModelDescription> {
 }
 
 export class ModelService extends EntityService<ModelEntity> {
-  constructor(dataSource: DataSource, store: ArtifactStore) {
-    super(dataSource, store, ModelEntity, 'model', ModelErrorCode.MODEL_NOT_FOUND);
+  constructor(dataSource: DataSource, cache: StorageCache) {
+    super(dataSource, cache, ModelEntity, 'model', ModelErrorCode.MODEL_NOT_FOUND);
   }
 
   findByName(name: string): Promise<ModelEntity | null> {
     return this.repo.findOneBy({ name });
   }
 
-  /** Copies the folder `dir` into the store after checking it loads. */
+  /** Publishes the folder `dir` to storage (as the tree `models/ID`) after checking it loads. */
   async importDirectory(name: string, dir: string, source = `directory:${dir}`): Promise<ModelEntity> {
     if (!existsSync(dir)) throw new AppError(ModelErrorCode.MODEL_INVALID, `${dir} does not exist on the server`);
     await this.assertNameFree(name);
     const description = await describeModelDir(dir);
-    const staging = await mkdtemp(join(this.store.dir('models'), '.import-'));
+    const model = await this.repo.save({ name, ...description, path: '', source });
+    const key = `models/${model.id}`;
     try {
-      // Links are copied as the files they point to (importAllowedDirectory checked where they lead).
-      await cp(dir, staging, { recursive: true, dereference: true, filter: (src) => !basename(src).startsWith('.') });
-      const model = await this.repo.save({ name, ...description, path: '', source });
-      const target = join(this.store.dir('models'), model.id);
-      await rm(target, { recursive: true, force: true });
-      await cp(staging, target, { recursive: true });
-      model.path = this.store.relative(target);
-      return await this.repo.save(model);
-    } finally {
-      await rm(staging, { recursive: true, force: true });
+      // Links are published as the files they point to (importAllowedDirectory checked where they lead).
+      // The tree becomes visible with its manifest, written last: no reader sees half a model.
+      await publishTree(this.storage, key, dir);
+    } catch (err) {
+      await this.repo.delete({ id: model.id });
+      await removeTree(this.storage, key).catch(() => undefined);
+      throw err;
     }
+    model.path = key;
+    return await this.repo.save(model);
   }
 
   /**
@@ -131,11 +132,12 @@ export class ModelService extends EntityService<ModelEntity> {
   async importUpload(name: string, uploadId: string): Promise<ModelEntity> {
     const upload = isUuid(uploadId) ? await this.dataSource.getRepository(UploadEntity).findOneBy({ id: uploadId }) : null;
     if (!upload) throw new AppError('UPLOAD_NOT_FOUND', `upload ${uploadId} does not exist; POST the archive to /uploads first`);
-    const scratch = await mkdtemp(join(this.store.dir('tmp'), 'model-'));
+    const archive = await this.cache.file(upload.path);
+    const scratch = await this.cache.tmpDir('model');
     try {
       const dest = join(scratch, 'model');
       try {
-        await extractArchive(this.store.resolve(upload.path), dest);
+        await extractArchive(archive, dest);
       } catch (err) {
         const code = (err as { code?: string }).code;
         throw new AppError(ModelErrorCode.MODEL_INVALID, `${upload.filename}: ${(err as Error).message}`, { reason: code });
@@ -153,7 +155,7 @@ export class ModelService extends EntityService<ModelEntity> {
     const runs = await this.dataSource.getRepository(RunEntity).countBy({ modelId: id });
     if (runs) throw new AppError(ModelErrorCode.MODEL_IN_USE, `model ${model.name} is used by ${runs} run(s); delete them first`, { runs });
     await this.repo.delete({ id });
-    await this.store.remove(model.path);
+    await removeTree(this.storage, model.path);
     return true;
   }
 

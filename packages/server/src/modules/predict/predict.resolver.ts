@@ -1,13 +1,12 @@
 // Predict: a succeeded run's model (its ONNX export) on given inputs, next to its base model.
 
-import { join } from 'node:path';
 import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context.ts';
 import { AppError } from '../../graphql/errors.ts';
 import { baseModelExport } from '../../predict/base-model.ts';
 import { readModelCard } from '../../predict/model-folder.ts';
 import { predictMany } from '../../predict/predictor.ts';
-import { runExportDir } from '../../storage/artifact-store.ts';
+import { runExportKey } from '../../storage/run-keys.ts';
 import { RunErrorCode } from '../runs/run.errors.ts';
 import { PredictInputItem, PredictionPair } from './predict.type.ts';
 
@@ -32,22 +31,23 @@ export class PredictResolver {
   private async run(runId: string, inputs: PredictInputItem[], ctx: RequestContext, compareBase: boolean): Promise<PredictionPair[]> {
     if (!inputs.length || inputs.length > MAX_INPUTS)
       throw new AppError('BAD_USER_INPUT', `give 1 to ${MAX_INPUTS} inputs; got ${inputs.length}`, { field: 'inputs' });
-    const { runs, models, store } = ctx.services;
+    const { runs, models, cache } = ctx.services;
     const run = await runs.get(runId);
     if (run.status !== 'SUCCEEDED') {
       throw new AppError(RunErrorCode.EXPORT_UNAVAILABLE, `run ${runId} is ${run.status}; predictions need a run that has SUCCEEDED`, {
         status: run.status,
       });
     }
-    const tunedDir = join(runExportDir(store, run.id), 'model');
+    // The run's export and its base model, as this machine's cached copies of what storage holds.
+    const tunedDir = await cache.tree(runExportKey(run.id, 'model'));
     const tuned = await predictMany(tunedDir, inputs);
     let base: Awaited<ReturnType<typeof predictMany>> | undefined;
     if (compareBase) {
       const model = await models.get(run.modelId);
       const card = readModelCard(tunedDir);
       const dir = await baseModelExport(
-        { model: store.resolve(model.path), task: run.task as never, labels: card.labels, max_length: run.maxLength, seed: run.seed },
-        store.dir('cache', 'base-models'),
+        { model: await cache.tree(model.path), task: run.task as never, labels: card.labels, max_length: run.maxLength, seed: run.seed },
+        cache.folder('base-models'),
       );
       base = await predictMany(dir, inputs);
     }

@@ -10,6 +10,8 @@ export const RunErrorCode = {
   TRAINING_FAILED: 'TRAINING_FAILED',
   WORKER_LOST: 'WORKER_LOST',
   EXPORT_UNAVAILABLE: 'EXPORT_UNAVAILABLE',
+  /** Set on a run whose checkpoints or exports could not be written to storage (after retries). */
+  STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
 } as const;
 
 /** Thrown to a worker whose claim on a run has passed to another attempt: it must stop writing. */

@@ -1,8 +1,6 @@
 // Runs: create, preflight, list, cancel, resume, delete; metrics history and checkpoints; live events
 // (resumable by sequence number) and status changes over graphql-ws.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   Arg,
   Args,
@@ -20,8 +18,8 @@ import {
   Subscription,
 } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context.ts';
-import { attemptDir } from '../../storage/artifact-store.ts';
 import { preflight } from '../../training/preflight.ts';
+import { completeCheckpoints } from '../../worker/run-checkpoints.ts';
 import { Dataset } from '../datasets/dataset.type.ts';
 import { Model } from '../models/model.type.ts';
 import type { RunEntity } from './run.entity.ts';
@@ -124,11 +122,12 @@ export class RunResolver {
   @FieldResolver(() => [Checkpoint])
   async checkpoints(@Root() run: Run, @Ctx() ctx: RequestContext): Promise<Checkpoint[]> {
     const events = await ctx.services.events.list(run.id, 0, 10_000, ['checkpoint']);
-    const dir = attemptDir(ctx.services.store, run.id, run.attempt);
+    // Available: published completely (with its manifest) by this attempt or an earlier one.
+    const stored = new Set((await completeCheckpoints(ctx.services.storage, run.id, run.attempt)).map((c) => c.name));
     return events.map((e) => ({
       step: e.step,
       time: e.time,
-      available: !!e.message && existsSync(join(dir, 'checkpoints', e.message.split('/').pop() ?? '')),
+      available: !!e.message && stored.has(e.message.split('/').pop() ?? ''),
     }));
   }
 

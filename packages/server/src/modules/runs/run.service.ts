@@ -9,7 +9,8 @@ import { isUuid } from '../../db/columns.ts';
 import { type Notifier, Topic } from '../../events/notifier.ts';
 import { AppError } from '../../graphql/errors.ts';
 import type { RunQueue } from '../../queue/run-queue.ts';
-import type { ArtifactStore } from '../../storage/artifact-store.ts';
+import { runKey } from '../../storage/run-keys.ts';
+import type { StorageCache } from '../../storage/storage-cache.ts';
 import { parseRunSpec, type RunSpec, withStrategyDefaults } from '../../training/run-spec.ts';
 import type { DatasetEntity } from '../datasets/dataset.entity.ts';
 import type { DatasetService } from '../datasets/dataset.service.ts';
@@ -48,7 +49,7 @@ function trainingOf(h: HyperparametersInput | undefined, strategyDefaults: Reado
 
 export interface RunServiceDeps {
   dataSource: DataSource;
-  store: ArtifactStore;
+  cache: StorageCache;
   notifier: Notifier;
   queue: RunQueue;
   models: ModelService;
@@ -73,17 +74,17 @@ export class RunService {
     return run;
   }
 
-  /** The spec a worker trains from: the stored run with paths into the artifact store. */
+  /** The spec a run trains from: the stored run with the model folder and dataset file as copies on this machine. */
   specOf(
     run: Pick<RunEntity, 'task' | 'strategyId' | 'strategyConfig' | 'hyperparameters' | 'seed' | 'device' | 'maxLength'>,
-    model: ModelEntity,
     dataset: DatasetEntity,
+    local: { modelDir: string; datasetFile: string },
   ): RunSpec {
     return parseRunSpec({
-      model: this.deps.store.resolve(model.path),
+      model: local.modelDir,
       task: run.task,
       data: {
-        file: this.deps.store.resolve(dataset.path),
+        file: local.datasetFile,
         format: dataset.format,
         columns: dataset.columns,
         labels: dataset.labels ?? undefined,
@@ -94,6 +95,11 @@ export class RunService {
       seed: run.seed,
       device: run.device,
     });
+  }
+
+  /** The model folder and dataset file on this machine (fetched from storage into the cache when remote). */
+  async localFiles(model: ModelEntity, dataset: DatasetEntity): Promise<{ modelDir: string; datasetFile: string }> {
+    return { modelDir: await this.deps.cache.tree(model.path), datasetFile: await this.deps.cache.file(dataset.path) };
   }
 
   /** Everything a run needs, checked: model, dataset, task, strategy and its config, trainer settings, device. */
@@ -162,7 +168,7 @@ export class RunService {
       startedAt: null,
       finishedAt: null,
     };
-    const spec = this.specOf(fields, model, dataset);
+    const spec = this.specOf(fields, dataset, await this.localFiles(model, dataset));
     fields.hyperparameters = spec.training as Record<string, unknown>;
     return { spec, model, dataset, fields };
   }
@@ -265,7 +271,7 @@ export class RunService {
       });
     }
     await this.repo.delete({ id });
-    await this.deps.store.remove(this.deps.store.relative(this.deps.store.runDir(id)));
+    await this.deps.cache.storage.removePrefix(runKey(id));
     this.announce(id);
     return true;
   }
