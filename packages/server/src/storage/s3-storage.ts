@@ -83,7 +83,8 @@ export class S3Storage implements Storage {
   readonly location: string;
   readonly bucket: string;
   readonly prefix: string;
-  private readonly client: S3Client;
+  /** The SDK client (tests watch the requests it sends). */
+  readonly client: S3Client;
   private readonly options: S3StorageOptions;
   private readonly retry: RetryPolicy;
   private readonly partSize: number;
