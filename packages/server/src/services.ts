@@ -57,7 +57,7 @@ export interface ServiceOptions {
 
 export async function createServices(settings: ServerSettings, db: Database, options: ServiceOptions = {}): Promise<Services> {
   const { dataSource } = db;
-  const storage = openStorage(settings);
+  const storage = openStorage(settings, (line) => process.stderr.write(`[tuneql] storage: ${line}\n`));
   // A storage that cannot be used fails the start, with the setting to fix, rather than the first run.
   await storage.check();
   const cache = new StorageCache(storage, settings.cacheDir);

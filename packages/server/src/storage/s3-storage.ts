@@ -46,6 +46,8 @@ export interface S3StorageOptions {
   retry?: RetryPolicy;
   /** Files above this are uploaded in parts of this size. @default 8 MiB (S3's minimum part is 5 MiB) */
   partSize?: number;
+  /** Told about each retry (what failed, and when the next try is). @default none */
+  log?: (line: string) => void;
 }
 
 /** `s3://bucket/prefix` into its bucket and key prefix (without slashes at either end). */
@@ -147,7 +149,13 @@ export class S3Storage implements Storage {
   }
 
   private attempt<T>(what: string, op: () => Promise<T>): Promise<T> {
-    return withRetry(() => op().catch((err: unknown) => Promise.reject(this.explain(err, what))), isTransient, this.retry);
+    return withRetry(
+      () => op().catch((err: unknown) => Promise.reject(this.explain(err, what))),
+      isTransient,
+      this.retry,
+      (err, attempt, delayMs) =>
+        this.options.log?.(`${(err as Error).message}; try ${attempt + 1} of ${this.retry.attempts} in ${(delayMs / 1000).toFixed(1)} s`),
+    );
   }
 
   async check(): Promise<void> {
