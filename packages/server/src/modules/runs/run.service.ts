@@ -105,6 +105,8 @@ export class RunService {
   /** Everything a run needs, checked: model, dataset, task, strategy and its config, trainer settings, device. */
   async validate(
     input: CreateRunInput,
+    /** Fetch the model and dataset so that the spec's paths are files on this machine (preflight loads them); otherwise they are storage keys. */
+    options: { localFiles?: boolean } = {},
   ): Promise<{ spec: RunSpec; model: ModelEntity; dataset: DatasetEntity; fields: Omit<RunEntity, 'id' | 'createdAt'> }> {
     const model = await this.deps.models.get(input.modelId);
     const dataset = await this.deps.datasets.get(input.datasetId);
@@ -168,7 +170,11 @@ export class RunService {
       startedAt: null,
       finishedAt: null,
     };
-    const spec = this.specOf(fields, dataset, await this.localFiles(model, dataset));
+    const spec = this.specOf(
+      fields,
+      dataset,
+      options.localFiles ? await this.localFiles(model, dataset) : { modelDir: model.path, datasetFile: dataset.path },
+    );
     fields.hyperparameters = spec.training as Record<string, unknown>;
     return { spec, model, dataset, fields };
   }
