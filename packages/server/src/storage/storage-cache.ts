@@ -51,10 +51,11 @@ export class StorageCache {
     }
     const info = await this.storage.head(key);
     if (!info) throw new StorageError(StorageErrorCode.OBJECT_NOT_FOUND, `${key} does not exist in ${this.storage.location}`);
-    // Objects without a recorded checksum (written by other tools) are cached under their key's hash and fetched each time.
-    if (!info.sha256)
-      return this.storage.getFile(key, join(this.folder('objects'), hashOf(key))).then(() => join(this.dir, 'objects', hashOf(key)));
-    return this.blob(key, info.sha256);
+    if (info.sha256) return this.blob(key, info.sha256);
+    // Objects without a recorded checksum (written by other tools) cannot be kept by content: fetched each time.
+    const dest = join(this.folder('objects'), hashOf(key));
+    await this.storage.getFile(key, dest);
+    return dest;
   }
 
   private blob(key: string, sha256: string): Promise<string> {

@@ -8,8 +8,8 @@ import type { DataSource } from 'typeorm';
 import { isUuid } from '../../db/columns.ts';
 import { AppError } from '../../graphql/errors.ts';
 import { createTarGz } from '../../storage/archive.ts';
-import { readManifest } from '../../storage/published-tree.ts';
 import { runArchiveKey, runExportKey } from '../../storage/run-keys.ts';
+import { StorageError, StorageErrorCode } from '../../storage/storage.ts';
 import type { StorageCache } from '../../storage/storage-cache.ts';
 import { EntityService } from '../entity-service.ts';
 import { RunEntity } from '../runs/run.entity.ts';
@@ -54,7 +54,12 @@ export class ArtifactService extends EntityService<ArtifactEntity> {
     if (existing && (await this.storage.head(existing.path))) return existing;
     const selection = SELECTION[kind];
     const exportKey = runExportKey(runId, selection.folder as 'model' | 'adapter');
-    if (!(await readManifest(this.storage, exportKey))) {
+    // The export as a folder on this machine; absent when the strategy wrote no such folder.
+    const source = await this.cache.tree(exportKey).catch((err: unknown) => {
+      if (err instanceof StorageError && err.code === StorageErrorCode.OBJECT_NOT_FOUND) return undefined;
+      throw err;
+    });
+    if (!source) {
       throw new AppError(
         RunErrorCode.EXPORT_UNAVAILABLE,
         kind === 'ADAPTER'
@@ -63,7 +68,6 @@ export class ArtifactService extends EntityService<ArtifactEntity> {
         { kind },
       );
     }
-    const source = await this.cache.tree(exportKey);
     const scratch = await this.cache.tmpDir('export');
     const staging = join(scratch, 'files');
     try {

@@ -22,7 +22,16 @@ export function downloadRoute(services: Services) {
       res.sendFile(await services.cache.file(artifact.path));
     } catch (err) {
       const d = describeError(err);
-      const status = d?.code === 'UNAUTHENTICATED' ? 401 : d?.code === 'FORBIDDEN' ? 403 : d?.code === 'ARTIFACT_NOT_FOUND' ? 404 : 500;
+      const status =
+        d?.code === 'UNAUTHENTICATED'
+          ? 401
+          : d?.code === 'FORBIDDEN'
+            ? 403
+            : d?.code === 'ARTIFACT_NOT_FOUND' || d?.code === 'OBJECT_NOT_FOUND'
+              ? 404
+              : d?.code === 'STORAGE_UNAVAILABLE'
+                ? 503
+                : 500;
       res
         .status(status)
         .json({ errors: [{ message: d?.message ?? 'internal error', extensions: { code: d?.code ?? 'INTERNAL_SERVER_ERROR' } }] });
