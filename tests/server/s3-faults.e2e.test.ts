@@ -117,6 +117,6 @@ it('fails the run with STORAGE_UNAVAILABLE when storage stays down, keeps the la
   await gql(server.url, 'mutation($id: ID!) { resumeRun(id: $id) { id } }', { id });
   const run = await waitForStatus(server.url, id, ['SUCCEEDED', 'FAILED'], 120_000);
   expect(run.status, worker.output().slice(-3000)).toBe('SUCCEEDED');
-  expect(worker.output()).toMatch(/resuming from step-\d+-\d+, published by attempt 1/);
+  expect(worker.output()).toMatch(/resuming from its checkpoint step-\d+-\d+, published by attempt 1/);
   expect(await steps(id)).toEqual([...Array(16).keys()].map((i) => i + 1));
 }, 240_000);

@@ -82,7 +82,7 @@ it('trains on workers that share no folder: killed after a checkpoint, resumed f
   const run = await waitForStatus(server.url, id, ['SUCCEEDED', 'FAILED'], 150_000);
   expect(run.status, b.worker.output()).toBe('SUCCEEDED');
   expect(run.attempt).toBe(2);
-  expect(b.worker.output()).toMatch(/resuming from step-\d+-\d+, published by attempt 1/);
+  expect(b.worker.output()).toMatch(/resuming from its checkpoint step-\d+-\d+, published by attempt 1/);
 
   const { run: done } = await gql<{ run: { events: RunEventRow[]; checkpoints: { available: boolean }[] } }>(
     server.url,

@@ -94,6 +94,7 @@ export async function createServices(settings: ServerSettings, db: Database, opt
       await queue.stop().catch(() => undefined);
       await notifier.close();
       await db.close();
+      storage.close?.();
     },
   };
   return services;

@@ -225,5 +225,14 @@ describe('s3', () => {
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
     await expect(missing.check()).rejects.toThrow(/bucket 'no-such-bucket' \(TUNEQL_STORAGE=s3:\/\/no-such-bucket\/x\) does not exist/);
+    const unreachable = s3Storage('x');
+    await s3.pause();
+    try {
+      await expect(unreachable.check()).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      await expect(unreachable.check()).rejects.toThrow(`AWS_ENDPOINT_URL=${s3.endpoint}`);
+    } finally {
+      await s3.resume();
+    }
+    await unreachable.check();
   });
 });

@@ -37,6 +37,8 @@ export interface Storage {
   removePrefix(prefix: string): Promise<void>;
   /** The local folder backend's own path for `key`, so reads on this machine need no copy; absent for remote storage. */
   localPath?(key: string): string;
+  /** Releases connections (S3); the storage is not used after. */
+  close?(): void;
 }
 
 export const StorageErrorCode = {
