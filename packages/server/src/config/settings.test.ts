@@ -9,9 +9,9 @@ import { readSettings, SettingsError } from './settings.ts';
 
 describe('storage settings', () => {
   it('keep storage and cache in the data folder by default', () => {
-    const s = readSettings({ TUNEQL_DATA: '/srv/tuneql' });
-    expect(s.storage).toBe('/srv/tuneql/artifacts');
-    expect(s.cacheDir).toBe('/srv/tuneql/cache');
+    const s = readSettings({ TUNEQL_DATA: '/var/lib/tuneql' });
+    expect(s.storage).toBe('/var/lib/tuneql/artifacts');
+    expect(s.cacheDir).toBe('/var/lib/tuneql/cache');
     expect(s.s3).toEqual({ endpoint: undefined, region: 'us-east-1', forcePathStyle: false });
     expect(readSettings({ TUNEQL_DATA: 'rel', TUNEQL_STORAGE: 'store', TUNEQL_CACHE: 'c' })).toMatchObject({
       storage: resolve('store'),
