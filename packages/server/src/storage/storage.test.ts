@@ -171,9 +171,20 @@ describe.each(BACKENDS)('$name', (backend) => {
     const cache = new StorageCache(storage, mkdtempSync(join(scratch, 'cache-')));
     const a = await cache.tree('ck/step-0000004-000000004');
     expect(readFileSync(join(a, 'state.safetensors'), 'utf8')).toBe('weights');
-    if (!storage.localPath) {
+    if (storage instanceof S3Storage) {
       await publishTree(storage, 'ck2/same', dir);
+      const gets: string[] = [];
+      storage.client.middlewareStack.add(
+        (next, context) => (args) => {
+          if (context.commandName === 'GetObjectCommand') gets.push((args.input as { Key: string }).Key);
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+      // Downloaded once: asked again, or under another key with the same files, only the manifest is read.
+      expect(await cache.tree('ck/step-0000004-000000004')).toBe(a);
       expect(await cache.tree('ck2/same')).toBe(a);
+      expect(gets.map((k) => k.slice(k.indexOf('/') + 1))).toEqual(['ck/step-0000004-000000004.manifest.json', 'ck2/same.manifest.json']);
       // A file replaced under its manifest is refused.
       await storage.putBytes('ck/step-0000004-000000004/state.safetensors', 'other');
       await expect(fetchTree(storage, 'ck/step-0000004-000000004', join(scratch, `x-${backend.name}`))).rejects.toMatchObject({
