@@ -14,6 +14,7 @@ import { ModelService } from './modules/models/model.service.ts';
 import type { RunEntity } from './modules/runs/run.entity.ts';
 import { RunService } from './modules/runs/run.service.ts';
 import { RunEventStore } from './modules/runs/run-events.service.ts';
+import { logger } from './ops/logger.ts';
 import { databaseMetricSources } from './ops/metric-sources.ts';
 import { Metrics } from './ops/metrics.ts';
 import { ReadinessChecks } from './ops/readiness.ts';
@@ -57,7 +58,7 @@ export interface ServiceOptions {
 
 export async function createServices(settings: ServerSettings, db: Database, options: ServiceOptions = {}): Promise<Services> {
   const { dataSource } = db;
-  const storage = openStorage(settings, (line) => process.stderr.write(`[tuneql] storage: ${line}\n`));
+  const storage = openStorage(settings, (line) => logger().warn({ storage: settings.storage }, `storage: ${line}`));
   // A storage that cannot be used fails the start, with the setting to fix, rather than the first run.
   await storage.check();
   const cache = new StorageCache(storage, settings.cacheDir);
