@@ -51,7 +51,7 @@ function logLines(output: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-it('answers /healthz and /readyz with the database check', async () => {
+it('answers /healthz and /readyz with the database and storage checks', async () => {
   const health = await fetch(`${server.url}/healthz`);
   expect(health.status).toBe(200);
   expect(await health.json()).toMatchObject({ ok: true, checks: [] });
@@ -60,8 +60,8 @@ it('answers /healthz and /readyz with the database check', async () => {
   expect(ready.status).toBe(200);
   const body = (await ready.json()) as { ok: boolean; checks: { name: string; ok: boolean; durationMs: number }[] };
   expect(body.ok).toBe(true);
-  expect(body.checks.map((c) => c.name)).toEqual(['database']);
-  expect(body.checks[0]?.ok).toBe(true);
+  expect(body.checks.map((c) => c.name)).toEqual(['database', 'storage']);
+  expect(body.checks.map((c) => c.ok)).toEqual([true, true]);
   expect(body.checks[0]?.durationMs).toBeGreaterThanOrEqual(0);
 });
 
@@ -162,7 +162,13 @@ it("serves a worker's /healthz, /readyz and /metrics on TUNEQL_WORKER_PORT", asy
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const ready = (await (await fetch(`${url}/readyz`)).json()) as { ok: boolean; checks: { name: string }[] };
-    expect(ready).toMatchObject({ ok: true, checks: [{ name: 'database', ok: true }] });
+    expect(ready).toMatchObject({
+      ok: true,
+      checks: [
+        { name: 'database', ok: true },
+        { name: 'storage', ok: true },
+      ],
+    });
     const text = await scrape(url);
     const workerId = logLines(worker.output()).find((l) => typeof l.workerId === 'string')?.workerId;
     expect(samples(text, 'tuneql_worker_active_runs')).toEqual([{ labels: { worker: workerId }, value: 0 }]);
@@ -179,7 +185,10 @@ it('answers /readyz with 503 naming the database once the database is gone', asy
   expect(res.status).toBe(503);
   const body = (await res.json()) as { ok: boolean; error: string; checks: { name: string; ok: boolean; error?: string }[] };
   expect(body.ok).toBe(false);
-  expect(body.checks).toMatchObject([{ name: 'database', ok: false }]);
+  expect(body.checks).toMatchObject([
+    { name: 'database', ok: false },
+    { name: 'storage', ok: true },
+  ]);
   expect(body.error).toMatch(/^not ready: database: /);
   // Alive all the same: liveness does not depend on the database.
   expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
