@@ -153,7 +153,7 @@ describe('trainer settings through the API', () => {
     // The newest checkpoint damaged: the resumed run skips it for the one before and says so.
     const root = join(server.dataDir, 'artifacts', 'runs', id, 'attempts', String(cancelled.attempt), 'checkpoints');
     const newest = readdirSync(root)
-      .filter((n) => n.startsWith('step-'))
+      .filter((n) => /^step-[\d-]+$/.test(n)) // the folders, not their manifests
       .sort()
       .at(-1) as string;
     writeFileSync(join(root, newest, 'state.safetensors'), 'garbage');

@@ -25,8 +25,11 @@ export interface Storage {
   putBytes(key: string, data: Uint8Array | string): Promise<StoredObject>;
   /** The object's bytes as a stream; the stream fails with ChecksumMismatchError at its end if they differ from the recorded sha256. */
   read(key: string): Promise<NodeJS.ReadableStream>;
-  /** Downloads `key` into `file` (through a temporary file, verified, then renamed into place). */
-  getFile(key: string, file: string): Promise<StoredObject>;
+  /**
+   * Downloads `key` into `file` (through a temporary file, verified, then renamed into place).
+   * `verify: false` leaves the check to a reader that verifies the content end to end itself.
+   */
+  getFile(key: string, file: string, options?: { verify?: boolean }): Promise<StoredObject>;
   /** The object's size and recorded checksum; undefined when there is none. */
   head(key: string): Promise<StoredObject | undefined>;
   /** Every object under the folder `prefix` (keys start with `prefix/`), in key order; sha256 may be absent. */

@@ -37,23 +37,39 @@ export async function completeCheckpoints(storage: Storage, runId: string, upTo:
 }
 
 /**
- * Downloads `checkpoint` into `outDir/checkpoints` as the trainer lays them out (with latest.json
- * pointing at it and the best weights beside it); returns the journal it carried.
+ * Downloads the complete checkpoints of the attempt that published `newest` (newest first) into
+ * `outDir/checkpoints` as the trainer lays them out, with latest.json pointing at the newest and the
+ * best weights beside them; returns the journal the newest carried. The state files are checked by
+ * the trainer against the checksum in their trainer.json (itself verified here), so a damaged
+ * newest checkpoint is skipped for the one before with the trainer's CHECKPOINT_DAMAGED warning.
  */
-export async function fetchCheckpoint(storage: Storage, checkpoint: PublishedCheckpoint, outDir: string): Promise<string | undefined> {
+export async function fetchCheckpoint(
+  storage: Storage,
+  newest: PublishedCheckpoint,
+  outDir: string,
+  siblings: readonly PublishedCheckpoint[] = [newest],
+): Promise<string | undefined> {
   const root = join(outDir, 'checkpoints');
-  const dir = join(root, checkpoint.name);
-  await rm(dir, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
-  const manifest = await fetchTree(storage, checkpoint.key, dir);
-  const has = (f: string) => manifest.files.some((x) => x.path === f);
-  if (has(BEST)) await rename(join(dir, BEST), join(root, BEST));
   let journal: string | undefined;
-  if (has(JOURNAL)) {
-    journal = join(outDir, `attempt-${checkpoint.attempt}-${JOURNAL}`);
-    await rename(join(dir, JOURNAL), journal);
+  const sameAttempt = siblings.filter((c) => c.attempt === newest.attempt && c.name <= newest.name);
+  for (const checkpoint of sameAttempt) {
+    const dir = join(root, checkpoint.name);
+    await rm(dir, { recursive: true, force: true });
+    const manifest = await fetchTree(storage, checkpoint.key, dir, undefined, (path) => path === 'state.safetensors');
+    const has = (f: string) => manifest.files.some((x) => x.path === f);
+    if (checkpoint === newest) {
+      if (has(BEST)) await rename(join(dir, BEST), join(root, BEST));
+      if (has(JOURNAL)) {
+        journal = join(outDir, `attempt-${checkpoint.attempt}-${JOURNAL}`);
+        await rename(join(dir, JOURNAL), journal);
+      }
+    } else {
+      await rm(join(dir, BEST), { force: true });
+      await rm(join(dir, JOURNAL), { force: true });
+    }
   }
-  await writeFile(join(root, 'latest.json'), `${JSON.stringify({ checkpoint: checkpoint.name })}\n`);
+  await writeFile(join(root, 'latest.json'), `${JSON.stringify({ checkpoint: newest.name })}\n`);
   return journal;
 }
 

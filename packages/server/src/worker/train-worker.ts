@@ -269,10 +269,11 @@ export class TrainWorker {
     };
     try {
       // The newest complete checkpoint any earlier attempt published, on whichever host it ran.
-      const previous = (await completeCheckpoints(storage, run.id, run.attempt - 1))[0];
+      const stored = await completeCheckpoints(storage, run.id, run.attempt - 1);
+      const previous = stored[0];
       const resume = previous !== undefined;
       if (previous) {
-        const previousJournal = await fetchCheckpoint(storage, previous, outDir);
+        const previousJournal = await fetchCheckpoint(storage, previous, outDir, stored);
         if (previousJournal) await this.replayJournal(run, previousJournal);
       }
       log.info(
