@@ -149,7 +149,8 @@ describe('trainer settings through the API', () => {
         },
       );
     });
-    const cancelled = await waitForStatus(server.url, id, ['CANCELLED']);
+    const cancelled = await waitForStatus(server.url, id, ['CANCELLED', 'FAILED']);
+    expect(cancelled.error).toBeNull();
     // The newest checkpoint damaged: the resumed run skips it for the one before and says so.
     const root = join(server.dataDir, 'artifacts', 'runs', id, 'attempts', String(cancelled.attempt), 'checkpoints');
     const newest = readdirSync(root)
@@ -158,7 +159,8 @@ describe('trainer settings through the API', () => {
       .at(-1) as string;
     writeFileSync(join(root, newest, 'state.safetensors'), 'garbage');
     await gql(server.url, 'mutation($id: ID!) { resumeRun(id: $id) { id } }', { id });
-    await waitForStatus(server.url, id, ['SUCCEEDED']);
+    const resumed = await waitForStatus(server.url, id, ['SUCCEEDED', 'FAILED']);
+    expect(resumed.error).toBeNull();
 
     const { run } = await gql<{ run: { events: { type: string; code: string | null; message: string }[] } }>(
       server.url,

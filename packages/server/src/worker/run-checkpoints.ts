@@ -89,6 +89,7 @@ export class CheckpointPublisher {
   failure: Error | undefined;
   private readonly onFailure: (err: Error) => void;
   private readonly published: string[] = [];
+  private snapshots = 0;
 
   constructor(options: {
     storage: Storage;
@@ -114,7 +115,9 @@ export class CheckpointPublisher {
   add(dir: string, journal: string): void {
     if (this.failure || !existsSync(join(dir, 'trainer.json'))) return;
     const name = basename(dir);
-    const snapshot = join(this.staging, name);
+    // A folder of its own per snapshot: the trainer may write the same step twice (an evaluation's
+    // checkpoint, then a cancel's), and the second must not remove the first while it uploads.
+    const snapshot = join(this.staging, `${name}.${++this.snapshots}`);
     rmSync(snapshot, { recursive: true, force: true });
     mkdirSync(snapshot, { recursive: true });
     // The trainer writes each checkpoint's files once (new files, renamed into place): links are safe
@@ -136,7 +139,8 @@ export class CheckpointPublisher {
     if (this.failure) return;
     try {
       await publishTree(this.storage, `${checkpointsKey(this.runId, this.attempt)}/${name}`, snapshot);
-      this.published.push(name);
+      // The same step published again replaces its tree; it is still one checkpoint.
+      if (!this.published.includes(name)) this.published.push(name);
       while (this.published.length > this.keep) {
         const old = this.published.shift() as string;
         await removeTree(this.storage, `${checkpointsKey(this.runId, this.attempt)}/${old}`).catch(() => undefined);
