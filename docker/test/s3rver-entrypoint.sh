@@ -1,0 +1,10 @@
+#!/bin/sh
+# `server DIR` as MinIO takes it; s3rver keeps its objects in DIR and listens on 9000.
+set -eu
+dir=/data
+if [ "${1:-}" = server ] && [ -n "${2:-}" ]; then dir=$2; fi
+set -- --address 0.0.0.0 --port 9000 --directory "$dir"
+for bucket in $(echo "${TUNEQL_BUCKETS:-tuneql}" | tr ',' ' '); do
+  set -- "$@" --configure-bucket "$bucket"
+done
+exec node /opt/s3rver/lib/node_modules/s3rver/bin/s3rver.js "$@"
