@@ -13,10 +13,12 @@ const POSTGRES_PASSWORD = 'cluster-test';
 const BUCKET = 'tuneql-cluster';
 
 /**
- * Builds (or reuses) the images with scripts/container-images.sh and returns the environment podman
- * needs (CONTAINERS_CONF). The script fails, never skips, when podman or an image cannot be had.
+ * Builds (or reuses) the images with scripts/container-images.sh (unless scripts/dev.sh has just done
+ * it) and returns the environment podman needs (CONTAINERS_CONF). The script fails, never skips, when podman or an image cannot be had.
  */
 export function ensureImages(): NodeJS.ProcessEnv {
+  // `scripts/dev.sh test` has just run the script on this tree.
+  if (process.env.TUNEQL_IMAGES_BUILT === '1' && process.env.CONTAINERS_CONF) return process.env;
   const out = execFileSync('bash', [`${REPO}/scripts/container-images.sh`], {
     cwd: REPO,
     encoding: 'utf8',
