@@ -141,8 +141,7 @@ describe('a TuneQL cluster on containers', () => {
     expect(live.length).toBe(stored.length);
 
     // The killed container comes back as a fresh worker for the scenarios that follow.
-    await cluster.podman('start', victim);
-    await cluster.until(`${victim} restarted`, async () => (await cluster.logs(victim)).split('waiting for runs').length > 2);
+    await cluster.restartWorker(victim);
   }, 600_000);
 
   it('finishes a run across a PostgreSQL restart', async () => {
@@ -153,34 +152,40 @@ describe('a TuneQL cluster on containers', () => {
     await checkEvents(id, 40);
   }, 600_000);
 
-  it('retries a checkpoint written while the object store is frozen, and leaves none torn', async () => {
+  it('retries a checkpoint written while the object store is frozen, and resumes from it whole', async () => {
     const id = await smallLoraRun(cluster.url, datasetId, { maxSteps: 30, evalEvery: 10 }, cluster.token);
     const store = cluster.name('objectstore');
-    // Freeze the store on the step before a checkpoint (written at each evaluation), so the write meets it frozen.
-    let frozenAt = 0;
-    const events = collectEvents(wsClient(cluster.url, cluster.token), id, 0, (e) => {
-      if (e.type === 'step' && e.step === 9 && !frozenAt) {
-        frozenAt = Date.now();
-        void cluster.podman('pause', store);
-      }
+    // Freeze the store on the step before a checkpoint (one is written at each evaluation), so that
+    // checkpoint's upload meets it frozen.
+    let pausing: Promise<string> | undefined;
+    const stream = wsClient(cluster.url, cluster.token);
+    const events = collectEvents(stream, id, 0, (e) => {
+      if (e.type === 'step' && e.step === 9 && !pausing) pausing = cluster.podman('pause', store);
     });
     await cluster.until('the object store is frozen', async () => (await cluster.state(store)) === 'paused', 120_000);
     await new Promise((r) => setTimeout(r, 8_000));
     const during = await runState(id);
     expect(during.status).toBe('RUNNING'); // waiting on the store, not failed
+    expect(during.step).toBeLessThan(30);
     await cluster.podman('unpause', store);
+
+    // Past that checkpoint, kill the worker: the next attempt must resume from what the frozen write
+    // left, so a torn or half-listed checkpoint would fail the run or repeat steps.
+    const holding = await until(id, (s) => s.status === 'RUNNING' && s.step >= 12);
+    const victim = containerOf(holding.workerId);
+    await cluster.podman('kill', '-s', 'KILL', victim);
     await until(id, (s) => s.status === 'SUCCEEDED', 300_000);
+    expect((await runState(id)).attempt).toBe(2);
     await events;
+    await stream.dispose();
     const stored = await checkEvents(id, 30);
-    expect(stored.filter((e) => e.type === 'checkpoint').map((e) => e.step)).toEqual(expect.arrayContaining([10, 20]));
+    expect(stored.some((e) => e.type === 'checkpoint' && e.step === 10)).toBe(true);
     const { run } = await gql<{ run: { checkpoints: { step: number; available: boolean }[] } }>(
       'query($id: ID!) { run(id: $id) { checkpoints { step available } } }',
       { id },
     );
-    // Every listed checkpoint is whole: the newest are kept and readable, none half-listed.
-    expect(run.checkpoints.length).toBeGreaterThan(0);
-    for (const c of run.checkpoints) expect(c.step % 10 === 0 || c.step === 30).toBe(true);
-    expect(run.checkpoints.some((c) => c.available)).toBe(true);
+    expect(run.checkpoints.filter((c) => c.available).length).toBeGreaterThan(0);
+    await cluster.restartWorker(victim);
   }, 600_000);
 
   it('exports the adapter and downloads it through the API', async () => {

@@ -131,6 +131,14 @@ export class Cluster {
     return name;
   }
 
+  /** Starts a stopped or killed worker container again and waits until its new process polls the queue. */
+  async restartWorker(name: string): Promise<void> {
+    const waits = async () => (await this.logs(name)).split('waiting for runs').length;
+    const before = await waits();
+    await this.podman('start', name);
+    await this.until(`${name} waits for runs again`, async () => (await waits()) > before);
+  }
+
   async logs(name: string): Promise<string> {
     const { stdout, stderr } = await run('podman', ['logs', name], { env: this.podmanEnv, maxBuffer: 64 * 2 ** 20 });
     return stdout + stderr;
