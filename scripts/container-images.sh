@@ -58,7 +58,7 @@ build() {
   shift
   local start=$SECONDS secret=()
   [ -s "$CA_BUNDLE" ] && secret=(--secret "id=ca,src=$CA_BUNDLE")
-  podman build --runtime runc --layers --quiet "${secret[@]}" -t "$tag" "$@" . >/dev/null || fail "podman build of $tag failed"
+  podman build --runtime runc --layers --format docker --quiet "${secret[@]}" -t "$tag" "$@" . >/dev/null || fail "podman build of $tag failed"
   log "$tag ready ($((SECONDS - start)) s)"
 }
 

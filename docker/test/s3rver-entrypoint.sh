@@ -7,4 +7,4 @@ set -- --address 0.0.0.0 --port 9000 --directory "$dir"
 for bucket in $(echo "${TUNEQL_BUCKETS:-tuneql}" | tr ',' ' '); do
   set -- "$@" --configure-bucket "$bucket"
 done
-exec node /opt/s3rver/lib/node_modules/s3rver/bin/s3rver.js "$@"
+exec node /opt/s3rver/node_modules/s3rver/bin/s3rver.js "$@"

@@ -5,7 +5,8 @@
 FROM localhost/tuneql-toolchain AS build
 RUN --mount=type=secret,id=ca \
     if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca npm_config_cafile=/run/secrets/ca; fi \
- && npm install --global --prefix /opt/s3rver --no-fund --no-audit --loglevel=error s3rver@3.7.1
+ && mkdir /opt/s3rver && cd /opt/s3rver && echo '{"private":true}' >package.json \
+ && pnpm add --reporter=append-only s3rver@3.7.1
 
 FROM debian:bookworm-slim
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
