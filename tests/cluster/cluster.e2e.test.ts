@@ -165,8 +165,7 @@ describe('a TuneQL cluster on containers', () => {
     await cluster.until('the object store is frozen', async () => (await cluster.state(store)) === 'paused', 120_000);
     await new Promise((r) => setTimeout(r, 8_000));
     const during = await runState(id);
-    expect(during.status).toBe('RUNNING'); // waiting on the store, not failed
-    expect(during.step).toBeLessThan(30);
+    expect(during.status).toBe('RUNNING'); // waiting on the store (or training on while uploads wait), not failed
     await cluster.podman('unpause', store);
 
     // Past that checkpoint, kill the worker: the next attempt must resume from what the frozen write
