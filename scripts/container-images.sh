@@ -19,7 +19,8 @@ CONF_DIR="${TUNEQL_CONTAINERS_DIR:-$PWD/.tuneql-test/containers}"
 
 host_packages() {
   local missing=()
-  for p in podman runc debootstrap uidmap slirp4netns containernetworking-plugins fuse-overlayfs; do
+  # dnsname: containers on a podman network (CNI backend) find each other by name (postgres, objectstore).
+  for p in podman runc debootstrap uidmap slirp4netns containernetworking-plugins golang-github-containernetworking-plugin-dnsname fuse-overlayfs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return

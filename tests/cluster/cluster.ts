@@ -30,6 +30,8 @@ export function ensureImages(): NodeJS.ProcessEnv {
   return { ...process.env, CONTAINERS_CONF: conf };
 }
 
+class ContainerExited extends Error {}
+
 export interface ClusterOptions {
   /** TUNEQL_* and other settings for the API and the workers. */
   env?: Record<string, string>;
@@ -116,7 +118,10 @@ export class Cluster {
     const api = await this.container('api', ['-p', '127.0.0.1::4000', ...this.tuneqlEnv(), 'localhost/tuneql', 'serve', '--workers', '0']);
     const port = (await this.podman('port', api, '4000/tcp')).split('\n')[0]?.split(':').pop();
     this.url = `http://127.0.0.1:${port}`;
-    await this.until('the API answers', async () => (await this.logs(api)).includes('API on http') && (await fetch(`${this.url}/`)).ok);
+    await this.until('the API answers', async () => {
+      await this.mustRun(api);
+      return (await this.logs(api)).includes('API on http') && (await fetch(`${this.url}/`)).ok;
+    });
     this.token = (
       await this.podman('exec', api, 'tuneql', 'token', 'create', 'cluster-test', '--scope', 'read', '--scope', 'write')
     ).trim();
@@ -127,7 +132,10 @@ export class Cluster {
   async addWorker(): Promise<string> {
     const name = await this.container(`worker-${this.workers.length + 1}`, [...this.tuneqlEnv(), 'localhost/tuneql', 'worker']);
     this.workers.push(name);
-    await this.until(`${name} waits for runs`, async () => (await this.logs(name)).includes('waiting for runs'));
+    await this.until(`${name} waits for runs`, async () => {
+      await this.mustRun(name);
+      return (await this.logs(name)).includes('waiting for runs');
+    });
     return name;
   }
 
@@ -149,6 +157,12 @@ export class Cluster {
     return this.podman('inspect', '-f', '{{.State.Status}}', name);
   }
 
+  /** Throws, ending any wait at once, when the container is no longer running (it exited on start). */
+  private async mustRun(name: string): Promise<void> {
+    const state = await this.state(name);
+    if (state !== 'running') throw new ContainerExited(`${name} is ${state}`);
+  }
+
   /** Every container's last log lines, for a failure's message. */
   async describe(): Promise<string> {
     const parts: string[] = [];
@@ -167,6 +181,7 @@ export class Cluster {
       try {
         if (await probe()) return;
       } catch (err) {
+        if (err instanceof ContainerExited) throw new Error(`${what}: ${err.message}\n${await this.describe()}`);
         last = err;
       }
       if (Date.now() > end)
