@@ -139,7 +139,7 @@ export class Run {
 
   @Field(() => String, {
     nullable: true,
-    description: 'The worker holding the run while it is RUNNING: `host:pid:nonce` (a container\'s hostname in a cluster).',
+    description: "The worker holding the run while it is RUNNING: `host:pid:nonce` (a container's hostname in a cluster).",
   })
   workerId!: string | null;
 
