@@ -114,6 +114,9 @@ describe('a TuneQL cluster on containers', () => {
   let firstRun: string;
 
   it('serves the console and trains a LoRA run with live events', async () => {
+    // The image's HEALTHCHECK: /healthz of the API's port and of the worker's health port.
+    for (const name of [cluster.name('api'), ...cluster.workers]) await cluster.podman('healthcheck', 'run', name);
+
     const page = await fetch(`${cluster.url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<html/i);
