@@ -2,7 +2,7 @@
 # One entry point for a fresh machine: installs what TuneQL needs (once), then runs a task.
 #   bash scripts/dev.sh demo    the main job: the platform (API, worker, console) on its embedded defaults,
 #                               fine-tuning the project's pre-trained model through the API; Ctrl-C stops it
-#   bash scripts/dev.sh test    type-check, lint and the whole test suite
+#   bash scripts/dev.sh test    type-check, lint and the whole test suite (the cluster suite needs podman: installed as root)
 #   bash scripts/dev.sh setup   only install
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,6 +85,17 @@ setup() {
   dependencies
 }
 
+# The container images of the multi-host suite (tests/cluster): podman, a local Debian base image and
+# the images, built or brought up to date with the sources (cached layers make that quick). Fails when
+# they cannot be had: that suite never skips.
+containers() {
+  log "container images"
+  local exports
+  exports=$(bash scripts/container-images.sh)
+  eval "$exports"
+  export TUNEQL_IMAGES_BUILT=1
+}
+
 # The console's production build (a static export the server serves at /), redone only when its
 # sources changed since the last build (a hash of them is kept beside the build).
 console() {
@@ -112,6 +123,7 @@ case "${1:-}" in
     setup
     postgres
     console
+    containers
     log "type-check"
     pnpm typecheck
     log "lint"

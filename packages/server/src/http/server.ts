@@ -18,7 +18,7 @@ import { describeError, type ErrorExposure, errorFormatter, exposeOnly, formatEr
 import { checkDocument, checkText, type OperationPolicy } from '../graphql/operation-checks.ts';
 import { tuneqlSchema } from '../graphql/schema.ts';
 import { downloadRoute } from '../modules/artifacts/download.route.ts';
-import type { Caller } from '../modules/auth/auth.service.ts';
+import { type Caller, unavailableMessage } from '../modules/auth/auth.service.ts';
 import { uploadRoute } from '../modules/datasets/upload.route.ts';
 import { sweepUnusedUploads } from '../modules/datasets/upload-retention.ts';
 import { graphqlTiming } from '../ops/graphql-timing.ts';
@@ -44,8 +44,10 @@ export const WS_FORBIDDEN = 4403;
 
 function authError(err: unknown): GraphQLError {
   const d = describeError(err);
-  const code = d?.code ?? 'UNAUTHENTICATED';
-  return new GraphQLError(d?.message ?? 'unauthenticated', { extensions: { code, http: { status: code === 'FORBIDDEN' ? 403 : 401 } } });
+  // Not a verdict on the token: the lookup itself failed (the database restarting). A client retries a
+  // 503; a 401 would tell it to drop a good token.
+  if (!d) return new GraphQLError(unavailableMessage(err), { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+  return new GraphQLError(d.message, { extensions: { code: d.code, http: { status: d.code === 'FORBIDDEN' ? 403 : 401 } } });
 }
 
 /** Apollo answers 500 to an error thrown from a plugin unless it carries its HTTP status. */

@@ -189,6 +189,11 @@ function refuseUnusable(token: TokenState | undefined): asserts token is TokenSt
   }
 }
 
+/** The message for a request whose token could not be checked because something it needs is down (the database). */
+export function unavailableMessage(err: unknown): string {
+  return `the API token could not be checked now (${(err as Error).message}); retry shortly`;
+}
+
 /** Throws FORBIDDEN unless the caller holds `scope`. */
 export function requireScope(caller: Caller, scope: Scope): void {
   if (!caller.scopes.has(scope)) {

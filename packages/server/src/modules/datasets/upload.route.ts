@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { describeError } from '../../graphql/errors.ts';
 import type { Services } from '../../services.ts';
-import { requireScope } from '../auth/auth.service.ts';
+import { requireScope, unavailableMessage } from '../auth/auth.service.ts';
 import { DatasetErrorCode } from './dataset.errors.ts';
 
 class TooLarge extends Error {}
@@ -27,7 +27,8 @@ export function uploadRoute(services: Services) {
       requireScope(await services.auth.authenticate(req.headers.authorization), 'write');
     } catch (err) {
       const d = describeError(err);
-      fail(d?.code === 'FORBIDDEN' ? 403 : 401, d?.code ?? 'UNAUTHENTICATED', d?.message ?? 'unauthenticated');
+      if (!d) fail(503, 'SERVICE_UNAVAILABLE', unavailableMessage(err));
+      else fail(d.code === 'FORBIDDEN' ? 403 : 401, d.code, d.message);
       return;
     }
     const filename = String(req.query.filename ?? '');

@@ -137,6 +137,12 @@ export class Run {
   @Field(() => Int, { description: 'How many times a worker has claimed it (resumes after a crash count).' })
   attempt!: number;
 
+  @Field(() => String, {
+    nullable: true,
+    description: "The worker holding the run while it is RUNNING: `host:pid:nonce` (a container's hostname in a cluster).",
+  })
+  workerId!: string | null;
+
   @Field(() => RunError, { nullable: true })
   error!: RunError | null;
 
