@@ -167,6 +167,9 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     writeFileSync(file, bytes);
     const listed = execFileSync('tar', ['tzf', file], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
     expect(listed).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    // PEFT's adapter_config.json names the registered model, not the server's folder for it.
+    const peft = JSON.parse(execFileSync('tar', ['xzOf', file, 'adapter_config.json'], { encoding: 'utf8' }));
+    expect(peft.base_model_name_or_path).toBe('austen-bert-mini');
     // The merged model (Hugging Face layout, LoRA folded in) and the ONNX model with its tokenizer.
     for (const [kind, files] of [
       ['MERGED', ['config.json', 'model.safetensors', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'tuneql.json']],

@@ -42,7 +42,8 @@ describe('executeRun', () => {
       peft_type: 'LORA',
       r: 4,
       lora_alpha: 8,
-      base_model_name_or_path: spec.model,
+      // The model's name, not a path of this machine.
+      base_model_name_or_path: 'austen-bert-mini',
       modules_to_save: ['classifier'],
     });
 

@@ -3,7 +3,7 @@
 // that preflight accepts starts, and one it refuses fails the same way.
 
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { type AppliedStrategy, applyStrategy, createRegistry, parseStrategyConfig, type StrategyRegistry } from '@tuneql/adapters';
 import {
   assignBuckets,
@@ -151,7 +151,9 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   }
   checkPositions(model, dataset, spec);
   if (model.initialized.length) log(`new parameters (initialized): ${model.initialized.join(', ')}`);
-  const applied = await applyStrategy(strategy, model, spec.strategy.config, { baseModel: spec.model });
+  const applied = await applyStrategy(strategy, model, spec.strategy.config, {
+    baseModel: spec.model_name ?? basename(resolve(spec.model)),
+  });
   log(`model: ${model.arch.modelType}, ${model.params.count()} parameters, ${model.params.count('trainable')} trainable`);
   log(
     `strategy: ${strategy.id}${applied.report.added.length ? `, ${applied.report.added.length} new parameter tensors` : ''}${applied.report.modules?.length ? ` on ${applied.report.modules.length} modules` : ''}`,

@@ -45,6 +45,11 @@ export const DeviceSchema = z.enum(['cpu', 'webgpu', 'cuda']).default('cpu').des
 const RunSpecObject = strictObjectWithHints({
   /** A Hugging Face model folder: config.json, model.safetensors, tokenizer.json. */
   model: z.string().min(1),
+  /**
+   * What exports record as their base model (PEFT's base_model_name_or_path): a name, never a path of
+   * this machine. @default the model folder's name (the server passes the registered model's name)
+   */
+  model_name: z.string().min(1).optional(),
   task: z.enum(TASKS),
   data: DataSpecSchema,
   /** @default { id: 'full', config: {} } */

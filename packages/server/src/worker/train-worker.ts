@@ -282,7 +282,7 @@ export class TrainWorker {
       );
       const model = await models.get(run.modelId);
       const dataset = await datasets.get(run.datasetId);
-      const spec = runs.specOf(run, dataset, await runs.localFiles(model, dataset));
+      const spec = runs.specOf(run, dataset, await runs.localFiles(model, dataset), model.name);
       const outcome = await executeRun(spec, {
         outDir,
         exportDir: join(outDir, 'export'),

@@ -79,9 +79,11 @@ export class RunService {
     run: Pick<RunEntity, 'task' | 'strategyId' | 'strategyConfig' | 'hyperparameters' | 'seed' | 'device' | 'maxLength'>,
     dataset: DatasetEntity,
     local: { modelDir: string; datasetFile: string },
+    modelName?: string,
   ): RunSpec {
     return parseRunSpec({
       model: local.modelDir,
+      model_name: modelName,
       task: run.task,
       data: {
         file: local.datasetFile,
@@ -174,6 +176,7 @@ export class RunService {
       fields,
       dataset,
       options.localFiles ? await this.localFiles(model, dataset) : { modelDir: model.path, datasetFile: dataset.path },
+      model.name,
     );
     fields.hyperparameters = spec.training as Record<string, unknown>;
     return { spec, model, dataset, fields };
