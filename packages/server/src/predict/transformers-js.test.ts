@@ -9,17 +9,12 @@ import { basename, dirname, join } from 'node:path';
 import { AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer, env, pipeline } from '@huggingface/transformers';
 import { loadPretrained, Tokenizer } from '@tuneql/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_TEXTS, MODELS_DIR as MODELS, NOVELS, writeExampleExports } from './example-exports.ts';
 import { writeModelFolder } from './model-folder.ts';
 import { Predictor } from './predictor.ts';
 import { SPECIAL_TOKENS_FILE, TOKENIZER_CONFIG_FILE } from './tokenizer-config.ts';
 
-const MODELS = join(import.meta.dirname, '../../../../models');
-const NOVELS = ['Emma', 'Mansfield Park', 'Northanger Abbey', 'Persuasion', 'Pride & Prejudice', 'Sense & Sensibility'];
-const TEXTS = [
-  'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.',
-  'Mr. Knightley was one of the few people who could see faults in Emma Woodhouse!',
-  'Anne',
-];
+const TEXTS = EXAMPLE_TEXTS;
 
 /** transformers.js reads folders under its localModelPath by name, and never from the network here. */
 function localModel(dir: string): string {
@@ -30,22 +25,11 @@ function localModel(dir: string): string {
 
 describe('an exported folder in transformers.js', () => {
   const root = mkdtempSync(join(tmpdir(), 'tuneql-transformers-js-'));
-  const classifier = join(root, 'classifier');
-  const lm = join(root, 'lm');
+  let classifier = '';
+  let lm = '';
 
   beforeAll(async () => {
-    const bert = await loadPretrained(join(MODELS, 'austen-bert-mini'), { task: 'sequence-classification', numLabels: 6, seed: 3 });
-    // As run preparation labels a classifier's config.json.
-    Object.assign(bert.config.raw as Record<string, unknown>, { id2label: Object.fromEntries(NOVELS.map((n, i) => [String(i), n])) });
-    await writeModelFolder(classifier, bert, {
-      tokenizerFile: join(MODELS, 'austen-bert-mini/tokenizer.json'),
-      card: { task: 'sequence-classification', labels: NOVELS, max_length: 128 },
-    });
-    const gpt2 = await loadPretrained(join(MODELS, 'austen-gpt2-mini'), { task: 'causal-lm' });
-    await writeModelFolder(lm, gpt2, {
-      tokenizerFile: join(MODELS, 'austen-gpt2-mini/tokenizer.json'),
-      card: { task: 'causal-lm', max_length: 128 },
-    });
+    ({ classifier = '', lm = '' } = await writeExampleExports(root, ['classifier', 'lm']));
   }, 60_000);
 
   afterAll(() => rm(root, { recursive: true, force: true }));
