@@ -22,6 +22,9 @@ const OTHER_SCHEMAS = new Set(['packages/server/src/graphql/limits.test.ts', 'pa
 const DOCUMENT_START =
   /^\s*(?:(?:query|mutation|subscription)\b[\s\w$]*[({]|fragment\s+\w+\s+on\s|\{\s*[_A-Za-z]\w*\s*[({:]|\{\s*[_A-Za-z]\w*\s+[_A-Za-z{}])/;
 
+/** A quick look for an operation keyword or a quoted brace before parsing a file. */
+const MAYBE_DOCUMENTS = /\b(?:query|mutation|subscription|fragment)\b|['"`]\s*\{\s*[_A-Za-z]/;
+
 function* sourceFiles(dir: string): Generator<string> {
   let entries: Dirent[];
   try {
@@ -66,7 +69,9 @@ export function findDocuments(root: string): FoundDocument[] {
     for (const path of sourceFiles(join(root, folder))) {
       const file = relative(root, path);
       if (OTHER_SCHEMAS.has(file)) continue;
-      const ast = parseSource(readFileSync(path, 'utf8'), {
+      const text = readFileSync(path, 'utf8');
+      if (!MAYBE_DOCUMENTS.test(text)) continue; // most files hold none: skip parsing them
+      const ast = parseSource(text, {
         sourceType: 'module',
         plugins: ['typescript', 'jsx', 'decorators'],
         errorRecovery: true,

@@ -59,7 +59,9 @@ export const RunsQuery = graphql(`
       }
     }
     strategies {
-      id
+      nodes {
+        id
+      }
     }
   }
 `);
@@ -94,9 +96,11 @@ export const RunQuery = graphql(`
         name
       }
       checkpoints {
-        step
-        time
-        available
+        nodes {
+          step
+          time
+          available
+        }
       }
       artifacts {
         id
@@ -106,15 +110,17 @@ export const RunQuery = graphql(`
         url
         createdAt
       }
-      events(afterSeq: $afterSeq, limit: $limit) {
-        seq
-        type
-        step
-        epoch
-        time
-        values
-        message
-        code
+      events(afterSeq: $afterSeq, first: $limit) {
+        nodes {
+          seq
+          type
+          step
+          epoch
+          time
+          values
+          message
+          code
+        }
       }
     }
   }
@@ -137,37 +143,45 @@ export const RunEventsSubscription = graphql(`
 
 export const CancelRunMutation = graphql(`
   mutation CancelRun($id: ID!) {
-    cancelRun(id: $id) {
-      id
-      status
+    cancelRun(input: {id: $id}) {
+      run {
+        id
+        status
+      }
     }
   }
 `);
 
 export const ResumeRunMutation = graphql(`
   mutation ResumeRun($id: ID!) {
-    resumeRun(id: $id) {
-      id
-      status
+    resumeRun(input: {id: $id}) {
+      run {
+        id
+        status
+      }
     }
   }
 `);
 
 export const DeleteRunMutation = graphql(`
   mutation DeleteRun($id: ID!) {
-    deleteRun(id: $id)
+    deleteRun(input: {id: $id}) {
+      deletedId
+    }
   }
 `);
 
 export const ExportRunMutation = graphql(`
   mutation ExportRun($runId: ID!, $kind: ExportKind!) {
-    exportRun(runId: $runId, kind: $kind) {
-      id
-      kind
-      bytes
-      sha256
-      url
-      createdAt
+    exportRun(input: {runId: $runId, kind: $kind}) {
+      artifact {
+        id
+        kind
+        bytes
+        sha256
+        url
+        createdAt
+      }
     }
   }
 `);
@@ -175,29 +189,35 @@ export const ExportRunMutation = graphql(`
 export const NewRunOptionsQuery = graphql(`
   query NewRunOptions {
     models {
-      id
-      name
-      modelType
-      parameterCount
-      supportedTasks
+      nodes {
+        id
+        name
+        modelType
+        parameterCount
+        supportedTasks
+      }
     }
     datasets {
-      id
-      name
-      task
-      rowCount
-      labels
+      nodes {
+        id
+        name
+        task
+        rowCount
+        labels
+      }
     }
     strategies {
-      id
-      name
-      description
-      version
-      source
-      tasks
-      architectures
-      defaults
-      configSchema
+      nodes {
+        id
+        name
+        description
+        version
+        source
+        tasks
+        architectures
+        defaults
+        configSchema
+      }
     }
     runSettingsSchema
   }
@@ -219,8 +239,10 @@ export const PreflightQuery = graphql(`
 export const CreateRunMutation = graphql(`
   mutation CreateRun($input: CreateRunInput!) {
     createRun(input: $input) {
-      id
-      status
+      run {
+        id
+        status
+      }
     }
   }
 `);
@@ -251,14 +273,16 @@ export const RunCurvesQuery = graphql(`
   query RunCurves($id: ID!, $limit: Int!) {
     run(id: $id) {
       id
-      events(limit: $limit, types: ["step", "eval"]) {
-        seq
-        type
-        step
-        epoch
-        time
-        values
-        message
+      events(first: $limit, types: [STEP, EVAL]) {
+        nodes {
+          seq
+          type
+          step
+          epoch
+          time
+          values
+          message
+        }
       }
     }
   }
@@ -266,7 +290,7 @@ export const RunCurvesQuery = graphql(`
 
 export const PlaygroundRunsQuery = graphql(`
   query PlaygroundRuns {
-    runs(first: 100, filter: { status: [SUCCEEDED] }) {
+    runs(first: 100, filter: {status: [SUCCEEDED]}) {
       edges {
         node {
           id
@@ -291,13 +315,15 @@ export const PlaygroundRunsQuery = graphql(`
 
 export const PredictMutation = graphql(`
   mutation Predict($runId: ID!, $inputs: [PredictInputItem!]!, $compareBase: Boolean!) {
-    predict(runId: $runId, inputs: $inputs, compareBase: $compareBase) {
-      text
-      tuned {
-        ...PredictionFields
-      }
-      base {
-        ...PredictionFields
+    predict(input: {runId: $runId, inputs: $inputs, compareBase: $compareBase}) {
+      predictions {
+        text
+        tuned {
+          ...PredictionFields
+        }
+        base {
+          ...PredictionFields
+        }
       }
     }
   }
@@ -333,14 +359,16 @@ export const PredictionFields = graphql(`
 export const DatasetsQuery = graphql(`
   query Datasets {
     datasets {
-      id
-      name
-      task
-      format
-      rowCount
-      bytes
-      labels
-      createdAt
+      nodes {
+        id
+        name
+        task
+        format
+        rowCount
+        bytes
+        labels
+        createdAt
+      }
     }
   }
 `);
@@ -382,8 +410,10 @@ export const DatasetQuery = graphql(`
       }
     }
     models {
-      id
-      name
+      nodes {
+        id
+        name
+      }
     }
   }
 `);
@@ -406,33 +436,39 @@ export const TokenLengthsQuery = graphql(`
 export const CreateDatasetMutation = graphql(`
   mutation CreateDataset($input: CreateDatasetInput!) {
     createDataset(input: $input) {
-      id
-      name
-      rowCount
+      dataset {
+        id
+        name
+        rowCount
+      }
     }
   }
 `);
 
 export const DeleteDatasetMutation = graphql(`
   mutation DeleteDataset($id: ID!) {
-    deleteDataset(id: $id)
+    deleteDataset(input: {id: $id}) {
+      deletedId
+    }
   }
 `);
 
 export const ModelsQuery = graphql(`
   query Models {
     models {
-      id
-      name
-      modelType
-      architecture
-      parameterCount
-      supportedTasks
-      source
-      createdAt
-      tokenizer {
-        type
-        vocabSize
+      nodes {
+        id
+        name
+        modelType
+        architecture
+        parameterCount
+        supportedTasks
+        source
+        createdAt
+        tokenizer {
+          type
+          vocabSize
+        }
       }
     }
   }
@@ -460,40 +496,48 @@ export const ModelQuery = graphql(`
 
 export const ImportModelFromUploadMutation = graphql(`
   mutation ImportModelFromUpload($uploadId: ID!, $name: String!) {
-    importModelFromUpload(uploadId: $uploadId, name: $name) {
-      id
-      name
+    importModelFromUpload(input: {uploadId: $uploadId, name: $name}) {
+      model {
+        id
+        name
+      }
     }
   }
 `);
 
 export const ImportModelFromDirectoryMutation = graphql(`
   mutation ImportModelFromDirectory($path: String!, $name: String!) {
-    importModelFromDirectory(path: $path, name: $name) {
-      id
-      name
+    importModelFromDirectory(input: {path: $path, name: $name}) {
+      model {
+        id
+        name
+      }
     }
   }
 `);
 
 export const DeleteModelMutation = graphql(`
   mutation DeleteModel($id: ID!) {
-    deleteModel(id: $id)
+    deleteModel(input: {id: $id}) {
+      deletedId
+    }
   }
 `);
 
 export const StrategiesQuery = graphql(`
   query Strategies {
     strategies {
-      id
-      name
-      description
-      version
-      source
-      tasks
-      architectures
-      defaults
-      configSchema
+      nodes {
+        id
+        name
+        description
+        version
+        source
+        tasks
+        architectures
+        defaults
+        configSchema
+      }
     }
   }
 `);
@@ -501,20 +545,22 @@ export const StrategiesQuery = graphql(`
 export const ApiTokensQuery = graphql(`
   query ApiTokens {
     apiTokens {
-      id
-      name
-      prefix
-      scopes
-      createdAt
-      lastUsedAt
-      revokedAt
+      nodes {
+        id
+        name
+        prefix
+        scopes
+        createdAt
+        lastUsedAt
+        revokedAt
+      }
     }
   }
 `);
 
 export const CreateApiTokenMutation = graphql(`
-  mutation CreateApiToken($name: String!, $scopes: [String!]!) {
-    createApiToken(name: $name, scopes: $scopes) {
+  mutation CreateApiToken($name: String!, $scopes: [TokenScope!]!) {
+    createApiToken(input: {name: $name, scopes: $scopes}) {
       secret
       token {
         id
@@ -529,6 +575,11 @@ export const CreateApiTokenMutation = graphql(`
 
 export const RevokeApiTokenMutation = graphql(`
   mutation RevokeApiToken($id: ID!) {
-    revokeApiToken(id: $id)
+    revokeApiToken(input: {id: $id}) {
+      token {
+        id
+        revokedAt
+      }
+    }
   }
 `);

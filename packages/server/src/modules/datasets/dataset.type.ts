@@ -2,8 +2,8 @@
 
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { DatasetFormatEnum, TaskEnum } from '../../graphql/api-enums.ts';
 import { connectionType } from '../../graphql/connection.ts';
-import { DatasetFormatEnum, TaskEnum } from '../../graphql/enums.ts';
 import { deletedPayload, idInput, payloadType } from '../../graphql/mutation.ts';
 import { Node } from '../../graphql/node.ts';
 

@@ -1,7 +1,7 @@
 // Predictions of a fine-tuned model and of its base, side by side.
 
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { TaskEnum } from '../../graphql/enums.ts';
+import { TaskEnum } from '../../graphql/api-enums.ts';
 
 @InputType()
 export class PredictInputItem {

@@ -3,7 +3,7 @@
 import { type CamelKeys, DEFAULT_SEED, SeedSchema, type TrainerSettingsInput, TrainerSettingsSchema } from '@tuneql/engine';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { DeviceEnum, TaskEnum } from '../../graphql/enums.ts';
+import { DeviceEnum, TaskEnum } from '../../graphql/api-enums.ts';
 import { idInput } from '../../graphql/mutation.ts';
 import { inputTypeOf } from '../../graphql/zod-input.ts';
 import { DataSpecSchema, DeviceSchema } from '../../training/run-spec.ts';

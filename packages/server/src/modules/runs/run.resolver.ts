@@ -17,9 +17,9 @@ import {
   Root,
   Subscription,
 } from 'type-graphql';
+import { RunEventTypeEnum } from '../../graphql/api-enums.ts';
 import { type Connection, ConnectionArgs, PAGE, type PageSize, paginate } from '../../graphql/connection.ts';
 import type { RequestContext } from '../../graphql/context.ts';
-import { RunEventTypeEnum } from '../../graphql/enums.ts';
 import { preflight } from '../../training/preflight.ts';
 import { completeCheckpoints } from '../../worker/run-checkpoints.ts';
 import { Dataset } from '../datasets/dataset.type.ts';

@@ -2,8 +2,8 @@
 
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DeviceEnum, RunEventTypeEnum, TaskEnum, WarningCodeEnum } from '../../graphql/api-enums.ts';
 import { connectionType } from '../../graphql/connection.ts';
-import { DeviceEnum, RunEventTypeEnum, TaskEnum, WarningCodeEnum } from '../../graphql/enums.ts';
 import { deletedPayload, payloadType } from '../../graphql/mutation.ts';
 import { Node } from '../../graphql/node.ts';
 

@@ -2,8 +2,8 @@
 
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
+import { TaskEnum } from '../../graphql/api-enums.ts';
 import { connectionType } from '../../graphql/connection.ts';
-import { TaskEnum } from '../../graphql/enums.ts';
 
 @ObjectType({ description: 'A fine-tuning strategy (built-in or plugin).' })
 export class Strategy {
