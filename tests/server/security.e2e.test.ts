@@ -147,7 +147,7 @@ describe('API tokens', () => {
       [
         'createDataset',
         'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id rowCount } } }',
-        { i: { name: 'austen', uploadId: up.json.id, task: 'sequence-classification' } },
+        { i: { name: 'austen', uploadId: up.json.id, task: 'SEQUENCE_CLASSIFICATION' } },
       ],
       ['createApiToken', 'mutation { createApiToken(input: { name: "sneaky", scopes: [WRITE] }) { secret } }', {}],
       ['exportRun', 'mutation($id: ID!) { exportRun(input: { runId: $id, kind: ADAPTER }) { artifact { url } } }', { id: randomUUID() }],
