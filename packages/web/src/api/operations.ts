@@ -208,15 +208,7 @@ export const NewRunOptionsQuery = graphql(`
     }
     strategies {
       nodes {
-        id
-        name
-        description
-        version
-        source
-        tasks
-        architectures
-        defaults
-        configSchema
+        ...StrategyFields
       }
     }
     runSettingsSchema
@@ -524,19 +516,25 @@ export const DeleteModelMutation = graphql(`
   }
 `);
 
+export const StrategyFields = graphql(`
+  fragment StrategyFields on Strategy {
+    id
+    name
+    description
+    version
+    source
+    tasks
+    architectures
+    defaults
+    configSchema
+  }
+`);
+
 export const StrategiesQuery = graphql(`
   query Strategies {
     strategies {
       nodes {
-        id
-        name
-        description
-        version
-        source
-        tasks
-        architectures
-        defaults
-        configSchema
+        ...StrategyFields
       }
     }
   }

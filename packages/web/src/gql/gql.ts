@@ -24,7 +24,7 @@ type Documents = {
     "\n  mutation ResumeRun($id: ID!) {\n    resumeRun(input: {id: $id}) {\n      run {\n        id\n        status\n      }\n    }\n  }\n": typeof types.ResumeRunDocument,
     "\n  mutation DeleteRun($id: ID!) {\n    deleteRun(input: {id: $id}) {\n      deletedId\n    }\n  }\n": typeof types.DeleteRunDocument,
     "\n  mutation ExportRun($runId: ID!, $kind: ExportKind!) {\n    exportRun(input: {runId: $runId, kind: $kind}) {\n      artifact {\n        id\n        kind\n        bytes\n        sha256\n        url\n        createdAt\n      }\n    }\n  }\n": typeof types.ExportRunDocument,
-    "\n  query NewRunOptions {\n    models {\n      nodes {\n        id\n        name\n        modelType\n        parameterCount\n        supportedTasks\n      }\n    }\n    datasets {\n      nodes {\n        id\n        name\n        task\n        rowCount\n        labels\n      }\n    }\n    strategies {\n      nodes {\n        id\n        name\n        description\n        version\n        source\n        tasks\n        architectures\n        defaults\n        configSchema\n      }\n    }\n    runSettingsSchema\n  }\n": typeof types.NewRunOptionsDocument,
+    "\n  query NewRunOptions {\n    models {\n      nodes {\n        id\n        name\n        modelType\n        parameterCount\n        supportedTasks\n      }\n    }\n    datasets {\n      nodes {\n        id\n        name\n        task\n        rowCount\n        labels\n      }\n    }\n    strategies {\n      nodes {\n        ...StrategyFields\n      }\n    }\n    runSettingsSchema\n  }\n": typeof types.NewRunOptionsDocument,
     "\n  query Preflight($input: CreateRunInput!) {\n    preflight(input: $input) {\n      trainableParameters\n      totalParameters\n      memoryBytes\n      stepsPerEpoch\n      secondsPerEpoch\n      warnings\n    }\n  }\n": typeof types.PreflightDocument,
     "\n  mutation CreateRun($input: CreateRunInput!) {\n    createRun(input: $input) {\n      run {\n        id\n        status\n      }\n    }\n  }\n": typeof types.CreateRunDocument,
     "\n  query CompareRuns($first: Int!) {\n    runs(first: $first) {\n      edges {\n        node {\n          ...RunSummaryFields\n          hyperparameters\n          testResults\n          model {\n            id\n            name\n          }\n          dataset {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.CompareRunsDocument,
@@ -42,7 +42,8 @@ type Documents = {
     "\n  mutation ImportModelFromUpload($uploadId: ID!, $name: String!) {\n    importModelFromUpload(input: {uploadId: $uploadId, name: $name}) {\n      model {\n        id\n        name\n      }\n    }\n  }\n": typeof types.ImportModelFromUploadDocument,
     "\n  mutation ImportModelFromDirectory($path: String!, $name: String!) {\n    importModelFromDirectory(input: {path: $path, name: $name}) {\n      model {\n        id\n        name\n      }\n    }\n  }\n": typeof types.ImportModelFromDirectoryDocument,
     "\n  mutation DeleteModel($id: ID!) {\n    deleteModel(input: {id: $id}) {\n      deletedId\n    }\n  }\n": typeof types.DeleteModelDocument,
-    "\n  query Strategies {\n    strategies {\n      nodes {\n        id\n        name\n        description\n        version\n        source\n        tasks\n        architectures\n        defaults\n        configSchema\n      }\n    }\n  }\n": typeof types.StrategiesDocument,
+    "\n  fragment StrategyFields on Strategy {\n    id\n    name\n    description\n    version\n    source\n    tasks\n    architectures\n    defaults\n    configSchema\n  }\n": typeof types.StrategyFieldsFragmentDoc,
+    "\n  query Strategies {\n    strategies {\n      nodes {\n        ...StrategyFields\n      }\n    }\n  }\n": typeof types.StrategiesDocument,
     "\n  query ApiTokens {\n    apiTokens {\n      nodes {\n        id\n        name\n        prefix\n        scopes\n        createdAt\n        lastUsedAt\n        revokedAt\n      }\n    }\n  }\n": typeof types.ApiTokensDocument,
     "\n  mutation CreateApiToken($name: String!, $scopes: [TokenScope!]!) {\n    createApiToken(input: {name: $name, scopes: $scopes}) {\n      secret\n      token {\n        id\n        name\n        prefix\n        scopes\n        createdAt\n      }\n    }\n  }\n": typeof types.CreateApiTokenDocument,
     "\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(input: {id: $id}) {\n      token {\n        id\n        revokedAt\n      }\n    }\n  }\n": typeof types.RevokeApiTokenDocument,
@@ -57,7 +58,7 @@ const documents: Documents = {
     "\n  mutation ResumeRun($id: ID!) {\n    resumeRun(input: {id: $id}) {\n      run {\n        id\n        status\n      }\n    }\n  }\n": types.ResumeRunDocument,
     "\n  mutation DeleteRun($id: ID!) {\n    deleteRun(input: {id: $id}) {\n      deletedId\n    }\n  }\n": types.DeleteRunDocument,
     "\n  mutation ExportRun($runId: ID!, $kind: ExportKind!) {\n    exportRun(input: {runId: $runId, kind: $kind}) {\n      artifact {\n        id\n        kind\n        bytes\n        sha256\n        url\n        createdAt\n      }\n    }\n  }\n": types.ExportRunDocument,
-    "\n  query NewRunOptions {\n    models {\n      nodes {\n        id\n        name\n        modelType\n        parameterCount\n        supportedTasks\n      }\n    }\n    datasets {\n      nodes {\n        id\n        name\n        task\n        rowCount\n        labels\n      }\n    }\n    strategies {\n      nodes {\n        id\n        name\n        description\n        version\n        source\n        tasks\n        architectures\n        defaults\n        configSchema\n      }\n    }\n    runSettingsSchema\n  }\n": types.NewRunOptionsDocument,
+    "\n  query NewRunOptions {\n    models {\n      nodes {\n        id\n        name\n        modelType\n        parameterCount\n        supportedTasks\n      }\n    }\n    datasets {\n      nodes {\n        id\n        name\n        task\n        rowCount\n        labels\n      }\n    }\n    strategies {\n      nodes {\n        ...StrategyFields\n      }\n    }\n    runSettingsSchema\n  }\n": types.NewRunOptionsDocument,
     "\n  query Preflight($input: CreateRunInput!) {\n    preflight(input: $input) {\n      trainableParameters\n      totalParameters\n      memoryBytes\n      stepsPerEpoch\n      secondsPerEpoch\n      warnings\n    }\n  }\n": types.PreflightDocument,
     "\n  mutation CreateRun($input: CreateRunInput!) {\n    createRun(input: $input) {\n      run {\n        id\n        status\n      }\n    }\n  }\n": types.CreateRunDocument,
     "\n  query CompareRuns($first: Int!) {\n    runs(first: $first) {\n      edges {\n        node {\n          ...RunSummaryFields\n          hyperparameters\n          testResults\n          model {\n            id\n            name\n          }\n          dataset {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.CompareRunsDocument,
@@ -75,7 +76,8 @@ const documents: Documents = {
     "\n  mutation ImportModelFromUpload($uploadId: ID!, $name: String!) {\n    importModelFromUpload(input: {uploadId: $uploadId, name: $name}) {\n      model {\n        id\n        name\n      }\n    }\n  }\n": types.ImportModelFromUploadDocument,
     "\n  mutation ImportModelFromDirectory($path: String!, $name: String!) {\n    importModelFromDirectory(input: {path: $path, name: $name}) {\n      model {\n        id\n        name\n      }\n    }\n  }\n": types.ImportModelFromDirectoryDocument,
     "\n  mutation DeleteModel($id: ID!) {\n    deleteModel(input: {id: $id}) {\n      deletedId\n    }\n  }\n": types.DeleteModelDocument,
-    "\n  query Strategies {\n    strategies {\n      nodes {\n        id\n        name\n        description\n        version\n        source\n        tasks\n        architectures\n        defaults\n        configSchema\n      }\n    }\n  }\n": types.StrategiesDocument,
+    "\n  fragment StrategyFields on Strategy {\n    id\n    name\n    description\n    version\n    source\n    tasks\n    architectures\n    defaults\n    configSchema\n  }\n": types.StrategyFieldsFragmentDoc,
+    "\n  query Strategies {\n    strategies {\n      nodes {\n        ...StrategyFields\n      }\n    }\n  }\n": types.StrategiesDocument,
     "\n  query ApiTokens {\n    apiTokens {\n      nodes {\n        id\n        name\n        prefix\n        scopes\n        createdAt\n        lastUsedAt\n        revokedAt\n      }\n    }\n  }\n": types.ApiTokensDocument,
     "\n  mutation CreateApiToken($name: String!, $scopes: [TokenScope!]!) {\n    createApiToken(input: {name: $name, scopes: $scopes}) {\n      secret\n      token {\n        id\n        name\n        prefix\n        scopes\n        createdAt\n      }\n    }\n  }\n": types.CreateApiTokenDocument,
     "\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(input: {id: $id}) {\n      token {\n        id\n        revokedAt\n      }\n    }\n  }\n": types.RevokeApiTokenDocument,
@@ -120,7 +122,7 @@ export function graphql(source: "\n  mutation ExportRun($runId: ID!, $kind: Expo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query NewRunOptions {\n    models {\n      nodes {\n        id\n        name\n        modelType\n        parameterCount\n        supportedTasks\n      }\n    }\n    datasets {\n      nodes {\n        id\n        name\n        task\n        rowCount\n        labels\n      }\n    }\n    strategies {\n      nodes {\n        id\n        name\n        description\n        version\n        source\n        tasks\n        architectures\n        defaults\n        configSchema\n      }\n    }\n    runSettingsSchema\n  }\n"): typeof import('./graphql').NewRunOptionsDocument;
+export function graphql(source: "\n  query NewRunOptions {\n    models {\n      nodes {\n        id\n        name\n        modelType\n        parameterCount\n        supportedTasks\n      }\n    }\n    datasets {\n      nodes {\n        id\n        name\n        task\n        rowCount\n        labels\n      }\n    }\n    strategies {\n      nodes {\n        ...StrategyFields\n      }\n    }\n    runSettingsSchema\n  }\n"): typeof import('./graphql').NewRunOptionsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -192,7 +194,11 @@ export function graphql(source: "\n  mutation DeleteModel($id: ID!) {\n    delet
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Strategies {\n    strategies {\n      nodes {\n        id\n        name\n        description\n        version\n        source\n        tasks\n        architectures\n        defaults\n        configSchema\n      }\n    }\n  }\n"): typeof import('./graphql').StrategiesDocument;
+export function graphql(source: "\n  fragment StrategyFields on Strategy {\n    id\n    name\n    description\n    version\n    source\n    tasks\n    architectures\n    defaults\n    configSchema\n  }\n"): typeof import('./graphql').StrategyFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Strategies {\n    strategies {\n      nodes {\n        ...StrategyFields\n      }\n    }\n  }\n"): typeof import('./graphql').StrategiesDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

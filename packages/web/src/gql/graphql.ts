@@ -346,6 +346,8 @@ export type DeleteModelMutationVariables = Exact<{
 
 export type DeleteModelMutation = { deleteModel: { deletedId: string } };
 
+export type StrategyFieldsFragment = { id: string, name: string, description: string, version: string, source: string, tasks: Array<Task>, architectures: Array<string>, defaults: Record<string, unknown>, configSchema: unknown };
+
 export type StrategiesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -448,6 +450,19 @@ export const PredictionFieldsFragmentDoc = new TypedDocumentString(`
   continuation
 }
     `, {"fragmentName":"PredictionFields"}) as unknown as TypedDocumentString<PredictionFieldsFragment, unknown>;
+export const StrategyFieldsFragmentDoc = new TypedDocumentString(`
+    fragment StrategyFields on Strategy {
+  id
+  name
+  description
+  version
+  source
+  tasks
+  architectures
+  defaults
+  configSchema
+}
+    `, {"fragmentName":"StrategyFields"}) as unknown as TypedDocumentString<StrategyFieldsFragment, unknown>;
 export const RunsDocument = new TypedDocumentString(`
     query Runs($filter: RunFilter, $first: Int!, $after: String) {
   runs(filter: $filter, first: $first, after: $after) {
@@ -703,20 +718,22 @@ export const NewRunOptionsDocument = new TypedDocumentString(`
   }
   strategies {
     nodes {
-      id
-      name
-      description
-      version
-      source
-      tasks
-      architectures
-      defaults
-      configSchema
+      ...StrategyFields
     }
   }
   runSettingsSchema
 }
-    `) as unknown as TypedDocumentString<NewRunOptionsQuery, NewRunOptionsQueryVariables>;
+    fragment StrategyFields on Strategy {
+  id
+  name
+  description
+  version
+  source
+  tasks
+  architectures
+  defaults
+  configSchema
+}`) as unknown as TypedDocumentString<NewRunOptionsQuery, NewRunOptionsQueryVariables>;
 export const PreflightDocument = new TypedDocumentString(`
     query Preflight($input: CreateRunInput!) {
   preflight(input: $input) {
@@ -1032,19 +1049,21 @@ export const StrategiesDocument = new TypedDocumentString(`
     query Strategies {
   strategies {
     nodes {
-      id
-      name
-      description
-      version
-      source
-      tasks
-      architectures
-      defaults
-      configSchema
+      ...StrategyFields
     }
   }
 }
-    `) as unknown as TypedDocumentString<StrategiesQuery, StrategiesQueryVariables>;
+    fragment StrategyFields on Strategy {
+  id
+  name
+  description
+  version
+  source
+  tasks
+  architectures
+  defaults
+  configSchema
+}`) as unknown as TypedDocumentString<StrategiesQuery, StrategiesQueryVariables>;
 export const ApiTokensDocument = new TypedDocumentString(`
     query ApiTokens {
   apiTokens {
