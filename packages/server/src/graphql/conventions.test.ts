@@ -7,6 +7,7 @@ import {
   type GraphQLNamedType,
   type GraphQLObjectType,
   type GraphQLSchema,
+  type GraphQLType,
   getNamedType,
   getNullableType,
   isEnumType,
@@ -82,10 +83,10 @@ describe('GraphQL conventions', () => {
     expect(plain).toEqual([]);
     // The root lists in particular.
     for (const name of ['apiTokens', 'datasets', 'models', 'runs', 'strategies'])
-      expect(getNamedType(schema.getQueryType()?.getFields()[name]?.type as never).name, name).toMatch(/Connection$/);
+      expect(getNamedType(schema.getQueryType()?.getFields()[name]?.type as GraphQLType).name, name).toMatch(/Connection$/);
     const run = schema.getType('Run') as GraphQLObjectType;
     for (const name of ['events', 'checkpoints'])
-      expect(getNamedType(run.getFields()[name]?.type as never).name, name).toMatch(/Connection$/);
+      expect(getNamedType(run.getFields()[name]?.type as GraphQLType).name, name).toMatch(/Connection$/);
   });
 
   it('every connection has edges { cursor node }, nodes, the full PageInfo, totalCount and first/after/last/before', () => {
@@ -100,7 +101,7 @@ describe('GraphQL conventions', () => {
     expect(connections.length).toBeGreaterThanOrEqual(7);
     for (const c of connections) {
       const f = c.getFields();
-      const edge = getNamedType(f.edges?.type as never) as GraphQLObjectType;
+      const edge = getNamedType(f.edges?.type as GraphQLType) as GraphQLObjectType;
       expect(isEdge(edge), c.name).toBe(true);
       const node = edge.getFields().node?.type;
       expect(String(edge.getFields().cursor?.type), c.name).toBe('String!');
@@ -129,7 +130,7 @@ describe('GraphQL conventions', () => {
       ).toEqual(['input']);
       const input = m.args[0]?.type;
       expect(isNonNullType(input) && isInputObjectType(getNamedType(input)), m.name).toBe(true);
-      expect(getNamedType(input as never).name, m.name).toMatch(/Input$/);
+      expect(getNamedType(input as GraphQLType).name, m.name).toMatch(/Input$/);
       const payload = getNamedType(m.type);
       expect(isNonNullType(m.type) && isObjectType(payload), m.name).toBe(true);
       expect(payload.name, m.name).toBe(`${m.name[0]?.toUpperCase()}${m.name.slice(1)}Payload`);
@@ -161,7 +162,7 @@ describe('GraphQL conventions', () => {
       const type = schema.getType(typeName) as GraphQLObjectType;
       const f = type.getFields()[field];
       expect(f, path).toBeDefined();
-      const named = getNamedType(f?.type as never);
+      const named = getNamedType(f?.type as GraphQLType);
       expect([isEnumType(named), named.name], path).toEqual([true, enumName]);
     }
   });
