@@ -1,4 +1,5 @@
 // Every GraphQL operation the console sends; `pnpm codegen` types them from packages/server/schema.graphql into src/gql/.
+// Lists ask for the most a page may hold (100); a list past that shows its first 100.
 import { graphql } from '../gql/index.ts';
 
 export const RunSummaryFields = graphql(`
@@ -58,7 +59,7 @@ export const RunsQuery = graphql(`
         }
       }
     }
-    strategies {
+    strategies(first: 100) {
       nodes {
         id
       }
@@ -188,7 +189,7 @@ export const ExportRunMutation = graphql(`
 
 export const NewRunOptionsQuery = graphql(`
   query NewRunOptions {
-    models {
+    models(first: 100) {
       nodes {
         id
         name
@@ -197,7 +198,7 @@ export const NewRunOptionsQuery = graphql(`
         supportedTasks
       }
     }
-    datasets {
+    datasets(first: 100) {
       nodes {
         id
         name
@@ -206,7 +207,7 @@ export const NewRunOptionsQuery = graphql(`
         labels
       }
     }
-    strategies {
+    strategies(first: 100) {
       nodes {
         ...StrategyFields
       }
@@ -350,7 +351,7 @@ export const PredictionFields = graphql(`
 
 export const DatasetsQuery = graphql(`
   query Datasets {
-    datasets {
+    datasets(first: 100) {
       nodes {
         id
         name
@@ -401,7 +402,7 @@ export const DatasetQuery = graphql(`
         data
       }
     }
-    models {
+    models(first: 100) {
       nodes {
         id
         name
@@ -447,7 +448,7 @@ export const DeleteDatasetMutation = graphql(`
 
 export const ModelsQuery = graphql(`
   query Models {
-    models {
+    models(first: 100) {
       nodes {
         id
         name
@@ -532,7 +533,7 @@ export const StrategyFields = graphql(`
 
 export const StrategiesQuery = graphql(`
   query Strategies {
-    strategies {
+    strategies(first: 100) {
       nodes {
         ...StrategyFields
       }
@@ -542,7 +543,7 @@ export const StrategiesQuery = graphql(`
 
 export const ApiTokensQuery = graphql(`
   query ApiTokens {
-    apiTokens {
+    apiTokens(first: 100) {
       nodes {
         id
         name

@@ -486,7 +486,7 @@ export const RunsDocument = new TypedDocumentString(`
       }
     }
   }
-  strategies {
+  strategies(first: 100) {
     nodes {
       id
     }
@@ -698,7 +698,7 @@ export const ExportRunDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<ExportRunMutation, ExportRunMutationVariables>;
 export const NewRunOptionsDocument = new TypedDocumentString(`
     query NewRunOptions {
-  models {
+  models(first: 100) {
     nodes {
       id
       name
@@ -707,7 +707,7 @@ export const NewRunOptionsDocument = new TypedDocumentString(`
       supportedTasks
     }
   }
-  datasets {
+  datasets(first: 100) {
     nodes {
       id
       name
@@ -716,7 +716,7 @@ export const NewRunOptionsDocument = new TypedDocumentString(`
       labels
     }
   }
-  strategies {
+  strategies(first: 100) {
     nodes {
       ...StrategyFields
     }
@@ -889,7 +889,7 @@ export const PredictDocument = new TypedDocumentString(`
 }`) as unknown as TypedDocumentString<PredictMutation, PredictMutationVariables>;
 export const DatasetsDocument = new TypedDocumentString(`
     query Datasets {
-  datasets {
+  datasets(first: 100) {
     nodes {
       id
       name
@@ -939,7 +939,7 @@ export const DatasetDocument = new TypedDocumentString(`
       data
     }
   }
-  models {
+  models(first: 100) {
     nodes {
       id
       name
@@ -981,7 +981,7 @@ export const DeleteDatasetDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<DeleteDatasetMutation, DeleteDatasetMutationVariables>;
 export const ModelsDocument = new TypedDocumentString(`
     query Models {
-  models {
+  models(first: 100) {
     nodes {
       id
       name
@@ -1047,7 +1047,7 @@ export const DeleteModelDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<DeleteModelMutation, DeleteModelMutationVariables>;
 export const StrategiesDocument = new TypedDocumentString(`
     query Strategies {
-  strategies {
+  strategies(first: 100) {
     nodes {
       ...StrategyFields
     }
@@ -1066,7 +1066,7 @@ export const StrategiesDocument = new TypedDocumentString(`
 }`) as unknown as TypedDocumentString<StrategiesQuery, StrategiesQueryVariables>;
 export const ApiTokensDocument = new TypedDocumentString(`
     query ApiTokens {
-  apiTokens {
+  apiTokens(first: 100) {
     nodes {
       id
       name
