@@ -440,9 +440,14 @@ describe('the web console', () => {
     });
     expect(((await json.json()) as { data: { strategies: { nodes: unknown[] } } }).data.strategies.nodes.length).toBeGreaterThan(3);
 
+    // GraphiQL asks for the schema once it is mounted: a click before then can land before its handlers do.
+    const introspected = page.waitForResponse(
+      (r) => r.url().startsWith(`${server.url}/graphql`) && (r.request().postData() ?? '').includes('IntrospectionQuery'),
+    );
     await page.goto(`${server.url}/graphql`);
     expect(new URL(page.url()).pathname).toBe('/explorer/');
     await page.waitForSelector('.graphiql-container .graphiql-execute-button');
+    await introspected;
     await page.click('.graphiql-execute-button');
     await expect.poll(() => page.textContent('.graphiql-response'), { timeout: 30_000 }).toContain('"runs"');
     expect(await page.textContent('.graphiql-response')).toContain('"trainableParameters"');
