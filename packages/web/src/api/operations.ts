@@ -113,31 +113,30 @@ export const RunQuery = graphql(`
       }
       events(afterSeq: $afterSeq, first: $limit) {
         nodes {
-          seq
-          type
-          step
-          epoch
-          time
-          values
-          message
-          code
+          ...RunEventFields
         }
       }
     }
   }
 `);
 
+export const RunEventFields = graphql(`
+  fragment RunEventFields on RunEvent {
+    seq
+    type
+    step
+    epoch
+    time
+    values
+    message
+    code
+  }
+`);
+
 export const RunEventsSubscription = graphql(`
   subscription RunEvents($runId: ID!, $afterSeq: Int!) {
     runEvents(runId: $runId, afterSeq: $afterSeq) {
-      seq
-      type
-      step
-      epoch
-      time
-      values
-      message
-      code
+      ...RunEventFields
     }
   }
 `);
@@ -268,13 +267,7 @@ export const RunCurvesQuery = graphql(`
       id
       events(first: $limit, types: [STEP, EVAL]) {
         nodes {
-          seq
-          type
-          step
-          epoch
-          time
-          values
-          message
+          ...RunEventFields
         }
       }
     }

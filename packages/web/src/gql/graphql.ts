@@ -187,6 +187,8 @@ export type RunQueryVariables = Exact<{
 
 export type RunQuery = { run: { strategyConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, seed: number, device: Device, maxLength: number, lastSeq: number, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string, modelType: string }, dataset: { id: string, name: string }, checkpoints: { nodes: Array<{ step: number, time: string, available: boolean }> }, artifacts: Array<{ id: string, kind: ExportKind, bytes: number, sha256: string, url: string, createdAt: string }>, events: { nodes: Array<{ seq: number, type: RunEventType, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: WarningCode | null }> }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } };
 
+export type RunEventFieldsFragment = { seq: number, type: RunEventType, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: WarningCode | null };
+
 export type RunEventsSubscriptionVariables = Exact<{
   runId: string | number;
   afterSeq: number;
@@ -256,7 +258,7 @@ export type RunCurvesQueryVariables = Exact<{
 }>;
 
 
-export type RunCurvesQuery = { run: { id: string, events: { nodes: Array<{ seq: number, type: RunEventType, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null }> } } };
+export type RunCurvesQuery = { run: { id: string, events: { nodes: Array<{ seq: number, type: RunEventType, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: WarningCode | null }> } } };
 
 export type PlaygroundRunsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -424,6 +426,18 @@ export const RunSummaryFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"RunSummaryFields"}) as unknown as TypedDocumentString<RunSummaryFieldsFragment, unknown>;
+export const RunEventFieldsFragmentDoc = new TypedDocumentString(`
+    fragment RunEventFields on RunEvent {
+  seq
+  type
+  step
+  epoch
+  time
+  values
+  message
+  code
+}
+    `, {"fragmentName":"RunEventFields"}) as unknown as TypedDocumentString<RunEventFieldsFragment, unknown>;
 export const PredictionFieldsFragmentDoc = new TypedDocumentString(`
     fragment PredictionFields on PredictionResult {
   task
@@ -598,14 +612,7 @@ export const RunDocument = new TypedDocumentString(`
     }
     events(afterSeq: $afterSeq, first: $limit) {
       nodes {
-        seq
-        type
-        step
-        epoch
-        time
-        values
-        message
-        code
+        ...RunEventFields
       }
     }
   }
@@ -640,21 +647,33 @@ export const RunDocument = new TypedDocumentString(`
     code
     message
   }
+}
+fragment RunEventFields on RunEvent {
+  seq
+  type
+  step
+  epoch
+  time
+  values
+  message
+  code
 }`) as unknown as TypedDocumentString<RunQuery, RunQueryVariables>;
 export const RunEventsDocument = new TypedDocumentString(`
     subscription RunEvents($runId: ID!, $afterSeq: Int!) {
   runEvents(runId: $runId, afterSeq: $afterSeq) {
-    seq
-    type
-    step
-    epoch
-    time
-    values
-    message
-    code
+    ...RunEventFields
   }
 }
-    `) as unknown as TypedDocumentString<RunEventsSubscription, RunEventsSubscriptionVariables>;
+    fragment RunEventFields on RunEvent {
+  seq
+  type
+  step
+  epoch
+  time
+  values
+  message
+  code
+}`) as unknown as TypedDocumentString<RunEventsSubscription, RunEventsSubscriptionVariables>;
 export const CancelRunDocument = new TypedDocumentString(`
     mutation CancelRun($id: ID!) {
   cancelRun(input: {id: $id}) {
@@ -813,18 +832,21 @@ export const RunCurvesDocument = new TypedDocumentString(`
     id
     events(first: $limit, types: [STEP, EVAL]) {
       nodes {
-        seq
-        type
-        step
-        epoch
-        time
-        values
-        message
+        ...RunEventFields
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<RunCurvesQuery, RunCurvesQueryVariables>;
+    fragment RunEventFields on RunEvent {
+  seq
+  type
+  step
+  epoch
+  time
+  values
+  message
+  code
+}`) as unknown as TypedDocumentString<RunCurvesQuery, RunCurvesQueryVariables>;
 export const PlaygroundRunsDocument = new TypedDocumentString(`
     query PlaygroundRuns {
   runs(first: 100, filter: {status: [SUCCEEDED]}) {
