@@ -75,13 +75,13 @@ async function until(id: string, done: (s: RunState) => boolean, timeoutMs = 180
 
 /** The run's stored events: numbered 1..n without gap, and each training step recorded exactly once. */
 async function checkEvents(id: string, totalSteps: number): Promise<RunEventRow[]> {
-  const { run } = await gql<{ run: { events: RunEventRow[] } }>(
-    'query($id: ID!) { run(id: $id) { events(limit: 10000) { seq type step values } } }',
+  const { run } = await gql<{ run: { events: { nodes: RunEventRow[] } } }>(
+    'query($id: ID!) { run(id: $id) { events(first: 10000) { nodes { seq type step values } } } }',
     { id },
   );
-  expect(run.events.map((e) => e.seq)).toEqual(run.events.map((_, i) => i + 1));
-  expect(run.events.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([...Array(totalSteps).keys()].map((i) => i + 1));
-  return run.events;
+  expect(run.events.nodes.map((e) => e.seq)).toEqual(run.events.nodes.map((_, i) => i + 1));
+  expect(run.events.nodes.filter((e) => e.type === 'STEP').map((e) => e.step)).toEqual([...Array(totalSteps).keys()].map((i) => i + 1));
+  return run.events.nodes;
 }
 
 /** The worker container whose process holds the run (its workerId starts with the container's hostname). */
@@ -126,7 +126,7 @@ describe('a TuneQL cluster on containers', () => {
     let statusWhenLive = '';
     const events = collectEvents(client, firstRun, 0, (e) => {
       live.push(e);
-      if (e.type === 'step' && e.step === 3) void runState(firstRun).then((s) => (statusWhenLive = s.status));
+      if (e.type === 'STEP' && e.step === 3) void runState(firstRun).then((s) => (statusWhenLive = s.status));
     });
 
     // (2) SIGKILL the worker that holds the run: the other one resumes it from its last checkpoint in the object store.
@@ -163,7 +163,7 @@ describe('a TuneQL cluster on containers', () => {
     let pausing: Promise<string> | undefined;
     const stream = wsClient(cluster.url, cluster.token);
     const events = collectEvents(stream, id, 0, (e) => {
-      if (e.type === 'step' && e.step === 9 && !pausing) pausing = cluster.podman('pause', store);
+      if (e.type === 'STEP' && e.step === 9 && !pausing) pausing = cluster.podman('pause', store);
     });
     await cluster.until('the object store is frozen', async () => (await cluster.state(store)) === 'paused', 120_000);
     await new Promise((r) => setTimeout(r, 8_000));
@@ -181,18 +181,20 @@ describe('a TuneQL cluster on containers', () => {
     await events;
     await stream.dispose();
     const stored = await checkEvents(id, 30);
-    expect(stored.some((e) => e.type === 'checkpoint' && e.step === 10)).toBe(true);
-    const { run } = await gql<{ run: { checkpoints: { step: number; available: boolean }[] } }>(
-      'query($id: ID!) { run(id: $id) { checkpoints { step available } } }',
+    expect(stored.some((e) => e.type === 'CHECKPOINT' && e.step === 10)).toBe(true);
+    const { run } = await gql<{ run: { checkpoints: { nodes: { step: number; available: boolean }[] } } }>(
+      'query($id: ID!) { run(id: $id) { checkpoints { nodes { step available } } } }',
       { id },
     );
-    expect(run.checkpoints.filter((c) => c.available).length).toBeGreaterThan(0);
+    expect(run.checkpoints.nodes.filter((c) => c.available).length).toBeGreaterThan(0);
     await cluster.restartWorker(victim);
   }, 600_000);
 
   it('exports the adapter and downloads it through the API', async () => {
-    const { exportRun } = await gql<{ exportRun: { url: string; sha256: string; bytes: number } }>(
-      'mutation($id: ID!) { exportRun(runId: $id, kind: ADAPTER) { url sha256 bytes } }',
+    const {
+      exportRun: { artifact: exportRun },
+    } = await gql<{ exportRun: { artifact: { url: string; sha256: string; bytes: number } } }>(
+      'mutation($id: ID!) { exportRun(input: { runId: $id, kind: ADAPTER }) { artifact { url sha256 bytes } } }',
       { id: firstRun },
     );
     const res = await fetch(`${cluster.url}${exportRun.url}`, { headers: { authorization: `Bearer ${cluster.token}` } });

@@ -46,8 +46,8 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     const csv = 'text,label\n"A fine morning.",Emma\n"",Emma\n"Another line.",\n';
     const up = await upload(server.url, 'bad.csv', csv);
     expect(up.status).toBe(201);
-    const r = await gqlRaw<unknown>(server.url, 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }', {
-      i: { name: 'bad', uploadId: up.json.id, task: 'sequence-classification' },
+    const r = await gqlRaw<unknown>(server.url, 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id } } }', {
+      i: { name: 'bad', uploadId: up.json.id, task: 'SEQUENCE_CLASSIFICATION' },
     });
     expect(r.errors?.[0]?.extensions?.code).toBe('DATASET_INVALID');
     const issues = r.errors?.[0]?.extensions?.issues as { row: number; column: string; message: string }[];
@@ -55,29 +55,34 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
       [3, 'text'],
       [4, 'label'],
     ]);
-    const { datasets } = await gql<{ datasets: { name: string }[] }>(server.url, '{ datasets { name } }');
-    expect(datasets.map((d) => d.name)).not.toContain('bad');
+    const { datasets } = await gql<{ datasets: { nodes: { name: string }[] } }>(server.url, '{ datasets { nodes { name } } }');
+    expect(datasets.nodes.map((d) => d.name)).not.toContain('bad');
   });
 
   it('fine-tunes with LoRA from upload to prediction, with live events', async () => {
     const up = await upload(server.url, 'austen.jsonl', austenSlice(30));
     expect(up.status).toBe(201);
-    const { createDataset } = await gql<{ createDataset: { id: string; rowCount: number; statistics: { splits: { train: number } } } }>(
+    const {
+      createDataset: { dataset },
+    } = await gql<{
+      createDataset: { dataset: { id: string; rowCount: number; task: string; statistics: { splits: { train: number } } } };
+    }>(
       server.url,
-      'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id rowCount statistics { splits { train } } } }',
-      { i: { name: 'austen-small', uploadId: up.json.id, task: 'sequence-classification' } },
+      'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id rowCount task statistics { splits { train } } } } }',
+      { i: { name: 'austen-small', uploadId: up.json.id, task: 'SEQUENCE_CLASSIFICATION' } },
     );
-    expect(createDataset.rowCount).toBe(180);
-    const { models } = await gql<{ models: { id: string; name: string; parameterCount: number }[] }>(
+    expect(dataset.rowCount).toBe(180);
+    expect(dataset.task).toBe('SEQUENCE_CLASSIFICATION');
+    const { models } = await gql<{ models: { nodes: { id: string; name: string; parameterCount: number }[] } }>(
       server.url,
-      '{ models { id name parameterCount } }',
+      '{ models { nodes { id name parameterCount } } }',
     );
-    const model = models.find((m) => m.name === 'austen-bert-mini');
+    const model = models.nodes.find((m) => m.name === 'austen-bert-mini');
     expect(model?.parameterCount).toBe(2_395_005);
 
     const input = {
       modelId: model?.id,
-      datasetId: createDataset.id,
+      datasetId: dataset.id,
       strategy: 'lora',
       strategyConfig: { r: 4, alpha: 8 },
       hyperparameters: { maxSteps: 12, batchSize: 8, evalEvery: 6, learningRate: 3e-3 },
@@ -94,9 +99,11 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     expect(preflight.trainableParameters).toBeLessThan(preflight.totalParameters / 20);
     expect(preflight.memoryBytes).toBeGreaterThan(preflight.totalParameters * 4);
 
-    const { createRun } = await gql<{ createRun: { id: string; status: string } }>(
+    const {
+      createRun: { run: createRun },
+    } = await gql<{ createRun: { run: { id: string; status: string } } }>(
       server.url,
-      'mutation($i: CreateRunInput!) { createRun(input: $i) { id status } }',
+      'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id status } } }',
       {
         i: input,
       },
@@ -109,7 +116,7 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     let midRun: Promise<{ run: { status: string; trainableParameters: number | null; totalParameters: number | null } }> | undefined;
     const events = await collectEvents(client, createRun.id, 0, (e) => {
       arrivals.push({ at: Date.now(), e });
-      if (e.type === 'step' && !midRun) {
+      if (e.type === 'STEP' && !midRun) {
         midRun = gql(server.url, 'query($id: ID!) { run(id: $id) { status trainableParameters totalParameters } }', { id: createRun.id });
       }
     });
@@ -122,12 +129,12 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     expect(run.status).toBe('SUCCEEDED');
     // In order, no gap, no duplicate, and delivered while the run trained (not all at the end).
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(events.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([...Array(12).keys()].map((i) => i + 1));
-    expect(events.filter((e) => e.type === 'eval').length).toBeGreaterThanOrEqual(2);
-    expect(events.at(-1)?.type).toBe('finished');
-    const firstStep = arrivals.find((a) => a.e.type === 'step');
+    expect(events.filter((e) => e.type === 'STEP').map((e) => e.step)).toEqual([...Array(12).keys()].map((i) => i + 1));
+    expect(events.filter((e) => e.type === 'EVAL').length).toBeGreaterThanOrEqual(2);
+    expect(events.at(-1)?.type).toBe('FINISHED');
+    const firstStep = arrivals.find((a) => a.e.type === 'STEP');
     expect(finishedAt - (firstStep?.at ?? finishedAt)).toBeGreaterThan(200);
-    for (const e of events.filter((x) => x.type === 'step')) expect(Number.isFinite(e.values.loss)).toBe(true);
+    for (const e of events.filter((x) => x.type === 'STEP')) expect(Number.isFinite(e.values.loss)).toBe(true);
 
     // A client that reconnects with its last seq gets exactly the rest.
     const rest = await collectEvents(client, createRun.id, 5);
@@ -139,23 +146,27 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
         best: { metric: string; value: number };
         testResults: Record<string, number>;
         trainableParameters: number;
-        events: unknown[];
-        checkpoints: { step: number }[];
+        events: { nodes: { type: string }[] };
+        checkpoints: { nodes: { step: number }[] };
       };
     }>(
       server.url,
-      'query($id: ID!) { run(id: $id) { best { metric value } testResults trainableParameters events(types: ["eval"]) { seq } checkpoints { step available } } }',
+      'query($id: ID!) { run(id: $id) { best { metric value } testResults trainableParameters events(types: [EVAL]) { nodes { type } } checkpoints { nodes { step available } } } }',
       { id: createRun.id },
     );
+    expect(done.events.nodes.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(done.events.nodes.map((e) => e.type))).toEqual(new Set(['EVAL']));
     expect(done.best.metric).toBe('accuracy');
     expect(done.testResults.test_accuracy).toBeGreaterThanOrEqual(0);
     expect(done.trainableParameters).toBe(preflight.trainableParameters);
-    expect(done.checkpoints.length).toBeGreaterThan(0);
+    expect(done.checkpoints.nodes.length).toBeGreaterThan(0);
 
     // Export the adapter and download it: PEFT's two files, checksum as announced.
-    const { exportRun } = await gql<{ exportRun: { url: string; sha256: string; bytes: number } }>(
+    const {
+      exportRun: { artifact: exportRun },
+    } = await gql<{ exportRun: { artifact: { url: string; sha256: string; bytes: number } } }>(
       server.url,
-      'mutation($id: ID!) { exportRun(runId: $id, kind: ADAPTER) { url sha256 bytes } }',
+      'mutation($id: ID!) { exportRun(input: { runId: $id, kind: ADAPTER }) { artifact { url sha256 bytes } } }',
       { id: createRun.id },
     );
     const res = await fetch(`${server.url}${exportRun.url}`);
@@ -186,9 +197,11 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
         ],
       ],
     ] as const) {
-      const { exportRun: a } = await gql<{ exportRun: { url: string } }>(
+      const {
+        exportRun: { artifact: a },
+      } = await gql<{ exportRun: { artifact: { url: string } } }>(
         server.url,
-        'mutation($id: ID!, $k: ExportKind!) { exportRun(runId: $id, kind: $k) { url } }',
+        'mutation($id: ID!, $k: ExportKind!) { exportRun(input: { runId: $id, kind: $k }) { artifact { url } } }',
         {
           id: createRun.id,
           k: kind,
@@ -201,14 +214,14 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     }
 
     const { predict } = await gql<{
-      predict: { tuned: { labels: { label: string; score: number }[] }; base: { labels: { score: number }[] } }[];
+      predict: { predictions: { tuned: { labels: { label: string; score: number }[] }; base: { labels: { score: number }[] } }[] };
     }>(
       server.url,
-      'mutation($id: ID!) { predict(runId: $id, inputs: [{ text: "Mr. Darcy bowed." }, { text: "Emma smiled." }]) { tuned { labels { label score } } base { labels { score } } } }',
+      'mutation($id: ID!) { predict(input: { runId: $id, inputs: [{ text: "Mr. Darcy bowed." }, { text: "Emma smiled." }] }) { predictions { tuned { labels { label score } } base { labels { score } } } } }',
       { id: createRun.id },
     );
-    expect(predict).toHaveLength(2);
-    for (const p of predict) {
+    expect(predict.predictions).toHaveLength(2);
+    for (const p of predict.predictions) {
       expect(p.tuned.labels).toHaveLength(6);
       expect(p.tuned.labels.reduce((a, l) => a + l.score, 0)).toBeCloseTo(1, 5);
       expect(p.base.labels.reduce((a, l) => a + l.score, 0)).toBeCloseTo(1, 5);
@@ -233,18 +246,20 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
     async () => {
       const replica = await startServer({ databaseUrl: (server as TestServer & { databaseUrl?: string }).databaseUrl, workers: 0 });
       try {
-        const { models, datasets } = await gql<{ models: { id: string; name: string }[]; datasets: { id: string; name: string }[] }>(
-          replica.url,
-          '{ models { id name } datasets { id name } }',
-        );
+        const { models, datasets } = await gql<{
+          models: { nodes: { id: string; name: string }[] };
+          datasets: { nodes: { id: string; name: string }[] };
+        }>(replica.url, '{ models { nodes { id name } } datasets { nodes { id name } } }');
         // Created on the replica (no workers), trained by the first server's worker, followed on the replica.
-        const { createRun } = await gql<{ createRun: { id: string } }>(
+        const {
+          createRun: { run: createRun },
+        } = await gql<{ createRun: { run: { id: string } } }>(
           replica.url,
-          'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
+          'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
           {
             i: {
-              modelId: models.find((m) => m.name === 'austen-bert-mini')?.id,
-              datasetId: datasets.find((d) => d.name === 'austen-small')?.id,
+              modelId: models.nodes.find((m) => m.name === 'austen-bert-mini')?.id,
+              datasetId: datasets.nodes.find((d) => d.name === 'austen-small')?.id,
               strategy: 'lora',
               hyperparameters: { maxSteps: 8, batchSize: 8, learningRate: 3e-3 },
               maxLength: 32,
@@ -256,8 +271,8 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
         const events = await collectEvents(client, createRun.id, 0, () => arrivals.push(Date.now()));
         await client.dispose();
         expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-        expect(events.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-        expect(events.at(-1)?.type).toBe('finished');
+        expect(events.filter((e) => e.type === 'STEP').map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        expect(events.at(-1)?.type).toBe('FINISHED');
         // Pushed as they happened, not found by a poll at the end.
         expect((arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThan(200);
       } finally {
@@ -268,17 +283,17 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
   );
 
   it('refuses a run with a bad strategy option before queueing anything', async () => {
-    const { models, datasets } = await gql<{ models: { id: string }[]; datasets: { id: string }[] }>(
+    const { models, datasets } = await gql<{ models: { nodes: { id: string }[] }; datasets: { nodes: { id: string }[] } }>(
       server.url,
-      '{ models { id } datasets { id } }',
+      '{ models { nodes { id } } datasets { nodes { id } } }',
     );
-    const r = await gqlRaw<unknown>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }', {
-      i: { modelId: models[0]?.id, datasetId: datasets[0]?.id, strategy: 'lora', strategyConfig: { r: -1 } },
+    const r = await gqlRaw<unknown>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }', {
+      i: { modelId: models.nodes[0]?.id, datasetId: datasets.nodes[0]?.id, strategy: 'lora', strategyConfig: { r: -1 } },
     });
     expect(r.errors?.[0]?.extensions?.code).toBe('STRATEGY_CONFIG_INVALID');
     expect(r.errors?.[0]?.message).toMatch(/\br\b/);
-    const unknown = await gqlRaw<unknown>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }', {
-      i: { modelId: models[0]?.id, datasetId: datasets[0]?.id, strategy: 'nope' },
+    const unknown = await gqlRaw<unknown>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }', {
+      i: { modelId: models.nodes[0]?.id, datasetId: datasets.nodes[0]?.id, strategy: 'nope' },
     });
     expect(unknown.errors?.[0]?.extensions?.code).toBe('STRATEGY_NOT_FOUND');
     const { runs } = await gql<{ runs: { totalCount: number } }>(server.url, '{ runs(filter: { strategy: "nope" }) { totalCount } }');

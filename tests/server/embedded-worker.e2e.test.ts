@@ -53,7 +53,7 @@ it('trains on a worker process and pushes its events and status changes to subsc
   await changes;
   await client.dispose();
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-  expect(events.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6]);
+  expect(events.filter((e) => e.type === 'STEP').map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6]);
   expect(statuses).toContain('RUNNING');
   expect(statuses.at(-1)).toBe('SUCCEEDED');
   expect(worker.output()).toContain(`run ${runId} attempt 1`);

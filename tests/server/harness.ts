@@ -245,13 +245,13 @@ export async function waitForStatus(
 export async function austenDataset(url: string, name: string, perNovel: number, token?: string): Promise<string> {
   const up = await upload(url, `${name}.jsonl`, austenSlice(perNovel), token);
   if (up.status !== 201) throw new Error(`upload failed: ${JSON.stringify(up.json)}`);
-  const { createDataset } = await gql<{ createDataset: { id: string } }>(
+  const { createDataset } = await gql<{ createDataset: { dataset: { id: string } } }>(
     url,
-    'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
-    { i: { name, uploadId: up.json.id, task: 'sequence-classification' } },
+    'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id } } }',
+    { i: { name, uploadId: up.json.id, task: 'SEQUENCE_CLASSIFICATION' } },
     token,
   );
-  return createDataset.id;
+  return createDataset.dataset.id;
 }
 
 /** Queues a small LoRA run (batch 8, 32 tokens) on the first registered model; returns its id. */
@@ -261,13 +261,13 @@ export async function smallLoraRun(
   hyperparameters: Record<string, unknown>,
   token?: string,
 ): Promise<string> {
-  const { models } = await gql<{ models: { id: string; name: string }[] }>(url, '{ models { id name } }', {}, token);
-  const { createRun } = await gql<{ createRun: { id: string } }>(
+  const { models } = await gql<{ models: { nodes: { id: string; name: string }[] } }>(url, '{ models { nodes { id name } } }', {}, token);
+  const { createRun } = await gql<{ createRun: { run: { id: string } } }>(
     url,
-    'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
+    'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
     {
       i: {
-        modelId: (models.find((m) => m.name === 'austen-bert-mini') ?? models[0])?.id,
+        modelId: (models.nodes.find((m) => m.name === 'austen-bert-mini') ?? models.nodes[0])?.id,
         datasetId,
         strategy: 'lora',
         strategyConfig: { r: 4, alpha: 8 },
@@ -277,5 +277,5 @@ export async function smallLoraRun(
     },
     token,
   );
-  return createRun.id;
+  return createRun.run.id;
 }

@@ -67,19 +67,19 @@ it('fails a run with WORKER_LOST after its workers die too often, loses no step,
   expect((await progress(id)).error?.code).toBe('WORKER_LOST');
 
   const steps = async () => {
-    const { run } = await gql<{ run: { events: RunEventRow[] } }>(
+    const { run } = await gql<{ run: { events: { nodes: RunEventRow[] } } }>(
       server.url,
-      'query($id: ID!) { run(id: $id) { events(limit: 10000) { seq type step } } }',
+      'query($id: ID!) { run(id: $id) { events(first: 10000) { nodes { seq type step } } } }',
       { id },
     );
-    expect(run.events.map((e) => e.seq)).toEqual(run.events.map((_, i) => i + 1));
-    return run.events.filter((e) => e.type === 'step').map((e) => e.step);
+    expect(run.events.nodes.map((e) => e.seq)).toEqual(run.events.nodes.map((_, i) => i + 1));
+    return run.events.nodes.filter((e) => e.type === 'STEP').map((e) => e.step);
   };
   const before = await steps();
   expect(before).toEqual([...Array(before.length).keys()].map((i) => i + 1));
   expect(before.length).toBeGreaterThanOrEqual(10);
 
-  await gql(server.url, 'mutation($id: ID!) { resumeRun(id: $id) { id } }', { id });
+  await gql(server.url, 'mutation($id: ID!) { resumeRun(input: { id: $id }) { run { id } } }', { id });
   await worker();
   const run = await waitForStatus(server.url, id, ['SUCCEEDED', 'FAILED'], 120_000);
   expect(run.status).toBe('SUCCEEDED');

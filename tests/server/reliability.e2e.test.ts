@@ -34,14 +34,14 @@ function createRun(maxSteps: number, evalEvery = 4): Promise<string> {
 }
 
 async function events(runId: string): Promise<RunEventRow[]> {
-  const { run } = await gql<{ run: { events: RunEventRow[] } }>(
+  const { run } = await gql<{ run: { events: { nodes: RunEventRow[] } } }>(
     server.url,
-    'query($id: ID!) { run(id: $id) { events(limit: 10000) { seq type step values } } }',
+    'query($id: ID!) { run(id: $id) { events(first: 10000) { nodes { seq type step values } } } }',
     {
       id: runId,
     },
   );
-  return run.events;
+  return run.events.nodes;
 }
 
 async function waitForStep(runId: string, step: number, timeoutMs = 120_000): Promise<number> {
@@ -58,7 +58,7 @@ async function waitForStep(runId: string, step: number, timeoutMs = 120_000): Pr
 /** Every step 1..n recorded exactly once, and seq 1, 2, 3... with no gap. */
 function expectExactlyOnce(list: RunEventRow[], steps: number): void {
   expect(list.map((e) => e.seq)).toEqual(list.map((_, i) => i + 1));
-  expect(list.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([...Array(steps).keys()].map((i) => i + 1));
+  expect(list.filter((e) => e.type === 'STEP').map((e) => e.step)).toEqual([...Array(steps).keys()].map((i) => i + 1));
 }
 
 beforeAll(async () => {
@@ -81,10 +81,14 @@ afterAll(async () => {
 describe('cancellation', () => {
   it('a run cancelled while queued never starts', async () => {
     const id = await createRun(8);
-    const { cancelRun } = await gql<{ cancelRun: { status: string } }>(server.url, 'mutation($id: ID!) { cancelRun(id: $id) { status } }', {
-      id,
-    });
-    expect(cancelRun.status).toBe('CANCELLED');
+    const { cancelRun } = await gql<{ cancelRun: { run: { status: string } } }>(
+      server.url,
+      'mutation($id: ID!) { cancelRun(input: { id: $id }) { run { status } } }',
+      {
+        id,
+      },
+    );
+    expect(cancelRun.run.status).toBe('CANCELLED');
     const w = await worker();
     await new Promise((r) => setTimeout(r, 4_000));
     const run = await waitForStatus(server.url, id, ['CANCELLED']);
@@ -98,21 +102,21 @@ describe('cancellation', () => {
     const id = await createRun(40, 100);
     await waitForStep(id, 5);
     // The step recorded when the request was committed (read just after it, so perhaps one later).
-    const { cancelRun } = await gql<{ cancelRun: { progress: { step: number } } }>(
+    const { cancelRun } = await gql<{ cancelRun: { run: { progress: { step: number } } } }>(
       server.url,
-      'mutation($id: ID!) { cancelRun(id: $id) { progress { step } } }',
+      'mutation($id: ID!) { cancelRun(input: { id: $id }) { run { progress { step } } } }',
       { id },
     );
-    const at = cancelRun.progress.step;
+    const at = cancelRun.run.progress.step;
     await waitForStatus(server.url, id, ['CANCELLED'], 60_000);
     const list = await events(id);
-    const lastStep = Math.max(...list.filter((e) => e.type === 'step').map((e) => e.step));
+    const lastStep = Math.max(...list.filter((e) => e.type === 'STEP').map((e) => e.step));
     // The step in progress completes; the worker hears of the request (NOTIFY, then a read of the run)
     // within milliseconds and the trainer stops at the next step boundary, which is one more step only
     // when a step is shorter than that round trip (this test's tiny model takes tens of milliseconds).
     expect(lastStep - at).toBeLessThanOrEqual(2);
-    expect(list.at(-1)?.type).toBe('cancelled');
-    await gql(server.url, 'mutation($id: ID!) { resumeRun(id: $id) { id } }', { id });
+    expect(list.at(-1)?.type).toBe('CANCELLED');
+    await gql(server.url, 'mutation($id: ID!) { resumeRun(input: { id: $id }) { run { id } } }', { id });
     await waitForStatus(server.url, id, ['SUCCEEDED'], 120_000);
     expectExactlyOnce(await events(id), 40);
     await w.stop();
@@ -132,7 +136,7 @@ describe('workers that die or stop', () => {
     expect(run.attempt).toBe(2);
     const list = await events(id);
     expectExactlyOnce(list, 24);
-    expect(list.filter((e) => e.type === 'started')).toHaveLength(2);
+    expect(list.filter((e) => e.type === 'STARTED')).toHaveLength(2);
     expect(b.output()).toMatch(/resuming from its checkpoint/);
     await b.stop();
   }, 240_000);

@@ -72,13 +72,13 @@ async function firstCheckpoint(runId: string, attempt: number): Promise<string> 
 }
 
 async function steps(runId: string): Promise<number[]> {
-  const { run } = await gql<{ run: { events: RunEventRow[] } }>(
+  const { run } = await gql<{ run: { events: { nodes: RunEventRow[] } } }>(
     server.url,
-    'query($id: ID!) { run(id: $id) { events(limit: 10000) { seq type step } } }',
+    'query($id: ID!) { run(id: $id) { events(first: 10000) { nodes { seq type step } } } }',
     { id: runId },
   );
-  expect(run.events.map((e) => e.seq)).toEqual(run.events.map((_, i) => i + 1));
-  return run.events.filter((e) => e.type === 'step').map((e) => e.step);
+  expect(run.events.nodes.map((e) => e.seq)).toEqual(run.events.nodes.map((_, i) => i + 1));
+  return run.events.nodes.filter((e) => e.type === 'STEP').map((e) => e.step);
 }
 
 it('retries a checkpoint write while storage is briefly down, and the run succeeds', async () => {
@@ -114,7 +114,7 @@ it('fails the run with STORAGE_UNAVAILABLE when storage stays down, keeps the la
   const manifest = await fetchTree(storage, `runs/${id}/attempts/1/checkpoints/${kept}`, tempDir('kept-checkpoint'));
   expect(manifest.files.map((f) => f.path)).toEqual(expect.arrayContaining(['events.jsonl', 'state.safetensors', 'trainer.json']));
 
-  await gql(server.url, 'mutation($id: ID!) { resumeRun(id: $id) { id } }', { id });
+  await gql(server.url, 'mutation($id: ID!) { resumeRun(input: { id: $id }) { run { id } } }', { id });
   const run = await waitForStatus(server.url, id, ['SUCCEEDED', 'FAILED'], 120_000);
   expect(run.status, worker.output().slice(-3000)).toBe('SUCCEEDED');
   expect(worker.output()).toMatch(/resuming from its checkpoint step-\d+-\d+, published by attempt 1/);

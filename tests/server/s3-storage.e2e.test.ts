@@ -84,23 +84,25 @@ it('trains on workers that share no folder: killed after a checkpoint, resumed f
   expect(run.attempt).toBe(2);
   expect(b.worker.output()).toMatch(/resuming from its checkpoint step-\d+-\d+, published by attempt 1/);
 
-  const { run: done } = await gql<{ run: { events: RunEventRow[]; checkpoints: { available: boolean }[] } }>(
+  const { run: done } = await gql<{ run: { events: { nodes: RunEventRow[] }; checkpoints: { nodes: { available: boolean }[] } } }>(
     server.url,
-    'query($id: ID!) { run(id: $id) { events(limit: 10000) { seq type step } checkpoints { available } } }',
+    'query($id: ID!) { run(id: $id) { events(first: 10000) { nodes { seq type step } } checkpoints { nodes { available } } } }',
     { id },
   );
-  expect(done.events.map((e) => e.seq)).toEqual(done.events.map((_, i) => i + 1));
-  expect(done.events.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([...Array(24).keys()].map((i) => i + 1));
-  expect(done.checkpoints.some((c) => c.available)).toBe(true);
+  expect(done.events.nodes.map((e) => e.seq)).toEqual(done.events.nodes.map((_, i) => i + 1));
+  expect(done.events.nodes.filter((e) => e.type === 'STEP').map((e) => e.step)).toEqual([...Array(24).keys()].map((i) => i + 1));
+  expect(done.checkpoints.nodes.some((c) => c.available)).toBe(true);
 
   // No folder was shared: the server's data folder holds no storage, and each worker only its own cache.
   expect(existsSync(join(server.dataDir, 'artifacts'))).toBe(false);
   expect(existsSync(join(a.dataDir, 'cache', 'blobs'))).toBe(true);
   expect(await listTrees(storage, `runs/${id}/export`)).toEqual(['adapter', 'model']);
 
-  const { exportRun } = await gql<{ exportRun: { url: string; sha256: string; bytes: number } }>(
+  const {
+    exportRun: { artifact: exportRun },
+  } = await gql<{ exportRun: { artifact: { url: string; sha256: string; bytes: number } } }>(
     server.url,
-    'mutation($id: ID!) { exportRun(runId: $id, kind: ADAPTER) { url sha256 bytes } }',
+    'mutation($id: ID!) { exportRun(input: { runId: $id, kind: ADAPTER }) { artifact { url sha256 bytes } } }',
     { id },
   );
   const res = await fetch(`${server.url}${exportRun.url}`);
@@ -113,12 +115,12 @@ it('trains on workers that share no folder: killed after a checkpoint, resumed f
   expect(tar).toContain('adapter_model.safetensors');
   expect((await storage.list(`runs/${id}/artifacts`)).map((o) => o.key)).toEqual([`runs/${id}/artifacts/adapter.tar.gz`]);
 
-  const { predict } = await gql<{ predict: { tuned: { labels: { label: string; score: number }[] } }[] }>(
+  const { predict } = await gql<{ predict: { predictions: { tuned: { labels: { label: string; score: number }[] } }[] } }>(
     server.url,
-    'mutation($id: ID!) { predict(runId: $id, inputs: [{ text: "It is a truth universally acknowledged." }], compareBase: false) { tuned { labels { label score } } } }',
+    'mutation($id: ID!) { predict(input: { runId: $id, inputs: [{ text: "It is a truth universally acknowledged." }], compareBase: false }) { predictions { tuned { labels { label score } } } } }',
     { id },
   );
-  const scores = predict[0]?.tuned.labels.map((l) => l.score) ?? [];
+  const scores = predict.predictions[0]?.tuned.labels.map((l) => l.score) ?? [];
   expect(scores.length).toBe(6);
   expect(scores.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 4);
   storage.close();

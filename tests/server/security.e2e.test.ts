@@ -120,7 +120,7 @@ function wsCloseCode(url: string, token?: string): Promise<number> {
 describe('API tokens', () => {
   it('refuses requests without a token, and with an unknown one, with 401 UNAUTHENTICATED', async () => {
     for (const token of [undefined, 'tql_not-a-real-token', `Basic ${Buffer.from('a:b').toString('base64')}`]) {
-      const r = await gqlRaw(guarded.url, '{ models { id } }', {}, token);
+      const r = await gqlRaw(guarded.url, '{ models { nodes { id } } }', {}, token);
       expect(r.status).toBe(401);
       expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       expect(r.data).toBeUndefined();
@@ -130,28 +130,28 @@ describe('API tokens', () => {
   it('lets a write token create tokens; a read token reads but cannot write', async () => {
     const created = await gql<{ createApiToken: { secret: string; token: { prefix: string; scopes: string[] } } }>(
       guarded.url,
-      'mutation { createApiToken(name: "reader", scopes: ["read"]) { secret token { prefix scopes } } }',
+      'mutation { createApiToken(input: { name: "reader", scopes: [READ] }) { secret token { prefix scopes } } }',
       {},
       admin,
     );
     reader = created.createApiToken.secret;
-    expect(created.createApiToken.token.scopes).toEqual(['read']);
+    expect(created.createApiToken.token.scopes).toEqual(['READ']);
     expect(reader.startsWith(created.createApiToken.token.prefix)).toBe(true);
 
-    const { models } = await gql<{ models: unknown[] }>(guarded.url, '{ models { id } }', {}, reader);
-    expect(models).toEqual([]);
+    const { models } = await gql<{ models: { nodes: unknown[] } }>(guarded.url, '{ models { nodes { id } } }', {}, reader);
+    expect(models.nodes).toEqual([]);
 
     const up = await upload(guarded.url, 'austen.jsonl', austenSlice(3), admin);
     expect(up.status).toBe(201);
     const writes: [string, string, Record<string, unknown>][] = [
       [
         'createDataset',
-        'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id rowCount } }',
-        { i: { name: 'austen', uploadId: up.json.id, task: 'sequence-classification' } },
+        'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id rowCount } } }',
+        { i: { name: 'austen', uploadId: up.json.id, task: 'SEQUENCE_CLASSIFICATION' } },
       ],
-      ['createApiToken', 'mutation { createApiToken(name: "sneaky", scopes: ["write"]) { secret } }', {}],
-      ['exportRun', 'mutation($id: ID!) { exportRun(runId: $id, kind: ADAPTER) { url } }', { id: randomUUID() }],
-      ['apiTokens', '{ apiTokens { id } }', {}],
+      ['createApiToken', 'mutation { createApiToken(input: { name: "sneaky", scopes: [WRITE] }) { secret } }', {}],
+      ['exportRun', 'mutation($id: ID!) { exportRun(input: { runId: $id, kind: ADAPTER }) { artifact { url } } }', { id: randomUUID() }],
+      ['apiTokens', '{ apiTokens { nodes { id } } }', {}],
     ];
     for (const [field, query, variables] of writes) {
       const r = await gqlRaw<Record<string, unknown>>(guarded.url, query, variables, reader);
@@ -166,35 +166,45 @@ describe('API tokens', () => {
       (typeof writes)[number],
       (typeof writes)[number],
     ];
-    const dataset = await gqlRaw<{ createDataset: { id: string; rowCount: number } }>(guarded.url, createQuery, createVariables, admin);
+    const dataset = await gqlRaw<{ createDataset: { dataset: { id: string; rowCount: number } } }>(
+      guarded.url,
+      createQuery,
+      createVariables,
+      admin,
+    );
     expect(dataset.errors).toBeUndefined();
-    expect(dataset.data?.createDataset.rowCount).toBe(18);
-    datasetId = dataset.data?.createDataset.id as string;
+    expect(dataset.data?.createDataset.dataset.rowCount).toBe(18);
+    datasetId = dataset.data?.createDataset.dataset.id as string;
     const exported = await gqlRaw(guarded.url, exportQuery, exportVariables, admin);
     expect(exported.errors?.[0]?.extensions?.code).toBe('RUN_NOT_FOUND');
 
-    const { tokens } = await gql<{ tokens: { name: string }[] }>(guarded.url, '{ tokens: apiTokens { name } }', {}, admin);
-    expect(tokens.map((t) => t.name)).toEqual(['admin', 'reader']);
+    const { tokens } = await gql<{ tokens: { nodes: { name: string }[] } }>(
+      guarded.url,
+      '{ tokens: apiTokens { nodes { name } } }',
+      {},
+      admin,
+    );
+    expect(tokens.nodes.map((t) => t.name)).toEqual(['admin', 'reader']);
   });
 
   it('refuses a revoked token everywhere', async () => {
     const { createApiToken } = await gql<{ createApiToken: { secret: string; token: { id: string } } }>(
       guarded.url,
-      'mutation { createApiToken(name: "doomed", scopes: ["write"]) { secret token { id } } }',
+      'mutation { createApiToken(input: { name: "doomed", scopes: [WRITE] }) { secret token { id } } }',
       {},
       admin,
     );
     revoked = createApiToken.secret;
-    expect((await gqlRaw(guarded.url, '{ models { id } }', {}, revoked)).status).toBe(200);
-    const { revokeApiToken } = await gql<{ revokeApiToken: boolean }>(
+    expect((await gqlRaw(guarded.url, '{ models { nodes { id } } }', {}, revoked)).status).toBe(200);
+    const { revokeApiToken } = await gql<{ revokeApiToken: { token: { id: string; revokedAt: string | null } | null } }>(
       guarded.url,
-      'mutation($id: ID!) { revokeApiToken(id: $id) }',
+      'mutation($id: ID!) { revokeApiToken(input: { id: $id }) { token { id revokedAt } } }',
       { id: createApiToken.token.id },
       admin,
     );
-    expect(revokeApiToken).toBe(true);
+    expect(revokeApiToken.token).toEqual({ id: createApiToken.token.id, revokedAt: expect.any(String) });
 
-    const r = await gqlRaw(guarded.url, '{ models { id } }', {}, revoked);
+    const r = await gqlRaw(guarded.url, '{ models { nodes { id } } }', {}, revoked);
     expect(r.status).toBe(401);
     expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(r.errors?.[0]?.message).toMatch(/revoked/);
@@ -204,23 +214,28 @@ describe('API tokens', () => {
     expect(download.status).toBe(401);
     expect(await wsCloseCode(guarded.url, revoked)).toBe(4403);
 
-    const { apiTokens } = await gql<{ apiTokens: { name: string; revokedAt: string | null }[] }>(
+    const { apiTokens } = await gql<{ apiTokens: { nodes: { name: string; revokedAt: string | null }[] } }>(
       guarded.url,
-      '{ apiTokens { name revokedAt } }',
+      '{ apiTokens { nodes { name revokedAt } } }',
       {},
       admin,
     );
-    expect(apiTokens.find((t) => t.name === 'doomed')?.revokedAt).toEqual(expect.any(String));
+    expect(apiTokens.nodes.find((t) => t.name === 'doomed')?.revokedAt).toEqual(expect.any(String));
   });
 
   it('stores tokens hashed: the API shows a prefix and the database files never hold a secret', async () => {
-    const r = await gqlRaw<{ apiTokens: { name: string; prefix: string }[] }>(guarded.url, '{ apiTokens { name prefix } }', {}, admin);
+    const r = await gqlRaw<{ apiTokens: { nodes: { name: string; prefix: string }[] } }>(
+      guarded.url,
+      '{ apiTokens { nodes { name prefix } } }',
+      {},
+      admin,
+    );
     const listed = JSON.stringify(r.data);
     for (const secret of [admin, reader, revoked]) {
       expect(secret).toMatch(/^tql_[\w-]{32}$/);
       expect(listed).not.toContain(secret);
     }
-    const prefixes = Object.fromEntries(r.data?.apiTokens.map((t) => [t.name, t.prefix]) ?? []);
+    const prefixes = Object.fromEntries(r.data?.apiTokens.nodes.map((t) => [t.name, t.prefix]) ?? []);
     expect(prefixes).toEqual({ admin: admin.slice(0, 10), reader: reader.slice(0, 10), doomed: revoked.slice(0, 10) });
 
     const db = join(guarded.dataDir, 'db');
@@ -258,13 +273,13 @@ describe('API tokens', () => {
 
 describe('without tokens', () => {
   it('serves everything on loopback by default', async () => {
-    const { models } = await gql<{ models: unknown[] }>(open.url, '{ models { id } }');
-    expect(models).toEqual([]);
+    const { models } = await gql<{ models: { nodes: unknown[] } }>(open.url, '{ models { nodes { id } } }');
+    expect(models.nodes).toEqual([]);
     const { createApiToken } = await gql<{ createApiToken: { token: { scopes: string[] } } }>(
       open.url,
-      'mutation { createApiToken(name: "local", scopes: ["write"]) { token { scopes } } }',
+      'mutation { createApiToken(input: { name: "local", scopes: [WRITE] }) { token { scopes } } }',
     );
-    expect(createApiToken.token.scopes.sort()).toEqual(['read', 'write']);
+    expect(createApiToken.token.scopes.sort()).toEqual(['READ', 'WRITE']);
     expect((await upload(open.url, 'x.csv', 'text,label\na,b\n')).status).toBe(201);
     expect(await wsRequest(open.url, '{ __typename }')).toEqual({ data: { __typename: 'Query' }, status: 0 });
   });
@@ -379,8 +394,8 @@ describe('query limits over HTTP and graphql-ws', () => {
   });
 
   it('answers a syntax error with GRAPHQL_PARSE_FAILED on both', async () => {
-    const http = await gqlRaw(open.url, '{ models { id }');
-    const ws = await wsRequest(open.url, '{ models { id }');
+    const http = await gqlRaw(open.url, '{ models { nodes { id } }');
+    const ws = await wsRequest(open.url, '{ models { nodes { id } }');
     expect(http.status).toBe(400);
     expect(http.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     expect(ws.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
@@ -510,9 +525,9 @@ function tarball(entries: TarEntry[]): Buffer {
 async function importArchive(name: string, archive: Uint8Array) {
   const up = await upload(guarded.url, `${name}.tar.gz`, archive, admin);
   expect(up.status).toBe(201);
-  return gqlRaw<{ importModelFromUpload: { id: string; parameterCount: number; modelType: string; source: string } }>(
+  return gqlRaw<{ importModelFromUpload: { model: { id: string; parameterCount: number; modelType: string; source: string } } }>(
     guarded.url,
-    'mutation($name: String!, $id: ID!) { importModelFromUpload(name: $name, uploadId: $id) { id parameterCount modelType source } }',
+    'mutation($name: String!, $id: ID!) { importModelFromUpload(input: { name: $name, uploadId: $id }) { model { id parameterCount modelType source } } }',
     { name, id: up.json.id },
     admin,
   );
@@ -549,8 +564,13 @@ describe('model archives through the API', () => {
     expect(r.errors?.[0]?.extensions?.reason).toBe(reason);
     expect(r.data).toBeNull();
 
-    const { models: registered } = await gql<{ models: { name: string }[] }>(guarded.url, '{ models { name } }', {}, reader);
-    expect(registered.map((m) => m.name)).not.toContain(name);
+    const { models: registered } = await gql<{ models: { nodes: { name: string }[] } }>(
+      guarded.url,
+      '{ models { nodes { name } } }',
+      {},
+      reader,
+    );
+    expect(registered.nodes.map((m) => m.name)).not.toContain(name);
     expect(listing(models)).toEqual(before);
     expect(listing(join(guarded.dataDir, 'artifacts', 'tmp'))).toEqual([]);
     // Nothing named like the escaping entry exists inside the data folder, beside it, or at /tmp or /.
@@ -560,9 +580,9 @@ describe('model archives through the API', () => {
 
   it('imports server folders only inside TUNEQL_MODEL_DIRS (the project models/ by default)', async () => {
     const importDir = (name: string, path: string) =>
-      gqlRaw<{ importModelFromDirectory: { parameterCount: number } }>(
+      gqlRaw<{ importModelFromDirectory: { model: { parameterCount: number } } }>(
         guarded.url,
-        'mutation($n: String!, $p: String!) { importModelFromDirectory(name: $n, path: $p) { parameterCount } }',
+        'mutation($n: String!, $p: String!) { importModelFromDirectory(input: { name: $n, path: $p }) { model { parameterCount } } }',
         { n: name, p: path },
         admin,
       );
@@ -572,7 +592,7 @@ describe('model archives through the API', () => {
     }
     const ok = await importDir('gpt2-from-folder', join(REPO, 'models/austen-gpt2-mini'));
     expect(ok.errors).toBeUndefined();
-    expect(ok.data?.importModelFromDirectory.parameterCount).toBeGreaterThan(600_000);
+    expect(ok.data?.importModelFromDirectory.model.parameterCount).toBeGreaterThan(600_000);
   });
 
   it('imports a tar czf of models/austen-bert-mini', async () => {
@@ -580,7 +600,7 @@ describe('model archives through the API', () => {
     await run('tar', ['czf', file, '-C', join(REPO, 'models'), 'austen-bert-mini']);
     const r = await importArchive('austen-upload', readFileSync(file));
     expect(r.errors).toBeUndefined();
-    const model = r.data?.importModelFromUpload;
+    const model = r.data?.importModelFromUpload?.model;
     expect(model).toMatchObject({ parameterCount: 2_395_005, modelType: 'bert', source: 'upload:austen-upload.tar.gz' });
     modelId = model?.id as string;
     const stored = listing(join(guarded.dataDir, 'artifacts', 'models', modelId));
@@ -600,7 +620,12 @@ describe('graphql-ws', () => {
 
   it('accepts a read token: runChanged delivers a run the write token queues, and writes stay forbidden', async () => {
     expect(modelId, 'the archive tests import the model this run needs').toBeDefined();
-    const forbidden = await wsRequest(guarded.url, 'mutation { createApiToken(name: "ws", scopes: ["read"]) { secret } }', {}, reader);
+    const forbidden = await wsRequest(
+      guarded.url,
+      'mutation { createApiToken(input: { name: "ws", scopes: [READ] }) { secret } }',
+      {},
+      reader,
+    );
     expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
     let connected!: () => void;
@@ -628,15 +653,17 @@ describe('graphql-ws', () => {
     await ready;
     // The server subscribes to the status feed just after the connection is acknowledged.
     await new Promise((r) => setTimeout(r, 300));
-    const { createRun } = await gql<{ createRun: { id: string } }>(
+    const {
+      createRun: { run: createRun },
+    } = await gql<{ createRun: { run: { id: string } } }>(
       guarded.url,
-      'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
+      'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
       { i: { modelId, datasetId, strategy: 'lora', hyperparameters: { maxSteps: 1 } } },
       admin,
     );
     // Changes close together may arrive as one (the run's latest state), so the cancel waits for QUEUED.
     await queued;
-    await gql(guarded.url, 'mutation($id: ID!) { cancelRun(id: $id) { id } }', { id: createRun.id }, admin);
+    await gql(guarded.url, 'mutation($id: ID!) { cancelRun(input: { id: $id }) { run { id } } }', { id: createRun.id }, admin);
     await cancelled;
     await client.dispose();
     expect(seen).toEqual([

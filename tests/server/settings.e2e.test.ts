@@ -27,8 +27,8 @@ describe('trainer settings through the API', () => {
 
   beforeAll(async () => {
     server = await startServer();
-    const { models } = await gql<{ models: { id: string; name: string }[] }>(server.url, '{ models { id name } }');
-    modelId = models.find((m) => m.name === 'austen-bert-mini')?.id as string;
+    const { models } = await gql<{ models: { nodes: { id: string; name: string }[] } }>(server.url, '{ models { nodes { id name } } }');
+    modelId = models.nodes.find((m) => m.name === 'austen-bert-mini')?.id as string;
     datasetId = await austenDataset(server.url, 'austen-settings', 30);
   }, 120_000);
 
@@ -37,15 +37,17 @@ describe('trainer settings through the API', () => {
   });
 
   const create = async (input: Record<string, unknown>): Promise<RunFields> => {
-    const { createRun } = await gql<{ createRun: RunFields }>(
+    const {
+      createRun: { run: createRun },
+    } = await gql<{ createRun: { run: RunFields } }>(
       server.url,
-      `mutation($i: CreateRunInput!) { createRun(input: $i) { ${RUN_FIELDS} } }`,
+      `mutation($i: CreateRunInput!) { createRun(input: $i) { run { ${RUN_FIELDS} } } }`,
       {
         i: { modelId, datasetId, strategy: 'lora', strategyConfig: { r: 4, alpha: 8 }, ...input },
       },
     );
     // Only its settings matter here: stopped before (or just after) a worker takes it.
-    await gql(server.url, 'mutation($id: ID!) { cancelRun(id: $id) { id } }', { id: createRun.id });
+    await gql(server.url, 'mutation($id: ID!) { cancelRun(input: { id: $id }) { run { id } } }', { id: createRun.id });
     await waitForStatus(server.url, createRun.id, ['CANCELLED']);
     return createRun;
   };
@@ -62,7 +64,7 @@ describe('trainer settings through the API', () => {
     expect(api.hyperparameters).toEqual(cli.training);
     // LoRA's suggested learning rate, in both.
     expect(cli.training.learning_rate).toBe(2e-4);
-    expect([api.seed, api.maxLength, api.device]).toEqual([cli.seed, cli.data.max_length, cli.device]);
+    expect([api.seed, api.maxLength, api.device]).toEqual([cli.seed, cli.data.max_length, cli.device.toUpperCase()]);
   }, 60_000);
 
   it('sets warm-up steps, label smoothing, evaluation batch size, checkpoints kept and min delta, and the trainer gets them', async () => {
@@ -105,7 +107,7 @@ describe('trainer settings through the API', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        query: 'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
+        query: 'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
         variables: { i: { modelId, datasetId, strategy: 'lora', hyperparameters: { labelSmoothing: 2 } } },
       }),
     });
@@ -114,9 +116,11 @@ describe('trainer settings through the API', () => {
   });
 
   it('stores and delivers warnings as warning events with their code', async () => {
-    const { createRun } = await gql<{ createRun: { id: string } }>(
+    const {
+      createRun: { run: createRun },
+    } = await gql<{ createRun: { run: { id: string } } }>(
       server.url,
-      'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
+      'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
       {
         i: {
           modelId,
@@ -137,8 +141,8 @@ describe('trainer settings through the API', () => {
         { query: 'subscription($id: ID!) { runEvents(runId: $id, afterSeq: 0) { type } }', variables: { id } },
         {
           next: ({ data }) => {
-            if (data?.runEvents.type === 'checkpoint' && ++checkpoints === 2) {
-              gql(server.url, 'mutation($id: ID!) { cancelRun(id: $id) { id } }', { id }).then(() => {
+            if (data?.runEvents.type === 'CHECKPOINT' && ++checkpoints === 2) {
+              gql(server.url, 'mutation($id: ID!) { cancelRun(input: { id: $id }) { run { id } } }', { id }).then(() => {
                 stop();
                 resolve();
               }, reject);
@@ -158,17 +162,17 @@ describe('trainer settings through the API', () => {
       .sort()
       .at(-1) as string;
     writeFileSync(join(root, newest, 'state.safetensors'), 'garbage');
-    await gql(server.url, 'mutation($id: ID!) { resumeRun(id: $id) { id } }', { id });
+    await gql(server.url, 'mutation($id: ID!) { resumeRun(input: { id: $id }) { run { id } } }', { id });
     const resumed = await waitForStatus(server.url, id, ['SUCCEEDED', 'FAILED']);
     expect(resumed.error).toBeNull();
 
-    const { run } = await gql<{ run: { events: { type: string; code: string | null; message: string }[] } }>(
+    const { run } = await gql<{ run: { events: { nodes: { type: string; code: string | null; message: string }[] } } }>(
       server.url,
-      'query($id: ID!) { run(id: $id) { events(types: ["warning"]) { type code message } } }',
+      'query($id: ID!) { run(id: $id) { events(types: [WARNING]) { nodes { type code message } } } }',
       { id },
     );
-    expect(run.events.map((e) => [e.type, e.code])).toEqual([['warning', 'CHECKPOINT_DAMAGED']]);
-    expect(run.events[0]?.message).toMatch(new RegExp(`skipped a damaged checkpoint \\(.*${newest}.*\\); resuming from .*step-`));
+    expect(run.events.nodes.map((e) => [e.type, e.code])).toEqual([['WARNING', 'CHECKPOINT_DAMAGED']]);
+    expect(run.events.nodes[0]?.message).toMatch(new RegExp(`skipped a damaged checkpoint \\(.*${newest}.*\\); resuming from .*step-`));
 
     // Delivered over runEvents too, in its place among the others.
     const delivered: { type: string; code: string | null }[] = [];
@@ -179,8 +183,8 @@ describe('trainer settings through the API', () => {
       ),
     );
     await client.dispose();
-    expect(delivered.filter((e) => e.type === 'warning')).toEqual([{ type: 'warning', code: 'CHECKPOINT_DAMAGED' }]);
-    expect(delivered.filter((e) => e.type === 'checkpoint').every((e) => e.code === null)).toBe(true);
-    expect(delivered.at(-1)?.type).toBe('finished');
+    expect(delivered.filter((e) => e.type === 'WARNING')).toEqual([{ type: 'WARNING', code: 'CHECKPOINT_DAMAGED' }]);
+    expect(delivered.filter((e) => e.type === 'CHECKPOINT').every((e) => e.code === null)).toBe(true);
+    expect(delivered.at(-1)?.type).toBe('FINISHED');
   }, 240_000);
 });

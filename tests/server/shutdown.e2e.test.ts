@@ -21,14 +21,14 @@ it('one SIGTERM checkpoints the running run, exits 0, and the next start finishe
 
   const second = await startServer({ workers: 1, dataDir: first.dataDir });
   try {
-    const { run } = await gql<{ run: { checkpoints: { step: number }[] } }>(
+    const { run } = await gql<{ run: { checkpoints: { nodes: { step: number }[] } } }>(
       second.url,
-      'query($id: ID!) { run(id: $id) { checkpoints { step } } }',
+      'query($id: ID!) { run(id: $id) { checkpoints { nodes { step } } } }',
       { id: runId },
     );
     // The drain wrote a checkpoint at the step it stopped on; the resumed attempt starts there.
-    expect(run.checkpoints.length).toBeGreaterThan(0);
-    expect(Math.max(...run.checkpoints.map((c) => c.step))).toBeGreaterThanOrEqual(3);
+    expect(run.checkpoints.nodes.length).toBeGreaterThan(0);
+    expect(Math.max(...run.checkpoints.nodes.map((c) => c.step))).toBeGreaterThanOrEqual(3);
     const done = await waitForStatus(second.url, runId, ['SUCCEEDED', 'FAILED'], 240_000);
     expect(done.status).toBe('SUCCEEDED');
     expect(done.attempt).toBe(2);

@@ -251,12 +251,12 @@ describe('the web console', () => {
     for (const m of ['accuracy', 'f1_micro', 'precision_micro', 'recall_micro', 'f1_macro']) expect(names.join(' ')).toContain(m);
 
     // Hover: the crosshair reads out each series at the nearest step, the values the run recorded.
-    const { run } = await gql<{ run: { events: { step: number; values: Record<string, number> }[] } }>(
+    const { run } = await gql<{ run: { events: { nodes: { step: number; values: Record<string, number> }[] } } }>(
       server.url,
-      'query($id: ID!) { run(id: $id) { events(types: ["step"]) { step values } } }',
+      'query($id: ID!) { run(id: $id) { events(types: [STEP]) { nodes { step values } } } }',
       { id: runId },
     );
-    const losses = run.events.map((e) => e.values.loss as number);
+    const losses = run.events.nodes.map((e) => e.values.loss as number);
     const loss = page.locator('[data-chart="Loss"]');
     const canvas = loss.locator('canvas');
     const box = (await canvas.boundingBox()) ?? { x: 0, y: 0, width: 0, height: 0 };
@@ -311,28 +311,32 @@ describe('the web console', () => {
   it('shows a second run live in the runs list, and filters the list', async () => {
     await visit('/');
     await expect.poll(() => page.locator('[data-testid="runs-table"] tbody tr').count()).toBe(1);
-    const { models, datasets } = await gql<{ models: { id: string }[]; datasets: { id: string; name: string }[] }>(
+    const { models, datasets } = await gql<{ models: { nodes: { id: string }[] }; datasets: { nodes: { id: string; name: string }[] } }>(
       server.url,
-      '{ models { id } datasets { id name } }',
+      '{ models { nodes { id } } datasets { nodes { id name } } }',
     );
-    const second = await gql<{ createRun: { id: string } }>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }', {
-      i: {
-        name: 'full, 16 steps',
-        modelId: models[0]?.id,
-        datasetId: datasets.find((d) => d.name === 'austen-e2e')?.id,
-        strategy: 'full',
-        hyperparameters: { maxSteps: 16, batchSize: 16, evalEvery: 8, learningRate: 1e-4 },
-        maxLength: 32,
+    const second = await gql<{ createRun: { run: { id: string } } }>(
+      server.url,
+      'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
+      {
+        i: {
+          name: 'full, 16 steps',
+          modelId: models.nodes[0]?.id,
+          datasetId: datasets.nodes.find((d) => d.name === 'austen-e2e')?.id,
+          strategy: 'full',
+          hyperparameters: { maxSteps: 16, batchSize: 16, evalEvery: 8, learningRate: 1e-4 },
+          maxLength: 32,
+        },
       },
-    });
+    );
     // The new run appears without a reload, then its progress moves (runChanged sends progress at most once a
     // second) and it succeeds, all through runChanged.
-    const row = page.locator(`tr[data-run-id="${second.createRun.id}"]`);
+    const row = page.locator(`tr[data-run-id="${second.createRun.run.id}"]`);
     await row.waitFor();
     await expect.poll(() => row.locator('[data-testid="run-status"]').textContent(), { timeout: 120_000, interval: 100 }).toBe('SUCCEEDED');
     const steps = await page.evaluate(
       (id) => (window as unknown as { __steps: Record<string, string[]> }).__steps[id] ?? [],
-      second.createRun.id,
+      second.createRun.run.id,
     );
     expect(steps.filter((n) => Number(n) > 0 && Number(n) < 16).length, `steps seen: ${steps.join(', ')}`).toBeGreaterThan(0);
     expect(await row.locator('.run-progress').getAttribute('data-step')).toBe('16');
@@ -431,14 +435,19 @@ describe('the web console', () => {
     });
     expect(html.status).toBe(302);
     expect(html.headers.get('location')).toBe('/explorer/');
-    const json = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ strategies { id } }')}`, {
+    const json = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ strategies { nodes { id } } }')}`, {
       headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
     });
-    expect(((await json.json()) as { data: { strategies: unknown[] } }).data.strategies.length).toBeGreaterThan(3);
+    expect(((await json.json()) as { data: { strategies: { nodes: unknown[] } } }).data.strategies.nodes.length).toBeGreaterThan(3);
 
+    // GraphiQL asks for the schema once it is mounted: a click before then can land before its handlers do.
+    const introspected = page.waitForResponse(
+      (r) => r.url().startsWith(`${server.url}/graphql`) && (r.request().postData() ?? '').includes('IntrospectionQuery'),
+    );
     await page.goto(`${server.url}/graphql`);
     expect(new URL(page.url()).pathname).toBe('/explorer/');
     await page.waitForSelector('.graphiql-container .graphiql-execute-button');
+    await introspected;
     await page.click('.graphiql-execute-button');
     await expect.poll(() => page.textContent('.graphiql-response'), { timeout: 30_000 }).toContain('"runs"');
     expect(await page.textContent('.graphiql-response')).toContain('"trainableParameters"');

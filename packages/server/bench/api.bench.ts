@@ -120,9 +120,9 @@ const INSERT_RUNS = `
 // ---- latency ----------------------------------------------------------------------------------
 
 const QUERIES: readonly { name: string; query: string }[] = [
-  { name: 'models', query: '{ models { id name } }' },
+  { name: 'models', query: '{ models { nodes { id name } } }' },
   { name: 'runs(first: 20)', query: '{ runs(first: 20) { edges { node { id status progress { step } } } } }' },
-  { name: 'strategies', query: '{ strategies { id configSchema } }' },
+  { name: 'strategies', query: '{ strategies { nodes { id configSchema } } }' },
 ];
 
 /** One request; false when the answer is not a 200 with data and no errors. */

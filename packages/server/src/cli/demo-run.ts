@@ -39,16 +39,18 @@ async function gql<T>(url: string, query: string, variables: Record<string, unkn
 
 export async function demoRun(url: string): Promise<void> {
   const log = (line: string) => process.stderr.write(`[demo] ${line}\n`);
-  const { models, datasets } = await gql<{ models: { id: string; name: string }[]; datasets: { id: string; name: string }[] }>(
-    url,
-    '{ models { id name } datasets { id name } }',
-  );
-  const model = models.find((m) => m.name === 'austen-bert-mini');
-  const dataset = datasets.find((d) => d.name === 'austen-novels');
+  const { models, datasets } = await gql<{
+    models: { nodes: { id: string; name: string }[] };
+    datasets: { nodes: { id: string; name: string }[] };
+  }>(url, '{ models { nodes { id name } } datasets { nodes { id name } } }');
+  const model = models.nodes.find((m) => m.name === 'austen-bert-mini');
+  const dataset = datasets.nodes.find((d) => d.name === 'austen-novels');
   if (!model || !dataset) throw new Error('the demo model or dataset is not registered (TUNEQL_DEMO=false?)');
-  const { createRun } = await gql<{ createRun: { id: string; name: string } }>(
+  const {
+    createRun: { run: createRun },
+  } = await gql<{ createRun: { run: { id: string; name: string } } }>(
     url,
-    `mutation($input: CreateRunInput!) { createRun(input: $input) { id name } }`,
+    `mutation($input: CreateRunInput!) { createRun(input: $input) { run { id name } } }`,
     {
       input: {
         modelId: model.id,
@@ -73,11 +75,11 @@ export async function demoRun(url: string): Promise<void> {
             const e = data?.runEvents;
             if (!e) return;
             const v = e.values;
-            if (e.type === 'started' && v.total_steps) progress = new Progress(v.total_steps, e.step);
-            else if (e.type === 'step') progress?.update(e.step, v);
-            else if (e.type === 'eval')
+            if (e.type === 'STARTED' && v.total_steps) progress = new Progress(v.total_steps, e.step);
+            else if (e.type === 'STEP') progress?.update(e.step, v);
+            else if (e.type === 'EVAL')
               say(`step ${e.step}: validation accuracy ${v.eval_accuracy?.toFixed(3)}, loss ${v.eval_loss?.toFixed(4)}`);
-            else if (e.type === 'test') say(`test accuracy ${v.test_accuracy?.toFixed(3)} (${e.step} steps)`);
+            else if (e.type === 'TEST') say(`test accuracy ${v.test_accuracy?.toFixed(3)} (${e.step} steps)`);
           },
           error: reject,
           complete: resolve,
@@ -97,11 +99,15 @@ export async function demoRun(url: string): Promise<void> {
     `run ${run.status}${run.best ? `; best ${run.best.metric} ${run.best.value.toFixed(3)}` : ''}${run.error ? `: ${run.error.message}` : ''}`,
   );
   if (run.status !== 'SUCCEEDED') throw new Error(`the demo run ended ${run.status}`);
-  const { predict } = await gql<{
-    predict: { tuned: { labels: { label: string; score: number }[] }; base: { labels: { label: string; score: number }[] } | null }[];
+  const {
+    predict: { predictions },
+  } = await gql<{
+    predict: {
+      predictions: { tuned: { labels: { label: string; score: number }[] }; base: { labels: { label: string; score: number }[] } | null }[];
+    };
   }>(
     url,
-    'mutation($id: ID!, $inputs: [PredictInputItem!]!) { predict(runId: $id, inputs: $inputs) { tuned { labels { label score } } base { labels { label score } } } }',
+    'mutation($id: ID!, $inputs: [PredictInputItem!]!) { predict(input: { runId: $id, inputs: $inputs }) { predictions { tuned { labels { label score } } base { labels { label score } } } } }',
     { id: createRun.id, inputs: SHOWCASE.map(({ text }) => ({ text })) },
   );
   const top = (p: { labels: { label: string; score: number }[] } | null | undefined) =>
@@ -109,13 +115,13 @@ export async function demoRun(url: string): Promise<void> {
   let right = 0;
   let baseRight = 0;
   SHOWCASE.forEach(({ text, novel }, k) => {
-    const tuned = predict[k]?.tuned.labels[0]?.label;
-    const base = predict[k]?.base?.labels[0]?.label;
+    const tuned = predictions[k]?.tuned.labels[0]?.label;
+    const base = predictions[k]?.base?.labels[0]?.label;
     if (tuned === novel) right++;
     if (base === novel) baseRight++;
     log(`"${text}"`);
     log(
-      `  from ${novel}; fine-tuned says ${top(predict[k]?.tuned)} ${tuned === novel ? '(right)' : '(wrong)'}; base model with an untrained head says ${top(predict[k]?.base)}`,
+      `  from ${novel}; fine-tuned says ${top(predictions[k]?.tuned)} ${tuned === novel ? '(right)' : '(wrong)'}; base model with an untrained head says ${top(predictions[k]?.base)}`,
     );
   });
   log(

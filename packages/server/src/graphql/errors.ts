@@ -120,6 +120,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== CommonErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+  // A variable that does not coerce to its type (an enum value the enum lacks, a string for an Int): Apollo
+  // codes it BAD_USER_INPUT on HTTP, while over graphql-ws it arrives as a plain request error.
+  if (code === undefined && error instanceof GraphQLError && !error.path && error.message.startsWith('Variable "$')) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: CommonErrorCode.BAD_USER_INPUT } };
+  }
   logger().error(
     { err: original, path: formatted.path },
     `unexpected error: ${original instanceof Error ? original.message : String(original)}`,

@@ -10,6 +10,7 @@ import { ApiTokenResolver } from '../modules/auth/api-token.resolver.ts';
 import { requireScope, type Scope } from '../modules/auth/auth.service.ts';
 import { DatasetResolver } from '../modules/datasets/dataset.resolver.ts';
 import { ModelResolver } from '../modules/models/model.resolver.ts';
+import { NodeResolver } from '../modules/nodes/node.resolver.ts';
 import { PredictResolver } from '../modules/predict/predict.resolver.ts';
 import { RunResolver } from '../modules/runs/run.resolver.ts';
 import { StrategyResolver } from '../modules/strategies/strategy.resolver.ts';
@@ -25,7 +26,16 @@ let built: Promise<GraphQLSchema> | undefined;
 
 export function tuneqlSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [ModelResolver, DatasetResolver, StrategyResolver, RunResolver, ArtifactResolver, PredictResolver, ApiTokenResolver],
+    resolvers: [
+      NodeResolver,
+      ModelResolver,
+      DatasetResolver,
+      StrategyResolver,
+      RunResolver,
+      ArtifactResolver,
+      PredictResolver,
+      ApiTokenResolver,
+    ],
     authChecker,
     // Subscriptions bring their own sources (the run event store, the status feed); type-graphql still asks for a pub/sub.
     pubSub: createPubSub(),

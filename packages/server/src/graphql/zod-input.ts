@@ -4,6 +4,7 @@
 import { camelName } from '@tuneql/engine';
 import { Field, Float, InputType, Int } from 'type-graphql';
 import type { z } from 'zod';
+import { enumName, graphqlEnum } from './enums.ts';
 
 const WRAPPERS = new Set(['optional', 'default', 'prefault', 'nullable', 'readonly']);
 
@@ -16,18 +17,19 @@ function unwrap(schema: z.ZodType): z.ZodType {
 
 const pascal = (name: string): string => camelName(name).replace(/^./, (c) => c.toUpperCase());
 
-/** What a field's description says: the schema's, then its default when it has one. */
+/** What a field's description says: the schema's, then its default when it has one (an enum's by its GraphQL name). */
 function describeField(schema: z.ZodType, inner: z.ZodType): string | undefined {
   const parsed = schema.safeParse(undefined);
-  const values = inner._zod.def.type === 'enum' ? ` One of ${(inner as z.ZodEnum).options.join(', ')}.` : '';
-  const fallback = parsed.success && parsed.data !== undefined ? ` @default ${JSON.stringify(parsed.data)}` : '';
-  const text = `${schema.description ?? ''}${values}${fallback}`.trim();
+  const shown = inner._zod.def.type === 'enum' && typeof parsed.data === 'string' ? enumName(parsed.data) : JSON.stringify(parsed.data);
+  const fallback = parsed.success && parsed.data !== undefined ? ` @default ${shown}` : '';
+  const text = `${schema.description ?? ''}${fallback}`.trim();
   return text || undefined;
 }
 
 /**
- * A type-graphql input class named `name` for `schema`: numbers become Int or Float, strings and enums
- * String, booleans Boolean, nested objects input types of their own (`${name}` + the key). A field the
+ * A type-graphql input class named `name` for `schema`: numbers become Int or Float, strings String, enums
+ * GraphQL enums (`${name}` less Input, + the key: HyperparametersSchedule) whose values stand for the
+ * schema's strings, booleans Boolean, nested objects input types of their own (`${name}` + the key). A field the
  * schema lets be left out is nullable (its default applies); one it requires is non-null.
  */
 export function inputTypeOf(name: string, schema: z.ZodObject, description?: string): new () => object {
@@ -37,8 +39,15 @@ export function inputTypeOf(name: string, schema: z.ZodObject, description?: str
     const kind = inner._zod.def.type;
     let type: () => unknown;
     if (kind === 'number') type = (inner as z.ZodNumber).format?.includes('int') ? () => Int : () => Float;
-    else if (kind === 'string' || kind === 'enum') type = () => String;
-    else if (kind === 'boolean') type = () => Boolean;
+    else if (kind === 'string') type = () => String;
+    else if (kind === 'enum') {
+      const values = graphqlEnum(
+        `${name.replace(/Input$/, '')}${pascal(key)}`,
+        (inner as z.ZodEnum).options as string[],
+        field.description,
+      );
+      type = () => values;
+    } else if (kind === 'boolean') type = () => Boolean;
     else if (kind === 'object') {
       const nested = inputTypeOf(`${name.replace(/Input$/, '')}${pascal(key)}Input`, inner as z.ZodObject, field.description);
       type = () => nested;

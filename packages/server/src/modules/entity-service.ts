@@ -3,6 +3,7 @@
 
 import type { DataSource, EntityTarget, FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
 import { isUuid } from '../db/columns.ts';
+import { CREATED_KEY, type KeysetSource, queryKeyset } from '../graphql/connection.ts';
 import { AppError } from '../graphql/errors.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { StorageCache } from '../storage/storage-cache.ts';
@@ -32,8 +33,9 @@ export abstract class EntityService<E extends ObjectLiteral & { id: string; crea
     return this.dataSource.getRepository(this.entity);
   }
 
-  list(): Promise<E[]> {
-    return this.repo.find({ order: { createdAt: 'ASC' } as never });
+  /** Every row oldest first, to read a page at a time (`name` names the list in its cursors). */
+  listing(name: string): KeysetSource<E> {
+    return queryKeyset({ name, alias: 'e', query: () => this.repo.createQueryBuilder('e'), key: CREATED_KEY, order: 'ASC' });
   }
 
   async get(id: string): Promise<E> {

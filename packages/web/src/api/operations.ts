@@ -1,4 +1,5 @@
 // Every GraphQL operation the console sends; `pnpm codegen` types them from packages/server/schema.graphql into src/gql/.
+// Lists ask for the most a page may hold (100); a list past that shows its first 100.
 import { graphql } from '../gql/index.ts';
 
 export const RunSummaryFields = graphql(`
@@ -58,8 +59,10 @@ export const RunsQuery = graphql(`
         }
       }
     }
-    strategies {
-      id
+    strategies(first: 100) {
+      nodes {
+        id
+      }
     }
   }
 `);
@@ -94,9 +97,11 @@ export const RunQuery = graphql(`
         name
       }
       checkpoints {
-        step
-        time
-        available
+        nodes {
+          step
+          time
+          available
+        }
       }
       artifacts {
         id
@@ -106,98 +111,105 @@ export const RunQuery = graphql(`
         url
         createdAt
       }
-      events(afterSeq: $afterSeq, limit: $limit) {
-        seq
-        type
-        step
-        epoch
-        time
-        values
-        message
-        code
+      events(afterSeq: $afterSeq, first: $limit) {
+        nodes {
+          ...RunEventFields
+        }
       }
     }
+  }
+`);
+
+export const RunEventFields = graphql(`
+  fragment RunEventFields on RunEvent {
+    seq
+    type
+    step
+    epoch
+    time
+    values
+    message
+    code
   }
 `);
 
 export const RunEventsSubscription = graphql(`
   subscription RunEvents($runId: ID!, $afterSeq: Int!) {
     runEvents(runId: $runId, afterSeq: $afterSeq) {
-      seq
-      type
-      step
-      epoch
-      time
-      values
-      message
-      code
+      ...RunEventFields
     }
   }
 `);
 
 export const CancelRunMutation = graphql(`
   mutation CancelRun($id: ID!) {
-    cancelRun(id: $id) {
-      id
-      status
+    cancelRun(input: {id: $id}) {
+      run {
+        id
+        status
+      }
     }
   }
 `);
 
 export const ResumeRunMutation = graphql(`
   mutation ResumeRun($id: ID!) {
-    resumeRun(id: $id) {
-      id
-      status
+    resumeRun(input: {id: $id}) {
+      run {
+        id
+        status
+      }
     }
   }
 `);
 
 export const DeleteRunMutation = graphql(`
   mutation DeleteRun($id: ID!) {
-    deleteRun(id: $id)
+    deleteRun(input: {id: $id}) {
+      deletedId
+    }
   }
 `);
 
 export const ExportRunMutation = graphql(`
   mutation ExportRun($runId: ID!, $kind: ExportKind!) {
-    exportRun(runId: $runId, kind: $kind) {
-      id
-      kind
-      bytes
-      sha256
-      url
-      createdAt
+    exportRun(input: {runId: $runId, kind: $kind}) {
+      artifact {
+        id
+        kind
+        bytes
+        sha256
+        url
+        createdAt
+      }
     }
   }
 `);
 
 export const NewRunOptionsQuery = graphql(`
   query NewRunOptions {
-    models {
-      id
-      name
-      modelType
-      parameterCount
-      supportedTasks
+    models(first: 100) {
+      nodes {
+        id
+        name
+        modelType
+        parameterCount
+        supportedTasks
+      }
     }
-    datasets {
-      id
-      name
-      task
-      rowCount
-      labels
+    datasets(first: 100) {
+      nodes {
+        id
+        name
+        task
+        rowCount
+        labels
+      }
     }
-    strategies {
-      id
-      name
-      description
-      version
-      source
-      tasks
-      architectures
-      defaults
-      configSchema
+    strategies(first: 100) {
+      nodes {
+        ...StrategyFields
+      }
     }
     runSettingsSchema
   }
@@ -219,8 +231,10 @@ export const PreflightQuery = graphql(`
 export const CreateRunMutation = graphql(`
   mutation CreateRun($input: CreateRunInput!) {
     createRun(input: $input) {
-      id
-      status
+      run {
+        id
+        status
+      }
     }
   }
 `);
@@ -251,14 +265,10 @@ export const RunCurvesQuery = graphql(`
   query RunCurves($id: ID!, $limit: Int!) {
     run(id: $id) {
       id
-      events(limit: $limit, types: ["step", "eval"]) {
-        seq
-        type
-        step
-        epoch
-        time
-        values
-        message
+      events(first: $limit, types: [STEP, EVAL]) {
+        nodes {
+          ...RunEventFields
+        }
       }
     }
   }
@@ -266,7 +276,7 @@ export const RunCurvesQuery = graphql(`
 
 export const PlaygroundRunsQuery = graphql(`
   query PlaygroundRuns {
-    runs(first: 100, filter: { status: [SUCCEEDED] }) {
+    runs(first: 100, filter: {status: [SUCCEEDED]}) {
       edges {
         node {
           id
@@ -291,13 +301,15 @@ export const PlaygroundRunsQuery = graphql(`
 
 export const PredictMutation = graphql(`
   mutation Predict($runId: ID!, $inputs: [PredictInputItem!]!, $compareBase: Boolean!) {
-    predict(runId: $runId, inputs: $inputs, compareBase: $compareBase) {
-      text
-      tuned {
-        ...PredictionFields
-      }
-      base {
-        ...PredictionFields
+    predict(input: {runId: $runId, inputs: $inputs, compareBase: $compareBase}) {
+      predictions {
+        text
+        tuned {
+          ...PredictionFields
+        }
+        base {
+          ...PredictionFields
+        }
       }
     }
   }
@@ -332,15 +344,17 @@ export const PredictionFields = graphql(`
 
 export const DatasetsQuery = graphql(`
   query Datasets {
-    datasets {
-      id
-      name
-      task
-      format
-      rowCount
-      bytes
-      labels
-      createdAt
+    datasets(first: 100) {
+      nodes {
+        id
+        name
+        task
+        format
+        rowCount
+        bytes
+        labels
+        createdAt
+      }
     }
   }
 `);
@@ -381,9 +395,11 @@ export const DatasetQuery = graphql(`
         data
       }
     }
-    models {
-      id
-      name
+    models(first: 100) {
+      nodes {
+        id
+        name
+      }
     }
   }
 `);
@@ -406,33 +422,39 @@ export const TokenLengthsQuery = graphql(`
 export const CreateDatasetMutation = graphql(`
   mutation CreateDataset($input: CreateDatasetInput!) {
     createDataset(input: $input) {
-      id
-      name
-      rowCount
+      dataset {
+        id
+        name
+        rowCount
+      }
     }
   }
 `);
 
 export const DeleteDatasetMutation = graphql(`
   mutation DeleteDataset($id: ID!) {
-    deleteDataset(id: $id)
+    deleteDataset(input: {id: $id}) {
+      deletedId
+    }
   }
 `);
 
 export const ModelsQuery = graphql(`
   query Models {
-    models {
-      id
-      name
-      modelType
-      architecture
-      parameterCount
-      supportedTasks
-      source
-      createdAt
-      tokenizer {
-        type
-        vocabSize
+    models(first: 100) {
+      nodes {
+        id
+        name
+        modelType
+        architecture
+        parameterCount
+        supportedTasks
+        source
+        createdAt
+        tokenizer {
+          type
+          vocabSize
+        }
       }
     }
   }
@@ -460,61 +482,77 @@ export const ModelQuery = graphql(`
 
 export const ImportModelFromUploadMutation = graphql(`
   mutation ImportModelFromUpload($uploadId: ID!, $name: String!) {
-    importModelFromUpload(uploadId: $uploadId, name: $name) {
-      id
-      name
+    importModelFromUpload(input: {uploadId: $uploadId, name: $name}) {
+      model {
+        id
+        name
+      }
     }
   }
 `);
 
 export const ImportModelFromDirectoryMutation = graphql(`
   mutation ImportModelFromDirectory($path: String!, $name: String!) {
-    importModelFromDirectory(path: $path, name: $name) {
-      id
-      name
+    importModelFromDirectory(input: {path: $path, name: $name}) {
+      model {
+        id
+        name
+      }
     }
   }
 `);
 
 export const DeleteModelMutation = graphql(`
   mutation DeleteModel($id: ID!) {
-    deleteModel(id: $id)
+    deleteModel(input: {id: $id}) {
+      deletedId
+    }
+  }
+`);
+
+export const StrategyFields = graphql(`
+  fragment StrategyFields on Strategy {
+    id
+    name
+    description
+    version
+    source
+    tasks
+    architectures
+    defaults
+    configSchema
   }
 `);
 
 export const StrategiesQuery = graphql(`
   query Strategies {
-    strategies {
-      id
-      name
-      description
-      version
-      source
-      tasks
-      architectures
-      defaults
-      configSchema
+    strategies(first: 100) {
+      nodes {
+        ...StrategyFields
+      }
     }
   }
 `);
 
 export const ApiTokensQuery = graphql(`
   query ApiTokens {
-    apiTokens {
-      id
-      name
-      prefix
-      scopes
-      createdAt
-      lastUsedAt
-      revokedAt
+    apiTokens(first: 100) {
+      nodes {
+        id
+        name
+        prefix
+        scopes
+        createdAt
+        lastUsedAt
+        revokedAt
+      }
     }
   }
 `);
 
 export const CreateApiTokenMutation = graphql(`
-  mutation CreateApiToken($name: String!, $scopes: [String!]!) {
-    createApiToken(name: $name, scopes: $scopes) {
+  mutation CreateApiToken($name: String!, $scopes: [TokenScope!]!) {
+    createApiToken(input: {name: $name, scopes: $scopes}) {
       secret
       token {
         id
@@ -529,6 +567,11 @@ export const CreateApiTokenMutation = graphql(`
 
 export const RevokeApiTokenMutation = graphql(`
   mutation RevokeApiToken($id: ID!) {
-    revokeApiToken(id: $id)
+    revokeApiToken(input: {id: $id}) {
+      token {
+        id
+        revokedAt
+      }
+    }
   }
 `);

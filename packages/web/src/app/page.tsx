@@ -92,7 +92,7 @@ export default function RunsPage() {
               }}
             >
               <option value="">all</option>
-              {q.data?.strategies.map((s) => (
+              {q.data?.strategies.nodes.map((s) => (
                 <option key={s.id}>{s.id}</option>
               ))}
             </select>

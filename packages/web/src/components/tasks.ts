@@ -1,20 +1,28 @@
-// The tasks the server fine-tunes for, and the column roles each reads (with the server's defaults).
+// The tasks the server fine-tunes for (the API's Task enum), how the console names them, and the column
+// roles each reads (with the server's defaults).
 
-export const TASKS = [
-  'sequence-classification',
-  'regression',
-  'token-classification',
-  'question-answering',
-  'causal-lm',
-  'masked-lm',
-] as const;
+import type { Task } from '../gql/graphql.ts';
+
+export const TASKS: readonly Task[] = [
+  'SEQUENCE_CLASSIFICATION',
+  'REGRESSION',
+  'TOKEN_CLASSIFICATION',
+  'QUESTION_ANSWERING',
+  'CAUSAL_LM',
+  'MASKED_LM',
+];
+
+/** An enum value of the API as people write it elsewhere (configs, the CLI): SEQUENCE_CLASSIFICATION -> sequence-classification. */
+export function enumLabel(value: string): string {
+  return value.toLowerCase().replace(/_/g, '-');
+}
 
 /** role -> default column ('' when the role is optional and unset by default). Mirrors the engine's data/columns.ts. */
-export const TASK_COLUMNS: Record<string, Record<string, string>> = {
-  'sequence-classification': { text: 'text', textPair: '', label: 'label' },
-  regression: { text: 'text', textPair: '', score: 'score' },
-  'token-classification': { tokens: 'tokens', tags: 'tags' },
-  'question-answering': { context: 'context', question: 'question', answerText: 'answers.text', answerStart: 'answers.answer_start' },
-  'causal-lm': { text: 'text', prompt: '', completion: '' },
-  'masked-lm': { text: 'text' },
+export const TASK_COLUMNS: Record<Task, Record<string, string>> = {
+  SEQUENCE_CLASSIFICATION: { text: 'text', textPair: '', label: 'label' },
+  REGRESSION: { text: 'text', textPair: '', score: 'score' },
+  TOKEN_CLASSIFICATION: { tokens: 'tokens', tags: 'tags' },
+  QUESTION_ANSWERING: { context: 'context', question: 'question', answerText: 'answers.text', answerStart: 'answers.answer_start' },
+  CAUSAL_LM: { text: 'text', prompt: '', completion: '' },
+  MASKED_LM: { text: 'text' },
 };

@@ -7,21 +7,19 @@ import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 export type CreateDatasetInput = {
   /** Task field -> column, e.g. {"text": "paragraph", "label": "novel"}; each task has defaults. */
   columns?: Record<string, unknown> | null | undefined;
-  /** csv or jsonl; from the file name when absent. */
-  format?: string | null | undefined;
+  /** From the file name when absent (.jsonl or .ndjson: JSONL). */
+  format?: DatasetFormat | null | undefined;
   /** The label set in id order; collected from the file when absent. */
   labels?: Array<string> | null | undefined;
   name: string;
-  /** sequence-classification, regression, token-classification, question-answering, causal-lm or masked-lm. */
-  task: string;
+  task: Task;
   /** From POST /uploads. */
   uploadId: string | number;
 };
 
 export type CreateRunInput = {
   datasetId: string | number;
-  /** cpu, webgpu or cuda. */
-  device?: string;
+  device?: Device;
   hyperparameters?: HyperparametersInput | null | undefined;
   /** Most tokens per example; longer ones are cut. */
   maxLength?: number;
@@ -35,8 +33,19 @@ export type CreateRunInput = {
   /** The strategy's config, checked against its JSON Schema. */
   strategyConfig?: Record<string, unknown> | null | undefined;
   /** @default the dataset's task */
-  task?: string | null | undefined;
+  task?: Task | null | undefined;
 };
+
+/** How a dataset file is written. */
+export type DatasetFormat =
+  | 'CSV'
+  | 'JSONL';
+
+/** Where training runs (the ONNX Runtime execution provider). */
+export type Device =
+  | 'CPU'
+  | 'CUDA'
+  | 'WEBGPU';
 
 /** ADAPTER: the strategy's own files (PEFT layout for LoRA); MERGED: the adapted model, Hugging Face layout; ONNX: model.onnx with its tokenizer. */
 export type ExportKind =
@@ -82,8 +91,8 @@ export type HyperparametersInput = {
   maxSteps?: number | null | undefined;
   /** The validation metric that picks the best weights and drives early stopping; unset: the task's (accuracy, mse, entity_f1, f1 or loss). */
   metric?: string | null | undefined;
-  /** Learning-rate decay after warm-up. One of linear, cosine, constant. @default "linear" */
-  schedule?: string | null | undefined;
+  /** Learning-rate decay after warm-up. @default LINEAR */
+  schedule?: HyperparametersSchedule | null | undefined;
   /** Warm-up as a fraction of all steps, unless warm-up steps are set. @default 0 */
   warmupRatio?: number | null | undefined;
   /** Warm-up steps; overrides the warm-up ratio. */
@@ -92,11 +101,30 @@ export type HyperparametersInput = {
   weightDecay?: number | null | undefined;
 };
 
+/** Learning-rate decay after warm-up. */
+export type HyperparametersSchedule =
+  | 'CONSTANT'
+  | 'COSINE'
+  | 'LINEAR';
+
 export type PredictInputItem = {
   /** Second text of a pair, or the context (question answering: text is the question). */
   pair?: string | null | undefined;
   text: string;
 };
+
+/** STARTED, then STEP, EVAL and CHECKPOINT (WARNING and EARLY_STOP as they happen), TEST with the best weights, and one of FINISHED, FAILED or CANCELLED. */
+export type RunEventType =
+  | 'CANCELLED'
+  | 'CHECKPOINT'
+  | 'EARLY_STOP'
+  | 'EVAL'
+  | 'FAILED'
+  | 'FINISHED'
+  | 'STARTED'
+  | 'STEP'
+  | 'TEST'
+  | 'WARNING';
 
 export type RunFilter = {
   datasetId?: string | number | null | undefined;
@@ -113,7 +141,26 @@ export type RunStatus =
   | 'RUNNING'
   | 'SUCCEEDED';
 
-export type RunSummaryFieldsFragment = { id: string, name: string, status: RunStatus, task: string, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null };
+/** What a model is fine-tuned to do. */
+export type Task =
+  | 'CAUSAL_LM'
+  | 'MASKED_LM'
+  | 'QUESTION_ANSWERING'
+  | 'REGRESSION'
+  | 'SEQUENCE_CLASSIFICATION'
+  | 'TOKEN_CLASSIFICATION';
+
+/** READ: queries and subscriptions; WRITE: mutations too (it implies READ). */
+export type TokenScope =
+  | 'READ'
+  | 'WRITE';
+
+/** CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on. */
+export type WarningCode =
+  | 'CHECKPOINT_DAMAGED'
+  | 'DROPOUT_CHANGED';
+
+export type RunSummaryFieldsFragment = { id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null };
 
 export type RunsQueryVariables = Exact<{
   filter?: RunFilter | null | undefined;
@@ -122,14 +169,14 @@ export type RunsQueryVariables = Exact<{
 }>;
 
 
-export type RunsQuery = { runs: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ cursor: string, node: { id: string, name: string, status: RunStatus, task: string, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string }, dataset: { id: string, name: string }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } }> }, strategies: Array<{ id: string }> };
+export type RunsQuery = { runs: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ cursor: string, node: { id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string }, dataset: { id: string, name: string }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } }> }, strategies: { nodes: Array<{ id: string }> } };
 
 export type RunChangedSubscriptionVariables = Exact<{
   runId?: string | number | null | undefined;
 }>;
 
 
-export type RunChangedSubscription = { runChanged: { lastSeq: number, id: string, name: string, status: RunStatus, task: string, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } };
+export type RunChangedSubscription = { runChanged: { lastSeq: number, id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } };
 
 export type RunQueryVariables = Exact<{
   id: string | number;
@@ -138,7 +185,9 @@ export type RunQueryVariables = Exact<{
 }>;
 
 
-export type RunQuery = { run: { strategyConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, seed: number, device: string, maxLength: number, lastSeq: number, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: string, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string, modelType: string }, dataset: { id: string, name: string }, checkpoints: Array<{ step: number, time: string, available: boolean }>, artifacts: Array<{ id: string, kind: ExportKind, bytes: number, sha256: string, url: string, createdAt: string }>, events: Array<{ seq: number, type: string, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: string | null }>, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } };
+export type RunQuery = { run: { strategyConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, seed: number, device: Device, maxLength: number, lastSeq: number, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string, modelType: string }, dataset: { id: string, name: string }, checkpoints: { nodes: Array<{ step: number, time: string, available: boolean }> }, artifacts: Array<{ id: string, kind: ExportKind, bytes: number, sha256: string, url: string, createdAt: string }>, events: { nodes: Array<{ seq: number, type: RunEventType, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: WarningCode | null }> }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } };
+
+export type RunEventFieldsFragment = { seq: number, type: RunEventType, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: WarningCode | null };
 
 export type RunEventsSubscriptionVariables = Exact<{
   runId: string | number;
@@ -146,28 +195,28 @@ export type RunEventsSubscriptionVariables = Exact<{
 }>;
 
 
-export type RunEventsSubscription = { runEvents: { seq: number, type: string, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: string | null } };
+export type RunEventsSubscription = { runEvents: { seq: number, type: RunEventType, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: WarningCode | null } };
 
 export type CancelRunMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelRunMutation = { cancelRun: { id: string, status: RunStatus } };
+export type CancelRunMutation = { cancelRun: { run: { id: string, status: RunStatus } } };
 
 export type ResumeRunMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ResumeRunMutation = { resumeRun: { id: string, status: RunStatus } };
+export type ResumeRunMutation = { resumeRun: { run: { id: string, status: RunStatus } } };
 
 export type DeleteRunMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type DeleteRunMutation = { deleteRun: boolean };
+export type DeleteRunMutation = { deleteRun: { deletedId: string } };
 
 export type ExportRunMutationVariables = Exact<{
   runId: string | number;
@@ -175,12 +224,12 @@ export type ExportRunMutationVariables = Exact<{
 }>;
 
 
-export type ExportRunMutation = { exportRun: { id: string, kind: ExportKind, bytes: number, sha256: string, url: string, createdAt: string } };
+export type ExportRunMutation = { exportRun: { artifact: { id: string, kind: ExportKind, bytes: number, sha256: string, url: string, createdAt: string } } };
 
 export type NewRunOptionsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type NewRunOptionsQuery = { runSettingsSchema: unknown, models: Array<{ id: string, name: string, modelType: string, parameterCount: number, supportedTasks: Array<string> }>, datasets: Array<{ id: string, name: string, task: string, rowCount: number, labels: Array<string> | null }>, strategies: Array<{ id: string, name: string, description: string, version: string, source: string, tasks: Array<string>, architectures: Array<string>, defaults: Record<string, unknown>, configSchema: unknown }> };
+export type NewRunOptionsQuery = { runSettingsSchema: unknown, models: { nodes: Array<{ id: string, name: string, modelType: string, parameterCount: number, supportedTasks: Array<Task> }> }, datasets: { nodes: Array<{ id: string, name: string, task: Task, rowCount: number, labels: Array<string> | null }> }, strategies: { nodes: Array<{ id: string, name: string, description: string, version: string, source: string, tasks: Array<Task>, architectures: Array<string>, defaults: Record<string, unknown>, configSchema: unknown }> } };
 
 export type PreflightQueryVariables = Exact<{
   input: CreateRunInput;
@@ -194,14 +243,14 @@ export type CreateRunMutationVariables = Exact<{
 }>;
 
 
-export type CreateRunMutation = { createRun: { id: string, status: RunStatus } };
+export type CreateRunMutation = { createRun: { run: { id: string, status: RunStatus } } };
 
 export type CompareRunsQueryVariables = Exact<{
   first: number;
 }>;
 
 
-export type CompareRunsQuery = { runs: { edges: Array<{ node: { hyperparameters: Record<string, unknown>, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: string, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string }, dataset: { id: string, name: string }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } }> } };
+export type CompareRunsQuery = { runs: { edges: Array<{ node: { hyperparameters: Record<string, unknown>, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string }, dataset: { id: string, name: string }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } }> } };
 
 export type RunCurvesQueryVariables = Exact<{
   id: string | number;
@@ -209,12 +258,12 @@ export type RunCurvesQueryVariables = Exact<{
 }>;
 
 
-export type RunCurvesQuery = { run: { id: string, events: Array<{ seq: number, type: string, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null }> } };
+export type RunCurvesQuery = { run: { id: string, events: { nodes: Array<{ seq: number, type: RunEventType, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: WarningCode | null }> } } };
 
 export type PlaygroundRunsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type PlaygroundRunsQuery = { runs: { edges: Array<{ node: { id: string, name: string, task: string, strategy: string, createdAt: string, model: { id: string, name: string }, dataset: { id: string, name: string, columns: Record<string, unknown> } } }> } };
+export type PlaygroundRunsQuery = { runs: { edges: Array<{ node: { id: string, name: string, task: Task, strategy: string, createdAt: string, model: { id: string, name: string }, dataset: { id: string, name: string, columns: Record<string, unknown> } } }> } };
 
 export type PredictMutationVariables = Exact<{
   runId: string | number;
@@ -223,14 +272,14 @@ export type PredictMutationVariables = Exact<{
 }>;
 
 
-export type PredictMutation = { predict: Array<{ text: string, tuned: { task: string, value: number | null, continuation: string | null, labels: Array<{ label: string, score: number }> | null, words: Array<{ word: string, tag: string, score: number }> | null, answer: { text: string, start: number, end: number, score: number } | null, fills: Array<Array<{ token: string, score: number }>> | null }, base: { task: string, value: number | null, continuation: string | null, labels: Array<{ label: string, score: number }> | null, words: Array<{ word: string, tag: string, score: number }> | null, answer: { text: string, start: number, end: number, score: number } | null, fills: Array<Array<{ token: string, score: number }>> | null } | null }> };
+export type PredictMutation = { predict: { predictions: Array<{ text: string, tuned: { task: Task, value: number | null, continuation: string | null, labels: Array<{ label: string, score: number }> | null, words: Array<{ word: string, tag: string, score: number }> | null, answer: { text: string, start: number, end: number, score: number } | null, fills: Array<Array<{ token: string, score: number }>> | null }, base: { task: Task, value: number | null, continuation: string | null, labels: Array<{ label: string, score: number }> | null, words: Array<{ word: string, tag: string, score: number }> | null, answer: { text: string, start: number, end: number, score: number } | null, fills: Array<Array<{ token: string, score: number }>> | null } | null }> } };
 
-export type PredictionFieldsFragment = { task: string, value: number | null, continuation: string | null, labels: Array<{ label: string, score: number }> | null, words: Array<{ word: string, tag: string, score: number }> | null, answer: { text: string, start: number, end: number, score: number } | null, fills: Array<Array<{ token: string, score: number }>> | null };
+export type PredictionFieldsFragment = { task: Task, value: number | null, continuation: string | null, labels: Array<{ label: string, score: number }> | null, words: Array<{ word: string, tag: string, score: number }> | null, answer: { text: string, start: number, end: number, score: number } | null, fills: Array<Array<{ token: string, score: number }>> | null };
 
 export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DatasetsQuery = { datasets: Array<{ id: string, name: string, task: string, format: string, rowCount: number, bytes: number, labels: Array<string> | null, createdAt: string }> };
+export type DatasetsQuery = { datasets: { nodes: Array<{ id: string, name: string, task: Task, format: DatasetFormat, rowCount: number, bytes: number, labels: Array<string> | null, createdAt: string }> } };
 
 export type DatasetQueryVariables = Exact<{
   id: string | number;
@@ -239,7 +288,7 @@ export type DatasetQueryVariables = Exact<{
 }>;
 
 
-export type DatasetQuery = { dataset: { id: string, name: string, task: string, format: string, columns: Record<string, unknown>, labels: Array<string> | null, filename: string, bytes: number, rowCount: number, createdAt: string, statistics: { rows: number, splits: { train: number, validation: number, test: number }, labels: Array<{ label: string, count: number }> | null, textLength: { min: number, p50: number, p95: number, max: number } }, preview: Array<{ row: number, data: Record<string, unknown> }> }, models: Array<{ id: string, name: string }> };
+export type DatasetQuery = { dataset: { id: string, name: string, task: Task, format: DatasetFormat, columns: Record<string, unknown>, labels: Array<string> | null, filename: string, bytes: number, rowCount: number, createdAt: string, statistics: { rows: number, splits: { train: number, validation: number, test: number }, labels: Array<{ label: string, count: number }> | null, textLength: { min: number, p50: number, p95: number, max: number } }, preview: Array<{ row: number, data: Record<string, unknown> }> }, models: { nodes: Array<{ id: string, name: string }> } };
 
 export type TokenLengthsQueryVariables = Exact<{
   id: string | number;
@@ -255,26 +304,26 @@ export type CreateDatasetMutationVariables = Exact<{
 }>;
 
 
-export type CreateDatasetMutation = { createDataset: { id: string, name: string, rowCount: number } };
+export type CreateDatasetMutation = { createDataset: { dataset: { id: string, name: string, rowCount: number } } };
 
 export type DeleteDatasetMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type DeleteDatasetMutation = { deleteDataset: boolean };
+export type DeleteDatasetMutation = { deleteDataset: { deletedId: string } };
 
 export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ModelsQuery = { models: Array<{ id: string, name: string, modelType: string, architecture: string | null, parameterCount: number, supportedTasks: Array<string>, source: string, createdAt: string, tokenizer: { type: string, vocabSize: number } }> };
+export type ModelsQuery = { models: { nodes: Array<{ id: string, name: string, modelType: string, architecture: string | null, parameterCount: number, supportedTasks: Array<Task>, source: string, createdAt: string, tokenizer: { type: string, vocabSize: number } }> } };
 
 export type ModelQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ModelQuery = { model: { id: string, name: string, modelType: string, architecture: string | null, parameterCount: number, supportedTasks: Array<string>, source: string, createdAt: string, config: Record<string, unknown>, tokenizer: { type: string, vocabSize: number } } };
+export type ModelQuery = { model: { id: string, name: string, modelType: string, architecture: string | null, parameterCount: number, supportedTasks: Array<Task>, source: string, createdAt: string, config: Record<string, unknown>, tokenizer: { type: string, vocabSize: number } } };
 
 export type ImportModelFromUploadMutationVariables = Exact<{
   uploadId: string | number;
@@ -282,7 +331,7 @@ export type ImportModelFromUploadMutationVariables = Exact<{
 }>;
 
 
-export type ImportModelFromUploadMutation = { importModelFromUpload: { id: string, name: string } };
+export type ImportModelFromUploadMutation = { importModelFromUpload: { model: { id: string, name: string } } };
 
 export type ImportModelFromDirectoryMutationVariables = Exact<{
   path: string;
@@ -290,39 +339,41 @@ export type ImportModelFromDirectoryMutationVariables = Exact<{
 }>;
 
 
-export type ImportModelFromDirectoryMutation = { importModelFromDirectory: { id: string, name: string } };
+export type ImportModelFromDirectoryMutation = { importModelFromDirectory: { model: { id: string, name: string } } };
 
 export type DeleteModelMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type DeleteModelMutation = { deleteModel: boolean };
+export type DeleteModelMutation = { deleteModel: { deletedId: string } };
+
+export type StrategyFieldsFragment = { id: string, name: string, description: string, version: string, source: string, tasks: Array<Task>, architectures: Array<string>, defaults: Record<string, unknown>, configSchema: unknown };
 
 export type StrategiesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type StrategiesQuery = { strategies: Array<{ id: string, name: string, description: string, version: string, source: string, tasks: Array<string>, architectures: Array<string>, defaults: Record<string, unknown>, configSchema: unknown }> };
+export type StrategiesQuery = { strategies: { nodes: Array<{ id: string, name: string, description: string, version: string, source: string, tasks: Array<Task>, architectures: Array<string>, defaults: Record<string, unknown>, configSchema: unknown }> } };
 
 export type ApiTokensQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ApiTokensQuery = { apiTokens: Array<{ id: string, name: string, prefix: string, scopes: Array<string>, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> };
+export type ApiTokensQuery = { apiTokens: { nodes: Array<{ id: string, name: string, prefix: string, scopes: Array<TokenScope>, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> } };
 
 export type CreateApiTokenMutationVariables = Exact<{
   name: string;
-  scopes: Array<string> | string;
+  scopes: Array<TokenScope> | TokenScope;
 }>;
 
 
-export type CreateApiTokenMutation = { createApiToken: { secret: string, token: { id: string, name: string, prefix: string, scopes: Array<string>, createdAt: string } } };
+export type CreateApiTokenMutation = { createApiToken: { secret: string, token: { id: string, name: string, prefix: string, scopes: Array<TokenScope>, createdAt: string } } };
 
 export type RevokeApiTokenMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type RevokeApiTokenMutation = { revokeApiToken: boolean };
+export type RevokeApiTokenMutation = { revokeApiToken: { token: { id: string, revokedAt: string | null } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -375,6 +426,18 @@ export const RunSummaryFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"RunSummaryFields"}) as unknown as TypedDocumentString<RunSummaryFieldsFragment, unknown>;
+export const RunEventFieldsFragmentDoc = new TypedDocumentString(`
+    fragment RunEventFields on RunEvent {
+  seq
+  type
+  step
+  epoch
+  time
+  values
+  message
+  code
+}
+    `, {"fragmentName":"RunEventFields"}) as unknown as TypedDocumentString<RunEventFieldsFragment, unknown>;
 export const PredictionFieldsFragmentDoc = new TypedDocumentString(`
     fragment PredictionFields on PredictionResult {
   task
@@ -401,6 +464,19 @@ export const PredictionFieldsFragmentDoc = new TypedDocumentString(`
   continuation
 }
     `, {"fragmentName":"PredictionFields"}) as unknown as TypedDocumentString<PredictionFieldsFragment, unknown>;
+export const StrategyFieldsFragmentDoc = new TypedDocumentString(`
+    fragment StrategyFields on Strategy {
+  id
+  name
+  description
+  version
+  source
+  tasks
+  architectures
+  defaults
+  configSchema
+}
+    `, {"fragmentName":"StrategyFields"}) as unknown as TypedDocumentString<StrategyFieldsFragment, unknown>;
 export const RunsDocument = new TypedDocumentString(`
     query Runs($filter: RunFilter, $first: Int!, $after: String) {
   runs(filter: $filter, first: $first, after: $after) {
@@ -424,8 +500,10 @@ export const RunsDocument = new TypedDocumentString(`
       }
     }
   }
-  strategies {
-    id
+  strategies(first: 100) {
+    nodes {
+      id
+    }
   }
 }
     fragment RunSummaryFields on Run {
@@ -518,9 +596,11 @@ export const RunDocument = new TypedDocumentString(`
       name
     }
     checkpoints {
-      step
-      time
-      available
+      nodes {
+        step
+        time
+        available
+      }
     }
     artifacts {
       id
@@ -530,15 +610,10 @@ export const RunDocument = new TypedDocumentString(`
       url
       createdAt
     }
-    events(afterSeq: $afterSeq, limit: $limit) {
-      seq
-      type
-      step
-      epoch
-      time
-      values
-      message
-      code
+    events(afterSeq: $afterSeq, first: $limit) {
+      nodes {
+        ...RunEventFields
+      }
     }
   }
 }
@@ -572,84 +647,112 @@ export const RunDocument = new TypedDocumentString(`
     code
     message
   }
+}
+fragment RunEventFields on RunEvent {
+  seq
+  type
+  step
+  epoch
+  time
+  values
+  message
+  code
 }`) as unknown as TypedDocumentString<RunQuery, RunQueryVariables>;
 export const RunEventsDocument = new TypedDocumentString(`
     subscription RunEvents($runId: ID!, $afterSeq: Int!) {
   runEvents(runId: $runId, afterSeq: $afterSeq) {
-    seq
-    type
-    step
-    epoch
-    time
-    values
-    message
-    code
+    ...RunEventFields
   }
 }
-    `) as unknown as TypedDocumentString<RunEventsSubscription, RunEventsSubscriptionVariables>;
+    fragment RunEventFields on RunEvent {
+  seq
+  type
+  step
+  epoch
+  time
+  values
+  message
+  code
+}`) as unknown as TypedDocumentString<RunEventsSubscription, RunEventsSubscriptionVariables>;
 export const CancelRunDocument = new TypedDocumentString(`
     mutation CancelRun($id: ID!) {
-  cancelRun(id: $id) {
-    id
-    status
+  cancelRun(input: {id: $id}) {
+    run {
+      id
+      status
+    }
   }
 }
     `) as unknown as TypedDocumentString<CancelRunMutation, CancelRunMutationVariables>;
 export const ResumeRunDocument = new TypedDocumentString(`
     mutation ResumeRun($id: ID!) {
-  resumeRun(id: $id) {
-    id
-    status
+  resumeRun(input: {id: $id}) {
+    run {
+      id
+      status
+    }
   }
 }
     `) as unknown as TypedDocumentString<ResumeRunMutation, ResumeRunMutationVariables>;
 export const DeleteRunDocument = new TypedDocumentString(`
     mutation DeleteRun($id: ID!) {
-  deleteRun(id: $id)
+  deleteRun(input: {id: $id}) {
+    deletedId
+  }
 }
     `) as unknown as TypedDocumentString<DeleteRunMutation, DeleteRunMutationVariables>;
 export const ExportRunDocument = new TypedDocumentString(`
     mutation ExportRun($runId: ID!, $kind: ExportKind!) {
-  exportRun(runId: $runId, kind: $kind) {
-    id
-    kind
-    bytes
-    sha256
-    url
-    createdAt
+  exportRun(input: {runId: $runId, kind: $kind}) {
+    artifact {
+      id
+      kind
+      bytes
+      sha256
+      url
+      createdAt
+    }
   }
 }
     `) as unknown as TypedDocumentString<ExportRunMutation, ExportRunMutationVariables>;
 export const NewRunOptionsDocument = new TypedDocumentString(`
     query NewRunOptions {
-  models {
-    id
-    name
-    modelType
-    parameterCount
-    supportedTasks
+  models(first: 100) {
+    nodes {
+      id
+      name
+      modelType
+      parameterCount
+      supportedTasks
+    }
   }
-  datasets {
-    id
-    name
-    task
-    rowCount
-    labels
+  datasets(first: 100) {
+    nodes {
+      id
+      name
+      task
+      rowCount
+      labels
+    }
   }
-  strategies {
-    id
-    name
-    description
-    version
-    source
-    tasks
-    architectures
-    defaults
-    configSchema
+  strategies(first: 100) {
+    nodes {
+      ...StrategyFields
+    }
   }
   runSettingsSchema
 }
-    `) as unknown as TypedDocumentString<NewRunOptionsQuery, NewRunOptionsQueryVariables>;
+    fragment StrategyFields on Strategy {
+  id
+  name
+  description
+  version
+  source
+  tasks
+  architectures
+  defaults
+  configSchema
+}`) as unknown as TypedDocumentString<NewRunOptionsQuery, NewRunOptionsQueryVariables>;
 export const PreflightDocument = new TypedDocumentString(`
     query Preflight($input: CreateRunInput!) {
   preflight(input: $input) {
@@ -665,8 +768,10 @@ export const PreflightDocument = new TypedDocumentString(`
 export const CreateRunDocument = new TypedDocumentString(`
     mutation CreateRun($input: CreateRunInput!) {
   createRun(input: $input) {
-    id
-    status
+    run {
+      id
+      status
+    }
   }
 }
     `) as unknown as TypedDocumentString<CreateRunMutation, CreateRunMutationVariables>;
@@ -725,18 +830,23 @@ export const RunCurvesDocument = new TypedDocumentString(`
     query RunCurves($id: ID!, $limit: Int!) {
   run(id: $id) {
     id
-    events(limit: $limit, types: ["step", "eval"]) {
-      seq
-      type
-      step
-      epoch
-      time
-      values
-      message
+    events(first: $limit, types: [STEP, EVAL]) {
+      nodes {
+        ...RunEventFields
+      }
     }
   }
 }
-    `) as unknown as TypedDocumentString<RunCurvesQuery, RunCurvesQueryVariables>;
+    fragment RunEventFields on RunEvent {
+  seq
+  type
+  step
+  epoch
+  time
+  values
+  message
+  code
+}`) as unknown as TypedDocumentString<RunCurvesQuery, RunCurvesQueryVariables>;
 export const PlaygroundRunsDocument = new TypedDocumentString(`
     query PlaygroundRuns {
   runs(first: 100, filter: {status: [SUCCEEDED]}) {
@@ -763,13 +873,15 @@ export const PlaygroundRunsDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<PlaygroundRunsQuery, PlaygroundRunsQueryVariables>;
 export const PredictDocument = new TypedDocumentString(`
     mutation Predict($runId: ID!, $inputs: [PredictInputItem!]!, $compareBase: Boolean!) {
-  predict(runId: $runId, inputs: $inputs, compareBase: $compareBase) {
-    text
-    tuned {
-      ...PredictionFields
-    }
-    base {
-      ...PredictionFields
+  predict(input: {runId: $runId, inputs: $inputs, compareBase: $compareBase}) {
+    predictions {
+      text
+      tuned {
+        ...PredictionFields
+      }
+      base {
+        ...PredictionFields
+      }
     }
   }
 }
@@ -799,15 +911,17 @@ export const PredictDocument = new TypedDocumentString(`
 }`) as unknown as TypedDocumentString<PredictMutation, PredictMutationVariables>;
 export const DatasetsDocument = new TypedDocumentString(`
     query Datasets {
-  datasets {
-    id
-    name
-    task
-    format
-    rowCount
-    bytes
-    labels
-    createdAt
+  datasets(first: 100) {
+    nodes {
+      id
+      name
+      task
+      format
+      rowCount
+      bytes
+      labels
+      createdAt
+    }
   }
 }
     `) as unknown as TypedDocumentString<DatasetsQuery, DatasetsQueryVariables>;
@@ -847,9 +961,11 @@ export const DatasetDocument = new TypedDocumentString(`
       data
     }
   }
-  models {
-    id
-    name
+  models(first: 100) {
+    nodes {
+      id
+      name
+    }
   }
 }
     `) as unknown as TypedDocumentString<DatasetQuery, DatasetQueryVariables>;
@@ -870,31 +986,37 @@ export const TokenLengthsDocument = new TypedDocumentString(`
 export const CreateDatasetDocument = new TypedDocumentString(`
     mutation CreateDataset($input: CreateDatasetInput!) {
   createDataset(input: $input) {
-    id
-    name
-    rowCount
+    dataset {
+      id
+      name
+      rowCount
+    }
   }
 }
     `) as unknown as TypedDocumentString<CreateDatasetMutation, CreateDatasetMutationVariables>;
 export const DeleteDatasetDocument = new TypedDocumentString(`
     mutation DeleteDataset($id: ID!) {
-  deleteDataset(id: $id)
+  deleteDataset(input: {id: $id}) {
+    deletedId
+  }
 }
     `) as unknown as TypedDocumentString<DeleteDatasetMutation, DeleteDatasetMutationVariables>;
 export const ModelsDocument = new TypedDocumentString(`
     query Models {
-  models {
-    id
-    name
-    modelType
-    architecture
-    parameterCount
-    supportedTasks
-    source
-    createdAt
-    tokenizer {
-      type
-      vocabSize
+  models(first: 100) {
+    nodes {
+      id
+      name
+      modelType
+      architecture
+      parameterCount
+      supportedTasks
+      source
+      createdAt
+      tokenizer {
+        type
+        vocabSize
+      }
     }
   }
 }
@@ -920,56 +1042,68 @@ export const ModelDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<ModelQuery, ModelQueryVariables>;
 export const ImportModelFromUploadDocument = new TypedDocumentString(`
     mutation ImportModelFromUpload($uploadId: ID!, $name: String!) {
-  importModelFromUpload(uploadId: $uploadId, name: $name) {
-    id
-    name
+  importModelFromUpload(input: {uploadId: $uploadId, name: $name}) {
+    model {
+      id
+      name
+    }
   }
 }
     `) as unknown as TypedDocumentString<ImportModelFromUploadMutation, ImportModelFromUploadMutationVariables>;
 export const ImportModelFromDirectoryDocument = new TypedDocumentString(`
     mutation ImportModelFromDirectory($path: String!, $name: String!) {
-  importModelFromDirectory(path: $path, name: $name) {
-    id
-    name
+  importModelFromDirectory(input: {path: $path, name: $name}) {
+    model {
+      id
+      name
+    }
   }
 }
     `) as unknown as TypedDocumentString<ImportModelFromDirectoryMutation, ImportModelFromDirectoryMutationVariables>;
 export const DeleteModelDocument = new TypedDocumentString(`
     mutation DeleteModel($id: ID!) {
-  deleteModel(id: $id)
+  deleteModel(input: {id: $id}) {
+    deletedId
+  }
 }
     `) as unknown as TypedDocumentString<DeleteModelMutation, DeleteModelMutationVariables>;
 export const StrategiesDocument = new TypedDocumentString(`
     query Strategies {
-  strategies {
-    id
-    name
-    description
-    version
-    source
-    tasks
-    architectures
-    defaults
-    configSchema
+  strategies(first: 100) {
+    nodes {
+      ...StrategyFields
+    }
   }
 }
-    `) as unknown as TypedDocumentString<StrategiesQuery, StrategiesQueryVariables>;
+    fragment StrategyFields on Strategy {
+  id
+  name
+  description
+  version
+  source
+  tasks
+  architectures
+  defaults
+  configSchema
+}`) as unknown as TypedDocumentString<StrategiesQuery, StrategiesQueryVariables>;
 export const ApiTokensDocument = new TypedDocumentString(`
     query ApiTokens {
-  apiTokens {
-    id
-    name
-    prefix
-    scopes
-    createdAt
-    lastUsedAt
-    revokedAt
+  apiTokens(first: 100) {
+    nodes {
+      id
+      name
+      prefix
+      scopes
+      createdAt
+      lastUsedAt
+      revokedAt
+    }
   }
 }
     `) as unknown as TypedDocumentString<ApiTokensQuery, ApiTokensQueryVariables>;
 export const CreateApiTokenDocument = new TypedDocumentString(`
-    mutation CreateApiToken($name: String!, $scopes: [String!]!) {
-  createApiToken(name: $name, scopes: $scopes) {
+    mutation CreateApiToken($name: String!, $scopes: [TokenScope!]!) {
+  createApiToken(input: {name: $name, scopes: $scopes}) {
     secret
     token {
       id
@@ -983,6 +1117,11 @@ export const CreateApiTokenDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<CreateApiTokenMutation, CreateApiTokenMutationVariables>;
 export const RevokeApiTokenDocument = new TypedDocumentString(`
     mutation RevokeApiToken($id: ID!) {
-  revokeApiToken(id: $id)
+  revokeApiToken(input: {id: $id}) {
+    token {
+      id
+      revokedAt
+    }
+  }
 }
     `) as unknown as TypedDocumentString<RevokeApiTokenMutation, RevokeApiTokenMutationVariables>;

@@ -5,21 +5,21 @@ import { describeEvent, higherIsBetter, type RunEventLike, RunSeries } from './r
 function events(steps: number, evalEvery = 0, accuracies: readonly number[] = []): RunEventLike[] {
   const out: RunEventLike[] = [];
   const push = (e: Omit<RunEventLike, 'seq'>) => out.push({ seq: out.length + 1, ...e });
-  push({ type: 'started', step: 0, epoch: 0, values: { total_steps: steps, trainable_parameters: 10, parameters: 100 } });
+  push({ type: 'STARTED', step: 0, epoch: 0, values: { total_steps: steps, trainable_parameters: 10, parameters: 100 } });
   let evals = 0;
   for (let step = 1; step <= steps; step++) {
     push({
-      type: 'step',
+      type: 'STEP',
       step,
       epoch: step / 100,
       values: { loss: 1 / step, learning_rate: 2e-5, grad_norm: 0.5, tokens_per_s: 1000 + step },
     });
     if (evalEvery && step % evalEvery === 0) {
       const accuracy = accuracies[evals++] ?? 0.5;
-      push({ type: 'eval', step, epoch: step / 100, values: { eval_accuracy: accuracy, eval_loss: 1 - accuracy } });
+      push({ type: 'EVAL', step, epoch: step / 100, values: { eval_accuracy: accuracy, eval_loss: 1 - accuracy } });
     }
   }
-  push({ type: 'finished', step: steps, values: {} });
+  push({ type: 'FINISHED', step: steps, values: {} });
   return out;
 }
 
@@ -85,15 +85,15 @@ describe('RunSeries', () => {
   it('a resumed run that replays steps after its checkpoint replaces those points', () => {
     const s = new RunSeries();
     let seq = 0;
-    const step = (n: number, loss: number): RunEventLike => ({ seq: ++seq, type: 'step', step: n, values: { loss } });
+    const step = (n: number, loss: number): RunEventLike => ({ seq: ++seq, type: 'STEP', step: n, values: { loss } });
     s.addAll([step(1, 1), step(2, 0.9), step(3, 0.8), step(4, 0.7)]);
-    s.addAll([{ seq: ++seq, type: 'started', step: 2, values: {} }, step(3, 0.85), step(4, 0.75), step(5, 0.6)]);
+    s.addAll([{ seq: ++seq, type: 'STARTED', step: 2, values: {} }, step(3, 0.85), step(4, 0.75), step(5, 0.6)]);
     expect(s.series('loss')).toEqual({ name: 'loss', x: [1, 2, 3, 4, 5], y: [1, 0.9, 0.85, 0.75, 0.6] });
   });
 
   it('skips values that are not finite numbers', () => {
     const s = new RunSeries();
-    s.add({ seq: 1, type: 'step', step: 1, values: { loss: 0.5, grad_norm: Number.NaN, other: null as unknown as number } });
+    s.add({ seq: 1, type: 'STEP', step: 1, values: { loss: 0.5, grad_norm: Number.NaN, other: null as unknown as number } });
     expect(s.names()).toEqual(['loss']);
   });
 
@@ -127,8 +127,8 @@ describe('RunSeries', () => {
   it('one log line per event', () => {
     const s = new RunSeries();
     s.addAll(events(2, 2, [0.75]));
-    s.add({ seq: 6, type: 'checkpoint', step: 2, values: {}, message: '/runs/1/checkpoints/step-2' });
-    s.add({ seq: 7, type: 'early_stop', step: 2, values: { accuracy: 0.75 }, message: 'accuracy did not improve for 3 evaluations' });
+    s.add({ seq: 6, type: 'CHECKPOINT', step: 2, values: {}, message: '/runs/1/checkpoints/step-2' });
+    s.add({ seq: 7, type: 'EARLY_STOP', step: 2, values: { accuracy: 0.75 }, message: 'accuracy did not improve for 3 evaluations' });
     expect(s.log()).toEqual([
       { seq: 1, text: 'started: 2 steps, 10 of 100 parameters trainable' },
       { seq: 2, text: 'step 1 (epoch 0.01): loss 1, learning_rate 2.00e-5, grad_norm 0.5, tokens_per_s 1001' },
@@ -138,14 +138,14 @@ describe('RunSeries', () => {
       { seq: 6, text: 'checkpoint at step 2: /runs/1/checkpoints/step-2' },
       { seq: 7, text: 'early stop at step 2: accuracy did not improve for 3 evaluations (accuracy 0.75)' },
     ]);
-    expect(describeEvent({ seq: 1, type: 'test', step: 9, values: { test_accuracy: 0.8125 } })).toBe('test: test_accuracy 0.8125');
+    expect(describeEvent({ seq: 1, type: 'TEST', step: 9, values: { test_accuracy: 0.8125 } })).toBe('test: test_accuracy 0.8125');
   });
 
   it("lists the trainer's warnings with their codes, once each, and logs them", () => {
     const s = new RunSeries();
     const warning: RunEventLike = {
       seq: 1,
-      type: 'warning',
+      type: 'WARNING',
       step: 20,
       values: {},
       code: 'CHECKPOINT_DAMAGED',
@@ -183,11 +183,11 @@ describe('RunSeries', () => {
   it('holds the parameter counts of the latest started event', () => {
     const s = new RunSeries();
     expect(s.parameterCounts()).toEqual({ trainable: undefined, total: undefined });
-    s.add({ seq: 1, type: 'started', step: 0, values: { total_steps: 12, trainable_parameters: 16_390, parameters: 4_402_438 } });
-    s.add({ seq: 2, type: 'step', step: 1, values: { loss: 1.8 } });
+    s.add({ seq: 1, type: 'STARTED', step: 0, values: { total_steps: 12, trainable_parameters: 16_390, parameters: 4_402_438 } });
+    s.add({ seq: 2, type: 'STEP', step: 1, values: { loss: 1.8 } });
     expect(s.parameterCounts()).toEqual({ trainable: 16_390, total: 4_402_438 });
     // A resumed attempt starts again with its own figures.
-    s.add({ seq: 3, type: 'started', step: 1, values: { trainable_parameters: 20_000, parameters: 4_402_438 } });
+    s.add({ seq: 3, type: 'STARTED', step: 1, values: { trainable_parameters: 20_000, parameters: 4_402_438 } });
     expect(s.parameterCounts().trainable).toBe(20_000);
   });
 });

@@ -3,7 +3,7 @@
 
 export interface RunEventLike {
   seq: number;
-  /** started, step, eval, checkpoint, warning, early_stop, test, finished, failed or cancelled. */
+  /** The API's RunEventType: STARTED, STEP, EVAL, CHECKPOINT, WARNING, EARLY_STOP, TEST, FINISHED, FAILED or CANCELLED. */
   type: string;
   step: number;
   epoch?: number;
@@ -78,7 +78,7 @@ export function describeEvent(e: RunEventLike): string {
   const v = e.values ?? {};
   const message = e.message ? `: ${e.message}` : '';
   switch (e.type) {
-    case 'started': {
+    case 'STARTED': {
       const total = v.total_steps;
       const parts = [total !== undefined ? `${total} steps` : undefined];
       if (v.parameters !== undefined) {
@@ -86,19 +86,19 @@ export function describeEvent(e: RunEventLike): string {
       }
       return `started${e.step > 0 ? ` from step ${e.step}` : ''}: ${parts.filter(Boolean).join(', ')}`;
     }
-    case 'step':
+    case 'STEP':
       return `step ${e.step}${e.epoch !== undefined ? ` (epoch ${formatNumber(e.epoch)})` : ''}: ${formatValues(v)}`;
-    case 'eval':
+    case 'EVAL':
       return `evaluation at step ${e.step}: ${formatValues(v)}`;
-    case 'test':
+    case 'TEST':
       return `test: ${formatValues(v)}`;
-    case 'checkpoint':
+    case 'CHECKPOINT':
       return `checkpoint at step ${e.step}${message}`;
-    case 'warning':
+    case 'WARNING':
       return `warning${e.code ? ` ${e.code}` : ''} at step ${e.step}${message}`;
     default: {
       const values = Object.keys(v).length ? ` (${formatValues(v)})` : '';
-      return `${e.type.replace(/_/g, ' ')} at step ${e.step}${message}${values}`;
+      return `${e.type.toLowerCase().replace(/_/g, ' ')} at step ${e.step}${message}${values}`;
     }
   }
 }
@@ -139,12 +139,12 @@ export class RunSeries {
     this.lastSeq = event.seq;
     this.#version++;
     this.#events.push(event);
-    if (event.type === 'started') this.#started = event.values;
-    if (event.type === 'warning') {
+    if (event.type === 'STARTED') this.#started = event.values;
+    if (event.type === 'WARNING') {
       this.#warnings.push({ seq: event.seq, step: event.step, code: event.code ?? 'WARNING', message: event.message ?? '' });
-    } else if (event.type === 'step') {
+    } else if (event.type === 'STEP') {
       for (const [name, value] of Object.entries(event.values)) this.#point(name, event.step, value, this.#stepNames);
-    } else if (event.type === 'eval') {
+    } else if (event.type === 'EVAL') {
       // A resumed run replays the steps after its checkpoint: what came after this step is superseded.
       while (this.#evaluations.length && (this.#evaluations[this.#evaluations.length - 1]?.step ?? 0) > event.step) this.#evaluations.pop();
       this.#evaluations.push({ step: event.step, values: event.values });

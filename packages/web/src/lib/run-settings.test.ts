@@ -17,7 +17,9 @@ describe('the trainer settings form', () => {
     const early = fields.find((f) => f.key === 'earlyStopping');
     expect(early?.kind).toBe('object');
     expect(early?.children?.map((c) => c.key)).toEqual(['earlyStopping.patience', 'earlyStopping.minDelta']);
-    expect(fields.find((f) => f.key === 'schedule')?.options?.map((o) => o.value)).toEqual(['linear', 'cosine', 'constant']);
+    // Enum values as CreateRunInput takes them (the GraphQL enums HyperparametersSchedule and Device).
+    expect(fields.find((f) => f.key === 'schedule')?.options?.map((o) => o.value)).toEqual(['LINEAR', 'COSINE', 'CONSTANT']);
+    expect(fields.find((f) => f.key === 'device')?.options?.map((o) => o.value)).toEqual(['CPU', 'WEBGPU', 'CUDA']);
   });
 
   it("shows the schema's defaults, the strategy's suggestions over them, as placeholders", () => {
@@ -31,7 +33,7 @@ describe('the trainer settings form', () => {
       'earlyStopping.minDelta': '0',
       seed: '42',
       maxLength: '128',
-      device: 'cpu',
+      device: 'CPU',
     });
   });
 

@@ -1,15 +1,18 @@
 // The Artifact type of the API.
 
-import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { payloadType } from '../../graphql/mutation.ts';
+import { Node } from '../../graphql/node.ts';
 
 export const ExportKindEnum = { ADAPTER: 'ADAPTER', MERGED: 'MERGED', ONNX: 'ONNX' } as const;
+type ExportKind = keyof typeof ExportKindEnum;
 registerEnumType(ExportKindEnum, {
   name: 'ExportKind',
   description:
     "ADAPTER: the strategy's own files (PEFT layout for LoRA); MERGED: the adapted model, Hugging Face layout; ONNX: model.onnx with its tokenizer.",
 });
 
-@ObjectType()
+@ObjectType({ implements: Node })
 export class Artifact {
   @Field(() => ID)
   id!: string;
@@ -32,3 +35,14 @@ export class Artifact {
   @Field(() => Date)
   createdAt!: Date;
 }
+
+@InputType()
+export class ExportRunInput {
+  @Field(() => ID, { description: 'A run that has SUCCEEDED.' })
+  runId!: string;
+
+  @Field(() => ExportKindEnum)
+  kind!: ExportKind;
+}
+
+export const ExportRunPayload = payloadType('ExportRunPayload', 'artifact', () => Artifact, { description: 'Download it from its url.' });

@@ -1,10 +1,20 @@
 // API tokens: list, create (the secret is returned once), revoke. Needs the write scope.
 
-import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { type Connection, ConnectionArgs, connectionType, PAGE, paginate } from '../../graphql/connection.ts';
 import type { RequestContext } from '../../graphql/context.ts';
-import type { Scope } from './auth.service.ts';
+import { graphqlEnum } from '../../graphql/enums.ts';
+import { idInput, payloadType } from '../../graphql/mutation.ts';
+import { Node } from '../../graphql/node.ts';
+import { SCOPES, type Scope } from './auth.service.ts';
 
-@ObjectType()
+export const TokenScopeEnum = graphqlEnum<Scope>(
+  'TokenScope',
+  SCOPES,
+  'READ: queries and subscriptions; WRITE: mutations too (it implies READ).',
+);
+
+@ObjectType({ implements: Node })
 export class ApiToken {
   @Field(() => ID)
   id!: string;
@@ -15,7 +25,7 @@ export class ApiToken {
   @Field(() => String, { description: 'The first characters of the secret, to tell tokens apart.' })
   prefix!: string;
 
-  @Field(() => [String])
+  @Field(() => [TokenScopeEnum])
   scopes!: string[];
 
   @Field(() => Date)
@@ -31,8 +41,10 @@ export class ApiToken {
   expiresAt!: Date | null;
 }
 
+export const ApiTokenConnection = connectionType(ApiToken);
+
 @ObjectType()
-export class CreatedApiToken {
+export class CreateApiTokenPayload {
   @Field(() => ApiToken)
   token!: ApiToken;
 
@@ -40,34 +52,53 @@ export class CreatedApiToken {
   secret!: string;
 }
 
+@InputType()
+export class CreateApiTokenInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => [TokenScopeEnum], { description: 'WRITE implies READ.' })
+  scopes!: Scope[];
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the token stops working (open WebSockets using it are closed); it never expires when absent.',
+  })
+  expiresAt?: Date | null;
+}
+
+const RevokeApiTokenInput = idInput('RevokeApiTokenInput', 'The token to refuse from now on.');
+const RevokeApiTokenPayload = payloadType('RevokeApiTokenPayload', 'token', () => ApiToken, {
+  nullable: true,
+  description: 'The token, revoked; null when no token has the id.',
+});
+
 @Resolver(() => ApiToken)
 export class ApiTokenResolver {
   @Authorized('write')
-  @Query(() => [ApiToken])
-  apiTokens(@Ctx() ctx: RequestContext): Promise<ApiToken[]> {
-    return ctx.services.auth.list();
+  @Query(() => ApiTokenConnection, { description: 'Oldest first, revoked and expired ones too.' })
+  apiTokens(@Ctx() ctx: RequestContext, @Args(() => ConnectionArgs) page: ConnectionArgs): Promise<Connection<ApiToken>> {
+    return paginate(ctx.services.auth.listing(), page, PAGE, (rows) => rows);
   }
 
   @Authorized('write')
-  @Mutation(() => CreatedApiToken)
+  @Mutation(() => CreateApiTokenPayload)
   createApiToken(
-    @Arg('name', () => String) name: string,
-    @Arg('scopes', () => [String]) scopes: string[],
+    @Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput,
     @Ctx() ctx: RequestContext,
-    @Arg('expiresAt', () => Date, {
-      nullable: true,
-      description: 'When the token stops working (open WebSockets using it are closed); it never expires when absent.',
-    })
-    expiresAt?: Date | null,
-  ): Promise<CreatedApiToken> {
-    return ctx.services.auth.create(name, scopes as Scope[], expiresAt);
+  ): Promise<CreateApiTokenPayload> {
+    return ctx.services.auth.create(input.name, input.scopes, input.expiresAt);
   }
 
   @Authorized('write')
-  @Mutation(() => Boolean, {
-    description: 'Refuses the token from now on and closes WebSockets opened with it (4403); false for an id no token has.',
+  @Mutation(() => RevokeApiTokenPayload, {
+    description: 'Refuses the token from now on and closes WebSockets opened with it (4403).',
   })
-  revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    return ctx.services.auth.revoke(id);
+  async revokeApiToken(
+    @Arg('input', () => RevokeApiTokenInput) input: { id: string },
+    @Ctx() ctx: RequestContext,
+  ): Promise<{ token: ApiToken | null }> {
+    const revoked = await ctx.services.auth.revoke(input.id);
+    return { token: revoked ? await ctx.services.auth.find(input.id) : null };
   }
 }

@@ -3,6 +3,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { CREATED_KEY, type KeysetSource, queryKeyset } from '../../graphql/connection.ts';
 import { AppError } from '../../graphql/errors.ts';
 import { ApiTokenEntity } from './api-token.entity.ts';
 import { AuthErrorCode } from './auth.errors.ts';
@@ -72,6 +73,17 @@ export class AuthService {
       expiresAt: expiresAt ?? null,
     });
     return { token, secret };
+  }
+
+  /** Every token oldest first, to read a page at a time. */
+  listing(): KeysetSource<ApiTokenEntity> {
+    const repo = this.dataSource.getRepository(ApiTokenEntity);
+    return queryKeyset({ name: 'apiTokens', alias: 't', query: () => repo.createQueryBuilder('t'), key: CREATED_KEY, order: 'ASC' });
+  }
+
+  /** The token with `id`, or null. */
+  find(id: string): Promise<ApiTokenEntity | null> {
+    return UUID.test(id) ? this.dataSource.getRepository(ApiTokenEntity).findOneBy({ id }) : Promise.resolve(null);
   }
 
   list(): Promise<ApiTokenEntity[]> {

@@ -1,17 +1,28 @@
 // Datasets: create from an upload (validated row by row), list, inspect, preview, statistics, delete.
 
 import { join } from 'node:path';
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { type Connection, ConnectionArgs, PAGE, paginate } from '../../graphql/connection.ts';
 import type { RequestContext } from '../../graphql/context.ts';
 import type { DatasetEntity } from './dataset.entity.ts';
-import { CreateDatasetInput, Dataset, DatasetStatistics, PreviewRow, TokenLengthHistogram } from './dataset.type.ts';
+import {
+  CreateDatasetInput,
+  CreateDatasetPayload,
+  Dataset,
+  DatasetConnection,
+  DatasetStatistics,
+  DeleteDatasetInput,
+  DeleteDatasetPayload,
+  PreviewRow,
+  TokenLengthHistogram,
+} from './dataset.type.ts';
 
 @Resolver(() => Dataset)
 export class DatasetResolver {
   @Authorized('read')
-  @Query(() => [Dataset])
-  datasets(@Ctx() ctx: RequestContext): Promise<Dataset[]> {
-    return ctx.services.datasets.list();
+  @Query(() => DatasetConnection, { description: 'Oldest first.' })
+  datasets(@Ctx() ctx: RequestContext, @Args(() => ConnectionArgs) page: ConnectionArgs): Promise<Connection<Dataset>> {
+    return paginate(ctx.services.datasets.listing('datasets'), page, PAGE, (rows) => rows);
   }
 
   @Authorized('read')
@@ -21,17 +32,24 @@ export class DatasetResolver {
   }
 
   @Authorized('write')
-  @Mutation(() => Dataset, {
+  @Mutation(() => CreateDatasetPayload, {
     description: 'Checks every row for the task; on errors nothing is created and extensions.issues lists each (row, column, message).',
   })
-  createDataset(@Arg('input', () => CreateDatasetInput) input: CreateDatasetInput, @Ctx() ctx: RequestContext): Promise<Dataset> {
-    return ctx.services.datasets.create(input);
+  async createDataset(
+    @Arg('input', () => CreateDatasetInput) input: CreateDatasetInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<{ dataset: Dataset }> {
+    return { dataset: await ctx.services.datasets.create(input) };
   }
 
   @Authorized('write')
-  @Mutation(() => Boolean)
-  deleteDataset(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    return ctx.services.datasets.delete(id);
+  @Mutation(() => DeleteDatasetPayload, { description: 'Deletes a dataset no run uses, with its file.' })
+  async deleteDataset(
+    @Arg('input', () => DeleteDatasetInput) input: { id: string },
+    @Ctx() ctx: RequestContext,
+  ): Promise<{ deletedId: string }> {
+    await ctx.services.datasets.delete(input.id);
+    return { deletedId: input.id };
   }
 
   @FieldResolver(() => DatasetStatistics)

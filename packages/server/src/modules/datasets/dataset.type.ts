@@ -2,6 +2,10 @@
 
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { DatasetFormatEnum, TaskEnum } from '../../graphql/api-enums.ts';
+import { connectionType } from '../../graphql/connection.ts';
+import { deletedPayload, idInput, payloadType } from '../../graphql/mutation.ts';
+import { Node } from '../../graphql/node.ts';
 
 @ObjectType()
 export class SplitSizes {
@@ -83,7 +87,7 @@ export class PreviewRow {
   data!: Record<string, unknown>;
 }
 
-@ObjectType({ description: 'A validated CSV or JSONL file with its task and column mapping.' })
+@ObjectType({ description: 'A validated CSV or JSONL file with its task and column mapping.', implements: Node })
 export class Dataset {
   @Field(() => ID)
   id!: string;
@@ -91,10 +95,10 @@ export class Dataset {
   @Field(() => String)
   name!: string;
 
-  @Field(() => String)
+  @Field(() => TaskEnum)
   task!: string;
 
-  @Field(() => String, { description: 'csv or jsonl' })
+  @Field(() => DatasetFormatEnum)
   format!: string;
 
   @Field(() => GraphQLJSONObject, { description: 'Task field -> column name.' })
@@ -124,9 +128,7 @@ export class CreateDatasetInput {
   @Field(() => ID, { description: 'From POST /uploads.' })
   uploadId!: string;
 
-  @Field(() => String, {
-    description: 'sequence-classification, regression, token-classification, question-answering, causal-lm or masked-lm.',
-  })
+  @Field(() => TaskEnum)
   task!: string;
 
   @Field(() => GraphQLJSONObject, {
@@ -135,9 +137,14 @@ export class CreateDatasetInput {
   })
   columns?: Record<string, string>;
 
-  @Field(() => String, { nullable: true, description: 'csv or jsonl; from the file name when absent.' })
+  @Field(() => DatasetFormatEnum, { nullable: true, description: 'From the file name when absent (.jsonl or .ndjson: JSONL).' })
   format?: 'csv' | 'jsonl';
 
   @Field(() => [String], { nullable: true, description: 'The label set in id order; collected from the file when absent.' })
   labels?: string[];
 }
+
+export const DatasetConnection = connectionType(Dataset);
+export const CreateDatasetPayload = payloadType('CreateDatasetPayload', 'dataset', () => Dataset);
+export const DeleteDatasetInput = idInput('DeleteDatasetInput', 'A dataset no run uses.');
+export const DeleteDatasetPayload = deletedPayload('DeleteDatasetPayload');

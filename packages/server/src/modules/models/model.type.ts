@@ -1,7 +1,11 @@
 // The Model type of the API.
 
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { TaskEnum } from '../../graphql/api-enums.ts';
+import { connectionType } from '../../graphql/connection.ts';
+import { deletedPayload, idInput, payloadType } from '../../graphql/mutation.ts';
+import { Node } from '../../graphql/node.ts';
 
 @ObjectType({ description: 'A tokenizer as the model folder declares it.' })
 export class TokenizerInfo {
@@ -12,7 +16,7 @@ export class TokenizerInfo {
   vocabSize!: number;
 }
 
-@ObjectType({ description: 'A base model (Hugging Face layout) that runs fine-tune.' })
+@ObjectType({ description: 'A base model (Hugging Face layout) that runs fine-tune.', implements: Node })
 export class Model {
   @Field(() => ID)
   id!: string;
@@ -32,7 +36,7 @@ export class Model {
   @Field(() => TokenizerInfo)
   tokenizer!: TokenizerInfo;
 
-  @Field(() => [String], { description: 'Tasks a run can fine-tune this model for.' })
+  @Field(() => [TaskEnum], { description: 'Tasks a run can fine-tune this model for.' })
   supportedTasks!: string[];
 
   @Field(() => GraphQLJSONObject, { description: 'config.json as stored.' })
@@ -44,3 +48,28 @@ export class Model {
   @Field(() => Date)
   createdAt!: Date;
 }
+
+export const ModelConnection = connectionType(Model);
+
+@InputType()
+export class ImportModelFromDirectoryInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { description: 'A Hugging Face folder on the server, inside a folder TUNEQL_MODEL_DIRS allows.' })
+  path!: string;
+}
+
+@InputType()
+export class ImportModelFromUploadInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => ID, { description: 'From POST /uploads: a .tar or .tar.gz of a Hugging Face folder.' })
+  uploadId!: string;
+}
+
+export const ImportModelFromDirectoryPayload = payloadType('ImportModelFromDirectoryPayload', 'model', () => Model);
+export const ImportModelFromUploadPayload = payloadType('ImportModelFromUploadPayload', 'model', () => Model);
+export const DeleteModelInput = idInput('DeleteModelInput', 'A model no run uses.');
+export const DeleteModelPayload = deletedPayload('DeleteModelPayload');

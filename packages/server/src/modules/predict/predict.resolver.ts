@@ -1,6 +1,6 @@
 // Predict: a succeeded run's model (its ONNX export) on given inputs, next to its base model.
 
-import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context.ts';
 import { AppError } from '../../graphql/errors.ts';
 import { baseModelExport } from '../../predict/base-model.ts';
@@ -8,7 +8,7 @@ import { readModelCard } from '../../predict/model-folder.ts';
 import { predictMany } from '../../predict/predictor.ts';
 import { runExportKey } from '../../storage/run-keys.ts';
 import { RunErrorCode } from '../runs/run.errors.ts';
-import { PredictInputItem, PredictionPair } from './predict.type.ts';
+import { PredictInput, type PredictInputItem, type PredictionPair, PredictPayload } from './predict.type.ts';
 
 const MAX_INPUTS = 64;
 
@@ -16,16 +16,12 @@ const MAX_INPUTS = 64;
 export class PredictResolver {
   // A mutation: it runs models (compute), and clients should not cache it.
   @Authorized('read')
-  @Mutation(() => [PredictionPair], { description: 'Runs the fine-tuned model (and, with compareBase, its base) on each input.' })
-  async predict(
-    @Arg('runId', () => ID) runId: string,
-    @Arg('inputs', () => [PredictInputItem]) inputs: PredictInputItem[],
-    @Ctx() ctx: RequestContext,
-    @Arg('compareBase', () => Boolean, { defaultValue: true }) compareBase: boolean,
-  ): Promise<PredictionPair[]> {
+  @Mutation(() => PredictPayload, { description: 'Runs the fine-tuned model (and, with compareBase, its base) on each input.' })
+  async predict(@Arg('input', () => PredictInput) input: PredictInput, @Ctx() ctx: RequestContext): Promise<PredictPayload> {
     // Counted before anything is looked up, so that a refused call costs the server nothing.
     await ctx.rateLimits.consume('predict', ctx.client);
-    return ctx.rateLimits.predicting(() => this.run(runId, inputs, ctx, compareBase));
+    const predictions = await ctx.rateLimits.predicting(() => this.run(input.runId, input.inputs, ctx, input.compareBase));
+    return { predictions };
   }
 
   private async run(runId: string, inputs: PredictInputItem[], ctx: RequestContext, compareBase: boolean): Promise<PredictionPair[]> {

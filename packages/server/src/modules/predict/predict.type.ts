@@ -1,6 +1,7 @@
 // Predictions of a fine-tuned model and of its base, side by side.
 
-import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { TaskEnum } from '../../graphql/api-enums.ts';
 
 @InputType()
 export class PredictInputItem {
@@ -58,7 +59,7 @@ export class TokenScore {
 
 @ObjectType({ description: 'What a model predicts for one input; the fields of its task are set.' })
 export class PredictionResult {
-  @Field(() => String)
+  @Field(() => TaskEnum)
   task!: string;
 
   @Field(() => [LabelScore], { nullable: true, description: 'Classification, best first.' })
@@ -93,4 +94,22 @@ export class PredictionPair {
     description: 'The base model with the same (untrained) task head, seeded as the run was.',
   })
   base!: PredictionResult | null;
+}
+
+@InputType()
+export class PredictInput {
+  @Field(() => ID, { description: 'A run that has SUCCEEDED.' })
+  runId!: string;
+
+  @Field(() => [PredictInputItem], { description: 'Up to 64 texts.' })
+  inputs!: PredictInputItem[];
+
+  @Field(() => Boolean, { defaultValue: true, description: 'Run the base model too, for comparison.' })
+  compareBase!: boolean;
+}
+
+@ObjectType()
+export class PredictPayload {
+  @Field(() => [PredictionPair], { description: 'One per input, in order.' })
+  predictions!: PredictionPair[];
 }

@@ -4,6 +4,7 @@
 import type { TrainEvent } from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
 import { type Notifier, Topic } from '../../events/notifier.ts';
+import { type KeysetSource, queryKeyset } from '../../graphql/connection.ts';
 import { logger } from '../../ops/logger.ts';
 import { RunEntity, type RunProgressRecord, type RunUpdate } from './run.entity.ts';
 import { ClaimLostError } from './run.errors.ts';
@@ -123,6 +124,19 @@ export class RunEventStore {
       .limit(limit);
     if (types?.length) q.andWhere('e.type IN (:...types)', { types });
     return q.getMany();
+  }
+
+  /** The run's events after `afterSeq` (of `types`, when given) in sequence order, to read a page at a time. */
+  listing(runId: string, filter: { types?: readonly string[]; afterSeq?: number }): KeysetSource<RunEventEntity> {
+    const query = () => {
+      const q = this.dataSource
+        .getRepository(RunEventEntity)
+        .createQueryBuilder('e')
+        .where('e.runId = :runId AND e.seq > :afterSeq', { runId, afterSeq: filter.afterSeq ?? 0 });
+      if (filter.types?.length) q.andWhere('e.type IN (:...types)', { types: filter.types });
+      return q;
+    };
+    return queryKeyset({ name: 'events', alias: 'e', query, key: [{ property: 'seq', kind: 'int' }], order: 'ASC' });
   }
 
   /**

@@ -3,6 +3,7 @@
 
 import { camelName, SeedSchema, TrainerSettingsSchema } from '@tuneql/engine';
 import { z } from 'zod';
+import { enumName } from '../../graphql/enums.ts';
 import { DataSpecSchema, DeviceSchema } from '../../training/run-spec.ts';
 
 /** The keys of the schema that are CreateRunInput's own fields rather than hyperparameters. */
@@ -10,13 +11,19 @@ export const RUN_LEVEL_SETTINGS = ['maxLength', 'seed', 'device'] as const;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A JSON Schema with its property names (and `required` lists) camelCased, nested objects too. */
+/**
+ * A JSON Schema as CreateRunInput takes it: property names (and `required` lists) camelCased, nested objects
+ * too, and a string enum's values (and default) under their GraphQL names (LINEAR, CPU).
+ */
 function camelProperties(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(camelProperties);
   if (!isRecord(schema)) return schema;
   const out: Record<string, unknown> = {};
+  const isEnum = Array.isArray(schema.enum) && schema.enum.every((v) => typeof v === 'string');
   for (const [key, value] of Object.entries(schema)) {
-    if (key === 'properties' && isRecord(value))
+    if (isEnum && key === 'enum') out.enum = (value as string[]).map(enumName);
+    else if (isEnum && key === 'default' && typeof value === 'string') out.default = enumName(value);
+    else if (key === 'properties' && isRecord(value))
       out.properties = Object.fromEntries(Object.entries(value).map(([k, v]) => [camelName(k), camelProperties(v)]));
     else if (key === 'required' && Array.isArray(value)) out.required = value.map((k) => (typeof k === 'string' ? camelName(k) : k));
     else out[key] = camelProperties(value);

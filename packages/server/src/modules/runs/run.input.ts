@@ -3,8 +3,10 @@
 import { type CamelKeys, DEFAULT_SEED, SeedSchema, type TrainerSettingsInput, TrainerSettingsSchema } from '@tuneql/engine';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { DeviceEnum, TaskEnum } from '../../graphql/api-enums.ts';
+import { idInput } from '../../graphql/mutation.ts';
 import { inputTypeOf } from '../../graphql/zod-input.ts';
-import { DataSpecSchema } from '../../training/run-spec.ts';
+import { DataSpecSchema, DeviceSchema } from '../../training/run-spec.ts';
 import { RunStatus } from './run.type.ts';
 
 /** The trainer settings, made from the engine's TrainerSettingsSchema: every `training:` key of a config file, camelCased. */
@@ -28,7 +30,7 @@ export class CreateRunInput {
   @Field(() => ID)
   datasetId!: string;
 
-  @Field(() => String, { nullable: true, description: "@default the dataset's task" })
+  @Field(() => TaskEnum, { nullable: true, description: "@default the dataset's task" })
   task?: string;
 
   @Field(() => String, { defaultValue: 'full', description: 'A strategy id from the strategies query.' })
@@ -43,7 +45,7 @@ export class CreateRunInput {
   @Field(() => Int, { defaultValue: DEFAULT_SEED, description: SeedSchema.description })
   seed!: number;
 
-  @Field(() => String, { defaultValue: 'cpu', description: 'cpu, webgpu or cuda.' })
+  @Field(() => DeviceEnum, { defaultValue: DeviceSchema.parse(undefined) })
   device!: string;
 
   @Field(() => Int, { defaultValue: DEFAULT_MAX_LENGTH, description: DataSpecSchema.shape.max_length.description })
@@ -64,3 +66,7 @@ export class RunFilter {
   @Field(() => ID, { nullable: true })
   datasetId?: string;
 }
+
+export const CancelRunInput = idInput('CancelRunInput', 'The run to cancel.');
+export const ResumeRunInput = idInput('ResumeRunInput', 'The cancelled or failed run to queue again.');
+export const DeleteRunInput = idInput('DeleteRunInput', 'The finished run to delete, with its events, checkpoints and exports.');

@@ -17,14 +17,28 @@ import {
   Root,
   Subscription,
 } from 'type-graphql';
+import { RunEventTypeEnum } from '../../graphql/api-enums.ts';
+import { type Connection, ConnectionArgs, PAGE, type PageSize, paginate } from '../../graphql/connection.ts';
 import type { RequestContext } from '../../graphql/context.ts';
 import { preflight } from '../../training/preflight.ts';
 import { completeCheckpoints } from '../../worker/run-checkpoints.ts';
 import { Dataset } from '../datasets/dataset.type.ts';
 import { Model } from '../models/model.type.ts';
 import type { RunEntity } from './run.entity.ts';
-import { CreateRunInput, RunFilter } from './run.input.ts';
-import { Checkpoint, Preflight, Run, RunConnection, RunEvent } from './run.type.ts';
+import { CancelRunInput, CreateRunInput, DeleteRunInput, ResumeRunInput, RunFilter } from './run.input.ts';
+import {
+  CancelRunPayload,
+  type Checkpoint,
+  CheckpointConnection,
+  CreateRunPayload,
+  DeleteRunPayload,
+  Preflight,
+  ResumeRunPayload,
+  Run,
+  RunConnection,
+  RunEvent,
+  RunEventConnection,
+} from './run.type.ts';
 import type { RunEventEntity } from './run-event.entity.ts';
 
 @ArgsType()
@@ -36,7 +50,10 @@ class RunEventsArgs {
   afterSeq!: number;
 }
 
-function toRun(r: RunEntity): Run {
+/** Pages of a run's events: a metrics history is read in a few large pages. */
+const EVENT_PAGE: PageSize = { default: 1000, max: 10_000 };
+
+export function toRun(r: RunEntity): Run {
   return {
     ...r,
     strategy: r.strategyId,
@@ -55,16 +72,13 @@ export class RunResolver {
   }
 
   @Authorized('read')
-  @Query(() => RunConnection, { description: 'Newest first; pass pageInfo.endCursor as after for the next page.' })
-  async runs(
+  @Query(() => RunConnection, { description: `Newest first, ${PAGE.default} a page unless first or last says (at most ${PAGE.max}).` })
+  runs(
     @Ctx() ctx: RequestContext,
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
     @Arg('filter', () => RunFilter, { nullable: true }) filter?: RunFilter,
-    @Arg('first', () => Int, { defaultValue: 20 }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
-  ): Promise<RunConnection> {
-    const page = await ctx.services.runs.list(filter, first, after);
-    const edges = page.runs.map((r) => ({ cursor: ctx.services.runs.cursorOf(r), node: toRun(r) }));
-    return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: page.hasNextPage }, totalCount: page.totalCount };
+  ): Promise<Connection<Run>> {
+    return paginate(ctx.services.runs.listing(filter), page, PAGE, (rows) => rows.map(toRun));
   }
 
   @Authorized('read')
@@ -75,27 +89,30 @@ export class RunResolver {
   }
 
   @Authorized('write')
-  @Mutation(() => Run, { description: 'Checks every input, then queues the run.' })
-  async createRun(@Arg('input', () => CreateRunInput) input: CreateRunInput, @Ctx() ctx: RequestContext): Promise<Run> {
-    return toRun(await ctx.services.runs.create(input));
+  @Mutation(() => CreateRunPayload, { description: 'Checks every input, then queues the run.' })
+  async createRun(@Arg('input', () => CreateRunInput) input: CreateRunInput, @Ctx() ctx: RequestContext): Promise<{ run: Run }> {
+    return { run: toRun(await ctx.services.runs.create(input)) };
   }
 
   @Authorized('write')
-  @Mutation(() => Run, { description: 'A queued run never starts; a running one stops after its current step, with a checkpoint.' })
-  async cancelRun(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Run> {
-    return toRun(await ctx.services.runs.cancel(id));
+  @Mutation(() => CancelRunPayload, {
+    description: 'A queued run never starts; a running one stops after its current step, with a checkpoint.',
+  })
+  async cancelRun(@Arg('input', () => CancelRunInput) input: { id: string }, @Ctx() ctx: RequestContext): Promise<{ run: Run }> {
+    return { run: toRun(await ctx.services.runs.cancel(input.id)) };
   }
 
   @Authorized('write')
-  @Mutation(() => Run, { description: 'Queues a cancelled or failed run again; it continues from its last checkpoint.' })
-  async resumeRun(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Run> {
-    return toRun(await ctx.services.runs.resume(id));
+  @Mutation(() => ResumeRunPayload, { description: 'Queues a cancelled or failed run again; it continues from its last checkpoint.' })
+  async resumeRun(@Arg('input', () => ResumeRunInput) input: { id: string }, @Ctx() ctx: RequestContext): Promise<{ run: Run }> {
+    return { run: toRun(await ctx.services.runs.resume(input.id)) };
   }
 
   @Authorized('write')
-  @Mutation(() => Boolean)
-  deleteRun(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    return ctx.services.runs.delete(id);
+  @Mutation(() => DeleteRunPayload, { description: 'Deletes a finished run with its events, checkpoints and exports.' })
+  async deleteRun(@Arg('input', () => DeleteRunInput) input: { id: string }, @Ctx() ctx: RequestContext): Promise<{ deletedId: string }> {
+    await ctx.services.runs.delete(input.id);
+    return { deletedId: input.id };
   }
 
   @FieldResolver(() => Model)
@@ -108,27 +125,31 @@ export class RunResolver {
     return ctx.services.datasets.get(run.datasetId);
   }
 
-  @FieldResolver(() => [RunEvent], { description: 'Stored events after afterSeq, oldest first (the metrics history).' })
+  @FieldResolver(() => RunEventConnection, {
+    description: `Stored events in sequence order (the metrics history), ${EVENT_PAGE.default} a page unless first or last says (at most ${EVENT_PAGE.max}).`,
+  })
   events(
     @Root() run: Run,
     @Ctx() ctx: RequestContext,
-    @Arg('afterSeq', () => Int, { defaultValue: 0 }) afterSeq: number,
-    @Arg('limit', () => Int, { defaultValue: 1000 }) limit: number,
-    @Arg('types', () => [String], { nullable: true }) types?: string[],
-  ): Promise<RunEvent[]> {
-    return ctx.services.events.list(run.id, afterSeq, Math.min(Math.max(limit, 1), 10_000), types);
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
+    @Arg('types', () => [RunEventTypeEnum], { nullable: true, description: 'Only events of these types.' }) types?: string[],
+    @Arg('afterSeq', () => Int, { defaultValue: 0, description: 'Only events after this sequence number (as runEvents takes it).' })
+    afterSeq = 0,
+  ): Promise<Connection<RunEvent>> {
+    return paginate(ctx.services.events.listing(run.id, { types, afterSeq }), page, EVENT_PAGE, (rows) => rows);
   }
 
-  @FieldResolver(() => [Checkpoint])
-  async checkpoints(@Root() run: Run, @Ctx() ctx: RequestContext): Promise<Checkpoint[]> {
-    const events = await ctx.services.events.list(run.id, 0, 10_000, ['checkpoint']);
-    // Available: published completely (with its manifest) by this attempt or an earlier one.
-    const stored = new Set((await completeCheckpoints(ctx.services.storage, run.id, run.attempt)).map((c) => c.name));
-    return events.map((e) => ({
-      step: e.step,
-      time: e.time,
-      available: !!e.message && stored.has(e.message.split('/').pop() ?? ''),
-    }));
+  @FieldResolver(() => CheckpointConnection, { description: 'Oldest first: one per checkpoint event.' })
+  checkpoints(
+    @Root() run: Run,
+    @Ctx() ctx: RequestContext,
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
+  ): Promise<Connection<Checkpoint>> {
+    return paginate(ctx.services.events.listing(run.id, { types: ['checkpoint'] }), page, EVENT_PAGE, async (events) => {
+      // Available: published completely (with its manifest) by this attempt or an earlier one.
+      const stored = new Set((await completeCheckpoints(ctx.services.storage, run.id, run.attempt)).map((c) => c.name));
+      return events.map((e) => ({ step: e.step, time: e.time, available: !!e.message && stored.has(e.message.split('/').pop() ?? '') }));
+    });
   }
 
   @Authorized('read')

@@ -7,6 +7,7 @@ import { checkProvider, snakeKeys, TrainerSettingsSchema } from '@tuneql/engine'
 import type { DataSource } from 'typeorm';
 import { isUuid } from '../../db/columns.ts';
 import { type Notifier, Topic } from '../../events/notifier.ts';
+import { CREATED_KEY, type KeysetSource, queryKeyset } from '../../graphql/connection.ts';
 import { AppError } from '../../graphql/errors.ts';
 import type { RunQueue } from '../../queue/run-queue.ts';
 import { runKey } from '../../storage/run-keys.ts';
@@ -19,21 +20,6 @@ import type { ModelService } from '../models/model.service.ts';
 import { RunEntity, type RunStatusName } from './run.entity.ts';
 import { RunErrorCode } from './run.errors.ts';
 import type { CreateRunInput, HyperparametersInput, RunFilter } from './run.input.ts';
-
-const DEFAULT_PAGE = 20;
-const MAX_PAGE = 100;
-
-function encodeCursor(run: RunEntity): string {
-  return Buffer.from(`${run.createdAt.toISOString()}|${run.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [time, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(time ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime()))
-    throw new AppError('BAD_USER_INPUT', `'${cursor}' is not a cursor from this API`, { field: 'after' });
-  return { createdAt, id };
-}
 
 /**
  * The GraphQL hyperparameters (camelCase) as the run spec's training section (snake_case), under the
@@ -190,15 +176,8 @@ export class RunService {
     return run;
   }
 
-  async list(
-    filter: RunFilter | undefined,
-    first = DEFAULT_PAGE,
-    after?: string,
-  ): Promise<{ runs: RunEntity[]; hasNextPage: boolean; totalCount: number }> {
-    const take = Math.min(Math.max(first, 1), MAX_PAGE);
-    const q = this.repo.createQueryBuilder('r');
-    if (filter?.status?.length) q.andWhere('r.status IN (:...status)', { status: filter.status });
-    if (filter?.strategy) q.andWhere('r.strategyId = :strategy', { strategy: filter.strategy });
+  /** The runs `filter` lets through, newest first, to read a page at a time. */
+  listing(filter: RunFilter | undefined): KeysetSource<RunEntity> {
     for (const field of ['modelId', 'datasetId'] as const) {
       const id = filter?.[field];
       if (id && !isUuid(id)) {
@@ -211,23 +190,15 @@ export class RunService {
         );
       }
     }
-    if (filter?.modelId) q.andWhere('r.modelId = :modelId', { modelId: filter.modelId });
-    if (filter?.datasetId) q.andWhere('r.datasetId = :datasetId', { datasetId: filter.datasetId });
-    const totalCount = await q.getCount();
-    if (after) {
-      const c = decodeCursor(after);
-      q.andWhere('(r.createdAt, r.id) < (:createdAt, :id)', { createdAt: c.createdAt, id: c.id });
-    }
-    const rows = await q
-      .orderBy('r.createdAt', 'DESC')
-      .addOrderBy('r.id', 'DESC')
-      .take(take + 1)
-      .getMany();
-    return { runs: rows.slice(0, take), hasNextPage: rows.length > take, totalCount };
-  }
-
-  cursorOf(run: RunEntity): string {
-    return encodeCursor(run);
+    const query = () => {
+      const q = this.repo.createQueryBuilder('r');
+      if (filter?.status?.length) q.andWhere('r.status IN (:...status)', { status: filter.status });
+      if (filter?.strategy) q.andWhere('r.strategyId = :strategy', { strategy: filter.strategy });
+      if (filter?.modelId) q.andWhere('r.modelId = :modelId', { modelId: filter.modelId });
+      if (filter?.datasetId) q.andWhere('r.datasetId = :datasetId', { datasetId: filter.datasetId });
+      return q;
+    };
+    return queryKeyset({ name: 'runs', alias: 'r', query, key: CREATED_KEY, order: 'DESC' });
   }
 
   /** A queued run is cancelled at once (it never starts); a running one stops after its current step. */

@@ -2,6 +2,10 @@
 
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DeviceEnum, RunEventTypeEnum, TaskEnum, WarningCodeEnum } from '../../graphql/api-enums.ts';
+import { connectionType } from '../../graphql/connection.ts';
+import { deletedPayload, payloadType } from '../../graphql/mutation.ts';
+import { Node } from '../../graphql/node.ts';
 
 export const RunStatus = {
   QUEUED: 'QUEUED',
@@ -60,9 +64,7 @@ export class RunEvent {
   @Field(() => Int)
   seq!: number;
 
-  @Field(() => String, {
-    description: 'started, step, eval, checkpoint, warning, early_stop, test, finished, failed or cancelled.',
-  })
+  @Field(() => RunEventTypeEnum)
   type!: string;
 
   @Field(() => Int)
@@ -82,11 +84,7 @@ export class RunEvent {
   @Field(() => String, { nullable: true })
   message!: string | null;
 
-  @Field(() => String, {
-    nullable: true,
-    description:
-      "A warning's code: CHECKPOINT_DAMAGED (a damaged checkpoint was skipped on resume), DROPOUT_CHANGED (dropout differs from an uninterrupted run's from the resume on).",
-  })
+  @Field(() => WarningCodeEnum, { nullable: true, description: "A warning's code." })
   code!: string | null;
 }
 
@@ -102,7 +100,7 @@ export class Checkpoint {
   available!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ implements: Node })
 export class Run {
   @Field(() => ID)
   id!: string;
@@ -113,7 +111,7 @@ export class Run {
   @Field(() => RunStatus)
   status!: RunStatus;
 
-  @Field(() => String)
+  @Field(() => TaskEnum)
   task!: string;
 
   @Field(() => String, { description: 'The strategy id.' })
@@ -128,7 +126,7 @@ export class Run {
   @Field(() => Int)
   seed!: number;
 
-  @Field(() => String)
+  @Field(() => DeviceEnum)
   device!: string;
 
   @Field(() => Int)
@@ -180,35 +178,16 @@ export class Run {
   finishedAt!: Date | null;
 }
 
-@ObjectType()
-export class RunEdge {
-  @Field(() => String)
-  cursor!: string;
+export const RunConnection = connectionType(Run);
+export const RunEventConnection = connectionType(RunEvent);
+export const CheckpointConnection = connectionType(Checkpoint);
 
-  @Field(() => Run)
-  node!: Run;
-}
-
-@ObjectType()
-export class PageInfo {
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
-
-  @Field(() => Boolean)
-  hasNextPage!: boolean;
-}
-
-@ObjectType()
-export class RunConnection {
-  @Field(() => [RunEdge])
-  edges!: RunEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-
-  @Field(() => Int)
-  totalCount!: number;
-}
+export const CreateRunPayload = payloadType('CreateRunPayload', 'run', () => Run, { description: 'The run, QUEUED.' });
+export const CancelRunPayload = payloadType('CancelRunPayload', 'run', () => Run, {
+  description: 'CANCELLED if it was queued; still RUNNING (stopping) if it was running.',
+});
+export const ResumeRunPayload = payloadType('ResumeRunPayload', 'run', () => Run, { description: 'The run, QUEUED again.' });
+export const DeleteRunPayload = deletedPayload('DeleteRunPayload');
 
 @ObjectType({ description: 'What a run would cost, estimated before it is queued.' })
 export class Preflight {

@@ -2,10 +2,11 @@
 
 import type { Strategy as StrategyDefinition, StrategyRegistry } from '@tuneql/adapters';
 import { GraphQLJSON } from 'graphql-scalars';
-import { Arg, Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import { arrayKeyset, type Connection, ConnectionArgs, PAGE, paginate } from '../../graphql/connection.ts';
 import type { RequestContext } from '../../graphql/context.ts';
 import { runSettingsJsonSchema } from '../runs/run-settings.ts';
-import { Strategy } from './strategy.type.ts';
+import { Strategy, StrategyConnection } from './strategy.type.ts';
 
 function toType(registry: StrategyRegistry, s: StrategyDefinition): Strategy {
   return {
@@ -24,10 +25,15 @@ function toType(registry: StrategyRegistry, s: StrategyDefinition): Strategy {
 @Resolver(() => Strategy)
 export class StrategyResolver {
   @Authorized('read')
-  @Query(() => [Strategy])
-  strategies(@Ctx() ctx: RequestContext): Strategy[] {
+  @Query(() => StrategyConnection, { description: 'Built-ins and plugins, by id.' })
+  strategies(@Ctx() ctx: RequestContext, @Args(() => ConnectionArgs) page: ConnectionArgs): Promise<Connection<Strategy>> {
     const registry = ctx.services.strategies;
-    return registry.list().map((s) => toType(registry, s));
+    return paginate(
+      arrayKeyset('strategies', registry.list(), (s) => s.id),
+      page,
+      PAGE,
+      (rows) => rows.map((s) => toType(registry, s)),
+    );
   }
 
   @Authorized('read')

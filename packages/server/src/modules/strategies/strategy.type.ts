@@ -2,6 +2,8 @@
 
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
+import { TaskEnum } from '../../graphql/api-enums.ts';
+import { connectionType } from '../../graphql/connection.ts';
 
 @ObjectType({ description: 'A fine-tuning strategy (built-in or plugin).' })
 export class Strategy {
@@ -20,7 +22,7 @@ export class Strategy {
   @Field(() => String, { description: 'builtin, or the package it was loaded from.' })
   source!: string;
 
-  @Field(() => [String])
+  @Field(() => [TaskEnum])
   tasks!: string[];
 
   @Field(() => [String], { description: "Model types it supports; '*' for all." })
@@ -32,3 +34,5 @@ export class Strategy {
   @Field(() => GraphQLJSON, { description: "JSON Schema of the strategy's config (the console builds its form from it)." })
   configSchema!: unknown;
 }
+
+export const StrategyConnection = connectionType(Strategy);

@@ -34,7 +34,7 @@ function Compare() {
         const { run } = await request(RunCurvesQuery, { id, limit: 10_000 });
         const s = new RunSeries();
         // Only step and eval events are fetched, so seqs have holes: feed them as a dense sequence.
-        s.addAll(run.events.map((e, i) => ({ ...e, seq: i + 1, values: e.values as Record<string, number> }) satisfies RunEventLike));
+        s.addAll(run.events.nodes.map((e, i) => ({ ...e, seq: i + 1, values: e.values as Record<string, number> }) satisfies RunEventLike));
         return [id, s] as const;
       }),
     ).then(

@@ -8,7 +8,8 @@ import { CreateDatasetMutation, DatasetsQuery } from '../../api/operations.ts';
 import { useQuery } from '../../api/use-query.ts';
 import { ErrorBox, Loading, ProgressBar } from '../../components/bits.tsx';
 import { formatBytes, formatTime } from '../../components/format.ts';
-import { TASK_COLUMNS, TASKS } from '../../components/tasks.ts';
+import { enumLabel, TASK_COLUMNS, TASKS } from '../../components/tasks.ts';
+import type { Task } from '../../gql/graphql.ts';
 
 interface Issue {
   file?: string;
@@ -36,7 +37,7 @@ export default function DatasetsPage() {
   const list = useQuery(DatasetsQuery, {});
   const [file, setFile] = useState<File>();
   const [name, setName] = useState('');
-  const [task, setTask] = useState<string>('sequence-classification');
+  const [task, setTask] = useState<Task>('SEQUENCE_CLASSIFICATION');
   const [columns, setColumns] = useState<Record<string, string>>({});
   const [detected, setDetected] = useState<string[]>([]);
   const [uploaded, setUploaded] = useState<{ file: File; upload: Uploaded }>();
@@ -77,7 +78,7 @@ export default function DatasetsPage() {
       const r = await request(CreateDatasetMutation, {
         input: { name: name || file.name, uploadId: up.id, task, columns: Object.keys(mapping).length ? mapping : undefined },
       });
-      setCreated(r.createDataset);
+      setCreated(r.createDataset.dataset);
       await list.refetch();
     } catch (err) {
       setError(err);
@@ -108,9 +109,11 @@ export default function DatasetsPage() {
           </label>
           <label className="field">
             <span className="name">Task</span>
-            <select id="dataset-task" value={task} onChange={(e) => setTask(e.target.value)}>
+            <select id="dataset-task" value={task} onChange={(e) => setTask(e.target.value as Task)}>
               {TASKS.map((t) => (
-                <option key={t}>{t}</option>
+                <option key={t} value={t}>
+                  {enumLabel(t)}
+                </option>
               ))}
             </select>
           </label>
@@ -186,7 +189,7 @@ export default function DatasetsPage() {
         <ErrorBox error={list.error} />
         {list.loading && !list.data ? (
           <Loading />
-        ) : list.data?.datasets.length ? (
+        ) : list.data?.datasets.nodes.length ? (
           <table>
             <thead>
               <tr>
@@ -200,13 +203,13 @@ export default function DatasetsPage() {
               </tr>
             </thead>
             <tbody>
-              {list.data.datasets.map((d) => (
+              {list.data.datasets.nodes.map((d) => (
                 <tr key={d.id}>
                   <td>
                     <Link href={`/datasets/view?id=${d.id}`}>{d.name}</Link>
                   </td>
-                  <td>{d.task}</td>
-                  <td>{d.format}</td>
+                  <td>{enumLabel(d.task)}</td>
+                  <td>{enumLabel(d.format)}</td>
                   <td className="num">{d.rowCount}</td>
                   <td className="num">{formatBytes(d.bytes)}</td>
                   <td className="small">{d.labels?.join(', ') ?? '—'}</td>

@@ -7,6 +7,7 @@ import { DeleteModelMutation, ImportModelFromDirectoryMutation, ImportModelFromU
 import { useQuery } from '../../api/use-query.ts';
 import { ErrorBox, Loading, ProgressBar } from '../../components/bits.tsx';
 import { formatCount, formatTime } from '../../components/format.ts';
+import { enumLabel } from '../../components/tasks.ts';
 
 export default function ModelsPage() {
   const list = useQuery(ModelsQuery, {});
@@ -32,10 +33,10 @@ export default function ModelsPage() {
           uploadId: up.id,
           name: name || file.name.replace(/\.tar(\.gz)?$|\.tgz$/, ''),
         });
-        setDone(r.importModelFromUpload);
+        setDone(r.importModelFromUpload.model);
       } else {
         const r = await request(ImportModelFromDirectoryMutation, { path, name: name || path.split('/').filter(Boolean).pop() || 'model' });
-        setDone(r.importModelFromDirectory);
+        setDone(r.importModelFromDirectory.model);
       }
       await list.refetch();
     } catch (err) {
@@ -114,7 +115,7 @@ export default function ModelsPage() {
         <ErrorBox error={list.error} />
         {list.loading && !list.data ? (
           <Loading />
-        ) : list.data?.models.length ? (
+        ) : list.data?.models.nodes.length ? (
           <table>
             <thead>
               <tr>
@@ -129,7 +130,7 @@ export default function ModelsPage() {
               </tr>
             </thead>
             <tbody>
-              {list.data.models.map((m) => (
+              {list.data.models.nodes.map((m) => (
                 <tr key={m.id}>
                   <td>
                     <Link href={`/models/view?id=${m.id}`}>{m.name}</Link>
@@ -140,7 +141,7 @@ export default function ModelsPage() {
                   <td>
                     {m.tokenizer.type} ({formatCount(m.tokenizer.vocabSize)})
                   </td>
-                  <td className="small">{m.supportedTasks.join(', ')}</td>
+                  <td className="small">{m.supportedTasks.map(enumLabel).join(', ')}</td>
                   <td className="small">{formatTime(m.createdAt)}</td>
                   <td>
                     <button type="button" className="danger" onClick={() => void remove(m.id, m.name)}>

@@ -6,6 +6,7 @@ import { request } from '../../api/client.ts';
 import { PlaygroundRunsQuery, PredictMutation } from '../../api/operations.ts';
 import { useQuery } from '../../api/use-query.ts';
 import { ErrorBox, Loading } from '../../components/bits.tsx';
+import { enumLabel } from '../../components/tasks.ts';
 import type { PredictMutation as PredictData, PredictionFieldsFragment } from '../../gql/graphql.ts';
 
 function Prediction({ title, p }: { title: string; p: PredictionFieldsFragment | null | undefined }) {
@@ -62,7 +63,7 @@ function Playground() {
   const [text, setText] = useState('');
   const [pair, setPair] = useState('');
   const [compareBase, setCompareBase] = useState(true);
-  const [result, setResult] = useState<PredictData['predict']>();
+  const [result, setResult] = useState<PredictData['predict']['predictions']>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const list = runs.data?.runs.edges.map((e) => e.node) ?? [];
@@ -72,10 +73,10 @@ function Playground() {
   const run = list.find((r) => r.id === runId);
   // A second box only where the model reads one: question answering's context, or a dataset with a pair column.
   const pairColumn = (run?.dataset.columns as Record<string, unknown> | undefined)?.textPair;
-  const pairLabel = run?.task === 'question-answering' ? 'Context' : `Second text (the dataset's '${String(pairColumn)}' column)`;
+  const pairLabel = run?.task === 'QUESTION_ANSWERING' ? 'Context' : `Second text (the dataset's '${String(pairColumn)}' column)`;
   const wantsPair =
-    run?.task === 'question-answering' ||
-    ((run?.task === 'sequence-classification' || run?.task === 'regression') && typeof pairColumn === 'string' && pairColumn !== '');
+    run?.task === 'QUESTION_ANSWERING' ||
+    ((run?.task === 'SEQUENCE_CLASSIFICATION' || run?.task === 'REGRESSION') && typeof pairColumn === 'string' && pairColumn !== '');
 
   const predict = async () => {
     setBusy(true);
@@ -88,7 +89,7 @@ function Playground() {
         .filter(Boolean)
         .map((t) => ({ text: t, pair: (wantsPair && pair.trim()) || undefined }));
       const r = await request(PredictMutation, { runId, inputs, compareBase });
-      setResult(r.predict);
+      setResult(r.predict.predictions);
     } catch (err) {
       setError(err);
     } finally {
@@ -109,18 +110,18 @@ function Playground() {
             id="playground-run"
             className="wide"
             value={runId}
-            title={run ? `${run.name} (${run.model.name}, ${run.task})` : undefined}
+            title={run ? `${run.name} (${run.model.name}, ${enumLabel(run.task)})` : undefined}
             onChange={(e) => setRunId(e.target.value)}
           >
             {list.map((r) => (
               <option key={r.id} value={r.id}>
-                {r.name} — {r.strategy} on {r.model.name}, {r.dataset.name} ({r.task})
+                {r.name} — {r.strategy} on {r.model.name}, {r.dataset.name} ({enumLabel(r.task)})
               </option>
             ))}
           </select>
           {run && (
             <span className="help" data-testid="playground-run-details">
-              {run.name}: {run.strategy} fine-tuning of {run.model.name} on {run.dataset.name}, {run.task}
+              {run.name}: {run.strategy} fine-tuning of {run.model.name} on {run.dataset.name}, {enumLabel(run.task)}
             </span>
           )}
         </label>
@@ -128,7 +129,7 @@ function Playground() {
           <input type="checkbox" checked={compareBase} onChange={(e) => setCompareBase(e.target.checked)} /> compare with the base model
         </label>
         <label className="field" htmlFor="playground-text">
-          <span className="name">{run?.task === 'question-answering' ? 'Question' : 'Text'} (one input per line)</span>
+          <span className="name">{run?.task === 'QUESTION_ANSWERING' ? 'Question' : 'Text'} (one input per line)</span>
           <textarea id="playground-text" rows={4} value={text} onChange={(e) => setText(e.target.value)} />
         </label>
         {wantsPair && (

@@ -4,6 +4,7 @@ import { StrategiesQuery } from '../../api/operations.ts';
 import { useQuery } from '../../api/use-query.ts';
 import { ErrorBox, Loading } from '../../components/bits.tsx';
 import { SchemaForm } from '../../components/schema-form.tsx';
+import { enumLabel } from '../../components/tasks.ts';
 import { defaultValues, formFields, type JsonSchema } from '../../lib/schema-form.ts';
 
 export default function StrategiesPage() {
@@ -13,7 +14,7 @@ export default function StrategiesPage() {
       <h1>Strategies</h1>
       <ErrorBox error={q.error} />
       {!q.data && !q.error && <Loading />}
-      {q.data?.strategies.map((s) => {
+      {q.data?.strategies.nodes.map((s) => {
         const schema = (s.configSchema ?? {}) as JsonSchema;
         return (
           <section className="card" key={s.id} data-strategy={s.id}>
@@ -27,7 +28,7 @@ export default function StrategiesPage() {
             </div>
             <p>{s.description}</p>
             <p className="small muted">
-              Tasks: {s.tasks.join(', ')} · architectures: {s.architectures.join(', ')}
+              Tasks: {s.tasks.map(enumLabel).join(', ')} · architectures: {s.architectures.join(', ')}
               {s.defaults?.learningRate !== undefined && <> · suggested learning rate {String(s.defaults.learningRate)}</>}
             </p>
             <h3>Options</h3>

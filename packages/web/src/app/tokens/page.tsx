@@ -6,13 +6,15 @@ import { ApiTokensQuery, CreateApiTokenMutation, RevokeApiTokenMutation } from '
 import { useQuery } from '../../api/use-query.ts';
 import { ErrorBox, Loading } from '../../components/bits.tsx';
 import { formatTime } from '../../components/format.ts';
+import { enumLabel } from '../../components/tasks.ts';
+import type { TokenScope } from '../../gql/graphql.ts';
 
-const SCOPES = ['read', 'write'];
+const SCOPES: readonly TokenScope[] = ['READ', 'WRITE'];
 
 export default function TokensPage() {
   const q = useQuery(ApiTokensQuery, {});
   const [name, setName] = useState('');
-  const [scopes, setScopes] = useState<string[]>(['read', 'write']);
+  const [scopes, setScopes] = useState<TokenScope[]>(['READ', 'WRITE']);
   const [secret, setSecret] = useState<string>();
   const [error, setError] = useState<unknown>();
 
@@ -58,7 +60,7 @@ export default function TokensPage() {
                 checked={scopes.includes(s)}
                 onChange={(e) => setScopes(e.target.checked ? [...scopes, s] : scopes.filter((x) => x !== s))}
               />
-              {s}
+              {enumLabel(s)}
             </label>
           ))}
           <button type="button" disabled={!name.trim() || !scopes.length} onClick={() => void create()}>
@@ -83,7 +85,7 @@ export default function TokensPage() {
         <ErrorBox error={q.error} />
         {q.loading && !q.data ? (
           <Loading />
-        ) : q.data?.apiTokens.length ? (
+        ) : q.data?.apiTokens.nodes.length ? (
           <table>
             <thead>
               <tr>
@@ -97,11 +99,11 @@ export default function TokensPage() {
               </tr>
             </thead>
             <tbody>
-              {q.data.apiTokens.map((t) => (
+              {q.data.apiTokens.nodes.map((t) => (
                 <tr key={t.id}>
                   <td>{t.name}</td>
                   <td className="mono">{t.prefix}…</td>
-                  <td>{t.scopes.join(', ')}</td>
+                  <td>{t.scopes.map(enumLabel).join(', ')}</td>
                   <td className="small">{formatTime(t.createdAt)}</td>
                   <td className="small">{formatTime(t.lastUsedAt)}</td>
                   <td className="small">{t.revokedAt ? formatTime(t.revokedAt) : '—'}</td>

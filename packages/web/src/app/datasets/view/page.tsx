@@ -7,6 +7,7 @@ import { useQuery } from '../../../api/use-query.ts';
 import { ErrorBox, Loading, Stat } from '../../../components/bits.tsx';
 import { Histogram, LabelBars } from '../../../components/charts-simple.tsx';
 import { formatBytes, formatTime } from '../../../components/format.ts';
+import { enumLabel } from '../../../components/tasks.ts';
 
 const PAGE = 20;
 
@@ -14,7 +15,7 @@ function DatasetView({ id }: { id: string }) {
   const [offset, setOffset] = useState(0);
   const q = useQuery(DatasetQuery, { id, offset, limit: PAGE });
   const [modelId, setModelId] = useState('');
-  const models = q.data?.models;
+  const models = q.data?.models.nodes;
   useEffect(() => {
     if (!modelId && models?.[0]) setModelId(models[0].id);
   }, [models, modelId]);
@@ -30,13 +31,13 @@ function DatasetView({ id }: { id: string }) {
       <h1>{d.name}</h1>
       <section className="card">
         <div className="stats">
-          <Stat label="task">{d.task}</Stat>
+          <Stat label="task">{enumLabel(d.task)}</Stat>
           <Stat label="rows">{d.rowCount}</Stat>
           <Stat label="train / validation / test">
             {d.statistics.splits.train} / {d.statistics.splits.validation} / {d.statistics.splits.test}
           </Stat>
           <Stat label="file">
-            {d.filename} ({d.format}, {formatBytes(d.bytes)})
+            {d.filename} ({enumLabel(d.format)}, {formatBytes(d.bytes)})
           </Stat>
           <Stat label="characters per example (min / median / p95 / max)">
             {d.statistics.textLength.min} / {d.statistics.textLength.p50} / {d.statistics.textLength.p95} / {d.statistics.textLength.max}

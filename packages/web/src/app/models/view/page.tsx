@@ -6,6 +6,7 @@ import { ModelQuery } from '../../../api/operations.ts';
 import { useQuery } from '../../../api/use-query.ts';
 import { ErrorBox, Loading, Stat } from '../../../components/bits.tsx';
 import { formatCount, formatTime } from '../../../components/format.ts';
+import { enumLabel } from '../../../components/tasks.ts';
 
 function ModelView({ id }: { id: string }) {
   const q = useQuery(ModelQuery, { id });
@@ -28,7 +29,7 @@ function ModelView({ id }: { id: string }) {
         <div className="row">
           {m.supportedTasks.map((t) => (
             <span className="badge" key={t}>
-              {t}
+              {enumLabel(t)}
             </span>
           ))}
         </div>

@@ -9,7 +9,8 @@ import { useQuery } from '../../../api/use-query.ts';
 import { ErrorBox, Loading, Stat } from '../../../components/bits.tsx';
 import { formatBytes, formatCount, formatDuration } from '../../../components/format.ts';
 import { SchemaForm } from '../../../components/schema-form.tsx';
-import type { CreateRunInput, PreflightQuery as PreflightData } from '../../../gql/graphql.ts';
+import { enumLabel } from '../../../components/tasks.ts';
+import type { CreateRunInput, Device, PreflightQuery as PreflightData, Task } from '../../../gql/graphql.ts';
 import { settingsKeyOf, settingsPlaceholders, splitRunSettings } from '../../../lib/run-settings.ts';
 import { defaultValues, type FormField, formFields, type JsonSchema, toConfig, validateValues } from '../../../lib/schema-form.ts';
 
@@ -72,7 +73,7 @@ export default function NewRunPage() {
   const options = useQuery(NewRunOptionsQuery, {});
   const [modelId, setModelId] = useState('');
   const [datasetId, setDatasetId] = useState('');
-  const [task, setTask] = useState('');
+  const [task, setTask] = useState<Task | ''>('');
   const [strategyId, setStrategyId] = useState('');
   const [name, setName] = useState('');
   const [config, setConfig] = useState<Record<string, unknown>>({});
@@ -83,9 +84,9 @@ export default function NewRunPage() {
   const [launching, setLaunching] = useState(false);
 
   const data = options.data;
-  const model = data?.models.find((m) => m.id === modelId);
-  const dataset = data?.datasets.find((d) => d.id === datasetId);
-  const strategy = data?.strategies.find((s) => s.id === strategyId);
+  const model = data?.models.nodes.find((m) => m.id === modelId);
+  const dataset = data?.datasets.nodes.find((d) => d.id === datasetId);
+  const strategy = data?.strategies.nodes.find((s) => s.id === strategyId);
   const schema = useMemo(() => (strategy?.configSchema ?? { type: 'object', properties: {} }) as JsonSchema, [strategy]);
   const strategyFields = useMemo(() => formFields(schema), [schema]);
   // The trainer settings' form comes from the server's schema of them, as a strategy's form from its configSchema.
@@ -95,9 +96,9 @@ export default function NewRunPage() {
   // First choices: the first model, dataset and LoRA (else the first strategy) once the options arrive.
   useEffect(() => {
     if (!data) return;
-    setModelId((v) => v || data.models[0]?.id || '');
-    setDatasetId((v) => v || data.datasets[0]?.id || '');
-    setStrategyId((v) => v || (data.strategies.find((s) => s.id === 'lora') ?? data.strategies[0])?.id || '');
+    setModelId((v) => v || data.models.nodes[0]?.id || '');
+    setDatasetId((v) => v || data.datasets.nodes[0]?.id || '');
+    setStrategyId((v) => v || (data.strategies.nodes.find((s) => s.id === 'lora') ?? data.strategies.nodes[0])?.id || '');
   }, [data]);
   useEffect(() => {
     if (dataset) setTask(dataset.task);
@@ -111,10 +112,10 @@ export default function NewRunPage() {
   const trainerErrors = useMemo(() => validateValues(trainerSchema, trainer), [trainerSchema, trainer]);
   const topErrors: Record<string, string> = {};
   if (model && task && !model.supportedTasks.includes(task))
-    topErrors.task = `${model.name} cannot be fine-tuned for ${task}; it supports ${model.supportedTasks.join(', ')}`;
+    topErrors.task = `${model.name} cannot be fine-tuned for ${enumLabel(task)}; it supports ${model.supportedTasks.map(enumLabel).join(', ')}`;
   if (dataset && task && dataset.task !== task)
-    topErrors.task = `dataset ${dataset.name} was checked for ${dataset.task}; upload it again for ${task}`;
-  if (strategy && task && !strategy.tasks.includes(task)) topErrors.strategy = `${strategy.id} does not support ${task}`;
+    topErrors.task = `dataset ${dataset.name} was checked for ${enumLabel(dataset.task)}; upload it again for ${enumLabel(task)}`;
+  if (strategy && task && !strategy.tasks.includes(task)) topErrors.strategy = `${strategy.id} does not support ${enumLabel(task)}`;
   if (strategy && model && !strategy.architectures.includes('*') && !strategy.architectures.includes(model.modelType))
     topErrors.strategy = `${strategy.id} supports ${strategy.architectures.join(', ')}, not ${model.modelType}`;
   const clientValid =
@@ -137,7 +138,7 @@ export default function NewRunPage() {
       hyperparameters,
       ...(maxLength !== undefined ? { maxLength: maxLength as number } : {}),
       ...(seed !== undefined ? { seed: seed as number } : {}),
-      ...(device !== undefined ? { device: device as string } : {}),
+      ...(device !== undefined ? { device: device as Device } : {}),
     };
   }, [model, dataset, strategy, schema, config, trainerSchema, trainer, task, name]);
 
@@ -175,7 +176,7 @@ export default function NewRunPage() {
     setLaunching(true);
     try {
       const r = await request(CreateRunMutation, { input });
-      router.push(`/runs/view?id=${r.createRun.id}`);
+      router.push(`/runs/view?id=${r.createRun.run.id}`);
     } catch (err) {
       setServerErrors(placeErrors(err, strategyFields, trainerFields));
       setLaunching(false);
@@ -203,7 +204,7 @@ export default function NewRunPage() {
               <label className="field" htmlFor="run-model">
                 <span className="name">1. Model</span>
                 <select id="run-model" value={modelId} onChange={(e) => setModelId(e.target.value)}>
-                  {data.models.map((m) => (
+                  {data.models.nodes.map((m) => (
                     <option key={m.id} value={m.id}>
                       {m.name} ({m.modelType}, {formatCount(m.parameterCount)})
                     </option>
@@ -214,9 +215,9 @@ export default function NewRunPage() {
               <label className="field" htmlFor="run-dataset">
                 <span className="name">2. Dataset</span>
                 <select id="run-dataset" value={datasetId} onChange={(e) => setDatasetId(e.target.value)}>
-                  {data.datasets.map((d) => (
+                  {data.datasets.nodes.map((d) => (
                     <option key={d.id} value={d.id}>
-                      {d.name} ({d.task}, {d.rowCount} rows)
+                      {d.name} ({enumLabel(d.task)}, {d.rowCount} rows)
                     </option>
                   ))}
                 </select>
@@ -224,9 +225,16 @@ export default function NewRunPage() {
               </label>
               <label className="field" htmlFor="run-task">
                 <span className="name">3. Task</span>
-                <select id="run-task" className={top.task ? 'invalid' : undefined} value={task} onChange={(e) => setTask(e.target.value)}>
-                  {(model?.supportedTasks ?? [task]).map((t) => (
-                    <option key={t}>{t}</option>
+                <select
+                  id="run-task"
+                  className={top.task ? 'invalid' : undefined}
+                  value={task}
+                  onChange={(e) => setTask(e.target.value as Task)}
+                >
+                  {(model?.supportedTasks ?? (task ? [task] : [])).map((t) => (
+                    <option key={t} value={t}>
+                      {enumLabel(t)}
+                    </option>
                   ))}
                 </select>
                 {top.task && <span className="field-error">{top.task}</span>}
@@ -239,7 +247,7 @@ export default function NewRunPage() {
                   value={strategyId}
                   onChange={(e) => setStrategyId(e.target.value)}
                 >
-                  {data.strategies.map((s) => (
+                  {data.strategies.nodes.map((s) => (
                     <option key={s.id} value={s.id}>
                       {s.name} ({s.id}
                       {s.source.startsWith('@tuneql/') ? '' : `, plugin ${s.source}`})

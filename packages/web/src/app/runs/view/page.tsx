@@ -19,6 +19,7 @@ import { ErrorBox, Loading, RunProgressBar, Stat, StatusBadge } from '../../../c
 import { formatBytes, formatCount, formatDuration, formatTime, formatValue } from '../../../components/format.ts';
 import { LineChart, SmoothingControl } from '../../../components/line-chart.tsx';
 import { type ChartSeries, PALETTE } from '../../../components/line-chart-draw.ts';
+import { enumLabel } from '../../../components/tasks.ts';
 import type { ExportKind, RunQuery as RunData } from '../../../gql/graphql.ts';
 import { planRunCharts } from '../../../lib/run-charts.ts';
 import { higherIsBetter, type RunEventLike, RunSeries } from '../../../lib/run-series.ts';
@@ -35,7 +36,7 @@ const EXPORTS: { kind: ExportKind; label: string }[] = [
 
 const SECTION_TITLES = { training: 'Training', validation: 'Validation metrics', other: 'Other values' } as const;
 
-function toEvent(e: Run['events'][number]): RunEventLike {
+function toEvent(e: Run['events']['nodes'][number]): RunEventLike {
   return { ...e, values: e.values as Record<string, number> };
 }
 
@@ -60,10 +61,10 @@ function useLiveRun(id: string) {
   const refresh = useCallback(async () => {
     for (;;) {
       const { run: r } = await request(RunQuery, { id, afterSeq: series.current.lastSeq, limit: HISTORY_PAGE });
-      const added = series.current.addAll(r.events.map(toEvent));
+      const added = series.current.addAll(r.events.nodes.map(toEvent));
       setRun(r);
       if (added) setVersion(series.current.version);
-      if (r.events.length < HISTORY_PAGE) return r;
+      if (r.events.nodes.length < HISTORY_PAGE) return r;
     }
   }, [id]);
 
@@ -249,7 +250,7 @@ function RunView({ id }: { id: string }) {
           <Stat label="dataset">
             <Link href={`/datasets/view?id=${run.dataset.id}`}>{run.dataset.name}</Link>
           </Stat>
-          <Stat label="task">{run.task}</Stat>
+          <Stat label="task">{enumLabel(run.task)}</Stat>
           <Stat label="trainable / total parameters">
             <span data-testid="parameter-counts">
               {formatCount(run.trainableParameters ?? counts.trainable)} / {formatCount(run.totalParameters ?? counts.total)}
@@ -258,7 +259,7 @@ function RunView({ id }: { id: string }) {
           <Stat label="epoch">{run.progress ? run.progress.epoch.toFixed(2) : '—'}</Stat>
           {run.meanStepSeconds != null && <Stat label="mean step time">{formatDuration(run.meanStepSeconds)}</Stat>}
           {run.peakMemoryBytes != null && <Stat label="peak memory">{formatBytes(run.peakMemoryBytes)}</Stat>}
-          <Stat label="device">{run.device}</Stat>
+          <Stat label="device">{enumLabel(run.device)}</Stat>
         </div>
         <p className="small muted">
           created {formatTime(run.createdAt)} · started {formatTime(run.startedAt)} · finished {formatTime(run.finishedAt)}
@@ -320,7 +321,7 @@ function RunView({ id }: { id: string }) {
         </section>
         <section className="card">
           <h2>Checkpoints</h2>
-          {run.checkpoints.length ? (
+          {run.checkpoints.nodes.length ? (
             <table>
               <thead>
                 <tr>
@@ -330,7 +331,7 @@ function RunView({ id }: { id: string }) {
                 </tr>
               </thead>
               <tbody>
-                {run.checkpoints.map((c) => (
+                {run.checkpoints.nodes.map((c) => (
                   <tr key={`${c.step}-${c.time}`}>
                     <td className="num">{c.step}</td>
                     <td className="small">{formatTime(c.time)}</td>
