@@ -14,6 +14,11 @@ export function architectureFor(config: RawConfig, source = 'config.json'): Arch
   if (typeof type !== 'string')
     throw new ConfigError(`${source}: 'model_type' is missing; supported: ${Object.keys(ARCHITECTURES).join(', ')}`, 'model_type', type);
   const arch = ARCHITECTURES[type];
-  if (!arch) throw new ConfigError(`${source}: model_type '${type}' is not supported; supported: ${Object.keys(ARCHITECTURES).join(', ')}`, 'model_type', type);
+  if (!arch)
+    throw new ConfigError(
+      `${source}: model_type '${type}' is not supported; supported: ${Object.keys(ARCHITECTURES).join(', ')}`,
+      'model_type',
+      type,
+    );
   return arch;
 }

@@ -64,7 +64,9 @@ export const EarlyStoppingSchema = strictObjectWithHints({
 
 const settingsShape = {
   epochs: positiveInt(SETTING_LIMITS.epochs).default(3).describe('Passes over the training split.'),
-  max_steps: positiveInt(SETTING_LIMITS.steps).optional().describe('Stop after this many optimizer steps, before the epochs are done if sooner.'),
+  max_steps: positiveInt(SETTING_LIMITS.steps)
+    .optional()
+    .describe('Stop after this many optimizer steps, before the epochs are done if sooner.'),
   batch_size: positiveInt(SETTING_LIMITS.batch).default(16).describe('Examples per micro-batch.'),
   eval_batch_size: positiveInt(SETTING_LIMITS.batch).optional().describe('Examples per evaluation batch; unset: the training batch size.'),
   gradient_accumulation: positiveInt(SETTING_LIMITS.gradientAccumulation).default(1).describe('Micro-batches summed per optimizer step.'),
@@ -75,7 +77,9 @@ const settingsShape = {
   weight_decay: z.number().min(0).default(0.01).describe('AdamW decoupled weight decay on weight matrices (not biases nor norms).'),
   clip_grad_norm: z.number().positive().nullable().default(1).describe('Global gradient-norm clipping; null turns it off.'),
   label_smoothing: z.number().min(0).max(1).default(0).describe('Label smoothing of the cross-entropy loss.'),
-  eval_every: positiveInt(SETTING_LIMITS.steps).optional().describe('Evaluate (and checkpoint) every N optimizer steps as well as at each epoch end.'),
+  eval_every: positiveInt(SETTING_LIMITS.steps)
+    .optional()
+    .describe('Evaluate (and checkpoint) every N optimizer steps as well as at each epoch end.'),
   metric: z
     .string()
     .min(1)
@@ -87,7 +91,9 @@ const settingsShape = {
     'Stop when the metric has not improved by the minimum delta for `patience` evaluations; unset: never.',
   ),
   max_buckets: positiveInt(SETTING_LIMITS.buckets).default(4).describe('Length buckets (static shapes) at most.'),
-  keep_checkpoints: positiveInt(SETTING_LIMITS.checkpoints).default(2).describe('Checkpoints kept on disk (the best weights are kept apart).'),
+  keep_checkpoints: positiveInt(SETTING_LIMITS.checkpoints)
+    .default(2)
+    .describe('Checkpoints kept on disk (the best weights are kept apart).'),
   divergence_factor: z.number().gt(1).default(100).describe('Stop when the step loss exceeds this multiple of the lowest loss so far.'),
 };
 

@@ -57,5 +57,6 @@ export function checkMaxLength(spec: Pick<RunSpec, 'data'>, model: string, limit
     throw new RunSpecError(message, [{ path: 'data.max_length', message }]);
   };
   if (asked > limits.positions) refuse(limits.positions, 'positions');
-  if (limits.tokenizer !== undefined && asked > limits.tokenizer) refuse(limits.tokenizer, "tokens the tokenizer's model_max_length allows");
+  if (limits.tokenizer !== undefined && asked > limits.tokenizer)
+    refuse(limits.tokenizer, "tokens the tokenizer's model_max_length allows");
 }

@@ -6,7 +6,6 @@ import { availableParallelism } from 'node:os';
 import { layerIndex, type StrategyRegistry } from '@tuneql/adapters';
 import { assignBuckets, chooseBuckets, type Example, type PretrainedModel } from '@tuneql/engine';
 import { type DatasetCache, type PreparedRun, prepareRun } from './prepare-run.ts';
-import type { RunSpec } from './run-spec.ts';
 import {
   checkRunMemory,
   estimateMemory,
@@ -19,6 +18,7 @@ import {
   runMemoryLimit,
   totalBytes,
 } from './run-memory.ts';
+import type { RunSpec } from './run-spec.ts';
 import { gemmThroughput } from './throughput.ts';
 
 export interface PreflightOptions {

@@ -149,7 +149,12 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   for (const issue of dataset.issues) log(`warning: ${issue.file} row ${issue.row}: ${issue.message}`);
   const plan = planBatches(dataset.train, spec);
 
-  const model = await loadPretrained(spec.model, { task: spec.task, numLabels: labels?.length, seed: spec.seed, shapesOnly: options.shapesOnly });
+  const model = await loadPretrained(spec.model, {
+    task: spec.task,
+    numLabels: labels?.length,
+    seed: spec.seed,
+    shapesOnly: options.shapesOnly,
+  });
   if (labels) {
     Object.assign(model.config.raw as Record<string, unknown>, {
       id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),

@@ -3,7 +3,15 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { type AppliedStrategy, applyStrategy, isStrategyError, layerCount, layerIndex, type Strategy, StrategyError } from '@tuneql/adapters';
+import {
+  type AppliedStrategy,
+  applyStrategy,
+  isStrategyError,
+  layerCount,
+  layerIndex,
+  type Strategy,
+  StrategyError,
+} from '@tuneql/adapters';
 import { instantiate, type PretrainedModel, type RawConfig, type Task } from '@tuneql/engine';
 import type { RunSpec } from './run-spec.ts';
 
@@ -225,7 +233,12 @@ export async function checkRunMemory(
   const { spec } = run;
   const layout = worstLayout(spec, run.splits);
   const estimateWith = async (config: unknown): Promise<{ model: PretrainedModel; memory: MemoryEstimate }> => {
-    const { model } = await shapesOnlyModel(run.modelConfig, { task: spec.task, numLabels: run.numLabels, seed: spec.seed }, strategy, config);
+    const { model } = await shapesOnlyModel(
+      run.modelConfig,
+      { task: spec.task, numLabels: run.numLabels, seed: spec.seed },
+      strategy,
+      config,
+    );
     return { model, memory: estimateMemory(model, spec.training, layout) };
   };
   let result: { model: PretrainedModel; memory: MemoryEstimate } | undefined;
@@ -244,7 +257,9 @@ export async function checkRunMemory(
   });
   if (blamed !== undefined) {
     const value = JSON.stringify(spec.strategy.config[blamed]);
-    const need = result ? `makes the run need about ${formatBytes(totalBytes(result.memory))}` : 'asks for more memory than can be allocated';
+    const need = result
+      ? `makes the run need about ${formatBytes(totalBytes(result.memory))}`
+      : 'asks for more memory than can be allocated';
     throw new StrategyError(
       'STRATEGY_CONFIG_INVALID',
       `strategy '${strategy.id}': config.${blamed} ${value} ${need}, more than the ${formatBytes(limit.bytes)} a run may use (${limit.source}); at its default the run fits: lower config.${blamed}`,
@@ -262,7 +277,10 @@ export async function checkRunMemory(
 }
 
 /** The one option given in `config` that, put back to its default, makes `fits` hold; undefined when none does. */
-async function optionAtFault(config: Record<string, unknown>, fits: (config: Record<string, unknown>) => Promise<boolean>): Promise<string | undefined> {
+async function optionAtFault(
+  config: Record<string, unknown>,
+  fits: (config: Record<string, unknown>) => Promise<boolean>,
+): Promise<string | undefined> {
   for (const key of Object.keys(config)) {
     const { [key]: _dropped, ...rest } = config;
     if (await fits(rest)) return key;

@@ -13,7 +13,7 @@ export const loraConfigSchema = z.strictObject({
     .min(1)
     .max(LORA_MAX_RANK)
     .default(8)
-    .describe("rank of the update B @ A; at most the smaller side of every target layer (a higher rank adds nothing)"),
+    .describe('rank of the update B @ A; at most the smaller side of every target layer (a higher rank adds nothing)'),
   alpha: z
     .number()
     .positive()

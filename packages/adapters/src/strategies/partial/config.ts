@@ -10,7 +10,12 @@ export const partialConfigSchema = z
   .strictObject({
     freezeEmbeddings: z.boolean().default(true).describe('keep the embeddings (and everything before the first layer) frozen'),
     freezeLayers: z.int().min(0).max(MAX_LAYERS).default(0).describe('freeze the lower k transformer layers'),
-    trainLayers: z.int().min(0).max(MAX_LAYERS).optional().describe('train only the top k transformer layers and the head (instead of freezeLayers)'),
+    trainLayers: z
+      .int()
+      .min(0)
+      .max(MAX_LAYERS)
+      .optional()
+      .describe('train only the top k transformer layers and the head (instead of freezeLayers)'),
     headOnly: z
       .boolean()
       .default(false)

@@ -49,10 +49,14 @@ function checkModelConfig(checkpoint: Checkpoint, source: string): Architecture 
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const given = err.key === undefined ? undefined : JSON.stringify(checkpoint.config[err.key]);
-    throw new AppError(ModelErrorCode.MODEL_CONFIG_INVALID, `${basename(dirname(source))}: ${err.message.replace(`${source}: `, 'config.json: ')}`, {
-      key: err.key ?? null,
-      value: given ?? null,
-    });
+    throw new AppError(
+      ModelErrorCode.MODEL_CONFIG_INVALID,
+      `${basename(dirname(source))}: ${err.message.replace(`${source}: `, 'config.json: ')}`,
+      {
+        key: err.key ?? null,
+        value: given ?? null,
+      },
+    );
   }
 }
 
