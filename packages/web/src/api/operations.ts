@@ -212,6 +212,11 @@ export const PreflightQuery = graphql(`
       stepsPerEpoch
       secondsPerEpoch
       warnings
+      memoryLimitBytes
+      error {
+        code
+        message
+      }
     }
   }
 `);

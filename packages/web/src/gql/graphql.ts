@@ -23,7 +23,7 @@ export type CreateRunInput = {
   /** cpu, webgpu or cuda. */
   device?: string;
   hyperparameters?: HyperparametersInput | null | undefined;
-  /** Most tokens per example; longer ones are cut. */
+  /** Most tokens per example; longer ones are cut. At most the model's positions. */
   maxLength?: number;
   modelId: string | number;
   /** @default "<strategy> on <dataset>" */
@@ -187,7 +187,7 @@ export type PreflightQueryVariables = Exact<{
 }>;
 
 
-export type PreflightQuery = { preflight: { trainableParameters: number, totalParameters: number, memoryBytes: number, stepsPerEpoch: number, secondsPerEpoch: number, warnings: Array<string> } };
+export type PreflightQuery = { preflight: { trainableParameters: number, totalParameters: number, memoryBytes: number, stepsPerEpoch: number, secondsPerEpoch: number, warnings: Array<string>, memoryLimitBytes: number, error: { code: string, message: string } | null } };
 
 export type CreateRunMutationVariables = Exact<{
   input: CreateRunInput;
@@ -659,6 +659,11 @@ export const PreflightDocument = new TypedDocumentString(`
     stepsPerEpoch
     secondsPerEpoch
     warnings
+    memoryLimitBytes
+    error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<PreflightQuery, PreflightQueryVariables>;
