@@ -53,10 +53,10 @@ export function sequenceLimits(config: RawConfig, tokenizer: number | undefined)
 export function checkMaxLength(spec: Pick<RunSpec, 'data'>, model: string, limits: SequenceLimits): void {
   const asked = spec.data.max_length;
   const refuse = (limit: number, what: string): never => {
-    const message = `data.max_length ${asked} is more than the ${limit} ${what} of model ${model}; set data.max_length to ${limit} or less`;
+    const message = `data.max_length ${asked} is more than ${what}; set data.max_length to ${limit} or less`;
     throw new RunSpecError(message, [{ path: 'data.max_length', message }]);
   };
-  if (asked > limits.positions) refuse(limits.positions, 'positions');
+  if (asked > limits.positions) refuse(limits.positions, `the ${limits.positions} positions of model ${model}`);
   if (limits.tokenizer !== undefined && asked > limits.tokenizer)
-    refuse(limits.tokenizer, "tokens the tokenizer's model_max_length allows");
+    refuse(limits.tokenizer, `the ${limits.tokenizer} tokens the tokenizer of model ${model} takes (its model_max_length)`);
 }
