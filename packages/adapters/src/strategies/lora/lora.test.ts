@@ -97,7 +97,7 @@ describe('lora: details', () => {
       expect(err, JSON.stringify(config)).toMatchObject({ code: 'STRATEGY_CONFIG_INVALID', plugin: 'lora', path: 'r' });
       return (err as Error).message;
     };
-    expect(await refused({ r: 1e9 })).toMatch(/config\.r: Too big: expected int to be <=4096/);
+    expect(await refused({ r: 1e9 })).toMatch(/config\.r: Too big: expected number to be <=4096/);
     // The parity BERT's query and value projections are 16 x 16.
     expect(await refused({ r: 17 })).toBe(
       "strategy 'lora': config.r 17 is more than the 16 features of bert.encoder.layer.0.attention.self.query (16 in, 16 out): B @ A cannot have a higher rank than that; set r to 16 or less",
