@@ -12,7 +12,7 @@ import { austenDataset, type GqlResult, gql, gqlRaw, REPO, startServer, type Tes
 
 /** What a run may use on the test server: a small LoRA run (about 400 MiB at worst) fits, a batch of 90 x 128 (about 1.1 GiB) does not. */
 const RUN_MEMORY = 768 * 2 ** 20;
-const PLUGIN = join(import.meta.dirname, 'fixtures/widen-plugin.ts');
+const PLUGIN = join(REPO, 'packages/adapters/fixtures/plugins/widen.ts');
 const AUSTEN_MODEL = join(REPO, 'models/austen-bert-mini');
 
 let server: TestServer;

@@ -2,41 +2,13 @@
 // to lower, and a strategy option (a plugin's, unbounded) that makes it too large refused as the config's.
 
 import { totalmem } from 'node:os';
-import { applyStrategy, declareParameters, defineStrategy, init, lora, ops, reportOf, StrategyError, z } from '@tuneql/adapters';
+import { applyStrategy, lora, StrategyError } from '@tuneql/adapters';
 import { loadPretrained, readModelConfig } from '@tuneql/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { widen } from '../../../adapters/fixtures/plugins/widen.ts';
 import { checkRunMemory, estimateMemory, RunTooLargeError, runMemoryLimit, totalBytes } from './run-memory.ts';
 import type { RunSpec } from './run-spec.ts';
 import { AUSTEN_MODEL, austenRun, austenSlice } from './test-fixtures.ts';
-
-/** A plugin-style strategy whose `width` is unbounded: a [width, in] matrix beside every query; `eager` fills it at once. */
-const widen = (eager: boolean) =>
-  defineStrategy({
-    id: eager ? 'widen-eager' : 'widen',
-    version: '1.0.0',
-    host: '>=0.1.0',
-    description: 'a side matrix of `width` rows beside every attention query',
-    configSchema: z.strictObject({ width: z.int().min(1).default(2), note: z.string().default('') }),
-    defaults: { learningRate: 1e-3 },
-    tasks: ['sequence-classification'],
-    architectures: ['*'],
-    parameterPrefix: 'widen_',
-    inject({ model, config }) {
-      model.hooks = () => ({
-        linear: (site) => {
-          if (!site.path.endsWith('.query')) return undefined;
-          const shape = [config.width, site.inFeatures];
-          // An eager plugin makes its values itself, whatever the host's parameter set does.
-          const fill = eager ? () => new Float32Array(config.width * site.inFeatures) : init.zeros();
-          const side = site.scope.get('widen_side', shape, fill);
-          return ops.add(site.base(site.x), ops.reduceSum(ops.matmul(site.x, ops.transpose(side)), { axes: [-1], keepdims: true }));
-        },
-      });
-      const added = declareParameters(model);
-      model.params.setTrainable((n) => added.includes(n));
-      return reportOf(model, added);
-    },
-  });
 
 describe('run memory', () => {
   let spec: RunSpec;
@@ -76,7 +48,7 @@ describe('run memory', () => {
 
   it("refuses a plugin option that makes the run too large as the user's config, naming the option, whether the plugin allocates or not", async () => {
     const limit = { bytes: 2 ** 32, source: 'test' };
-    for (const strategy of [widen(false), widen(true)]) {
+    for (const strategy of [widen({ eager: false }), widen({ eager: true })]) {
       // Fits at its default, and with an option that does not size anything.
       await expect(checkRunMemory(run({ strategy: { id: strategy.id, config: { note: 'x' } } }), strategy, limit)).resolves.toBeDefined();
       const err = await checkRunMemory(
