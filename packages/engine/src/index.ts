@@ -3,7 +3,7 @@
 export { gradients } from './autodiff/backward.ts';
 export { GRADIENTS, GradientError, sumTo } from './autodiff/gradients.ts';
 export { CheckpointError } from './checkpoint/errors.ts';
-export { type Checkpoint, loadCheckpoint, type SaveCheckpointOptions, saveCheckpoint } from './checkpoint/hf.ts';
+export { type Checkpoint, loadCheckpoint, readModelConfig, type SaveCheckpointOptions, saveCheckpoint } from './checkpoint/hf.ts';
 export {
   type LoadedTensor,
   parseSafetensors,
@@ -24,7 +24,7 @@ export * as ops from './graph/ops.ts';
 export { bceWithLogits, type CrossEntropyOptions, crossEntropy, mse } from './losses.ts';
 export * from './metrics/index.ts';
 export type { Architecture, ModelInputs, TaskOutputs } from './models/architecture.ts';
-export { ConfigError, ConfigReader, type RawConfig, TASKS, type Task } from './models/config.ts';
+export { CONFIG_SIZE_LIMITS, ConfigError, ConfigReader, type RawConfig, TASKS, type Task } from './models/config.ts';
 export {
   declareParameters,
   type GraphOptions,
@@ -32,6 +32,7 @@ export {
   type LoadOptions,
   loadPretrained,
   modelBuilder,
+  modelMaxLength,
   type PretrainedModel,
   savePretrained,
   taskOfClass,
@@ -69,6 +70,7 @@ export {
   EarlyStoppingSchema,
   HF_TRAINING_ALIASES,
   resolveTrainingAliases,
+  SETTING_LIMITS,
   SeedSchema,
   snakeKeys,
   snakeName,
@@ -80,7 +82,7 @@ export {
   TrainingSectionSchema,
 } from './train/settings.ts';
 export { closestName, editDistance, unknownKeysMessage } from './train/spelling.ts';
-export { metricsFor, type TaskMetricsOptions } from './train/task-metrics.ts';
+export { metricProblem, metricsFor, TASK_METRICS, type TaskMetricsOptions } from './train/task-metrics.ts';
 export {
   DEFAULT_TRAINER_CONFIG,
   defaultMetric,

@@ -7,6 +7,8 @@
 // Latency: `tuneql serve` on the embedded PGlite database (the default deployment) with no workers,
 // the demo model and dataset, and --runs runs inserted by SQL. Each query is sent by C concurrent
 // clients in a closed loop (send, wait for the whole answer, send again) for --seconds per level.
+// Twice: without tokens (the loopback default), then with TUNEQL_REQUIRE_TOKENS=true and every request
+// carrying a bearer token (looked up by hash, with the server's default token cache), on a fresh server.
 //
 // Fan-out: `tuneql serve` on a fresh PostgreSQL database (created on --database-url's server, dropped at
 // the end). For each subscriber count, a run is inserted RUNNING with attempt 1, S graphql-ws clients
@@ -19,6 +21,7 @@
 // Client, producer, server and database share the machine: on a few cores they compete for CPU, so
 // the figures are a floor for a server on a machine of its own.
 
+import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -125,14 +128,15 @@ const QUERIES: readonly { name: string; query: string }[] = [
   { name: 'strategies', query: '{ strategies { nodes { id configSchema } } }' },
 ];
 
-/** One request; false when the answer is not a 200 with data and no errors. */
-async function request(url: string, body: string): Promise<boolean> {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+/** One request (with `token` as its bearer token); false when the answer is not a 200 with data and no errors. */
+async function request(url: string, body: string, token?: string): Promise<boolean> {
+  const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body });
   const json = (await res.json()) as { data?: unknown; errors?: unknown[] };
   return res.status === 200 && !!json.data && !json.errors?.length;
 }
 
-async function measureLevel(url: string, query: string, clients: number, seconds: number): Promise<Line> {
+async function measureLevel(url: string, query: string, clients: number, seconds: number, token?: string): Promise<Line> {
   const body = JSON.stringify({ query });
   const latencies: number[] = [];
   let errors = 0;
@@ -142,7 +146,7 @@ async function measureLevel(url: string, query: string, clients: number, seconds
     Array.from({ length: clients }, async () => {
       while (performance.now() < end) {
         const t = performance.now();
-        const ok = await request(url, body).catch(() => false);
+        const ok = await request(url, body, token).catch(() => false);
         latencies.push(performance.now() - t);
         if (!ok) errors++;
       }
@@ -162,25 +166,40 @@ async function measureLevel(url: string, query: string, clients: number, seconds
   };
 }
 
-async function latencyBench(opts: Options, log: (line: string) => void): Promise<Line[]> {
-  const server = await startServer({ workers: 0, env: { TUNEQL_DEMO: 'true', ...UNLIMITED } });
+/** A read token written straight to the database, as `tuneql token create` stores it (the secret's SHA-256). */
+async function seedToken(db: pg.Client): Promise<string> {
+  const secret = `tql_${randomBytes(24).toString('base64url')}`;
+  const hash = createHash('sha256').update(secret).digest('hex');
+  await db.query(`INSERT INTO api_tokens (name, prefix, hash, scopes) VALUES ('bench', $1, $2, '["read"]')`, [secret.slice(0, 10), hash]);
+  return secret;
+}
+
+/** The latency levels on a fresh server; with `tokens`, the server requires them and every request sends one. */
+async function latencyBench(opts: Options, log: (line: string) => void, tokens: boolean): Promise<Line[]> {
+  const server = await startServer({
+    workers: 0,
+    env: { TUNEQL_DEMO: 'true', TUNEQL_REQUIRE_TOKENS: String(tokens), ...UNLIMITED },
+  });
   try {
     // The embedded database answers on the data folder's Unix socket, as it does for `tuneql worker`.
     const db = new pg.Client({ host: join(server.dataDir, 'db'), port: 5432, user: 'postgres', database: 'postgres' });
     await db.connect();
+    let token: string | undefined;
     try {
       const { modelId, datasetId } = await demoIds(db);
       await db.query(INSERT_RUNS, [modelId, datasetId, opts.runs, ['SUCCEEDED', 'FAILED', 'CANCELLED', 'RUNNING', 'QUEUED']]);
+      if (tokens) token = await seedToken(db);
     } finally {
       await db.end();
     }
+    const mode = tokens ? 'required' : 'off';
     const lines: Line[] = [];
     for (const q of QUERIES) {
       // Warm the server's code paths (and its JIT) for this query before timing it.
-      await measureLevel(server.url, q.query, 4, 0.3);
+      await measureLevel(server.url, q.query, 4, 0.3, token);
       for (const clients of opts.clients) {
-        const line: Line = { query: q.name, ...(await measureLevel(server.url, q.query, clients, opts.seconds)) };
-        log(`latency ${q.name} x${clients}: ${line.req_per_s} req/s, p50 ${line.p50_ms} ms`);
+        const line: Line = { tokens: mode, query: q.name, ...(await measureLevel(server.url, q.query, clients, opts.seconds, token)) };
+        log(`latency (tokens ${mode}) ${q.name} x${clients}: ${line.req_per_s} req/s, p50 ${line.p50_ms} ms, p99 ${line.p99_ms} ms`);
         lines.push(line);
       }
     }
@@ -374,7 +393,7 @@ async function main(): Promise<void> {
   const progress = (line: string) => {
     if (!opts.json) process.stderr.write(`${line}\n`);
   };
-  const latency = await latencyBench(opts, progress);
+  const latency = [...(await latencyBench(opts, progress, false)), ...(await latencyBench(opts, progress, true))];
   const fanOut = await fanOutBench(opts, progress);
   const machine = { cpus: availableParallelism(), node: process.version };
   const adminHost = new URL(opts.databaseUrl).host;
@@ -389,7 +408,7 @@ async function main(): Promise<void> {
     return;
   }
   console.log(
-    `API request latency: embedded PGlite, ${opts.runs} runs, ${opts.seconds} s per level, closed-loop clients (${machine.cpus} CPUs, Node ${machine.node}, client and server on one machine)`,
+    `API request latency: embedded PGlite, ${opts.runs} runs, ${opts.seconds} s per level, closed-loop clients, without tokens and with tokens required (${machine.cpus} CPUs, Node ${machine.node}, client and server on one machine)`,
   );
   printTable(latency);
   console.log('');

@@ -23,6 +23,7 @@ import { openStorage } from './storage/open-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import { StorageCache } from './storage/storage-cache.ts';
 import { DatasetCache } from './training/prepare-run.ts';
+import { runMemoryLimit } from './training/run-memory.ts';
 
 export interface Services {
   settings: ServerSettings;
@@ -84,7 +85,16 @@ export async function createServices(settings: ServerSettings, db: Database, opt
     auth: new AuthService(dataSource, settings.requireTokens, settings.tokenCacheSeconds),
     models,
     datasets,
-    runs: new RunService({ dataSource, cache, notifier, queue, models, datasets, strategies }),
+    runs: new RunService({
+      dataSource,
+      cache,
+      notifier,
+      queue,
+      models,
+      datasets,
+      strategies,
+      memoryLimit: runMemoryLimit(settings.runMemoryBytes),
+    }),
     events: new RunEventStore(dataSource, notifier),
     artifacts: new ArtifactService(dataSource, cache),
     readiness,

@@ -55,7 +55,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     if (err instanceof CheckpointError) throw err;
     throw ioError(dir, 'open the model folder', err, 'check that the folder exists and is readable');
   }
-  const config = await readConfig(dir);
+  const config = await readModelConfig(dir);
 
   if (names.includes(WEIGHTS_NAME)) {
     const file = await readSafetensors(join(dir, WEIGHTS_NAME));
@@ -79,7 +79,8 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   );
 }
 
-async function readConfig(dir: string): Promise<Record<string, unknown>> {
+/** A model folder's config.json alone (no tensor is read), checked to be a JSON object. */
+export async function readModelConfig(dir: string): Promise<Record<string, unknown>> {
   const path = join(dir, CONFIG_NAME);
   let text: string;
   try {

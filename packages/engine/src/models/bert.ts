@@ -32,7 +32,12 @@ export interface EncoderConfig {
 export function readEncoderConfig(c: ConfigReader, roberta: boolean): EncoderConfig {
   const hidden = c.positive('hidden_size', 768);
   const heads = c.positive('num_attention_heads', 12);
-  if (hidden % heads !== 0) throw new ConfigError(`${c.source}: hidden_size ${hidden} is not a multiple of num_attention_heads ${heads}`);
+  if (hidden % heads !== 0)
+    throw new ConfigError(
+      `${c.source}: hidden_size ${hidden} is not a multiple of num_attention_heads ${heads}`,
+      'num_attention_heads',
+      heads,
+    );
   const hiddenDropout = c.prob('hidden_dropout_prob', 0.1);
   return {
     vocabSize: c.positive('vocab_size', roberta ? 50265 : 30522),

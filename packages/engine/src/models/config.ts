@@ -11,10 +11,50 @@ export const TASKS: readonly Task[] = [
   'masked-lm',
 ];
 
-/** A config.json value that is missing, of the wrong type or out of range. */
+/** A config.json value that is missing, of the wrong type or out of range; `key` and `value` name it when one key is at fault. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly key: string | undefined;
+  readonly value: unknown;
+
+  constructor(message: string, key?: string, value?: unknown) {
+    super(message);
+    this.key = key;
+    this.value = value;
+  }
 }
+
+const WIDTH = 65_536;
+const FEED_FORWARD = 262_144;
+const DEPTH = 1_024;
+const POSITIONS = 1_048_576;
+
+/**
+ * Upper bounds of config.json's size fields under every family's names: several times the largest published
+ * models', so a real checkpoint always passes and a mistyped or hostile size (1e9) is refused when the model
+ * is read, before any tensor of that size is planned.
+ */
+export const CONFIG_SIZE_LIMITS: Readonly<Record<string, number>> = {
+  hidden_size: WIDTH,
+  n_embd: WIDTH,
+  dim: WIDTH,
+  head_dim: WIDTH,
+  intermediate_size: FEED_FORWARD,
+  hidden_dim: FEED_FORWARD,
+  n_inner: FEED_FORWARD,
+  num_hidden_layers: DEPTH,
+  n_layer: DEPTH,
+  n_layers: DEPTH,
+  num_attention_heads: DEPTH,
+  n_head: DEPTH,
+  n_heads: DEPTH,
+  num_key_value_heads: DEPTH,
+  vocab_size: 4_194_304,
+  type_vocab_size: DEPTH,
+  max_position_embeddings: POSITIONS,
+  n_positions: POSITIONS,
+  num_labels: 1_000_000,
+};
 
 export type RawConfig = Readonly<Record<string, unknown>>;
 
@@ -28,19 +68,24 @@ export class ConfigReader {
   }
 
   private fail(key: string, want: string): never {
-    throw new ConfigError(`${this.source}: '${key}' must be ${want}, got ${JSON.stringify(this.raw[key])}`);
+    throw new ConfigError(`${this.source}: '${key}' must be ${want}, got ${JSON.stringify(this.raw[key])}`, key, this.raw[key]);
+  }
+
+  /** An integer of at least `min`, and at most the key's CONFIG_SIZE_LIMITS entry when it has one. */
+  private integer(key: string, fallback: number | undefined, min: 0 | 1): number {
+    const v = this.raw[key] ?? fallback;
+    const max = CONFIG_SIZE_LIMITS[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || (max !== undefined && v > max))
+      this.fail(key, `a ${min ? 'positive' : 'non-negative'} integer${max === undefined ? '' : ` no larger than ${max}`}`);
+    return v;
   }
 
   int(key: string, fallback?: number): number {
-    const v = this.raw[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) this.fail(key, 'a non-negative integer');
-    return v;
+    return this.integer(key, fallback, 0);
   }
 
   positive(key: string, fallback?: number): number {
-    const v = this.int(key, fallback);
-    if (v === 0) this.fail(key, 'a positive integer');
-    return v;
+    return this.integer(key, fallback, 1);
   }
 
   num(key: string, fallback?: number): number {

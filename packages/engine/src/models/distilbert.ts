@@ -29,10 +29,11 @@ interface DistilConfig {
 }
 
 function read(c: ConfigReader): DistilConfig {
-  if (c.bool('sinusoidal_pos_embds', false)) throw new ConfigError(`${c.source}: sinusoidal_pos_embds is not supported`);
+  if (c.bool('sinusoidal_pos_embds', false))
+    throw new ConfigError(`${c.source}: sinusoidal_pos_embds is not supported`, 'sinusoidal_pos_embds', true);
   const dim = c.positive('dim', 768);
   const heads = c.positive('n_heads', 12);
-  if (dim % heads !== 0) throw new ConfigError(`${c.source}: dim ${dim} is not a multiple of n_heads ${heads}`);
+  if (dim % heads !== 0) throw new ConfigError(`${c.source}: dim ${dim} is not a multiple of n_heads ${heads}`, 'n_heads', heads);
   return {
     vocabSize: c.positive('vocab_size', 30522),
     dim,

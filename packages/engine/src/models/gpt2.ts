@@ -34,7 +34,7 @@ interface Gpt2Config {
 function read(c: ConfigReader): Gpt2Config {
   const embd = c.positive('n_embd', 768);
   const heads = c.positive('n_head', 12);
-  if (embd % heads !== 0) throw new ConfigError(`${c.source}: n_embd ${embd} is not a multiple of n_head ${heads}`);
+  if (embd % heads !== 0) throw new ConfigError(`${c.source}: n_embd ${embd} is not a multiple of n_head ${heads}`, 'n_head', heads);
   if (c.bool('scale_attn_by_inverse_layer_idx', false) || c.bool('reorder_and_upcast_attn', false)) {
     throw new ConfigError(`${c.source}: scale_attn_by_inverse_layer_idx and reorder_and_upcast_attn are not supported`);
   }

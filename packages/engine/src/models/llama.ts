@@ -38,12 +38,26 @@ function read(c: ConfigReader): LlamaConfig {
   const hidden = c.positive('hidden_size', 4096);
   const heads = c.positive('num_attention_heads', 32);
   const kvHeads = c.positive('num_key_value_heads', heads);
+  if (c.optionalInt('head_dim') === undefined && hidden % heads !== 0)
+    throw new ConfigError(
+      `${c.source}: hidden_size ${hidden} is not a multiple of num_attention_heads ${heads}`,
+      'num_attention_heads',
+      heads,
+    );
   if (heads % kvHeads !== 0)
-    throw new ConfigError(`${c.source}: num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`);
+    throw new ConfigError(
+      `${c.source}: num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`,
+      'num_key_value_heads',
+      kvHeads,
+    );
   const rope = (c.raw.rope_parameters ?? c.raw.rope_scaling ?? {}) as Record<string, unknown>;
   const ropeType = rope.rope_type ?? rope.type ?? 'default';
   if (ropeType !== 'default')
-    throw new ConfigError(`${c.source}: rope type '${String(ropeType)}' is not supported (only the default rotary embedding is)`);
+    throw new ConfigError(
+      `${c.source}: rope type '${String(ropeType)}' is not supported (only the default rotary embedding is)`,
+      'rope_scaling',
+      ropeType,
+    );
   const theta = typeof rope.rope_theta === 'number' ? rope.rope_theta : c.num('rope_theta', 10000);
   return {
     vocabSize: c.positive('vocab_size', 32000),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors.ts';
+import { ConfigError, type Task } from './config.ts';
 import { instantiate, loadPretrained, savePretrained } from './pretrained.ts';
 
 const PARITY = fileURLToPath(new URL('../../fixtures/models/parity/', import.meta.url));
@@ -34,11 +35,50 @@ describe('architectures and tasks', () => {
 
   it('names a bad config value', () => {
     expect(() => instantiate({ ...config('bert-masked-lm'), hidden_size: 'big' }, { task: 'masked-lm' })).toThrow(
-      'config.json: \'hidden_size\' must be a non-negative integer, got "big"',
+      'config.json: \'hidden_size\' must be a positive integer no larger than 65536, got "big"',
     );
     expect(() => instantiate({ ...config('bert-masked-lm'), num_attention_heads: 5 }, { task: 'masked-lm' })).toThrow(
       'hidden_size 16 is not a multiple of num_attention_heads 5',
     );
+  });
+
+  it('refuses sizes past their bound or below one before planning a tensor, naming the key and value', () => {
+    const error = (change: Record<string, unknown>, task: Task = 'masked-lm') => {
+      try {
+        instantiate({ ...config('bert-masked-lm'), ...change }, { task });
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error(`${JSON.stringify(change)} was accepted`);
+    };
+    const huge = error({ hidden_size: 1e9 });
+    expect(huge).toBeInstanceOf(ConfigError);
+    expect(huge).toMatchObject({ key: 'hidden_size', value: 1e9 });
+    expect(huge.message).toBe("config.json: 'hidden_size' must be a positive integer no larger than 65536, got 1000000000");
+    expect(error({ num_attention_heads: -2 })).toMatchObject({ key: 'num_attention_heads', value: -2 });
+    expect(error({ vocab_size: 2 ** 23 })).toMatchObject({ key: 'vocab_size' });
+    expect(error({ max_position_embeddings: 0 })).toMatchObject({ key: 'max_position_embeddings', value: 0 });
+    expect(error({ num_attention_heads: 5 })).toMatchObject({ key: 'num_attention_heads', value: 5 });
+    expect(error({ model_type: 'bart' })).toMatchObject({ key: 'model_type', value: 'bart' });
+    const llama = { ...config('llama-causal-lm'), hidden_size: 30, num_attention_heads: 4, head_dim: undefined };
+    expect(() => instantiate(llama, { task: 'causal-lm' })).toThrow('hidden_size 30 is not a multiple of num_attention_heads 4');
+  });
+
+  it('with shapesOnly, counts a model too large to allocate without allocating it', () => {
+    // 4M x 8192 embeddings alone are 2^35 values (128 GiB): a real instantiation could not hold them.
+    const big = { ...config('bert-masked-lm'), vocab_size: 4_000_000, hidden_size: 8192, num_attention_heads: 64, intermediate_size: 16 };
+    const model = instantiate(big, { task: 'masked-lm', shapesOnly: true });
+    const embeddings = model.params.get('bert.embeddings.word_embeddings.weight');
+    expect(embeddings.shape).toEqual([4_000_000, 8192]);
+    expect(model.params.count()).toBeGreaterThan(4_000_000 * 8192);
+    // The same count as a real instantiation, on a model small enough to allocate.
+    const small = config('bert-masked-lm');
+    expect(instantiate(small, { task: 'masked-lm', shapesOnly: true }).params.count()).toBe(
+      instantiate(small, { task: 'masked-lm' }).params.count(),
+    );
+    // A value read is made then (zeros), at its shape.
+    const head = instantiate(small, { task: 'masked-lm', shapesOnly: true }).params.get('cls.predictions.bias');
+    expect(head.data).toEqual(new Float32Array(head.shape[0] as number));
   });
 });
 

@@ -45,6 +45,8 @@ export interface LoadOptions {
   numLabels?: number;
   /** Seed for freshly initialized parameters. @default 0 */
   seed?: number;
+  /** Parameters the checkpoint does not hold get shapes but no values (see ParameterSet.shapesOnly): for estimates. @default false */
+  shapesOnly?: boolean;
 }
 
 /** Builds the parameter set of `task` for `config`, taking values from `tensors` where they exist. */
@@ -59,7 +61,7 @@ export function instantiate(
   if (!arch.tasks.includes(options.task)) {
     throw new ConfigError(`${source}: ${arch.modelType} has no '${options.task}' head; it supports ${arch.tasks.join(', ')}`);
   }
-  const params = new ParameterSet(options.seed ?? 0);
+  const params = new ParameterSet(options.seed ?? 0, { shapesOnly: options.shapesOnly });
   const used = new Set<string>();
   const initialized: string[] = [];
   params.source = (name: string, shape: Shape) => {
@@ -107,6 +109,11 @@ function traceInputs(g: Graph, arch: Architecture, batch: number, length: number
     attentionMask: g.input('attention_mask', 'int64', [batch, length]),
     tokenTypeIds: arch.tokenTypes ? g.input('token_type_ids', 'int64', [batch, length]) : undefined,
   };
+}
+
+/** The longest sequence the model takes (its position table, RoPE's trained range), reading config.json as training will. */
+export function modelMaxLength(raw: RawConfig, source = 'config.json'): number {
+  return architectureFor(raw, source).maxLength(new ConfigReader(raw, source));
 }
 
 export async function loadPretrained(dir: string, options: LoadOptions): Promise<PretrainedModel> {

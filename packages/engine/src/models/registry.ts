@@ -12,8 +12,13 @@ export const ARCHITECTURES: Readonly<Record<string, Architecture>> = { bert, rob
 export function architectureFor(config: RawConfig, source = 'config.json'): Architecture {
   const type = config.model_type;
   if (typeof type !== 'string')
-    throw new ConfigError(`${source}: 'model_type' is missing; supported: ${Object.keys(ARCHITECTURES).join(', ')}`);
+    throw new ConfigError(`${source}: 'model_type' is missing; supported: ${Object.keys(ARCHITECTURES).join(', ')}`, 'model_type', type);
   const arch = ARCHITECTURES[type];
-  if (!arch) throw new ConfigError(`${source}: model_type '${type}' is not supported; supported: ${Object.keys(ARCHITECTURES).join(', ')}`);
+  if (!arch)
+    throw new ConfigError(
+      `${source}: model_type '${type}' is not supported; supported: ${Object.keys(ARCHITECTURES).join(', ')}`,
+      'model_type',
+      type,
+    );
   return arch;
 }

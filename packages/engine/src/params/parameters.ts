@@ -47,8 +47,15 @@ export class ParameterSet {
    */
   source: ((name: string, shape: Shape) => Float32Array | undefined) | undefined;
 
-  constructor(seed = 0) {
+  /**
+   * Parameters declared with an initializer get no values until something reads them (zeros then): an
+   * estimate traces a model, a strategy included, from its shapes without allocating its weights.
+   */
+  readonly shapesOnly: boolean;
+
+  constructor(seed = 0, options: { shapesOnly?: boolean } = {}) {
     this.rng = new Rng(seed);
+    this.shapesOnly = options.shapesOnly ?? false;
   }
 
   has(name: string): boolean {
@@ -72,6 +79,11 @@ export class ParameterSet {
   /** Adds a parameter with the given values, or initialized by `fill` from this set's seeded stream. */
   add(name: string, shape: Shape, fill: Float32Array | Initializer, trainable = true): Parameter {
     if (this.entries.has(name)) throw new Error(`parameter '${name}' already exists`);
+    if (this.shapesOnly && typeof fill === 'function') {
+      const p = unallocatedParameter(name, shape, trainable);
+      this.entries.set(name, p);
+      return p;
+    }
     const data = typeof fill === 'function' ? fill(shape, this.rng) : fill;
     if (data.length !== sizeOf(shape))
       throw new Error(`parameter '${name}': shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, got ${data.length}`);
@@ -87,9 +99,27 @@ export class ParameterSet {
 
   count(which: 'all' | 'trainable' = 'all'): number {
     let n = 0;
-    for (const p of this.entries.values()) if (which === 'all' || p.trainable) n += p.data.length;
+    // From the shapes: a shapes-only set counts without allocating.
+    for (const p of this.entries.values()) if (which === 'all' || p.trainable) n += sizeOf(p.shape);
     return n;
   }
+}
+
+/** A parameter whose values (zeros) are made on first read, for a shapes-only set. */
+function unallocatedParameter(name: string, shape: Shape, trainable: boolean): Parameter {
+  let data: Float32Array | undefined;
+  return {
+    name,
+    shape: [...shape],
+    trainable,
+    get data(): Float32Array {
+      data ??= new Float32Array(sizeOf(shape));
+      return data;
+    },
+    set data(value: Float32Array) {
+      data = value;
+    },
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   camelKeys,
   DEFAULT_SEED,
   resolveTrainingAliases,
+  SETTING_LIMITS,
   snakeKeys,
   TRAINER_SETTINGS_DEFAULTS,
   TrainerSettingsSchema,
@@ -91,6 +92,24 @@ describe('trainer settings', () => {
     expect(message({ colour: 'blue' })).toMatch(/^unknown key 'colour'; the keys are epochs, max_steps, batch_size, /);
     expect(TrainerSettingsSchema.safeParse({ early_stopping: { patient: 3 } }).error?.issues.map((i) => i.message)).toContain(
       "unknown key 'patient'; did you mean 'patience'?",
+    );
+  });
+
+  it('bound every setting that sizes an allocation or a loop, naming the setting and the bound', () => {
+    const problems = (raw: Record<string, unknown>) => {
+      const r = TrainingSectionSchema.safeParse(raw);
+      return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(problems({ batch_size: 1e9 })).toEqual([`batch_size: Too big: expected number to be <=${SETTING_LIMITS.batch}`]);
+    expect(problems({ per_device_eval_batch_size: 1e9 })).toEqual([
+      `eval_batch_size: Too big: expected number to be <=${SETTING_LIMITS.batch}`,
+    ]);
+    for (const key of ['epochs', 'max_steps', 'gradient_accumulation', 'warmup_steps', 'eval_every', 'max_buckets', 'keep_checkpoints'])
+      expect(problems({ [key]: 1e12 }), key).toEqual([expect.stringMatching(new RegExp(`^${key}: Too big`))]);
+    expect(problems({ early_stopping: { patience: 1e9 } })).toEqual([expect.stringMatching(/^early_stopping.patience: Too big/)]);
+    // The bounds leave every real run alone.
+    expect(problems({ batch_size: SETTING_LIMITS.batch, max_buckets: SETTING_LIMITS.buckets, epochs: 100, max_steps: 1_000_000 })).toEqual(
+      [],
     );
   });
 

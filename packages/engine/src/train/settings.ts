@@ -37,27 +37,49 @@ export const HF_TRAINING_ALIASES = {
   max_grad_norm: 'clip_grad_norm',
 } as const satisfies Record<string, string>;
 
-const positiveInt = () => z.number().int().positive();
+/**
+ * Upper bounds of the settings that size allocations or loops: far above any real run, low enough that a
+ * typo (1e9) is refused with the setting's name before anything is queued, not met as a failed allocation.
+ */
+export const SETTING_LIMITS = {
+  /** Examples per (micro-)batch: activations grow with it. */
+  batch: 65_536,
+  gradientAccumulation: 4_096,
+  epochs: 10_000,
+  /** Optimizer steps (max_steps, warm-up steps, evaluation period). */
+  steps: 100_000_000,
+  /** Length buckets: each is an onnxruntime session holding the model's frozen weights. */
+  buckets: 64,
+  checkpoints: 1_000,
+  patience: 10_000,
+} as const;
+
+/** An integer in [1, max]. */
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
 export const EarlyStoppingSchema = strictObjectWithHints({
-  patience: positiveInt().describe('Evaluations without improvement before the run stops.'),
+  patience: positiveInt(SETTING_LIMITS.patience).describe('Evaluations without improvement before the run stops.'),
   min_delta: z.number().min(0).default(0).describe('The least change of the metric that counts as an improvement.'),
 });
 
 const settingsShape = {
-  epochs: positiveInt().default(3).describe('Passes over the training split.'),
-  max_steps: positiveInt().optional().describe('Stop after this many optimizer steps, before the epochs are done if sooner.'),
-  batch_size: positiveInt().default(16).describe('Examples per micro-batch.'),
-  eval_batch_size: positiveInt().optional().describe('Examples per evaluation batch; unset: the training batch size.'),
-  gradient_accumulation: positiveInt().default(1).describe('Micro-batches summed per optimizer step.'),
+  epochs: positiveInt(SETTING_LIMITS.epochs).default(3).describe('Passes over the training split.'),
+  max_steps: positiveInt(SETTING_LIMITS.steps)
+    .optional()
+    .describe('Stop after this many optimizer steps, before the epochs are done if sooner.'),
+  batch_size: positiveInt(SETTING_LIMITS.batch).default(16).describe('Examples per micro-batch.'),
+  eval_batch_size: positiveInt(SETTING_LIMITS.batch).optional().describe('Examples per evaluation batch; unset: the training batch size.'),
+  gradient_accumulation: positiveInt(SETTING_LIMITS.gradientAccumulation).default(1).describe('Micro-batches summed per optimizer step.'),
   learning_rate: z.number().positive().default(2e-5).describe("Peak learning rate; unset: the strategy's suggestion, else this."),
   schedule: z.enum(['linear', 'cosine', 'constant']).default('linear').describe('Learning-rate decay after warm-up.'),
   warmup_ratio: z.number().min(0).max(1).default(0).describe('Warm-up as a fraction of all steps, unless warm-up steps are set.'),
-  warmup_steps: z.number().int().min(0).optional().describe('Warm-up steps; overrides the warm-up ratio.'),
+  warmup_steps: z.number().int().min(0).max(SETTING_LIMITS.steps).optional().describe('Warm-up steps; overrides the warm-up ratio.'),
   weight_decay: z.number().min(0).default(0.01).describe('AdamW decoupled weight decay on weight matrices (not biases nor norms).'),
   clip_grad_norm: z.number().positive().nullable().default(1).describe('Global gradient-norm clipping; null turns it off.'),
   label_smoothing: z.number().min(0).max(1).default(0).describe('Label smoothing of the cross-entropy loss.'),
-  eval_every: positiveInt().optional().describe('Evaluate (and checkpoint) every N optimizer steps as well as at each epoch end.'),
+  eval_every: positiveInt(SETTING_LIMITS.steps)
+    .optional()
+    .describe('Evaluate (and checkpoint) every N optimizer steps as well as at each epoch end.'),
   metric: z
     .string()
     .min(1)
@@ -68,8 +90,10 @@ const settingsShape = {
   early_stopping: EarlyStoppingSchema.optional().describe(
     'Stop when the metric has not improved by the minimum delta for `patience` evaluations; unset: never.',
   ),
-  max_buckets: positiveInt().default(4).describe('Length buckets (static shapes) at most.'),
-  keep_checkpoints: positiveInt().default(2).describe('Checkpoints kept on disk (the best weights are kept apart).'),
+  max_buckets: positiveInt(SETTING_LIMITS.buckets).default(4).describe('Length buckets (static shapes) at most.'),
+  keep_checkpoints: positiveInt(SETTING_LIMITS.checkpoints)
+    .default(2)
+    .describe('Checkpoints kept on disk (the best weights are kept apart).'),
   divergence_factor: z.number().gt(1).default(100).describe('Stop when the step loss exceeds this multiple of the lowest loss so far.'),
 };
 

@@ -4,7 +4,43 @@
 import { bestSpan, createMetric } from '../metrics/index.ts';
 import type { Task } from '../models/config.ts';
 import { type Example, IGNORE_INDEX } from './batching.ts';
+import { closestName } from './spelling.ts';
 import type { ExampleOutputs, MetricsFn } from './trainer.ts';
+
+const LANGUAGE_MODELLING = ['loss', 'perplexity'];
+
+/**
+ * What an evaluation of each task reports (the loss always): the names `training.metric` may choose from.
+ * A test holds it to what metricsFor computes.
+ */
+export const TASK_METRICS: Readonly<Record<Task, readonly string[]>> = {
+  'sequence-classification': [
+    'loss',
+    'accuracy',
+    'f1_macro',
+    'f1_micro',
+    'f1_weighted',
+    'precision_macro',
+    'precision_micro',
+    'precision_weighted',
+    'recall_macro',
+    'recall_micro',
+    'recall_weighted',
+  ],
+  regression: ['loss', 'mse', 'mae', 'rmse', 'pearson', 'spearman', 'r2'],
+  'token-classification': ['loss', 'entity_precision', 'entity_recall', 'entity_f1', 'token_accuracy'],
+  'question-answering': ['loss', 'exact_match', 'f1'],
+  'causal-lm': LANGUAGE_MODELLING,
+  'masked-lm': LANGUAGE_MODELLING,
+};
+
+/** Why `metric` cannot pick the best weights of a `task` run (with a likely meant name), or undefined when it can. */
+export function metricProblem(task: Task, metric: string): string | undefined {
+  const known = TASK_METRICS[task];
+  if (known.includes(metric)) return undefined;
+  const near = closestName(metric, known);
+  return `${task} has no metric '${metric}'${near ? ` (did you mean '${near}'?)` : ''}; its metrics are ${known.join(', ')}`;
+}
 
 function argmax(v: Float32Array, from: number, to: number): number {
   let best = from;

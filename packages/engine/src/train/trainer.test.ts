@@ -87,6 +87,14 @@ describe('the training loop', () => {
     expect(lrs.at(-1)).toBeLessThan(lrs[lrs.length / 2] as number);
   }, 120_000);
 
+  it('refuses a metric its evaluation does not report before the first step, naming the valid ones', async () => {
+    const events: TrainEvent[] = [];
+    await expect(run({ config: { ...CONFIG, metric: 'bogus' }, onEvent: (e) => events.push(e) })).rejects.toThrow(
+      "sequence-classification has no metric 'bogus'; its metrics are loss, accuracy,",
+    );
+    expect(events).toEqual([]);
+  });
+
   it('stops early when the metric stops improving', async () => {
     const { events, result } = await run({ config: { ...CONFIG, learningRate: 0, earlyStopping: { patience: 2 } } });
     expect(result.status).toBe('early_stopped');

@@ -31,7 +31,7 @@ import {
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
 import type { EventSink, TrainEvent, TrainEventType, WarningCode } from './events.ts';
 import { type CamelKeys, camelKeys, DEFAULT_SEED, TRAINER_SETTINGS_DEFAULTS, type TrainerSettings } from './settings.ts';
-import { metricsFor } from './task-metrics.ts';
+import { metricProblem, metricsFor } from './task-metrics.ts';
 
 /**
  * The trainer's configuration: the settings of TrainerSettingsSchema (settings.ts, where each one's bounds,
@@ -167,6 +167,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { model, data } = options;
   const task = model.task;
   const metric = cfg.metric ?? defaultMetric(task);
+  // Checked before the first step: a name no evaluation reports would otherwise fail the run at its first evaluation.
+  const metricError = options.metrics ? undefined : metricProblem(task, metric);
+  if (metricError) throw new Error(metricError);
   const evalBatch = cfg.evalBatchSize ?? cfg.batchSize;
   const k = cfg.gradientAccumulation;
   if (data.train.length < cfg.batchSize)

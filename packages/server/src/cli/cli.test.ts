@@ -177,6 +177,25 @@ describe('tuneql train and predict', () => {
     expect(r.stderr).toMatch(/\(top level\): Unrecognized key: "colour"|colour/);
   });
 
+  it("refuses a metric the task lacks and a max_length past the model, with the API's messages, and starts nothing", () => {
+    const { config, out } = setup('  metric: acuracy\n');
+    const metric = tuneql(['train', config, '--out', out]);
+    expect(metric.code).toBe(1);
+    expect(metric.stderr).toContain(
+      "training.metric: sequence-classification has no metric 'acuracy' (did you mean 'accuracy'?); its metrics are loss, accuracy, f1_macro,",
+    );
+    const long = setup();
+    writeFileSync(long.config, readFileSync(long.config, 'utf8').replace('max_length: 32', 'max_length: 64'));
+    const model = readFileSync(long.config, 'utf8').match(/^model: (.*)$/m)?.[1] as string;
+    const r = tuneql(['train', long.config, '--out', long.out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `data.max_length 64 is more than the 32 positions of model ${model.split('/').pop()}; set data.max_length to 32 or less`,
+    );
+    expect(r.stderr).not.toMatch(/^data: /m); // refused before the data was read
+    for (const dir of [out, long.out]) expect(existsSync(join(dir, 'metrics.jsonl'))).toBe(false);
+  });
+
   it('reports every bad row of the data with its file and row, and starts nothing', () => {
     const { dir, config, out } = setup();
     const bad = join(dir, 'bad.csv');

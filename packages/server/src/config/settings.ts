@@ -89,6 +89,12 @@ export interface ServerSettings {
    */
   uploadRetentionHours: number;
   rateLimits: RateLimitSettings;
+  /**
+   * The memory one run may use, in bytes: createRun refuses (RUN_TOO_LARGE) a run whose estimate, with every
+   * example at maxLength, exceeds it. Set it to the workers' memory when they run on other machines than the
+   * API. @default this machine's total memory, or its cgroup's limit when lower (TUNEQL_RUN_MEMORY_BYTES)
+   */
+  runMemoryBytes: number | undefined;
 }
 
 /**
@@ -191,6 +197,12 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     tokenCacheSeconds: overrides.tokenCacheSeconds ?? count(env.TUNEQL_TOKEN_CACHE_SECONDS, 'TUNEQL_TOKEN_CACHE_SECONDS', 5),
     maxRequestBytes: overrides.maxRequestBytes ?? count(env.TUNEQL_MAX_REQUEST_BYTES, 'TUNEQL_MAX_REQUEST_BYTES', 2 ** 20, 1024),
     uploadRetentionHours: overrides.uploadRetentionHours ?? hours(env.TUNEQL_UPLOAD_RETENTION_HOURS, 'TUNEQL_UPLOAD_RETENTION_HOURS', 24),
+    runMemoryBytes:
+      'runMemoryBytes' in overrides
+        ? overrides.runMemoryBytes
+        : env.TUNEQL_RUN_MEMORY_BYTES
+          ? count(env.TUNEQL_RUN_MEMORY_BYTES, 'TUNEQL_RUN_MEMORY_BYTES', 0, 1)
+          : undefined,
     rateLimits: overrides.rateLimits ?? {
       perToken: count(env.TUNEQL_RATE_LIMIT, 'TUNEQL_RATE_LIMIT', 1_200),
       perAddress: count(env.TUNEQL_RATE_LIMIT_PER_ADDRESS, 'TUNEQL_RATE_LIMIT_PER_ADDRESS', 2_400),

@@ -2,10 +2,22 @@
 // and warnings. It prepares the run exactly as executeRun does (strategy, data, model), so a run it
 // accepts starts and a run it refuses fails with the same error, without training a step.
 
-import { availableParallelism, totalmem } from 'node:os';
-import { layerCount, layerIndex, type StrategyRegistry } from '@tuneql/adapters';
+import { availableParallelism } from 'node:os';
+import { layerIndex, type StrategyRegistry } from '@tuneql/adapters';
 import { assignBuckets, chooseBuckets, type Example, type PretrainedModel } from '@tuneql/engine';
 import { type DatasetCache, type PreparedRun, prepareRun } from './prepare-run.ts';
+import {
+  checkRunMemory,
+  estimateMemory,
+  formatBytes,
+  type MemoryEstimate,
+  type MemoryLimit,
+  type ModelShape,
+  modelShape,
+  RunTooLargeError,
+  runMemoryLimit,
+  totalBytes,
+} from './run-memory.ts';
 import type { RunSpec } from './run-spec.ts';
 import { gemmThroughput } from './throughput.ts';
 
@@ -14,26 +26,11 @@ export interface PreflightOptions {
   registry?: StrategyRegistry;
   /** Keeps loaded datasets between estimates (a server answering a form as it changes). */
   datasets?: DatasetCache;
+  /** What a run may use. @default runMemoryLimit() (this machine's memory) */
+  memoryLimit?: MemoryLimit;
 }
 
-/** Node.js, onnxruntime and the step worker before any model: about 250 MB of resident memory, measured. */
-const RUNTIME_BYTES = 256 * 2 ** 20;
-
-/** Bytes, by what holds them, on the CPU runtime. */
-export interface MemoryEstimate {
-  /** The process itself: Node.js, onnxruntime, the step worker (a constant, 256 MiB). */
-  runtime: number;
-  /** The model's parameters in the host process (the trainer's copy). */
-  weights: number;
-  /** Frozen parameters, embedded as initializers in every onnxruntime session (one per length bucket for training, validation and test). */
-  frozenInSessions: number;
-  /** Trainable parameters and their two AdamW moments, each double-buffered by the runtime (read one buffer, write the other), plus gradient sums when accumulating. */
-  trainableState: number;
-  /** The trainable parameters' gradients during a step. */
-  gradients: number;
-  /** What the backward pass keeps from the forward one, at the longest bucket: batch x length x hidden x layers, attention scores, and vocabulary logits for language modelling. */
-  activations: number;
-}
+export type { MemoryEstimate } from './run-memory.ts';
 
 export interface PreflightEstimate {
   totalParameters: number;
@@ -48,6 +45,10 @@ export interface PreflightEstimate {
   /** Training and evaluation of one epoch (estimate, for the CPU). */
   secondsPerEpoch: number;
   warnings: string[];
+  /** What a run may use (see runMemoryLimit). */
+  memoryLimitBytes: number;
+  /** Why createRun would refuse the run (its worst case, every example at data.max_length, exceeds the limit); undefined when it fits. */
+  error?: { code: 'RUN_TOO_LARGE'; message: string };
 }
 
 /**
@@ -61,14 +62,37 @@ export interface PreflightEstimate {
 const STEP_EFFICIENCY = 0.3;
 
 export async function preflight(spec: RunSpec, options: PreflightOptions = {}): Promise<PreflightEstimate> {
-  const prepared = await prepareRun(spec, { registry: options.registry, datasets: options.datasets });
-  const { model, plan } = prepared;
+  // Shapes only: estimating allocates no weights, so a config too large to train is reported, not met.
+  const prepared = await prepareRun(spec, { registry: options.registry, datasets: options.datasets, shapesOnly: true });
+  const { model, plan, dataset } = prepared;
   const shape = modelShape(model);
-  const memory = estimateMemory(prepared, shape);
-  const memoryBytes = Object.values(memory).reduce((a, b) => a + b, 0);
+  const t = spec.training;
+  const memory = estimateMemory(model, t, {
+    longest: Math.max(...plan.bucketLengths),
+    sessions: plan.bucketLengths.length + sessionsFor(dataset.validation, t.max_buckets) + sessionsFor(dataset.test, t.max_buckets),
+  });
+  const memoryBytes = totalBytes(memory);
+  const limit = options.memoryLimit ?? runMemoryLimit();
+  // createRun's own check, so that preflight says what createRun would refuse: a strategy option at fault
+  // throws (STRATEGY_CONFIG_INVALID) as there; a run too large is reported beside the estimate.
+  let error: PreflightEstimate['error'];
+  try {
+    await checkRunMemory(
+      {
+        spec,
+        modelConfig: model.config.raw,
+        numLabels: prepared.labels?.length,
+        splits: { validation: dataset.validation.length > 0, test: dataset.test.length > 0 },
+      },
+      prepared.applied.strategy,
+      limit,
+    );
+  } catch (err) {
+    if (!(err instanceof RunTooLargeError)) throw err;
+    error = { code: 'RUN_TOO_LARGE', message: err.message };
+  }
 
   // Seconds = FLOPs / (GEMM FLOP/s at the model's feed-forward shape x STEP_EFFICIENCY).
-  const t = spec.training;
   const longest = Math.max(...plan.bucketLengths);
   const threads = spec.threads ?? availableParallelism();
   const speed = (await stepThroughput(t.batch_size * longest, shape.hidden, shape.intermediate, threads)) * STEP_EFFICIENCY;
@@ -90,7 +114,9 @@ export async function preflight(spec: RunSpec, options: PreflightOptions = {}): 
     stepsPerEpoch: plan.stepsPerEpoch,
     totalSteps: plan.totalSteps,
     secondsPerEpoch,
-    warnings: warnings(prepared, memoryBytes),
+    warnings: warnings(prepared, memoryBytes, limit),
+    memoryLimitBytes: limit.bytes,
+    error,
   };
 }
 
@@ -108,46 +134,6 @@ async function stepThroughput(tokens: number, hidden: number, intermediate: numb
   return speeds.length / speeds.reduce((a, s) => a + 1 / s, 0);
 }
 
-interface ModelShape {
-  hidden: number;
-  intermediate: number;
-  heads: number;
-  layers: number;
-  vocab: number;
-  /** Layers the gradient flows through: from the lowest one holding a trainable parameter up. */
-  backpropLayers: number;
-  lowestTrained: number;
-}
-
-/** The figures the estimates need, from config.json under each family's names and from the parameters. */
-function modelShape(model: PretrainedModel): ModelShape {
-  const raw = model.config.raw;
-  const num = (...keys: string[]): number | undefined => {
-    for (const k of keys) if (typeof raw[k] === 'number') return raw[k] as number;
-    return undefined;
-  };
-  const hidden = num('hidden_size', 'n_embd', 'dim') ?? 768;
-  const layers = layerCount(model);
-  const base = `${model.arch.baseModel(model.task)}.`;
-  let lowest = layers;
-  for (const name of model.params.trainableNames) {
-    if (!name.startsWith(base)) continue; // the task head
-    const i = layerIndex(name);
-    // A trainable embedding takes the gradient all the way down; the pooler or a final norm sit on top.
-    if (i !== undefined) lowest = Math.min(lowest, i);
-    else if (/embed|(^|\.)(wte|wpe)\./.test(name)) lowest = 0;
-  }
-  return {
-    hidden,
-    intermediate: num('intermediate_size', 'n_inner', 'hidden_dim') ?? 4 * hidden,
-    heads: num('num_attention_heads', 'n_head', 'n_heads') ?? Math.max(1, Math.round(hidden / 64)),
-    layers,
-    vocab: num('vocab_size') ?? 0,
-    backpropLayers: layers - lowest,
-    lowestTrained: lowest,
-  };
-}
-
 const EMBEDDING_TABLE = /(^|\.)(word_embeddings|position_embeddings|token_type_embeddings|wte|wpe|embed_tokens)\./;
 
 /**
@@ -163,7 +149,7 @@ function stepFlops(model: PretrainedModel, shape: ModelShape): { forward: (lengt
   for (const name of model.params.names) {
     const p = model.params.get(name);
     if (p.shape.length !== 2 || EMBEDDING_TABLE.test(name)) continue;
-    const n = p.data.length;
+    const n = p.shape.reduce((a, b) => a * b, 1);
     all += n;
     const layer = layerIndex(name);
     if (layer === undefined || layer >= shape.lowestTrained) above += n;
@@ -194,49 +180,14 @@ function sessionsFor(examples: readonly Example[], maxBuckets: number): number {
   ).length;
 }
 
-function estimateMemory(prepared: PreparedRun, shape: ModelShape): MemoryEstimate {
-  const { model, plan, spec, dataset } = prepared;
-  const t = spec.training;
-  const total = model.params.count();
-  const trainable = model.params.count('trainable');
-  const frozen = total - trainable;
-  const sessions = plan.bucketLengths.length + sessionsFor(dataset.validation, t.max_buckets) + sessionsFor(dataset.test, t.max_buckets);
-  // Parameter and two moments, two buffers each; gradient sums (two buffers) when accumulating.
-  const trainableState = trainable * 4 * (3 * 2 + (t.gradient_accumulation > 1 ? 2 : 0));
-  const longest = Math.max(...plan.bucketLengths);
-  const tokens = t.batch_size * longest;
-  // Per token and layer: x, q, k, v, context, attention output, norms, residuals, dropout masks (~14 x
-  // hidden), the feed-forward's intermediate tensors (~3), and scores, probabilities and dropped
-  // probabilities per head. Against peak RSS on austen-bert-mini (batch 64, length 128), the
-  // estimate came within 10% for full fine-tuning and LoRA.
-  const perLayer = 14 * shape.hidden + 3 * shape.intermediate + 3 * shape.heads * longest;
-  // Layers below the lowest trained one keep nothing; one layer's worth is live while it runs.
-  const kept = Math.max(1, shape.backpropLayers);
-  let activations = tokens * (perLayer * kept + 3 * shape.hidden);
-  if (model.task === 'masked-lm' || model.task === 'causal-lm') activations += tokens * shape.vocab * 3; // logits, softmax, their gradient
-  return {
-    runtime: RUNTIME_BYTES,
-    weights: total * 4,
-    frozenInSessions: frozen * 4 * sessions,
-    trainableState,
-    gradients: trainable * 4,
-    activations: activations * 4,
-  };
-}
-
-function gib(bytes: number): string {
-  return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
-}
-
-function warnings(prepared: PreparedRun, memoryBytes: number): string[] {
+function warnings(prepared: PreparedRun, memoryBytes: number, limit: MemoryLimit): string[] {
   const { spec, dataset, applied, plan } = prepared;
   const t = spec.training;
   const out: string[] = [];
   if (spec.device !== 'cpu') out.push(`the time estimate is measured on the CPU; on ${spec.device} it can differ widely`);
-  const machine = totalmem();
-  if (memoryBytes > 0.8 * machine) {
+  if (memoryBytes > 0.8 * limit.bytes) {
     out.push(
-      `the run needs about ${gib(memoryBytes)}, more than 80% of this machine's ${gib(machine)}; lower training.batch_size or data.max_length, or train fewer parameters (strategy lora)`,
+      `the run needs about ${formatBytes(memoryBytes)}, more than 80% of the ${formatBytes(limit.bytes)} a run may use (${limit.source}); lower training.batch_size or data.max_length, or train fewer parameters (strategy lora)`,
     );
   }
   const usual = applied.strategy.defaults.learningRate;

@@ -14,10 +14,12 @@ import {
   loadDataset,
   loadPretrained,
   type PretrainedModel,
+  readModelConfig,
   Tokenizer,
   type TrainerConfig,
 } from '@tuneql/engine';
 import { formatFigure } from './figures.ts';
+import { checkMaxLength, sequenceLimits, tokenizerLimit } from './model-limits.ts';
 import { checkRunSpec, type RunSpec, RunSpecError } from './run-spec.ts';
 
 export interface PrepareOptions {
@@ -27,6 +29,8 @@ export interface PrepareOptions {
   log?: (line: string) => void;
   /** Reuses loaded datasets across calls (preflight, as a form changes); training loads its own. */
   datasets?: DatasetCache;
+  /** Parameters new to the checkpoint (the head, the strategy's) get shapes but no values: for estimates. @default false */
+  shapesOnly?: boolean;
 }
 
 /**
@@ -101,6 +105,9 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   parseStrategyConfig(strategy, spec.strategy.config);
 
   const tokenizerFile = checkModelFolder(spec.model);
+  const modelName = spec.model_name ?? basename(resolve(spec.model));
+  // Before any data is read: a sequence longer than the model takes fails here, not at the first step.
+  checkMaxLength(spec, modelName, sequenceLimits(await readModelConfig(spec.model), tokenizerLimit(spec.model)));
   const tokenizer = Tokenizer.fromFile(tokenizerFile);
   const d = spec.data;
   const load = () =>
@@ -142,18 +149,20 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   for (const issue of dataset.issues) log(`warning: ${issue.file} row ${issue.row}: ${issue.message}`);
   const plan = planBatches(dataset.train, spec);
 
-  const model = await loadPretrained(spec.model, { task: spec.task, numLabels: labels?.length, seed: spec.seed });
+  const model = await loadPretrained(spec.model, {
+    task: spec.task,
+    numLabels: labels?.length,
+    seed: spec.seed,
+    shapesOnly: options.shapesOnly,
+  });
   if (labels) {
     Object.assign(model.config.raw as Record<string, unknown>, {
       id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
       label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
     });
   }
-  checkPositions(model, dataset, spec);
   if (model.initialized.length) log(`new parameters (initialized): ${model.initialized.join(', ')}`);
-  const applied = await applyStrategy(strategy, model, spec.strategy.config, {
-    baseModel: spec.model_name ?? basename(resolve(spec.model)),
-  });
+  const applied = await applyStrategy(strategy, model, spec.strategy.config, { baseModel: modelName });
   log(`model: ${model.arch.modelType}, ${model.params.count()} parameters, ${model.params.count('trainable')} trainable`);
   log(
     `strategy: ${strategy.id}${applied.report.added.length ? `, ${applied.report.added.length} new parameter tensors` : ''}${applied.report.modules?.length ? ` on ${applied.report.modules.length} modules` : ''}`,
@@ -172,22 +181,6 @@ function checkModelFolder(dir: string): string {
   const tokenizerFile = join(dir, 'tokenizer.json');
   if (!existsSync(tokenizerFile)) refuse(`the model folder ${dir} has no tokenizer.json; ${layout}`);
   return tokenizerFile;
-}
-
-/** Learned position tables have a fixed size: longer examples would fail at the first step. */
-function checkPositions(model: PretrainedModel, dataset: LoadedDataset, spec: RunSpec): void {
-  const table = model.params.names.find((n) => /(^|\.)(position_embeddings|wpe)\.weight$/.test(n));
-  if (!table) return;
-  const rows = model.params.get(table).shape[0] as number;
-  // RoBERTa numbers positions from padding_idx + 1.
-  const limit = model.arch.modelType === 'roberta' ? rows - Number(model.config.raw.pad_token_id ?? 1) - 1 : rows;
-  let longest = 0;
-  for (const split of [dataset.train, dataset.validation, dataset.test])
-    for (const e of split) longest = Math.max(longest, e.inputIds.length);
-  if (longest > limit) {
-    const message = `examples have up to ${longest} tokens but ${spec.model} has ${limit} positions; set data.max_length to ${limit} or less`;
-    throw new RunSpecError(message, [{ path: 'data.max_length', message }]);
-  }
 }
 
 /** The trainer's batching, counted ahead (same buckets, same dropped batches); refuses a set too small for one batch. */

@@ -2,9 +2,11 @@
 // `tuneql train` configuration file and the server's runs.
 
 import {
+  CONFIG_SIZE_LIMITS,
   TASKS as ENGINE_TASKS,
   type Task as EngineTask,
   HF_TRAINING_ALIASES,
+  metricProblem,
   SeedSchema,
   snakeKeys,
   strictObjectWithHints,
@@ -27,7 +29,13 @@ export const DataSpecSchema = strictObjectWithHints({
   columns,
   /** The label set, in id order; collected from the training data when omitted. */
   labels: z.array(z.string()).optional(),
-  max_length: z.number().int().positive().default(128).describe('Most tokens per example; longer ones are cut.'),
+  max_length: z
+    .number()
+    .int()
+    .min(1)
+    .max(CONFIG_SIZE_LIMITS.max_position_embeddings as number)
+    .default(128)
+    .describe("Most tokens per example; longer ones are cut. At most the model's positions."),
 });
 
 export const StrategySpecSchema = strictObjectWithHints({
@@ -59,7 +67,11 @@ const RunSpecObject = strictObjectWithHints({
   seed: SeedSchema,
   device: DeviceSchema,
   /** onnxruntime's CPU threads. @default all cores */
-  threads: z.number().int().positive().optional(),
+  threads: z.number().int().min(1).max(1_024).optional(),
+}).superRefine((spec, ctx) => {
+  // The metric's names depend on the task, which the training section does not know.
+  const problem = spec.training.metric === undefined ? undefined : metricProblem(spec.task, spec.training.metric);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['training', 'metric'], message: problem });
 });
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -224,6 +224,11 @@ export const PreflightQuery = graphql(`
       stepsPerEpoch
       secondsPerEpoch
       warnings
+      memoryLimitBytes
+      error {
+        code
+        message
+      }
     }
   }
 `);

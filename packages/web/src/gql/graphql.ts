@@ -21,7 +21,7 @@ export type CreateRunInput = {
   datasetId: string | number;
   device?: Device;
   hyperparameters?: HyperparametersInput | null | undefined;
-  /** Most tokens per example; longer ones are cut. */
+  /** Most tokens per example; longer ones are cut. At most the model's positions. */
   maxLength?: number;
   modelId: string | number;
   /** @default "<strategy> on <dataset>" */
@@ -236,7 +236,7 @@ export type PreflightQueryVariables = Exact<{
 }>;
 
 
-export type PreflightQuery = { preflight: { trainableParameters: number, totalParameters: number, memoryBytes: number, stepsPerEpoch: number, secondsPerEpoch: number, warnings: Array<string> } };
+export type PreflightQuery = { preflight: { trainableParameters: number, totalParameters: number, memoryBytes: number, stepsPerEpoch: number, secondsPerEpoch: number, warnings: Array<string>, memoryLimitBytes: number, error: { code: string, message: string } | null } };
 
 export type CreateRunMutationVariables = Exact<{
   input: CreateRunInput;
@@ -762,6 +762,11 @@ export const PreflightDocument = new TypedDocumentString(`
     stepsPerEpoch
     secondsPerEpoch
     warnings
+    memoryLimitBytes
+    error {
+      code
+      message
+    }
   }
 }
     `) as unknown as TypedDocumentString<PreflightQuery, PreflightQueryVariables>;

@@ -51,6 +51,17 @@ describe('bottleneck: placement and export', () => {
     await expect(houlsby.merge()).rejects.toMatchObject({ code: 'STRATEGY_MERGE_UNSUPPORTED', plugin: 'bottleneck' });
   });
 
+  it("refuses a reduction factor past the model's hidden size, naming it", async () => {
+    const model = await loadPretrained(parity('bert-sequence-classification'), { task: 'sequence-classification' });
+    const err = await applyStrategy(bottleneck, model, { reductionFactor: 32 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'STRATEGY_CONFIG_INVALID', plugin: 'bottleneck', path: 'reductionFactor' });
+    expect((err as Error).message).toBe(
+      "strategy 'bottleneck': config.reductionFactor 32 is more than this model's hidden size 16, so the bottleneck would be under one unit; set it to 16 or less",
+    );
+    const fresh = await loadPretrained(parity('bert-sequence-classification'), { task: 'sequence-classification' });
+    await expect(applyStrategy(bottleneck, fresh, { reductionFactor: 16 })).resolves.toBeDefined();
+  });
+
   it('exports the adapter alone and the whole model, and restores from either', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tuneql-bottleneck-'));
     const model = await loadPretrained(parity('bert-sequence-classification'), { task: 'sequence-classification' });

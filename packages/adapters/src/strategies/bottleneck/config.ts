@@ -8,7 +8,12 @@ export const bottleneckConfigSchema = z.strictObject({
     .enum(['pfeiffer', 'houlsby'])
     .default('pfeiffer')
     .describe('pfeiffer: one adapter after each feed-forward block; houlsby: after the attention block too'),
-  reductionFactor: z.number().min(1).default(16).describe('hidden size / bottleneck size'),
+  reductionFactor: z
+    .number()
+    .min(1)
+    .max(65_536)
+    .default(16)
+    .describe("hidden size / bottleneck size; at most the model's hidden size (a bottleneck of one unit)"),
   nonLinearity: z.enum(['relu', 'gelu', 'tanh', 'swish']).default('relu').describe('activation inside the bottleneck'),
   residual: z
     .boolean()

@@ -35,9 +35,16 @@ export const bottleneck = defineStrategy({
   parameterPrefix: 'adapter_',
   inject({ model, config }) {
     const kinds = new Set(config.variant === 'houlsby' ? ['attention', 'ffn'] : ['ffn']);
-    const points = adapterPoints(model)
-      .filter((p) => kinds.has(p.kind))
-      .map((p) => p.path);
+    const sites = adapterPoints(model).filter((p) => kinds.has(p.kind));
+    const points = sites.map((p) => p.path);
+    const narrowest = Math.min(...sites.map((p) => p.hidden));
+    if (config.reductionFactor > narrowest) {
+      throw new StrategyError(
+        'STRATEGY_CONFIG_INVALID',
+        `strategy 'bottleneck': config.reductionFactor ${config.reductionFactor} is more than this model's hidden size ${narrowest}, so the bottleneck would be under one unit; set it to ${narrowest} or less`,
+        { plugin: 'bottleneck', path: 'reductionFactor' },
+      );
+    }
     model.hooks = () => ({ adapter: (site) => (kinds.has(site.kind) ? bottleneckAdapter(site, config) : undefined) });
     const added = declareParameters(model);
     if (!added.length) {

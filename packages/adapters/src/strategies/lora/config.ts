@@ -4,11 +4,20 @@ import { z } from 'zod';
 import type { StrategyDefaults } from '../../contract/strategy.ts';
 import { moduleTargetSchema } from '../../modules/targets.ts';
 
+/** The largest rank the schema takes; inject also holds r to each target layer's smaller side. */
+export const LORA_MAX_RANK = 4_096;
+
 export const loraConfigSchema = z.strictObject({
-  r: z.int().min(1).default(8).describe('rank of the update B @ A'),
+  r: z
+    .int()
+    .min(1)
+    .max(LORA_MAX_RANK)
+    .default(8)
+    .describe('rank of the update B @ A; at most the smaller side of every target layer (a higher rank adds nothing)'),
   alpha: z
     .number()
     .positive()
+    .max(65_536)
     .default(16)
     .describe('scaling numerator: the update is scaled by alpha / r (alpha / sqrt(r) with useRslora)'),
   dropout: z.number().min(0).lt(1).default(0.05).describe("dropout on the LoRA branch's input during training"),

@@ -91,6 +91,22 @@ describe('lora: details', () => {
     expect(all).toContain('bert.encoder.layer.1.intermediate.dense.bias');
   });
 
+  it('refuses a rank past its bound, or past the narrowest target layer, naming r and both numbers', async () => {
+    const refused = async (config: Record<string, unknown>) => {
+      const err = await applyStrategy(lora, await bert(), config).catch((e: unknown) => e);
+      expect(err, JSON.stringify(config)).toMatchObject({ code: 'STRATEGY_CONFIG_INVALID', plugin: 'lora', path: 'r' });
+      return (err as Error).message;
+    };
+    expect(await refused({ r: 1e9 })).toMatch(/config\.r: Too big: expected number to be <=4096/);
+    // The parity BERT's query and value projections are 16 x 16.
+    expect(await refused({ r: 17 })).toBe(
+      "strategy 'lora': config.r 17 is more than the 16 features of bert.encoder.layer.0.attention.self.query (16 in, 16 out): B @ A cannot have a higher rank than that; set r to 16 or less",
+    );
+    await expect(applyStrategy(lora, await bert(), { r: 16 })).resolves.toBeDefined();
+    const alpha = await applyStrategy(lora, await bert(), { r: 4, alpha: 1e9 }).catch((e: unknown) => e);
+    expect(alpha).toMatchObject({ code: 'STRATEGY_CONFIG_INVALID', path: 'alpha' });
+  });
+
   it('scales by alpha / r, or alpha / sqrt(r) with rsLoRA', () => {
     expect(scaling({ r: 16, alpha: 32, useRslora: false })).toBe(2);
     expect(scaling({ r: 16, alpha: 32, useRslora: true })).toBe(8);

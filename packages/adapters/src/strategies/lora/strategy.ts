@@ -73,6 +73,14 @@ export const lora = defineStrategy({
   parameterPrefix: 'lora_',
   inject({ model, config }) {
     const targets = loraTargets(model, config);
+    const narrowest = targets.reduce((a, t) => (Math.min(t.inFeatures, t.outFeatures) < Math.min(a.inFeatures, a.outFeatures) ? t : a));
+    const width = Math.min(narrowest.inFeatures, narrowest.outFeatures);
+    if (config.r > width) {
+      throw invalid(
+        `config.r ${config.r} is more than the ${width} features of ${narrowest.path} (${narrowest.inFeatures} in, ${narrowest.outFeatures} out): B @ A cannot have a higher rank than that; set r to ${width} or less`,
+        'r',
+      );
+    }
     const paths = new Set(targets.map((t) => t.path));
     const shape = { r: config.r, scale: scaling(config), dropout: config.dropout };
     model.hooks = (ctx) => ({ linear: (site) => (paths.has(site.path) ? loraLinear(site, ctx, shape) : undefined) });

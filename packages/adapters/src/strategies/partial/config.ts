@@ -3,11 +3,19 @@
 import { z } from 'zod';
 import type { StrategyDefaults } from '../../contract/strategy.ts';
 
+/** As many layers as a model config may declare (the engine's bound on num_hidden_layers); inject checks the model's own count. */
+const MAX_LAYERS = 1_024;
+
 export const partialConfigSchema = z
   .strictObject({
     freezeEmbeddings: z.boolean().default(true).describe('keep the embeddings (and everything before the first layer) frozen'),
-    freezeLayers: z.int().min(0).default(0).describe('freeze the lower k transformer layers'),
-    trainLayers: z.int().min(0).optional().describe('train only the top k transformer layers and the head (instead of freezeLayers)'),
+    freezeLayers: z.int().min(0).max(MAX_LAYERS).default(0).describe('freeze the lower k transformer layers'),
+    trainLayers: z
+      .int()
+      .min(0)
+      .max(MAX_LAYERS)
+      .optional()
+      .describe('train only the top k transformer layers and the head (instead of freezeLayers)'),
     headOnly: z
       .boolean()
       .default(false)
@@ -15,6 +23,7 @@ export const partialConfigSchema = z
     unfreezeEvery: z
       .int()
       .min(1)
+      .max(10_000)
       .optional()
       .describe('gradual unfreezing: start with the head and unfreeze one more group, from the top, every N epochs'),
   })

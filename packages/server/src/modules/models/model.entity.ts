@@ -26,7 +26,8 @@ export class ModelEntity {
   config!: Record<string, unknown>;
 
   @Column({ type: 'jsonb' })
-  tokenizer!: { type: string; vocabSize: number };
+  /** maxLength: the tokenizer's model_max_length or truncation length, when it declares one (models imported before it was read lack it). */
+  tokenizer!: { type: string; vocabSize: number; maxLength?: number };
 
   @Column({ type: 'jsonb', name: 'supported_tasks' })
   supportedTasks!: string[];

@@ -3,14 +3,24 @@
 
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { architectureFor, loadCheckpoint, Tokenizer } from '@tuneql/engine';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import {
+  type Architecture,
+  architectureFor,
+  type Checkpoint,
+  ConfigError,
+  instantiate,
+  loadCheckpoint,
+  type Task,
+  Tokenizer,
+} from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
 import { isUuid } from '../../db/columns.ts';
 import { AppError } from '../../graphql/errors.ts';
 import { extractArchive } from '../../storage/archive.ts';
 import { publishTree, removeTree } from '../../storage/published-tree.ts';
 import type { StorageCache } from '../../storage/storage-cache.ts';
+import { tokenizerLimit } from '../../training/model-limits.ts';
 import { UploadEntity } from '../datasets/upload.entity.ts';
 import { EntityService } from '../entity-service.ts';
 import { RunEntity } from '../runs/run.entity.ts';
@@ -22,8 +32,32 @@ export interface ModelDescription {
   architecture: string | null;
   parameterCount: number;
   config: Record<string, unknown>;
-  tokenizer: { type: string; vocabSize: number };
+  tokenizer: { type: string; vocabSize: number; maxLength?: number };
   supportedTasks: string[];
+}
+
+/**
+ * The config read as training reads it (known architecture, positive sizes within bounds, heads that divide the
+ * width) and traced against the checkpoint's tensors with shapes only, so a config that disagrees with its
+ * weights is refused here, naming the key, rather than at a run's first step; nothing is allocated for it.
+ */
+function checkModelConfig(checkpoint: Checkpoint, source: string): Architecture {
+  try {
+    const arch = architectureFor(checkpoint.config, source);
+    instantiate(checkpoint.config, { task: arch.tasks[0] as Task, shapesOnly: true }, checkpoint.tensors, source);
+    return arch;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const given = err.key === undefined ? undefined : JSON.stringify(checkpoint.config[err.key]);
+    throw new AppError(
+      ModelErrorCode.MODEL_CONFIG_INVALID,
+      `${basename(dirname(source))}: ${err.message.replace(`${source}: `, 'config.json: ')}`,
+      {
+        key: err.key ?? null,
+        value: given ?? null,
+      },
+    );
+  }
 }
 
 /** Reads a Hugging Face folder the way a run will: config, every tensor, the tokenizer. */
@@ -38,7 +72,7 @@ export async function describeModelDir(dir: string): Promise<ModelDescription> {
   }
   try {
     const checkpoint = await loadCheckpoint(dir);
-    const arch = architectureFor(checkpoint.config, where('config.json'));
+    const arch = checkModelConfig(checkpoint, where('config.json'));
     let parameterCount = 0;
     for (const t of checkpoint.tensors.values()) parameterCount += t.shape.reduce((a, b) => a * b, 1);
     const tokenizer = Tokenizer.fromFile(where('tokenizer.json'));
@@ -49,7 +83,7 @@ export async function describeModelDir(dir: string): Promise<ModelDescription> {
       architecture: Array.isArray(architectures) && typeof architectures[0] === 'string' ? architectures[0] : null,
       parameterCount,
       config: checkpoint.config,
-      tokenizer: { type: tokenizerJson.model?.type ?? 'unknown', vocabSize: tokenizer.vocabSize },
+      tokenizer: { type: tokenizerJson.model?.type ?? 'unknown', vocabSize: tokenizer.vocabSize, maxLength: tokenizerLimit(dir) },
       supportedTasks: [...arch.tasks],
     };
   } catch (err) {

@@ -4,6 +4,8 @@ export const RunErrorCode = {
   RUN_NOT_FOUND: 'RUN_NOT_FOUND',
   RUN_INVALID_STATE: 'RUN_INVALID_STATE',
   RUN_INVALID_INPUT: 'RUN_INVALID_INPUT',
+  /** The run's memory estimate (every example at maxLength) exceeds what a run may use (TUNEQL_RUN_MEMORY_BYTES). */
+  RUN_TOO_LARGE: 'RUN_TOO_LARGE',
   /** A worker whose claim lapsed tried to write to a newer attempt. */
   RUN_CLAIM_LOST: 'RUN_CLAIM_LOST',
   /** Set on a run that failed. */

@@ -85,7 +85,11 @@ export class RunResolver {
   @Query(() => Preflight, { description: 'Trainable parameters, memory and time per epoch for a run, without queueing it.' })
   async preflight(@Arg('input', () => CreateRunInput) input: CreateRunInput, @Ctx() ctx: RequestContext): Promise<Preflight> {
     const { spec } = await ctx.services.runs.validate(input, { localFiles: true });
-    return preflight(spec, { registry: ctx.services.strategies, datasets: ctx.services.preflightDatasets });
+    return preflight(spec, {
+      registry: ctx.services.strategies,
+      datasets: ctx.services.preflightDatasets,
+      memoryLimit: ctx.services.runs.memoryLimit,
+    });
   }
 
   @Authorized('write')

@@ -12,6 +12,8 @@ import { AppError } from '../../graphql/errors.ts';
 import type { RunQueue } from '../../queue/run-queue.ts';
 import { runKey } from '../../storage/run-keys.ts';
 import type { StorageCache } from '../../storage/storage-cache.ts';
+import { checkMaxLength, sequenceLimits } from '../../training/model-limits.ts';
+import { checkRunMemory, type MemoryLimit, RunTooLargeError } from '../../training/run-memory.ts';
 import { parseRunSpec, type RunSpec, withStrategyDefaults } from '../../training/run-spec.ts';
 import type { DatasetEntity } from '../datasets/dataset.entity.ts';
 import type { DatasetService } from '../datasets/dataset.service.ts';
@@ -41,6 +43,8 @@ export interface RunServiceDeps {
   models: ModelService;
   datasets: DatasetService;
   strategies: StrategyRegistry;
+  /** What one run may use (runMemoryLimit): createRun refuses a run whose worst case exceeds it. */
+  memoryLimit: MemoryLimit;
 }
 
 export class RunService {
@@ -48,6 +52,10 @@ export class RunService {
 
   constructor(deps: RunServiceDeps) {
     this.deps = deps;
+  }
+
+  get memoryLimit(): MemoryLimit {
+    return this.deps.memoryLimit;
   }
 
   private get repo() {
@@ -165,11 +173,36 @@ export class RunService {
       model.name,
     );
     fields.hyperparameters = spec.training as Record<string, unknown>;
+    checkMaxLength(spec, model.name, sequenceLimits(model.config, model.tokenizer.maxLength));
     return { spec, model, dataset, fields };
   }
 
+  /**
+   * The run's worst case (every example at maxLength) against what a run may use, from the model's stored
+   * config and shapes alone: nothing is allocated or fetched. A strategy option at fault is refused as the
+   * config's (STRATEGY_CONFIG_INVALID), anything else as RUN_TOO_LARGE.
+   */
+  private async checkMemory(spec: RunSpec, model: ModelEntity, dataset: DatasetEntity): Promise<void> {
+    try {
+      await checkRunMemory(
+        {
+          spec,
+          modelConfig: model.config,
+          numLabels: dataset.labels?.length,
+          splits: { validation: dataset.stats.splits.validation > 0, test: dataset.stats.splits.test > 0 },
+        },
+        this.deps.strategies.get(spec.strategy.id),
+        this.deps.memoryLimit,
+      );
+    } catch (err) {
+      if (!(err instanceof RunTooLargeError)) throw err;
+      throw new AppError(RunErrorCode.RUN_TOO_LARGE, err.message, { estimateBytes: err.estimateBytes, limitBytes: err.limitBytes });
+    }
+  }
+
   async create(input: CreateRunInput): Promise<RunEntity> {
-    const { fields } = await this.validate(input);
+    const { spec, model, dataset, fields } = await this.validate(input);
+    await this.checkMemory(spec, model, dataset);
     const run = await this.repo.save(fields);
     await this.deps.queue.enqueue(run.id);
     this.announce(run.id);

@@ -208,4 +208,16 @@ export class Preflight {
 
   @Field(() => [String])
   warnings!: string[];
+
+  @Field(() => Float, {
+    description: "Bytes one run may use: TUNEQL_RUN_MEMORY_BYTES, else the server machine's memory (or its container's limit).",
+  })
+  memoryLimitBytes!: number;
+
+  @Field(() => RunError, {
+    nullable: true,
+    description:
+      'What createRun would refuse the run with (RUN_TOO_LARGE: its memory with every example at maxLength exceeds memoryLimitBytes); null when it would queue it.',
+  })
+  error?: RunError | null;
 }

@@ -304,11 +304,20 @@ export default function NewRunPage() {
                       {((preflight.trainableParameters / Math.max(1, preflight.totalParameters)) * 100).toFixed(2)}%)
                     </span>
                   </Stat>
-                  <Stat label="memory">{formatBytes(preflight.memoryBytes)}</Stat>
+                  <Stat label="memory">
+                    {formatBytes(preflight.memoryBytes)}{' '}
+                    <span className="muted small">of {formatBytes(preflight.memoryLimitBytes)} a run may use</span>
+                  </Stat>
                   <Stat label="steps per epoch">{preflight.stepsPerEpoch}</Stat>
                   <Stat label="time per epoch">{formatDuration(preflight.secondsPerEpoch)}</Stat>
                   <Stat label={`whole run (${steps} steps)`}>{formatDuration(preflight.secondsPerEpoch * epochsRun)}</Stat>
                 </div>
+                {preflight.error && (
+                  <div className="error-box small" data-testid="preflight-error">
+                    <span className="code">{preflight.error.code}</span>
+                    {preflight.error.message}
+                  </div>
+                )}
                 {preflight.warnings.map((w) => (
                   <div className="warning small" key={w}>
                     {w}

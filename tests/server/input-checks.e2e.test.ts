@@ -1,0 +1,219 @@
+// Issue 12, item 4: every run input is checked before anything is queued, against a real server. Each case
+// the issue quotes (a metric the task lacks, a strategy option of 1e9, maxLength past the model's positions,
+// batchSize 1e9, a model config with hidden_size 1e9 or negative sizes) gets its coded error naming the field
+// and value, and nothing is queued or stored; a run too large for the memory a run may use is refused with
+// RUN_TOO_LARGE, and preflight reports the same verdict beside its estimate.
+
+import { execFileSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { austenDataset, type GqlResult, gql, gqlRaw, REPO, startServer, type TestServer, tempDir, upload } from './harness.ts';
+
+/** What a run may use on the test server: a small LoRA run (about 400 MiB at worst) fits, a batch of 90 x 128 (about 1.1 GiB) does not. */
+const RUN_MEMORY = 768 * 2 ** 20;
+const PLUGIN = join(REPO, 'packages/adapters/fixtures/plugins/widen.ts');
+const AUSTEN_MODEL = join(REPO, 'models/austen-bert-mini');
+
+let server: TestServer;
+let modelRoot: string;
+let modelId: string;
+let datasetId: string;
+
+/** A copy of austen-bert-mini in the allowed folder with `change` applied to its config.json. */
+function modelWith(name: string, change: Record<string, unknown>): string {
+  const dir = join(modelRoot, name);
+  cpSync(AUSTEN_MODEL, dir, { recursive: true });
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, ...change }));
+  return dir;
+}
+
+beforeAll(async () => {
+  modelRoot = tempDir('input-checks-models');
+  server = await startServer({
+    workers: 0,
+    env: {
+      TUNEQL_DEMO: 'true',
+      TUNEQL_PLUGINS: PLUGIN,
+      TUNEQL_RUN_MEMORY_BYTES: String(RUN_MEMORY),
+      TUNEQL_MODEL_DIRS: `${join(REPO, 'models')}:${modelRoot}`,
+    },
+  });
+  const { models } = await gql<{ models: { id: string; name: string }[] }>(server.url, '{ models { id name } }');
+  modelId = models.find((m) => m.name === 'austen-bert-mini')?.id as string;
+  datasetId = await austenDataset(server.url, 'austen-checks', 20);
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+type Errors = GqlResult<unknown>['errors'];
+const first = (errors: Errors) => errors?.[0];
+
+/** createRun with a small LoRA run's input and `change` on top. */
+function createRun(change: Record<string, unknown>) {
+  return gqlRaw<{ createRun: { id: string } }>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }', {
+    i: {
+      modelId,
+      datasetId,
+      strategy: 'lora',
+      strategyConfig: { r: 4, alpha: 8 },
+      maxLength: 32,
+      hyperparameters: { batchSize: 8 },
+      ...change,
+    },
+  });
+}
+
+const runCount = async () => (await gql<{ runs: { totalCount: number } }>(server.url, '{ runs { totalCount } }')).runs.totalCount;
+
+describe('createRun checks every input before queueing', () => {
+  it("refuses a metric the task does not report, listing the task's metrics and the one meant", async () => {
+    const bogus = await createRun({ hyperparameters: { batchSize: 8, metric: 'bogus' } });
+    expect(first(bogus.errors)?.extensions?.code).toBe('RUN_INVALID_INPUT');
+    expect(first(bogus.errors)?.extensions?.problems).toEqual([
+      {
+        path: 'training.metric',
+        message: expect.stringContaining("sequence-classification has no metric 'bogus'; its metrics are loss, accuracy, f1_macro"),
+      },
+    ]);
+    const typo = await createRun({ hyperparameters: { batchSize: 8, metric: 'acuracy' } });
+    expect(first(typo.errors)?.message).toContain("has no metric 'acuracy' (did you mean 'accuracy'?)");
+    expect(await runCount()).toBe(0);
+  });
+
+  it('refuses r: 1e9 as the config of LoRA, naming the option and its bound, and a rank past the layer width', async () => {
+    const huge = await createRun({ strategyConfig: { r: 1e9 } });
+    expect(first(huge.errors)?.extensions).toMatchObject({ code: 'STRATEGY_CONFIG_INVALID', plugin: 'lora', path: 'r' });
+    expect(first(huge.errors)?.message).toMatch(/config\.r: .*4096/);
+    // Within the schema's bound but wider than austen-bert-mini's 128-wide projections: found by inject, before queueing.
+    const wide = await createRun({ strategyConfig: { r: 512 } });
+    expect(first(wide.errors)?.extensions).toMatchObject({ code: 'STRATEGY_CONFIG_INVALID', plugin: 'lora', path: 'r' });
+    expect(first(wide.errors)?.message).toContain(
+      'config.r 512 is more than the 128 features of bert.encoder.layer.0.attention.self.query',
+    );
+    expect(await runCount()).toBe(0);
+  });
+
+  it("refuses a plugin option too large for memory as the user's config, naming the option, not as the plugin's failure", async () => {
+    const r = await createRun({ strategy: 'widen', strategyConfig: { width: 1e9 } });
+    expect(first(r.errors)?.extensions).toMatchObject({ code: 'STRATEGY_CONFIG_INVALID', plugin: 'widen', path: 'width' });
+    expect(first(r.errors)?.message).toMatch(
+      /^strategy 'widen': config\.width 1000000000 makes the run need about [\d.]+ TiB, more than the 768 MiB a run may use \(TUNEQL_RUN_MEMORY_BYTES\)/,
+    );
+    expect(first(r.errors)?.message).not.toContain("plugin's author");
+    expect(await runCount()).toBe(0);
+  });
+
+  it("refuses maxLength past the model's positions, naming both numbers", async () => {
+    const r = await createRun({ maxLength: 4096 });
+    expect(first(r.errors)?.extensions?.code).toBe('RUN_INVALID_INPUT');
+    expect(first(r.errors)?.message).toBe(
+      'data.max_length 4096 is more than the 128 positions of model austen-bert-mini; set data.max_length to 128 or less',
+    );
+    expect(first(r.errors)?.extensions?.problems).toMatchObject([{ path: 'data.max_length' }]);
+    expect(await runCount()).toBe(0);
+  });
+
+  it('refuses batchSize 1e9 by the settings schema, naming the setting and its bound', async () => {
+    const r = await createRun({ hyperparameters: { batchSize: 1e9 } });
+    expect(first(r.errors)?.extensions?.code).toBe('RUN_INVALID_INPUT');
+    expect(first(r.errors)?.extensions?.problems).toEqual([{ path: 'training.batch_size', message: expect.stringContaining('65536') }]);
+    expect(await runCount()).toBe(0);
+  });
+
+  it('refuses a run whose memory exceeds what a run may use (RUN_TOO_LARGE), and preflight gives the same verdict', async () => {
+    const input = { hyperparameters: { batchSize: 90, maxBuckets: 1 }, maxLength: 128 };
+    const r = await createRun(input);
+    expect(first(r.errors)?.extensions).toMatchObject({ code: 'RUN_TOO_LARGE', limitBytes: RUN_MEMORY });
+    expect(first(r.errors)?.extensions?.estimateBytes).toBeGreaterThan(RUN_MEMORY);
+    expect(first(r.errors)?.message).toMatch(
+      /^the run needs about [\d.]+ (MiB|GiB) \(with batches of 90 x 128 tokens: .*\), more than the 768 MiB a run may use \(TUNEQL_RUN_MEMORY_BYTES\); lower training\.batch_size or data\.max_length$/,
+    );
+    const query = 'query($i: CreateRunInput!) { preflight(input: $i) { memoryBytes memoryLimitBytes error { code message } } }';
+    const base = { modelId, datasetId, strategy: 'lora', strategyConfig: { r: 4, alpha: 8 } };
+    const { preflight: tooLarge } = await gql<{ preflight: { memoryLimitBytes: number; error: { code: string; message: string } | null } }>(
+      server.url,
+      query,
+      { i: { ...base, ...input } },
+    );
+    expect(tooLarge.memoryLimitBytes).toBe(RUN_MEMORY);
+    expect(tooLarge.error).toEqual({ code: 'RUN_TOO_LARGE', message: first(r.errors)?.message });
+    const { preflight: fits } = await gql<{ preflight: { memoryBytes: number; error: unknown } }>(server.url, query, {
+      i: { ...base, hyperparameters: { batchSize: 8 }, maxLength: 32 },
+    });
+    expect(fits.error).toBeNull();
+    expect(fits.memoryBytes).toBeLessThan(RUN_MEMORY);
+    expect(await runCount()).toBe(0);
+  });
+
+  it('queues the same run once its inputs are in bounds', async () => {
+    const r = await createRun({ hyperparameters: { batchSize: 8, metric: 'f1_macro' } });
+    expect(r.errors).toBeUndefined();
+    expect(await runCount()).toBe(1);
+  });
+});
+
+describe('model import checks config.json', () => {
+  const importDir = (path: string) =>
+    gqlRaw<{ importModelFromDirectory: { id: string } }>(
+      server.url,
+      'mutation($n: String!, $p: String!) { importModelFromDirectory(name: $n, path: $p) { id } }',
+      { n: `m-${readdirSync(modelRoot).length}-${Date.now()}`, p: path },
+    );
+  const stored = () => readdirSync(join(server.dataDir, 'artifacts', 'models')).sort();
+  const modelNames = async () => (await gql<{ models: { name: string }[] }>(server.url, '{ models { name } }')).models.map((m) => m.name);
+
+  it('refuses hidden_size 1e9, negative sizes, heads that do not divide the width and unknown architectures, naming key and value; stores nothing', async () => {
+    const before = { names: await modelNames(), files: stored() };
+    const cases: [Record<string, unknown>, string, string, RegExp][] = [
+      [{ hidden_size: 1e9 }, 'hidden_size', '1000000000', /'hidden_size' must be a positive integer no larger than 65536, got 1000000000/],
+      [
+        { num_attention_heads: -4 },
+        'num_attention_heads',
+        '-4',
+        /'num_attention_heads' must be a positive integer no larger than 1024, got -4/,
+      ],
+      [
+        { num_hidden_layers: -1 },
+        'num_hidden_layers',
+        '-1',
+        /'num_hidden_layers' must be a non-negative integer no larger than 1024, got -1/,
+      ],
+      [{ num_attention_heads: 3 }, 'num_attention_heads', '3', /hidden_size 128 is not a multiple of num_attention_heads 3/],
+      [{ model_type: 'bart' }, 'model_type', '"bart"', /model_type 'bart' is not supported; supported: bert, roberta/],
+      // Within bounds but not what the weights hold: refused here, not at a run's first step.
+      [
+        { hidden_size: 256, num_attention_heads: 4 },
+        'hidden_size',
+        '256',
+        /checkpoint tensor '.*' has shape \[12157, 128\] but bert expects \[12157, 256\]/,
+      ],
+    ];
+    for (const [change, key, value, message] of cases) {
+      const r = await importDir(modelWith(`bad-${key}-${value.replace(/\W/g, '')}`, change));
+      expect(first(r.errors)?.extensions?.code, key).toBe('MODEL_CONFIG_INVALID');
+      expect(first(r.errors)?.message, key).toMatch(message);
+      if (!message.source.startsWith('checkpoint')) expect(first(r.errors)?.extensions, key).toMatchObject({ key, value });
+    }
+    expect(await modelNames()).toEqual(before.names);
+    expect(stored()).toEqual(before.files);
+  });
+
+  it('refuses the same config in an uploaded archive, storing nothing', async () => {
+    const before = { names: await modelNames(), files: stored() };
+    const dir = modelWith('archived', { hidden_size: 1e9 });
+    const archive = join(tempDir('input-checks-archive'), 'model.tar.gz');
+    execFileSync('tar', ['-czf', archive, '-C', dir, '.']);
+    const up = await upload(server.url, 'model.tar.gz', readFileSync(archive));
+    expect(up.status).toBe(201);
+    const r = await gqlRaw(server.url, 'mutation($u: ID!) { importModelFromUpload(uploadId: $u, name: "archived") { id } }', {
+      u: up.json.id,
+    });
+    expect(first(r.errors)?.extensions).toMatchObject({ code: 'MODEL_CONFIG_INVALID', key: 'hidden_size', value: '1000000000' });
+    expect(await modelNames()).toEqual(before.names);
+    expect(stored()).toEqual(before.files);
+  });
+});
