@@ -40,8 +40,11 @@ beforeAll(async () => {
       TUNEQL_MODEL_DIRS: `${join(REPO, 'models')}:${modelRoot}`,
     },
   });
-  const { models } = await gql<{ models: { id: string; name: string }[] }>(server.url, '{ models { id name } }');
-  modelId = models.find((m) => m.name === 'austen-bert-mini')?.id as string;
+  const { models } = await gql<{ models: { nodes: { id: string; name: string }[] } }>(
+    server.url,
+    '{ models(first: 100) { nodes { id name } } }',
+  );
+  modelId = models.nodes.find((m) => m.name === 'austen-bert-mini')?.id as string;
   datasetId = await austenDataset(server.url, 'austen-checks', 20);
 }, 120_000);
 
@@ -54,17 +57,21 @@ const first = (errors: Errors) => errors?.[0];
 
 /** createRun with a small LoRA run's input and `change` on top. */
 function createRun(change: Record<string, unknown>) {
-  return gqlRaw<{ createRun: { id: string } }>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }', {
-    i: {
-      modelId,
-      datasetId,
-      strategy: 'lora',
-      strategyConfig: { r: 4, alpha: 8 },
-      maxLength: 32,
-      hyperparameters: { batchSize: 8 },
-      ...change,
+  return gqlRaw<{ createRun: { run: { id: string } } }>(
+    server.url,
+    'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
+    {
+      i: {
+        modelId,
+        datasetId,
+        strategy: 'lora',
+        strategyConfig: { r: 4, alpha: 8 },
+        maxLength: 32,
+        hyperparameters: { batchSize: 8 },
+        ...change,
+      },
     },
-  });
+  );
 }
 
 const runCount = async () => (await gql<{ runs: { totalCount: number } }>(server.url, '{ runs { totalCount } }')).runs.totalCount;
@@ -158,13 +165,16 @@ describe('createRun checks every input before queueing', () => {
 
 describe('model import checks config.json', () => {
   const importDir = (path: string) =>
-    gqlRaw<{ importModelFromDirectory: { id: string } }>(
+    gqlRaw<{ importModelFromDirectory: { model: { id: string } } }>(
       server.url,
-      'mutation($n: String!, $p: String!) { importModelFromDirectory(name: $n, path: $p) { id } }',
+      'mutation($n: String!, $p: String!) { importModelFromDirectory(input: { name: $n, path: $p }) { model { id } } }',
       { n: `m-${readdirSync(modelRoot).length}-${Date.now()}`, p: path },
     );
   const stored = () => readdirSync(join(server.dataDir, 'artifacts', 'models')).sort();
-  const modelNames = async () => (await gql<{ models: { name: string }[] }>(server.url, '{ models { name } }')).models.map((m) => m.name);
+  const modelNames = async () =>
+    (await gql<{ models: { nodes: { name: string }[] } }>(server.url, '{ models(first: 100) { nodes { name } } }')).models.nodes.map(
+      (m) => m.name,
+    );
 
   it('refuses hidden_size 1e9, negative sizes, heads that do not divide the width and unknown architectures, naming key and value; stores nothing', async () => {
     const before = { names: await modelNames(), files: stored() };
@@ -209,9 +219,13 @@ describe('model import checks config.json', () => {
     execFileSync('tar', ['-czf', archive, '-C', dir, '.']);
     const up = await upload(server.url, 'model.tar.gz', readFileSync(archive));
     expect(up.status).toBe(201);
-    const r = await gqlRaw(server.url, 'mutation($u: ID!) { importModelFromUpload(uploadId: $u, name: "archived") { id } }', {
-      u: up.json.id,
-    });
+    const r = await gqlRaw(
+      server.url,
+      'mutation($u: ID!) { importModelFromUpload(input: { uploadId: $u, name: "archived" }) { model { id } } }',
+      {
+        u: up.json.id,
+      },
+    );
     expect(first(r.errors)?.extensions).toMatchObject({ code: 'MODEL_CONFIG_INVALID', key: 'hidden_size', value: '1000000000' });
     expect(await modelNames()).toEqual(before.names);
     expect(stored()).toEqual(before.files);
