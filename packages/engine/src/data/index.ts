@@ -2,10 +2,27 @@
 
 export { type ColumnMap, type ColumnRole, DatasetConfigError, parsePath, resolveColumns, resolvePath } from './columns.ts';
 export { type CsvOptions, parseCsv } from './csv.ts';
-export { type DatasetFiles, type LoadDatasetOptions, type LoadedDataset, loadDataset, type SingleFile } from './dataset.ts';
-export { DatasetError, type DatasetIssue, formatIssue, ISSUES_IN_MESSAGE } from './issues.ts';
+export {
+  type DataProgress,
+  type DatasetFiles,
+  type LoadDatasetOptions,
+  type LoadedDataset,
+  loadDataset,
+  readRecords,
+  type SingleFile,
+} from './dataset.ts';
+export {
+  DatasetError,
+  type DatasetIssue,
+  formatIssue,
+  ISSUES_IN_MESSAGE,
+  ISSUES_PER_KIND,
+  type IssueKind,
+  IssueLog,
+  MAX_KINDS,
+} from './issues.ts';
 export { type JsonlOptions, parseJsonl } from './jsonl.ts';
-export { formatFromName, type ReadOptions, readTable } from './read.ts';
+export { formatFromName, type ReadOptions, readTable, streamTable } from './read.ts';
 export { type DataSource, DEFAULT_MAX_BYTES } from './source.ts';
 export { type SplitOptions, type Splits, shuffled, splitDataset } from './split.ts';
 export { type DatasetStats, type LengthStats, lengthStats, percentile, type SplitStats } from './stats.ts';
