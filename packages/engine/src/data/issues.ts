@@ -193,7 +193,3 @@ function kindLines(kinds: readonly IssueKind[], limit: number): string[] {
   if (kinds.length > limit) lines.push(`  ... and ${plural(kinds.length - limit, 'more kind')}`);
   return lines;
 }
-
-export function errorsOf(issues: readonly DatasetIssue[]): DatasetIssue[] {
-  return issues.filter((i) => levelOf(i) === 'error');
-}

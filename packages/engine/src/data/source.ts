@@ -4,8 +4,16 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { DatasetError } from './issues.ts';
 
-/** A file path, or an upload already in memory (a string is taken as its text). */
-export type DataSource = string | { name: string; content: Uint8Array | string };
+/**
+ * A file path; a file under another name (an upload kept under an id: the name goes in messages and gives the
+ * format); or an upload already in memory (a string is taken as its text).
+ */
+export type DataSource = string | { name: string; path: string } | { name: string; content: Uint8Array | string };
+
+/** The file a source reads, or undefined for one in memory. */
+function pathOf(source: DataSource): string | undefined {
+  return typeof source === 'string' ? source : 'path' in source ? source.path : undefined;
+}
 
 /** 1 GiB. */
 export const DEFAULT_MAX_BYTES = 1024 ** 3;
@@ -38,8 +46,12 @@ function tooLarge(name: string, size: number, maxBytes: number): DatasetError {
 
 /** A source's size in bytes (0 when it cannot be read: reading it then says why). */
 export async function sourceSize(source: DataSource): Promise<number> {
-  if (typeof source !== 'string') return typeof source.content === 'string' ? Buffer.byteLength(source.content) : source.content.length;
-  return stat(source).then(
+  const path = pathOf(source);
+  if (path === undefined) {
+    const { content } = source as { content: Uint8Array | string };
+    return typeof content === 'string' ? Buffer.byteLength(content) : content.length;
+  }
+  return stat(path).then(
     (s) => s.size,
     () => 0,
   );
@@ -47,23 +59,19 @@ export async function sourceSize(source: DataSource): Promise<number> {
 
 /** Reads a source's bytes, refusing (before reading) anything larger than `maxBytes`. */
 export async function readSourceBytes(source: DataSource, maxBytes = DEFAULT_MAX_BYTES): Promise<SourceBytes> {
-  if (typeof source !== 'string') {
+  if (typeof source !== 'string' && 'content' in source) {
     const bytes = typeof source.content === 'string' ? new TextEncoder().encode(source.content) : source.content;
     if (bytes.length > maxBytes) throw tooLarge(source.name, bytes.length, maxBytes);
     return { name: source.name, bytes };
   }
-  let size: number;
-  try {
-    size = (await stat(source)).size;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new DatasetError([{ file: source, message: `cannot read the file (${code}); check the path` }]);
-  }
-  if (size > maxBytes) throw tooLarge(source, size, maxBytes);
-  const bytes = await readFile(source);
+  const name = sourceName(source);
+  const path = pathOf(source) as string;
+  const size = await fileSize(name, path);
+  if (size > maxBytes) throw tooLarge(name, size, maxBytes);
+  const bytes = await readFile(path);
   // The file may have grown between stat and read.
-  if (bytes.length > maxBytes) throw tooLarge(source, bytes.length, maxBytes);
-  return { name: source, bytes };
+  if (bytes.length > maxBytes) throw tooLarge(name, bytes.length, maxBytes);
+  return { name, bytes };
 }
 
 /**
@@ -104,21 +112,17 @@ function refuseUtf16(name: string, head: Uint8Array): void {
  * reading, UTF-16 is refused with one issue, and the UTF-8 byte-order mark is dropped.
  */
 export async function* sourceChunks(source: DataSource, maxBytes = DEFAULT_MAX_BYTES, chunkBytes = CHUNK_BYTES): AsyncGenerator<TextChunk> {
-  if (typeof source !== 'string') {
-    const { name, bytes } = await readSourceBytes(source, maxBytes);
+  const path = pathOf(source);
+  const name = sourceName(source);
+  if (path === undefined) {
+    const { bytes } = await readSourceBytes(source, maxBytes);
     refuseUtf16(name, bytes);
     yield* decodeChunks(bytes, chunkBytes);
     return;
   }
-  let size: number;
-  try {
-    size = (await stat(source)).size;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new DatasetError([{ file: source, message: `cannot read the file (${code}); check the path` }]);
-  }
-  if (size > maxBytes) throw tooLarge(source, size, maxBytes);
-  const handle = await open(source);
+  const size = await fileSize(name, path);
+  if (size > maxBytes) throw tooLarge(name, size, maxBytes);
+  const handle = await open(path);
   try {
     // `carry` holds the bytes after the last line feed read so far; `carryOffset` is its first byte's place in the file.
     let carry: Uint8Array = new Uint8Array(0);
@@ -130,11 +134,11 @@ export async function* sourceChunks(source: DataSource, maxBytes = DEFAULT_MAX_B
       const { bytesRead } = await handle.read(block, 0, chunkBytes, null);
       read += bytesRead;
       // The file may have grown since stat.
-      if (read > maxBytes) throw tooLarge(source, read, maxBytes);
+      if (read > maxBytes) throw tooLarge(name, read, maxBytes);
       const data = carry.length === 0 ? block.subarray(0, bytesRead) : concat(carry, block.subarray(0, bytesRead));
       let start = 0;
       if (first && (data.length >= 64 || bytesRead === 0)) {
-        refuseUtf16(source, data);
+        refuseUtf16(name, data);
         if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) start = 3;
         first = false;
       }
@@ -153,6 +157,15 @@ export async function* sourceChunks(source: DataSource, maxBytes = DEFAULT_MAX_B
     }
   } finally {
     await handle.close();
+  }
+}
+
+async function fileSize(name: string, path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new DatasetError([{ file: name, message: `cannot read the file (${code}); check the path` }]);
   }
 }
 

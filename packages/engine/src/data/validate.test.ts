@@ -49,11 +49,7 @@ describe('validateTables', () => {
     const r = classify([csv('text,category\na,x\nb,y\nc,z\n')]);
     expect(r.records[0]).toEqual([]);
     expect(brief(r.issues)).toEqual([
-      [
-        undefined,
-        'label',
-        "column 'label' is missing on all 3 rows (the file's columns are text, category); check the file or columns.label",
-      ],
+      [undefined, 'label', "is missing on all 3 rows (the file's columns are text, category); check the file or columns.label"],
     ]);
     const fixed = classify([csv('text,category\na,x\nb,y\nc,z\n')], { columns: { label: 'category' } });
     expect(fixed.issues).toEqual([]);

@@ -139,7 +139,7 @@ export class RecordValidator {
         : 'the file has no columns';
       this.log.add({
         ...like,
-        message: `column '${column}' is missing on all ${count.toLocaleString('en-US')} rows (${has}); check the file or columns.${role}`,
+        message: `is missing on all ${count.toLocaleString('en-US')} rows (${has}); check the file or columns.${role}`,
       });
     }
   }
