@@ -4,7 +4,7 @@
 
 import { availableParallelism, totalmem } from 'node:os';
 import { layerCount, layerIndex, type StrategyRegistry } from '@tuneql/adapters';
-import { assignBuckets, chooseBuckets, type Example, type PretrainedModel } from '@tuneql/engine';
+import { assignBuckets, chooseBuckets, type DataThreads, type Example, type OnDataProgress, type PretrainedModel } from '@tuneql/engine';
 import { type DatasetCache, type PreparedRun, prepareRun } from './prepare-run.ts';
 import type { RunSpec } from './run-spec.ts';
 import { gemmThroughput } from './throughput.ts';
@@ -12,8 +12,12 @@ import { gemmThroughput } from './throughput.ts';
 export interface PreflightOptions {
   /** Where the strategy id is looked up. @default createRegistry() (the built-in strategies) */
   registry?: StrategyRegistry;
-  /** Keeps loaded datasets between estimates (a server answering a form as it changes). */
+  /** Keeps tokenized datasets between estimates (a server answering a form as it changes). */
   datasets?: DatasetCache;
+  /** Where the dataset is read and tokenized. @default the process's shared DataThreads */
+  data?: DataThreads;
+  /** How reading and tokenizing the dataset goes. */
+  onDataProgress?: OnDataProgress;
 }
 
 /** Node.js, onnxruntime and the step worker before any model: about 250 MB of resident memory, measured. */
@@ -61,7 +65,7 @@ export interface PreflightEstimate {
 const STEP_EFFICIENCY = 0.3;
 
 export async function preflight(spec: RunSpec, options: PreflightOptions = {}): Promise<PreflightEstimate> {
-  const prepared = await prepareRun(spec, { registry: options.registry, datasets: options.datasets });
+  const prepared = await prepareRun(spec, options);
   const { model, plan } = prepared;
   const shape = modelShape(model);
   const memory = estimateMemory(prepared, shape);
@@ -261,6 +265,7 @@ function warnings(prepared: PreparedRun, memoryBytes: number): string[] {
       `${dropped} of ${dataset.train.length} training examples fall outside full batches each epoch (incomplete batches per length bucket are dropped); lower training.batch_size or training.max_buckets`,
     );
   }
-  if (dataset.issues.length) out.push(`${dataset.issues.length} rows have warnings (e.g. ${dataset.issues[0]?.message})`);
+  const warned = dataset.issueKinds.reduce((n, k) => n + k.count, 0);
+  if (warned) out.push(`${warned} rows have warnings (e.g. ${dataset.issues[0]?.message})`);
   return out;
 }

@@ -18,6 +18,8 @@ import {
   Subscription,
 } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context.ts';
+import { logger } from '../../ops/logger.ts';
+import { progressLogger } from '../../training/data-progress.ts';
 import { preflight } from '../../training/preflight.ts';
 import { completeCheckpoints } from '../../worker/run-checkpoints.ts';
 import { Dataset } from '../datasets/dataset.type.ts';
@@ -71,7 +73,12 @@ export class RunResolver {
   @Query(() => Preflight, { description: 'Trainable parameters, memory and time per epoch for a run, without queueing it.' })
   async preflight(@Arg('input', () => CreateRunInput) input: CreateRunInput, @Ctx() ctx: RequestContext): Promise<Preflight> {
     const { spec } = await ctx.services.runs.validate(input, { localFiles: true });
-    return preflight(spec, { registry: ctx.services.strategies, datasets: ctx.services.preflightDatasets });
+    return preflight(spec, {
+      registry: ctx.services.strategies,
+      datasets: ctx.services.preflightDatasets,
+      data: ctx.services.data,
+      onDataProgress: progressLogger(`preflight of ${input.datasetId}`, (line) => logger().info(line)),
+    });
   }
 
   @Authorized('write')
