@@ -66,7 +66,7 @@ export function packExamples(examples: readonly Example[]): PackedExamples {
 }
 
 /** Examples rebuilt from their packed form, yielding to the event loop every `slice` examples. Each call makes fresh arrays. */
-export async function unpackExamples(p: PackedExamples, slice = 4096): Promise<Example[]> {
+export async function unpackExamples(p: PackedExamples, slice = 1024): Promise<Example[]> {
   const out: Example[] = new Array(p.count);
   for (let k = 0; k < p.count; k++) {
     if (k > 0 && k % slice === 0) await setImmediate();
