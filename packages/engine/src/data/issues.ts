@@ -70,6 +70,34 @@ export class IssueLog {
   private readonly kept: { key: string; issue: DatasetIssue }[] = [];
   private readonly byKind = new Map<string, IssueKind & { level: 'error' | 'warning' }>();
   private errorTotal = 0;
+  /**
+   * Kind keys by the issue's level, wording, column and file, nested so that a lookup hashes only strings the issue
+   * already holds (a message used on a million rows is one string): building one key string per issue cost more
+   * than checking the row.
+   */
+  private readonly keys = {
+    error: new Map<string, Map<string, Map<string, string>>>(),
+    warning: new Map<string, Map<string, Map<string, string>>>(),
+  };
+  private cachedKeys = 0;
+
+  private keyOf(issue: DatasetIssue): string {
+    const byWording = this.keys[levelOf(issue)];
+    const wording = issue.code ?? issue.message;
+    let byColumn = byWording.get(wording);
+    let byFile = byColumn?.get(issue.column ?? '');
+    let key = byFile?.get(issue.file);
+    if (key !== undefined) return key;
+    key = kindKey(issue);
+    // Bounded: messages that quote each row's value would otherwise grow it without end.
+    if (this.cachedKeys < 10_000) {
+      this.cachedKeys++;
+      if (!byColumn) byWording.set(wording, (byColumn = new Map()));
+      if (!byFile) byColumn.set(issue.column ?? '', (byFile = new Map()));
+      byFile.set(issue.file, key);
+    }
+    return key;
+  }
 
   /** Adds issues; the ones past their kind's share are only counted. */
   push(...issues: DatasetIssue[]): void {
@@ -79,7 +107,7 @@ export class IssueLog {
   add(issue: DatasetIssue): void {
     const level = levelOf(issue);
     if (level === 'error') this.errorTotal++;
-    let key = kindKey(issue);
+    let key = this.keyOf(issue);
     let kind = this.byKind.get(key);
     const other = !kind && this.byKind.size >= MAX_KINDS;
     if (other) {
