@@ -92,8 +92,14 @@ export class IssueLog {
     // Bounded: messages that quote each row's value would otherwise grow it without end.
     if (this.cachedKeys < 10_000) {
       this.cachedKeys++;
-      if (!byColumn) byWording.set(wording, (byColumn = new Map()));
-      if (!byFile) byColumn.set(issue.column ?? '', (byFile = new Map()));
+      if (!byColumn) {
+        byColumn = new Map();
+        byWording.set(wording, byColumn);
+      }
+      if (!byFile) {
+        byFile = new Map();
+        byColumn.set(issue.column ?? '', byFile);
+      }
       byFile.set(issue.file, key);
     }
     return key;
