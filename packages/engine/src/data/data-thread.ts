@@ -104,7 +104,8 @@ export class DataThreads {
     return new Promise<T>((resolve, reject) => {
       const worker = new Worker(new URL('./data-worker.ts', import.meta.url), {
         workerData: request,
-        resourceLimits: { maxOldGenerationSizeMb: this.maxMemoryMb },
+        // A nursery as large as a busy main thread's: tokenizing makes many short-lived strings.
+        resourceLimits: { maxOldGenerationSizeMb: this.maxMemoryMb, maxYoungGenerationSizeMb: 64 },
       });
       this.workers.add(worker);
       let settled = false;
