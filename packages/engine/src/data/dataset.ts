@@ -142,7 +142,8 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadedDa
     done += records[s].length;
     examples[s] = t.examples;
     parts[s] = { records: records[s], lengths: t.lengths, truncated: t.truncated };
-    warnings.push(...t.issues);
+    // One by one: a spread of a million warnings would overflow the call stack.
+    for (const issue of t.issues) warnings.add(issue);
   });
   warnings.throwOnErrors();
   if (examples.train.length === 0) {

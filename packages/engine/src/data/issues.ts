@@ -193,7 +193,7 @@ export class DatasetError extends Error {
     let counted = kinds;
     if (!counted) {
       const log = new IssueLog();
-      log.push(...issues);
+      for (const issue of issues) log.add(issue);
       listed = log.issues();
       counted = log.kinds();
     }
