@@ -14,7 +14,7 @@ import type { SourceRow } from './table.ts';
 import type { ValidateOptions } from './validate.ts';
 
 export interface DataThreadsOptions {
-  /** Requests running at once; more wait their turn. @default the cores less one (at least 1) */
+  /** Requests running at once; more wait their turn. @default the cores less one, at least 2 (a long tokenizing does not hold up an upload's check) */
   threads?: number;
   /** Heap limit of each thread in MiB; past it the request fails and the process goes on. @default 4096 */
   maxMemoryMb?: number;
@@ -30,7 +30,7 @@ export class DataThreads {
   private readonly workers = new Set<Worker>();
 
   constructor(options: DataThreadsOptions = {}) {
-    this.threads = Math.max(1, options.threads ?? availableParallelism() - 1);
+    this.threads = Math.max(1, options.threads ?? Math.max(2, availableParallelism() - 1));
     this.maxMemoryMb = options.maxMemoryMb ?? 4096;
   }
 
