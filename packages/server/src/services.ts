@@ -72,7 +72,7 @@ export async function createServices(settings: ServerSettings, db: Database, opt
   const strategies = createRegistry();
   for (const plugin of options.plugins ?? []) await strategies.load(plugin);
   const models = new ModelService(dataSource, cache);
-  const data = new DataThreads();
+  const data = new DataThreads({ maxMemoryMb: settings.dataMemoryMb, memorySetting: 'TUNEQL_DATA_MEMORY_MB' });
   const datasets = new DatasetService(dataSource, cache, data);
   const readiness = new ReadinessChecks().add('database', () => dataSource.query('SELECT 1')).add('storage', () => storage.check());
   const metrics = new Metrics(databaseMetricSources(dataSource, queue));

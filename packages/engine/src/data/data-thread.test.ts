@@ -142,6 +142,19 @@ describe('DataThreads', () => {
     expect(tokenizing.map((p) => p.done)).toEqual([...tokenizing.map((p) => p.done)].sort((a, b) => a - b));
   });
 
+  it('fails a request that outgrows the heap limit with a DatasetError, and the process goes on', async () => {
+    const path = join(dir, 'big.jsonl');
+    writeFileSync(path, '{"text": "some words of a paragraph long enough to matter", "label": "x"}\n'.repeat(150_000));
+    const small = new DataThreads({ maxMemoryMb: 24, memorySetting: 'TUNEQL_DATA_MEMORY_MB' });
+    const err = await rejection(small.summarize(path, {}, { task: 'sequence-classification' }, { validation: 0.1, test: 0.1, seed: 42 }));
+    expect(err).toBeInstanceOf(DatasetError);
+    expect((err as DatasetError).issues).toEqual([
+      { file: path, message: 'reading it needed more than 24 MiB; split the file, or raise TUNEQL_DATA_MEMORY_MB' },
+    ]);
+    const { summary } = await threads.summarize(path, {}, { task: 'sequence-classification' }, { validation: 0.1, test: 0.1, seed: 42 });
+    expect(summary.rows).toBe(150_000);
+  });
+
   it('keeps the class of a mapping error', async () => {
     const err = await rejection(
       threads.load({

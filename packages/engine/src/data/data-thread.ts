@@ -6,9 +6,10 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type DataReply, type DataRequest, fromWire, type LoadInThreadOptions } from './data-protocol.ts';
 import type { DataProgress, LoadedDataset } from './dataset.ts';
+import { DatasetError } from './issues.ts';
 import { type PackedDataset, unpackDataset } from './packed.ts';
 import type { ReadOptions } from './read.ts';
-import type { DataSource } from './source.ts';
+import { type DataSource, sourceName } from './source.ts';
 import type { DatasetSummary } from './summary.ts';
 import type { SourceRow } from './table.ts';
 import type { ValidateOptions } from './validate.ts';
@@ -16,8 +17,10 @@ import type { ValidateOptions } from './validate.ts';
 export interface DataThreadsOptions {
   /** Requests running at once; more wait their turn. @default the cores less one, at least 2 (a long tokenizing does not hold up an upload's check) */
   threads?: number;
-  /** Heap limit of each thread in MiB; past it the request fails and the process goes on. @default 4096 */
+  /** Heap limit of each thread in MiB; past it the request fails with a DatasetError and the process goes on. @default 4096 */
   maxMemoryMb?: number;
+  /** What the error tells a user to raise (a server names its setting). @default 'maxMemoryMb' */
+  memorySetting?: string;
 }
 
 export type OnDataProgress = (progress: DataProgress) => void;
@@ -25,6 +28,7 @@ export type OnDataProgress = (progress: DataProgress) => void;
 export class DataThreads {
   readonly threads: number;
   readonly maxMemoryMb: number;
+  private readonly memorySetting: string;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly workers = new Set<Worker>();
@@ -32,6 +36,7 @@ export class DataThreads {
   constructor(options: DataThreadsOptions = {}) {
     this.threads = Math.max(1, options.threads ?? Math.max(2, availableParallelism() - 1));
     this.maxMemoryMb = options.maxMemoryMb ?? 4096;
+    this.memorySetting = options.memorySetting ?? 'maxMemoryMb';
   }
 
   /** Validates one file for a task and summarizes it; a DatasetError (capped, counted) when any row is wrong. */
@@ -122,15 +127,20 @@ export class DataThreads {
         else settle(() => reject(fromWire(reply.error)));
       });
       worker.on('error', (err: Error & { code?: string }) => {
-        const message =
-          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? `reading the dataset needed more than ${this.maxMemoryMb} MiB; split the file, or raise the data threads' memory limit`
-            : `the data thread failed: ${err.message}`;
-        settle(() => reject(new Error(message)));
+        if (err.code !== 'ERR_WORKER_OUT_OF_MEMORY') return settle(() => reject(new Error(`the data thread failed: ${err.message}`)));
+        const message = `reading it needed more than ${this.maxMemoryMb} MiB; split the file, or raise ${this.memorySetting}`;
+        settle(() => reject(new DatasetError([{ file: fileOf(request), message }])));
       });
       worker.on('exit', (code) => settle(() => reject(new Error(`the data thread stopped (exit code ${code}) before answering`))));
     });
   }
+}
+
+/** The file a request reads first, for messages. */
+function fileOf(request: DataRequest): string {
+  if (request.type !== 'load') return sourceName(request.source);
+  const files = request.options.files as { file?: DataSource; train?: DataSource };
+  return sourceName((files.file ?? files.train) as DataSource);
 }
 
 let shared: DataThreads | undefined;
