@@ -3,7 +3,6 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Tokenizer } from '../tokenizers/index.ts';
-import { DatasetConfigError } from './columns.ts';
 import type { DataReply, DataRequest, WireDataError } from './data-protocol.ts';
 import { type DataProgress, loadDataset, readRecords } from './dataset.ts';
 import { DatasetError } from './issues.ts';
@@ -73,10 +72,6 @@ async function handle(request: DataRequest): Promise<{ value: unknown; transfer:
 
 handle(workerData as DataRequest).then(
   ({ value, transfer }) => port.postMessage({ type: 'done', value } satisfies DataReply, transfer),
-  (err: unknown) => {
-    // A mapping refused before reading is the caller's mistake, not the data's: it keeps its own class.
-    const wire = toWire(err);
-    if (err instanceof DatasetConfigError) wire.name = 'DatasetConfigError';
-    port.postMessage({ type: 'error', error: wire } satisfies DataReply);
-  },
+  // A DatasetError crosses with its issues and counts; a DatasetConfigError (a mapping refused before reading) by its name.
+  (err: unknown) => port.postMessage({ type: 'error', error: toWire(err) } satisfies DataReply),
 );
