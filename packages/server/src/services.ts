@@ -2,6 +2,7 @@
 // HTTP routes and workers.
 
 import { createRegistry, type StrategyRegistry } from '@tuneql/adapters';
+import { DataThreads } from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
 import type { ServerSettings } from './config/settings.ts';
 import type { Database } from './db/database.ts';
@@ -46,7 +47,9 @@ export interface Services {
   readiness: ReadinessChecks;
   /** This process's Prometheus metrics (/metrics). */
   metrics: Metrics;
-  /** Datasets kept loaded between preflight estimates. */
+  /** Worker threads that read, check and tokenize datasets, so this event loop only routes. */
+  data: DataThreads;
+  /** Datasets kept tokenized (packed) between preflight estimates and this process's runs. */
   preflightDatasets: DatasetCache;
   statusFeed(runId: string | undefined, signal?: AbortSignal): AsyncGenerator<RunEntity>;
   close(): Promise<void>;
@@ -70,7 +73,8 @@ export async function createServices(settings: ServerSettings, db: Database, opt
   const strategies = createRegistry();
   for (const plugin of options.plugins ?? []) await strategies.load(plugin);
   const models = new ModelService(dataSource, cache);
-  const datasets = new DatasetService(dataSource, cache);
+  const data = new DataThreads({ maxMemoryMb: settings.dataMemoryMb, memorySetting: 'TUNEQL_DATA_MEMORY_MB' });
+  const datasets = new DatasetService(dataSource, cache, data);
   const readiness = new ReadinessChecks().add('database', () => dataSource.query('SELECT 1')).add('storage', () => storage.check());
   const metrics = new Metrics(databaseMetricSources(dataSource, queue));
   const services: Services = {
@@ -99,10 +103,12 @@ export async function createServices(settings: ServerSettings, db: Database, opt
     artifacts: new ArtifactService(dataSource, cache),
     readiness,
     metrics,
+    data,
     preflightDatasets: new DatasetCache(),
     statusFeed: (runId, signal) => followRunChanges(dataSource, notifier, runId, signal, db.embedded),
     async close() {
       await queue.stop().catch(() => undefined);
+      await data.close();
       await notifier.close();
       await db.close();
       storage.close?.();

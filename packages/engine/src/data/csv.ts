@@ -1,8 +1,8 @@
 // CSV reader (RFC 4180): a header row, quoted fields with "" escapes, embedded commas and newlines, CRLF or LF, UTF-8 with or without BOM.
 
 import type { DatasetIssue } from './issues.ts';
-import { decodeChunks, describeInvalidByte, type InvalidByte } from './source.ts';
-import type { SourceRow, Table } from './table.ts';
+import { decodeChunks, describeInvalidByte, type InvalidByte, type TextChunk } from './source.ts';
+import { collectTable, type SourceRow, type Table, type TableParser, type TableSink } from './table.ts';
 
 export interface CsvOptions {
   /** @default ',' */
@@ -17,19 +17,30 @@ interface PendingInvalid {
   byte: InvalidByte;
 }
 
-/**
- * Parses CSV bytes into rows keyed by the header. Problems do not stop the parse: a record with the wrong number
- * of fields, text after a closing quote, an unterminated quote or bad UTF-8 becomes an issue naming its row, and
- * the reading goes on so that one pass reports everything. Empty lines are skipped (they still count as rows).
- */
+/** Parses CSV bytes into rows keyed by the header (see csvParser). */
 export function parseCsv(bytes: Uint8Array, file: string, options: CsvOptions = {}): Table {
+  return collectTable(file, 'csv', (sink) => csvParser(file, options, sink), decodeChunks(bytes, options.chunkBytes));
+}
+
+/**
+ * A CSV parser fed one decoded chunk at a time, handing each row to the sink as it ends. Problems do not stop the
+ * parse: a record with the wrong number of fields, text after a closing quote, an unterminated quote or bad UTF-8
+ * becomes an issue naming its row, and the reading goes on so that one pass reports everything. Empty lines are
+ * skipped (they still count as rows).
+ */
+export function csvParser(file: string, options: CsvOptions, sink: TableSink): TableParser {
   const delimiter = options.delimiter ?? ',';
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
     throw new RangeError(`CSV delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`);
   }
   const sep = delimiter.charCodeAt(0);
-  const issues: DatasetIssue[] = [];
-  const rows: SourceRow[] = [];
+  let issueCount = 0;
+  const issues = {
+    push: (issue: DatasetIssue): void => {
+      issueCount++;
+      sink.issue(issue);
+    },
+  };
   let header: string[] | null = null;
 
   let fields: string[] = [];
@@ -87,7 +98,7 @@ export function parseCsv(bytes: Uint8Array, file: string, options: CsvOptions = 
       header.forEach((name, k) => {
         data[name] = fields[k];
       });
-      rows.push({ row, line: recordLine, data });
+      sink.row({ row, line: recordLine, data } satisfies SourceRow);
     }
     if (!blank && recordError === null) {
       // Report one bad byte per field: the rest of a mis-encoded field is usually the same mistake.
@@ -114,7 +125,7 @@ export function parseCsv(bytes: Uint8Array, file: string, options: CsvOptions = 
   };
 
   let base = 0;
-  for (const chunk of decodeChunks(bytes, options.chunkBytes)) {
+  const push = (chunk: TextChunk): void => {
     for (const b of chunk.invalid) pending.push({ at: base + b.index, byte: b });
     const s = chunk.text;
     const n = s.length;
@@ -181,25 +192,27 @@ export function parseCsv(bytes: Uint8Array, file: string, options: CsvOptions = 
       fieldStart = base + i;
     }
     base += n;
-  }
+  };
 
-  if (inQuoted) {
-    const row = rowCount + 1;
-    issues.push({
-      file,
-      row,
-      line: recordLine,
-      column: columnName(fields.length),
-      message: `unterminated quoted field: the quote opened on line ${quoteLine} is never closed; close it, and write quotes inside a field twice ("")`,
-    });
-  } else if (fields.length > 0 || !atFieldStart || field !== '') {
-    // The last record has no line break after it.
-    endField();
-    endRecord(base);
-  }
-  if (header === null && issues.length === 0)
-    issues.push({ file, message: 'the file is empty; a CSV dataset needs a header row and data rows' });
-  return { file, format: 'csv', columns: header ?? [], rows, issues };
+  const end = (): void => {
+    if (inQuoted) {
+      const row = rowCount + 1;
+      issues.push({
+        file,
+        row,
+        line: recordLine,
+        column: columnName(fields.length),
+        message: `unterminated quoted field: the quote opened on line ${quoteLine} is never closed; close it, and write quotes inside a field twice ("")`,
+      });
+    } else if (fields.length > 0 || !atFieldStart || field !== '') {
+      // The last record has no line break after it.
+      endField();
+      endRecord(base);
+    }
+    if (header === null && issueCount === 0)
+      issues.push({ file, message: 'the file is empty; a CSV dataset needs a header row and data rows' });
+  };
+  return { push, end, columns: () => header ?? [] };
 }
 
 /** Line breaks (CRLF, LF or a lone CR) in s[from, to). */

@@ -4,14 +4,14 @@ import type { Task } from '../models/config.ts';
 import type { Tokenizer } from '../tokenizers/index.ts';
 import type { Example } from '../train/batching.ts';
 import { type ColumnMap, DatasetConfigError, resolveColumns } from './columns.ts';
-import { DatasetError, type DatasetIssue, throwOnErrors } from './issues.ts';
-import { type ReadOptions, readTable } from './read.ts';
-import { type DataSource, sourceName } from './source.ts';
+import { DatasetError, type DatasetIssue, type IssueKind, IssueLog } from './issues.ts';
+import { type ReadOptions, streamTable } from './read.ts';
+import { type DataSource, sourceName, sourceSize } from './source.ts';
 import { splitDataset } from './split.ts';
 import { type DatasetStats, datasetStats, type SplitPart } from './stats.ts';
-import type { Table } from './table.ts';
+import type { TableSink } from './table.ts';
 import { tokenizeRecords } from './tokenize.ts';
-import { type DatasetRecord, validateTables } from './validate.ts';
+import { type DatasetRecord, RecordValidator, type ValidateOptions } from './validate.ts';
 
 export interface DatasetFiles {
   train: DataSource;
@@ -47,6 +47,15 @@ export interface LoadDatasetOptions extends ReadOptions {
   maskToken?: string;
   /** Masked LM: most predictions per example; set it to the trainer's mlmPredictions. @default no limit */
   maxPredictions?: number;
+  /** Called as the files are read (bytes) and the records tokenized (records), at most once per chunk or 1,000 records. */
+  onProgress?: (progress: DataProgress) => void;
+}
+
+/** How far a load has come: `done` of `total` bytes read, or records tokenized. */
+export interface DataProgress {
+  phase: 'reading' | 'tokenizing';
+  done: number;
+  total: number;
 }
 
 export interface LoadedDataset {
@@ -56,8 +65,10 @@ export interface LoadedDataset {
   /** id2label (classification, token classification). */
   labels?: string[];
   stats: DatasetStats;
-  /** Warnings only (answers or completions cut off by truncation); errors throw a DatasetError instead. */
+  /** Warnings only (answers or completions cut off by truncation), up to ISSUES_PER_KIND of each kind; errors throw a DatasetError instead. */
   issues: DatasetIssue[];
+  /** The warnings counted by kind. */
+  issueKinds: IssueKind[];
 }
 
 type SplitName = 'train' | 'validation' | 'test';
@@ -84,32 +95,13 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadedDa
     ? { train: files.file }
     : { train: files.train, validation: files.validation, test: files.test };
 
-  const issues: DatasetIssue[] = [];
   const names = SPLITS.filter((s) => sources[s] !== undefined);
-  const read = await Promise.all(
-    names.map(async (s) => {
-      try {
-        return await readTable(sources[s] as DataSource, options);
-      } catch (err) {
-        if (!(err instanceof DatasetError)) throw err;
-        issues.push(...err.issues);
-        return undefined;
-      }
-    }),
+  const validated = await readRecords(
+    names.map((s) => sources[s] as DataSource),
+    options,
+    { task, columns: options.columns, labels: options.labels, allowUnanswerable: options.allowUnanswerable },
+    options.onProgress,
   );
-  const tables = read.filter((t): t is Table => t !== undefined);
-  for (const t of tables) {
-    issues.push(...t.issues);
-    if (t.rows.length === 0 && t.issues.length === 0) issues.push({ file: t.file, message: 'the file has a header but no data rows' });
-  }
-  const validated = validateTables(tables, {
-    task,
-    columns: options.columns,
-    labels: options.labels,
-    allowUnanswerable: options.allowUnanswerable,
-  });
-  issues.push(...validated.issues);
-  throwOnErrors(issues);
 
   const records: Record<SplitName, DatasetRecord[]> = { train: [], validation: [], test: [] };
   if (single) {
@@ -133,7 +125,9 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadedDa
     validation: { records: [], lengths: [], truncated: 0 },
     test: { records: [], lengths: [], truncated: 0 },
   };
-  const warnings: DatasetIssue[] = [];
+  const warnings = new IssueLog();
+  const total = records.train.length + records.validation.length + records.test.length;
+  let done = 0;
   SPLITS.forEach((s, k) => {
     const t = tokenizeRecords(records[s], {
       tokenizer,
@@ -143,12 +137,15 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadedDa
       maskProbability: options.maskProbability,
       maskToken: options.maskToken,
       maxPredictions: options.maxPredictions,
+      onProgress: options.onProgress && ((n) => options.onProgress?.({ phase: 'tokenizing', done: done + n, total })),
     });
+    done += records[s].length;
     examples[s] = t.examples;
     parts[s] = { records: records[s], lengths: t.lengths, truncated: t.truncated };
-    warnings.push(...t.issues);
+    // One by one: a spread of a million warnings would overflow the call stack.
+    for (const issue of t.issues) warnings.add(issue);
   });
-  throwOnErrors(warnings);
+  warnings.throwOnErrors();
   if (examples.train.length === 0) {
     throw new DatasetError([
       { file: sourceName(sources.train as DataSource), message: 'no training rows; the train file needs at least one' },
@@ -160,8 +157,58 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadedDa
     validation: examples.validation,
     test: examples.test,
     stats: datasetStats(parts, maxLength, validated.labels),
-    issues: warnings.filter((w) => w.level === 'warning'),
+    issues: warnings.issues('warning'),
+    issueKinds: warnings.kinds('warning'),
   };
   if (validated.labels) result.labels = validated.labels;
+  return result;
+}
+
+/**
+ * Reads and validates files a block at a time (a row is checked as soon as it is parsed, so no whole table is
+ * held), every problem going to one capped IssueLog; throws its DatasetError when any problem is an error. The
+ * records come back one list per source, in order.
+ */
+export async function readRecords(
+  sources: readonly DataSource[],
+  read: ReadOptions,
+  validate: ValidateOptions,
+  onProgress?: (progress: DataProgress) => void,
+): Promise<{ records: DatasetRecord[][]; labels?: string[] }> {
+  const log = new IssueLog();
+  const validator = new RecordValidator(validate, log);
+  const sizes = await Promise.all(sources.map(sourceSize));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let before = 0;
+  for (const [k, source] of sources.entries()) {
+    const name = sourceName(source);
+    const check = validator.table(name);
+    let rows = 0;
+    let problems = 0;
+    let columns: string[] = [];
+    const sink: TableSink = {
+      row: (r) => {
+        rows++;
+        check(r);
+      },
+      issue: (i) => {
+        problems++;
+        log.add(i);
+      },
+    };
+    const onChunk = onProgress && ((end: number) => onProgress({ phase: 'reading', done: before + end, total }));
+    try {
+      columns = (await streamTable(source, read, sink, { onChunk })).columns;
+    } catch (err) {
+      if (!(err instanceof DatasetError)) throw err;
+      problems += err.issues.length;
+      log.push(...err.issues);
+    }
+    before += sizes[k] ?? 0;
+    validator.endTable(columns);
+    if (rows === 0 && problems === 0) log.add({ file: name, message: 'the file has a header but no data rows' });
+  }
+  const result = validator.finish();
+  log.throwOnErrors();
   return result;
 }

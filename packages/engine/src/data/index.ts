@@ -2,13 +2,34 @@
 
 export { type ColumnMap, type ColumnRole, DatasetConfigError, parsePath, resolveColumns, resolvePath } from './columns.ts';
 export { type CsvOptions, parseCsv } from './csv.ts';
-export { type DatasetFiles, type LoadDatasetOptions, type LoadedDataset, loadDataset, type SingleFile } from './dataset.ts';
-export { DatasetError, type DatasetIssue, formatIssue, ISSUES_IN_MESSAGE } from './issues.ts';
+export type { LoadInThreadOptions } from './data-protocol.ts';
+export { DataThreads, type DataThreadsOptions, dataThreads, type OnDataProgress } from './data-thread.ts';
+export {
+  type DataProgress,
+  type DatasetFiles,
+  type LoadDatasetOptions,
+  type LoadedDataset,
+  loadDataset,
+  readRecords,
+  type SingleFile,
+} from './dataset.ts';
+export {
+  DatasetError,
+  type DatasetIssue,
+  formatIssue,
+  ISSUES_IN_MESSAGE,
+  ISSUES_PER_KIND,
+  type IssueKind,
+  IssueLog,
+  MAX_KINDS,
+} from './issues.ts';
 export { type JsonlOptions, parseJsonl } from './jsonl.ts';
-export { formatFromName, type ReadOptions, readTable } from './read.ts';
+export { type PackedDataset, type PackedExamples, packDataset, unpackDataset } from './packed.ts';
+export { formatFromName, type ReadOptions, readTable, streamTable } from './read.ts';
 export { type DataSource, DEFAULT_MAX_BYTES } from './source.ts';
 export { type SplitOptions, type Splits, shuffled, splitDataset } from './split.ts';
 export { type DatasetStats, type LengthStats, lengthStats, percentile, type SplitStats } from './stats.ts';
+export { type DatasetSummary, recordText, summarizeRecords, tokenLengths } from './summary.ts';
 export type { SourceRow, Table, TableFormat } from './table.ts';
 export { type TokenizedRecords, type TokenizeOptions, tokenizeRecords } from './tokenize.ts';
 export {

@@ -1,21 +1,32 @@
 // JSON Lines reader: one JSON object per line, blank lines skipped, each bad line reported with its number and the JSON error.
 
 import type { DatasetIssue } from './issues.ts';
-import { decodeChunks, describeInvalidByte, type InvalidByte } from './source.ts';
-import type { SourceRow, Table } from './table.ts';
+import { decodeChunks, describeInvalidByte, type InvalidByte, type TextChunk } from './source.ts';
+import { collectTable, type Table, type TableParser, type TableSink } from './table.ts';
 
 export interface JsonlOptions {
   /** Bytes decoded at a time (tests use small chunks to cross chunk boundaries). @default 16 MiB */
   chunkBytes?: number;
 }
 
-/** Parses JSONL bytes. A line that is not JSON, or is JSON but not an object, becomes an issue; reading goes on. */
+/** Parses JSONL bytes (see jsonlParser). */
 export function parseJsonl(bytes: Uint8Array, file: string, options: JsonlOptions = {}): Table {
-  const issues: DatasetIssue[] = [];
-  const rows: SourceRow[] = [];
+  return collectTable(file, 'jsonl', (sink) => jsonlParser(file, sink), decodeChunks(bytes, options.chunkBytes));
+}
+
+/** A JSONL parser fed one decoded chunk at a time. A line that is not JSON, or is JSON but not an object, becomes an issue; reading goes on. */
+export function jsonlParser(file: string, sink: TableSink): TableParser {
   const columns = new Map<string, true>();
   let line = 0;
-  for (const chunk of decodeChunks(bytes, options.chunkBytes)) {
+  let rows = 0;
+  let issueCount = 0;
+  const issues = {
+    push: (issue: DatasetIssue): void => {
+      issueCount++;
+      sink.issue(issue);
+    },
+  };
+  const push = (chunk: TextChunk): void => {
     const s = chunk.text;
     const bad: InvalidByte[] = chunk.invalid;
     let b = 0;
@@ -49,10 +60,13 @@ export function parseJsonl(bytes: Uint8Array, file: string, options: JsonlOption
         continue;
       }
       for (const key of Object.keys(value)) columns.set(key, true);
-      rows.push({ row: line, line, data: value as Record<string, unknown> });
+      rows++;
+      sink.row({ row: line, line, data: value as Record<string, unknown> });
     }
-  }
-  if (rows.length === 0 && issues.length === 0)
-    issues.push({ file, message: 'the file has no rows; a JSONL dataset needs one JSON object per line' });
-  return { file, format: 'jsonl', columns: [...columns.keys()], rows, issues };
+  };
+  const end = (): void => {
+    if (rows === 0 && issueCount === 0)
+      issues.push({ file, message: 'the file has no rows; a JSONL dataset needs one JSON object per line' });
+  };
+  return { push, end, columns: () => [...columns.keys()] };
 }

@@ -1,10 +1,10 @@
-// Reading one dataset file: its format from the extension (or as given), its size checked, its rows parsed.
+// Reading one dataset file: its format from the extension (or as given), its size checked, its rows parsed as they are read.
 
-import { type CsvOptions, parseCsv } from './csv.ts';
-import { DatasetError } from './issues.ts';
-import { parseJsonl } from './jsonl.ts';
-import { type DataSource, DEFAULT_MAX_BYTES, readSourceBytes, sourceName } from './source.ts';
-import type { Table, TableFormat } from './table.ts';
+import { csvParser } from './csv.ts';
+import { DatasetError, type DatasetIssue } from './issues.ts';
+import { jsonlParser } from './jsonl.ts';
+import { type DataSource, DEFAULT_MAX_BYTES, sourceChunks, sourceName } from './source.ts';
+import type { SourceRow, Table, TableFormat, TableSink } from './table.ts';
 
 export interface ReadOptions {
   /** @default from the extension: .csv, .tsv (tab-separated), .jsonl or .ndjson */
@@ -39,45 +39,40 @@ export function formatFromName(name: string): { format: TableFormat; delimiter?:
   return known;
 }
 
-/**
- * 'UTF-16LE' or 'UTF-16BE' when `bytes` start with that byte order mark, or (without one) when the first
- * characters alternate with NUL bytes as ASCII text in UTF-16 does; undefined otherwise (UTF-8 text has no NULs).
- */
-export function utf16Encoding(bytes: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | undefined {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'UTF-16LE';
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'UTF-16BE';
-  const n = Math.min(bytes.length, 64) & ~1;
-  if (n < 4) return undefined;
-  let evenNul = 0;
-  let oddNul = 0;
-  for (let i = 0; i < n; i += 2) {
-    if (bytes[i] === 0) evenNul++;
-    if (bytes[i + 1] === 0) oddNul++;
-  }
-  if (oddNul * 2 >= n / 2 && evenNul === 0) return 'UTF-16LE';
-  if (evenNul * 2 >= n / 2 && oddNul === 0) return 'UTF-16BE';
-  return undefined;
+/** Reads and parses a file into one table. Size and format problems throw; row problems come back in `table.issues`. */
+export async function readTable(source: DataSource, options: ReadOptions = {}): Promise<Table> {
+  const rows: SourceRow[] = [];
+  const issues: DatasetIssue[] = [];
+  const read = await streamTable(source, options, { row: (r) => rows.push(r), issue: (i) => issues.push(i) });
+  return { ...read, rows, issues };
 }
 
-/** Reads and parses a file. Size and format problems throw; row problems come back in `table.issues`. */
-export async function readTable(source: DataSource, options: ReadOptions = {}): Promise<Table> {
+/** What streamTable read: the file's name, format and columns. */
+export type TableHead = Omit<Table, 'rows' | 'issues'>;
+
+export interface StreamHooks {
+  /** Returning true ends the reading after the current chunk (a preview that has its rows). */
+  stop?: () => boolean;
+  /** After each chunk: the bytes of the source read so far. */
+  onChunk?: (bytesRead: number) => void;
+}
+
+/**
+ * Reads a file a block at a time and hands each row and issue to the sink as the parser finds them, so no whole
+ * table is held. Size and format problems throw a DatasetError.
+ */
+export async function streamTable(source: DataSource, options: ReadOptions, sink: TableSink, hooks: StreamHooks = {}): Promise<TableHead> {
   const name = sourceName(source);
   const detected = options.format === undefined ? formatFromName(name) : { format: options.format };
-  const { bytes } = await readSourceBytes(source, options.maxBytes ?? DEFAULT_MAX_BYTES);
-  const utf16 = utf16Encoding(bytes);
-  if (utf16) {
-    // Decoded as UTF-8 it would be an issue per row; one message says what is wrong and how to fix it.
-    throw new DatasetError([
-      {
-        file: name,
-        message: `the file is ${utf16} text; save it as UTF-8 (a spreadsheet's "CSV UTF-8" format, or an editor's UTF-8 encoding) and upload it again`,
-      },
-    ]);
+  const parser =
+    detected.format === 'jsonl'
+      ? jsonlParser(name, sink)
+      : csvParser(name, { delimiter: options.delimiter ?? ('delimiter' in detected ? detected.delimiter : undefined) }, sink);
+  for await (const chunk of sourceChunks(source, options.maxBytes ?? DEFAULT_MAX_BYTES, options.chunkBytes)) {
+    parser.push(chunk);
+    hooks.onChunk?.(chunk.end);
+    if (hooks.stop?.()) return { file: name, format: detected.format, columns: parser.columns() };
   }
-  if (detected.format === 'jsonl') return parseJsonl(bytes, name, { chunkBytes: options.chunkBytes });
-  const csv: CsvOptions = {
-    delimiter: options.delimiter ?? ('delimiter' in detected ? detected.delimiter : undefined),
-    chunkBytes: options.chunkBytes,
-  };
-  return parseCsv(bytes, name, csv);
+  parser.end();
+  return { file: name, format: detected.format, columns: parser.columns() };
 }

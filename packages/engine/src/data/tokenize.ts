@@ -22,6 +22,8 @@ export interface TokenizeOptions {
    * random. Match the trainer's mlmPredictions, which leaves out labels beyond it. @default no limit
    */
   maxPredictions?: number;
+  /** Called with the records done so far, every 1,000 records. */
+  onProgress?: (done: number) => void;
 }
 
 export interface TokenizedRecords {
@@ -79,6 +81,7 @@ export function tokenizeRecords(records: readonly DatasetRecord[], options: Toke
   };
 
   records.forEach((record, index) => {
+    if (index % 1000 === 0 && index > 0) options.onProgress?.(index);
     try {
       const r = tokenizeOne(record, index);
       out.examples.push(r.example);

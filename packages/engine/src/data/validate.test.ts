@@ -45,12 +45,12 @@ describe('validateTables', () => {
   const classify = (tables: Table[], extra: Partial<ValidateOptions> = {}) =>
     validateTables(tables, { task: 'sequence-classification', ...extra });
 
-  it('reports a wrong column name on every row, saying which columns there are', () => {
+  it('reports a column no row has once, saying which columns there are', () => {
     const r = classify([csv('text,category\na,x\nb,y\nc,z\n')]);
     expect(r.records[0]).toEqual([]);
-    expect(brief(r.issues)).toEqual(
-      [2, 3, 4].map((row) => [row, 'label', 'not found (the row has text, category); check the file or columns.label']),
-    );
+    expect(brief(r.issues)).toEqual([
+      [undefined, 'label', "is missing on all 3 rows (the file's columns are text, category); check the file or columns.label"],
+    ]);
     const fixed = classify([csv('text,category\na,x\nb,y\nc,z\n')], { columns: { label: 'category' } });
     expect(fixed.issues).toEqual([]);
     expect(fixed.labels).toEqual(['x', 'y', 'z']);
@@ -233,22 +233,35 @@ describe('validateTables', () => {
 });
 
 describe('DatasetError', () => {
-  it('lists the first 20 issues with file, row and column, and keeps all of them', () => {
+  it('names the first issues and the counts by kind; report() lists up to 20 of each kind', () => {
     const issues: DatasetIssue[] = Array.from({ length: 25 }, (_, k) => ({
       file: 'big.csv',
       row: k + 2,
       line: k + 2,
       column: 'label',
-      message: 'bad',
+      message: `bad label '${k}'`,
     }));
     issues.push({ file: 'big.csv', row: 30, line: 31, message: 'moved' });
     const err = new DatasetError(issues);
     const lines = err.message.split('\n');
     expect(lines[0]).toBe('the dataset has 26 problems; fix them and load it again:');
-    expect(lines[1]).toBe("  big.csv row 2, column 'label': bad");
-    expect(lines).toHaveLength(22);
-    expect(lines[21]).toBe('  ... and 6 more (see DatasetError.issues)');
-    expect(err.issues).toHaveLength(26);
-    expect(new DatasetError([issues[25] as DatasetIssue]).message).toContain('big.csv row 30 (line 31): moved');
+    expect(lines[1]).toBe("  big.csv row 2, column 'label': bad label '0'");
+    expect(lines.slice(6)).toEqual([
+      'by kind (2 kinds):',
+      "  25 issues (20 listed) in big.csv, column 'label': bad label '0'",
+      '  1 issue in big.csv: moved',
+    ]);
+    expect(err.issues).toHaveLength(21);
+    expect(err.issues.at(-1)?.message).toBe('moved');
+    expect(err.kinds.map((k) => [k.count, k.listed])).toEqual([
+      [25, 20],
+      [1, 1],
+    ]);
+    const report = err.report().split('\n');
+    expect(report).toHaveLength(1 + 21 + 3);
+    expect(report[20]).toBe("  big.csv row 21, column 'label': bad label '19'");
+    expect(new DatasetError([issues[25] as DatasetIssue]).message).toBe(
+      'the dataset has 1 problem; fix them and load it again:\n  big.csv row 30 (line 31): moved',
+    );
   });
 });

@@ -2,7 +2,7 @@
 
 import type { Task } from '../models/config.ts';
 import { type ColumnMap, type ColumnRole, describeValue, resolveColumns, resolvePath } from './columns.ts';
-import type { DatasetIssue } from './issues.ts';
+import { type DatasetIssue, IssueLog } from './issues.ts';
 import type { SourceRow, Table } from './table.ts';
 
 /** Where a record came from. */
@@ -50,6 +50,7 @@ export interface ValidatedData {
   records: DatasetRecord[][];
   /** id2label, for classification and token classification. */
   labels?: string[];
+  /** Up to ISSUES_PER_KIND of each kind (see IssueLog). */
   issues: DatasetIssue[];
 }
 
@@ -64,92 +65,161 @@ type Pending =
   | { kind: 'label'; source: RecordSource; column: string; text: string; textPair?: string; label: RawLabel }
   | { kind: 'tags'; source: RecordSource; column: string; words: string[]; tags: RawLabel[] };
 
+/** A column's code when rows lack it: counted per file, and said once when no row has it. */
+export const COLUMN_MISSING = 'COLUMN_MISSING';
+
 /**
- * Validates every row of every table. Labels are resolved after all rows are read, so a collected label set
- * covers every file and an unknown label is reported for each row that has one.
+ * Validates every row of every table (see RecordValidator); the issues come back capped per kind as IssueLog keeps
+ * them.
  */
 export function validateTables(tables: readonly Table[], options: ValidateOptions): ValidatedData {
-  const { task } = options;
-  const columns = resolveColumns(task, options.columns);
-  const issues: DatasetIssue[] = [];
-  const pending: Pending[][] = tables.map((table) => {
-    const out: Pending[] = [];
-    for (const row of table.rows) {
-      const p = readRow(task, columns, table.file, row, issues, options.allowUnanswerable ?? false);
-      if (p) out.push(p);
-    }
-    return out;
-  });
+  const log = new IssueLog();
+  const validator = new RecordValidator(options, log);
+  for (const table of tables) {
+    const add = validator.table(table.file);
+    for (const row of table.rows) add(row);
+    validator.endTable(table.columns);
+  }
+  const { records, labels } = validator.finish();
+  return labels === undefined ? { records, issues: log.issues() } : { records, labels, issues: log.issues() };
+}
 
-  const labelled = task === 'sequence-classification' || task === 'token-classification';
-  let labels: string[] | undefined;
-  if (labelled) {
-    if (options.labels) {
-      labels = [...options.labels];
-      const seen = new Set<string>();
-      for (const l of labels) {
-        if (seen.has(l)) throw new RangeError(`the label set names '${l}' twice; each label needs one id`);
-        seen.add(l);
-      }
-    } else {
-      const keys = new Set<string>();
-      for (const list of pending)
-        for (const p of list) {
-          if (p.kind === 'label') keys.add(p.label.key);
-          if (p.kind === 'tags') for (const t of p.tags) keys.add(t.key);
-        }
-      labels = sortLabels([...keys], task === 'token-classification');
+/**
+ * Checks rows as a reader hands them over, table by table, into typed records; problems go to the IssueLog. Labels
+ * are resolved in finish(), after all rows, so a collected label set covers every file and an unknown label is
+ * reported for each row that has one. A column no row of a file has is one issue, not one per row.
+ */
+export class RecordValidator {
+  private readonly options: ValidateOptions;
+  private readonly columns: ColumnMap;
+  private readonly log: IssueLog;
+  private readonly pending: Pending[][] = [];
+  private file = '';
+  private rows = 0;
+  /** Rows of the current file that lack each column. */
+  private missing = new Map<string, number>();
+
+  constructor(options: ValidateOptions, log: IssueLog) {
+    this.options = options;
+    this.columns = resolveColumns(options.task, options.columns);
+    this.log = log;
+  }
+
+  /** Starts the next table; the function returned checks one of its rows. */
+  table(file: string): (row: SourceRow) => void {
+    const out: Pending[] = [];
+    this.pending.push(out);
+    this.file = file;
+    this.rows = 0;
+    this.missing = new Map();
+    const issues = {
+      push: (issue: DatasetIssue): void => {
+        if (issue.code === COLUMN_MISSING && issue.column !== undefined)
+          this.missing.set(issue.column, (this.missing.get(issue.column) ?? 0) + 1);
+        this.log.add(issue);
+      },
+    };
+    const allowUnanswerable = this.options.allowUnanswerable ?? false;
+    return (row) => {
+      this.rows++;
+      const p = readRow(this.options.task, this.columns, file, row, issues, allowUnanswerable);
+      if (p) out.push(p);
+    };
+  }
+
+  /** Ends the current table: a column missing on every one of its rows (more than one) becomes a single issue. */
+  endTable(columns: readonly string[]): void {
+    for (const [column, count] of this.missing) {
+      if (count !== this.rows || count < 2) continue;
+      const like: DatasetIssue = { file: this.file, column, code: COLUMN_MISSING, message: '' };
+      this.log.retract(like);
+      const role = (Object.keys(this.columns) as ColumnRole[]).find((r) => this.columns[r] === column) ?? 'text';
+      const has = columns.length
+        ? `the file's columns are ${columns.slice(0, 12).join(', ')}${columns.length > 12 ? ', ...' : ''}`
+        : 'the file has no columns';
+      this.log.add({
+        ...like,
+        message: `is missing on all ${count.toLocaleString('en-US')} rows (${has}); check the file or columns.${role}`,
+      });
     }
   }
-  const ids = new Map((labels ?? []).map((l, i) => [l, i]));
-  const idOf = (raw: RawLabel): number | undefined => {
-    const byName = ids.get(raw.key);
-    if (byName !== undefined) return byName;
-    if (raw.integer !== undefined && raw.integer >= 0 && raw.integer < ids.size) return raw.integer;
-    return undefined;
-  };
-  const expected = (): string => {
-    const names = labels ?? [];
-    const shown = names.slice(0, 12).map((n) => `'${n}'`);
-    return `${shown.join(', ')}${names.length > 12 ? `, ... (${names.length} in all)` : ''}`;
-  };
 
-  const records = pending.map((list) => {
-    const out: DatasetRecord[] = [];
-    for (const p of list) {
-      if (p.kind === 'record') out.push(p.record);
-      else if (p.kind === 'label') {
-        const id = idOf(p.label);
-        if (id === undefined) {
-          issues.push({ ...where(p.source), column: p.column, message: `unknown label '${p.label.key}'; the label set is ${expected()}` });
-          continue;
+  /** Resolves labels and returns the records, one list per table in order; rows with problems are left out. */
+  finish(): { records: DatasetRecord[][]; labels?: string[] } {
+    const { task } = this.options;
+    const pending = this.pending;
+    const issues = this.log;
+    const labelled = task === 'sequence-classification' || task === 'token-classification';
+    let labels: string[] | undefined;
+    if (labelled) {
+      if (this.options.labels) {
+        labels = [...this.options.labels];
+        const seen = new Set<string>();
+        for (const l of labels) {
+          if (seen.has(l)) throw new RangeError(`the label set names '${l}' twice; each label needs one id`);
+          seen.add(l);
         }
-        const r: DatasetRecord = { ...p.source, task: 'sequence-classification', text: p.text, label: id };
-        if (p.textPair !== undefined) r.textPair = p.textPair;
-        out.push(r);
       } else {
-        const tagIds: number[] = [];
-        const unknown: string[] = [];
-        for (const t of p.tags) {
-          const id = idOf(t);
-          if (id === undefined) unknown.push(t.key);
-          else tagIds.push(id);
-        }
-        if (unknown.length > 0) {
-          const names = [...new Set(unknown)].map((u) => `'${u}'`).join(', ');
-          issues.push({
-            ...where(p.source),
-            column: p.column,
-            message: `unknown tag${unknown.length > 1 ? 's' : ''} ${names}; the tag set is ${expected()}`,
-          });
-          continue;
-        }
-        out.push({ ...p.source, task: 'token-classification', words: p.words, tags: tagIds });
+        const keys = new Set<string>();
+        for (const list of pending)
+          for (const p of list) {
+            if (p.kind === 'label') keys.add(p.label.key);
+            if (p.kind === 'tags') for (const t of p.tags) keys.add(t.key);
+          }
+        labels = sortLabels([...keys], task === 'token-classification');
       }
     }
-    return out;
-  });
-  return labels === undefined ? { records, issues } : { records, labels, issues };
+    const ids = new Map((labels ?? []).map((l, i) => [l, i]));
+    const idOf = (raw: RawLabel): number | undefined => {
+      const byName = ids.get(raw.key);
+      if (byName !== undefined) return byName;
+      if (raw.integer !== undefined && raw.integer >= 0 && raw.integer < ids.size) return raw.integer;
+      return undefined;
+    };
+    const expected = (): string => {
+      const names = labels ?? [];
+      const shown = names.slice(0, 12).map((n) => `'${n}'`);
+      return `${shown.join(', ')}${names.length > 12 ? `, ... (${names.length} in all)` : ''}`;
+    };
+
+    const records = pending.map((list) => {
+      const out: DatasetRecord[] = [];
+      for (const p of list) {
+        if (p.kind === 'record') out.push(p.record);
+        else if (p.kind === 'label') {
+          const id = idOf(p.label);
+          if (id === undefined) {
+            issues.add({ ...where(p.source), column: p.column, message: `unknown label '${p.label.key}'; the label set is ${expected()}` });
+            continue;
+          }
+          const r: DatasetRecord = { ...p.source, task: 'sequence-classification', text: p.text, label: id };
+          if (p.textPair !== undefined) r.textPair = p.textPair;
+          out.push(r);
+        } else {
+          const tagIds: number[] = [];
+          const unknown: string[] = [];
+          for (const t of p.tags) {
+            const id = idOf(t);
+            if (id === undefined) unknown.push(t.key);
+            else tagIds.push(id);
+          }
+          if (unknown.length > 0) {
+            const names = [...new Set(unknown)].map((u) => `'${u}'`).join(', ');
+            issues.add({
+              ...where(p.source),
+              column: p.column,
+              message: `unknown tag${unknown.length > 1 ? 's' : ''} ${names}; the tag set is ${expected()}`,
+            });
+            continue;
+          }
+          out.push({ ...p.source, task: 'token-classification', words: p.words, tags: tagIds });
+        }
+      }
+      return out;
+    });
+    this.pending.length = 0;
+    return labels === undefined ? { records } : { records, labels };
+  }
 }
 
 function where(s: RecordSource): { file: string; row: number; line: number } {
@@ -169,7 +239,7 @@ function readRow(
   columns: ColumnMap,
   file: string,
   row: SourceRow,
-  issues: DatasetIssue[],
+  issues: { push(issue: DatasetIssue): void },
   allowUnanswerable: boolean,
 ): Pending | undefined {
   const source: RecordSource = { file, row: row.row, line: row.line };
@@ -183,7 +253,13 @@ function readRow(
   const value = (role: ColumnRole): unknown => {
     const r = resolvePath(row.data, path(role));
     if (!r.found) {
-      issue(path(role), `not found (${r.reason}); check the file or columns.${role}`);
+      ok = false;
+      issues.push({
+        ...source,
+        column: path(role),
+        code: COLUMN_MISSING,
+        message: `not found (${r.reason}); check the file or columns.${role}`,
+      });
       return undefined;
     }
     if (r.value === null) {

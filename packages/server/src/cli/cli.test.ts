@@ -208,6 +208,22 @@ describe('tuneql train and predict', () => {
     expect(existsSync(join(out, 'metrics.jsonl'))).toBe(false);
   });
 
+  it('prints up to 20 problems of each kind and how many of each there are', () => {
+    const { dir, config, out } = setup();
+    const bad = join(dir, 'many.csv');
+    writeFileSync(bad, `text,mood\n${'"",happy\n'.repeat(300)}"a walk",\n`);
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/train: .*\n/, `train: ${bad}\n`));
+    const r = tuneql(['train', config, '--out', out]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toBe('tuneql: the dataset has 301 problems; fix them and load it again:');
+    expect(lines.filter((l) => l.startsWith(`  ${bad} row `) && l.includes("column 'text': is empty"))).toHaveLength(20);
+    expect(lines).toContain(`  ${bad} row 302, column 'mood': is empty; every row needs a label`);
+    expect(lines).toContain(`  300 issues (20 listed) in ${bad}, column 'text': is empty; remove the row or fill in the text`);
+    expect(lines).toContain(`  1 issue in ${bad}, column 'mood': is empty; every row needs a label`);
+    expect(r.stderr).not.toContain('DatasetError.issues');
+  });
+
   it("runs the project's own checkpoints straight from their Hugging Face folders", () => {
     const root = fileURLToPath(new URL('../../../../', import.meta.url));
     const gpt = tuneql([

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DatasetError } from '@tuneql/engine';
 import { describePrediction, predict } from './predict.ts';
 import { trainCommand } from './train.ts';
 
@@ -93,6 +94,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof UsageError) process.stderr.write(`tuneql: ${err.message}\n${USAGE}\n`);
+    // Every listed problem (up to 20 of each kind) and the counts, not only the message's first few.
+    else if (err instanceof DatasetError) process.stderr.write(`tuneql: ${err.report()}\n`);
     else process.stderr.write(`tuneql: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(err instanceof UsageError ? 2 : 1);
   },

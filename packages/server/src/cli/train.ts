@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainEvent } from '@tuneql/engine';
+import { progressLogger } from '../training/data-progress.ts';
 import { executeRun, type RunOutcome } from '../training/execute-run.ts';
 import { formatFigure, formatFigures } from '../training/figures.ts';
 import { readTrainConfig } from './config.ts';
@@ -54,6 +55,7 @@ export async function trainCommand(options: TrainCommandOptions): Promise<RunOut
     signal: options.signal,
     onEvent,
     log,
+    onDataProgress: progressLogger('data', log),
   });
 
   const summary = [`${result.status} after ${result.steps} steps`];

@@ -62,6 +62,11 @@ export interface ServerSettings {
   /** How often a worker logs a running run's progress (step/total, loss, steps/s), in seconds. @default 30 (TUNEQL_PROGRESS_LOG_SECONDS) */
   progressLogSeconds: number;
   /**
+   * Heap limit of each thread that reads, checks and tokenizes a dataset, in MiB; a file that needs more fails
+   * with DATASET_INVALID and the server goes on. @default 4096 (TUNEQL_DATA_MEMORY_MB)
+   */
+  dataMemoryMb: number;
+  /**
    * Browser origins (`scheme://host[:port]`) besides the server's own that may call uploads, downloads and open
    * WebSockets; a request from any other Origin gets 403 ORIGIN_NOT_ALLOWED. Requests without an Origin (curl,
    * scripts) always pass. `*` allows every origin. @default none (TUNEQL_ALLOWED_ORIGINS, comma-separated)
@@ -192,6 +197,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
           ? count(env.TUNEQL_WORKER_PORT, 'TUNEQL_WORKER_PORT', 0)
           : undefined,
     progressLogSeconds: overrides.progressLogSeconds ?? count(env.TUNEQL_PROGRESS_LOG_SECONDS, 'TUNEQL_PROGRESS_LOG_SECONDS', 30, 1),
+    dataMemoryMb: overrides.dataMemoryMb ?? count(env.TUNEQL_DATA_MEMORY_MB, 'TUNEQL_DATA_MEMORY_MB', 4096, 64),
     allowedOrigins: overrides.allowedOrigins ?? list(env.TUNEQL_ALLOWED_ORIGINS).map((o) => o.replace(/\/+$/, '').toLowerCase()),
     allowedHosts: overrides.allowedHosts ?? list(env.TUNEQL_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     tokenCacheSeconds: overrides.tokenCacheSeconds ?? count(env.TUNEQL_TOKEN_CACHE_SECONDS, 'TUNEQL_TOKEN_CACHE_SECONDS', 5),

@@ -56,10 +56,21 @@ export function describeError(err: unknown): { code: string; message: string; ex
     return { code: err.code, message: err.message, extensions: { plugin: err.plugin, path: err.path } };
   }
   if (err instanceof DatasetError) {
+    // Bounded whatever the file: the message names the first few, `issues` up to 20 of each kind, `issueCounts` every kind's total.
     return {
       code: 'DATASET_INVALID',
       message: err.message,
-      extensions: { issues: err.issues.map((i) => ({ file: i.file, row: i.row, column: i.column ?? null, message: i.message })) },
+      extensions: {
+        issues: err.issues.map((i) => ({ file: i.file, row: i.row, column: i.column ?? null, message: i.message })),
+        issueCounts: err.kinds.map((k) => ({
+          file: k.file,
+          column: k.column ?? null,
+          message: k.message,
+          count: k.count,
+          listed: k.listed,
+        })),
+        issueTotal: err.total,
+      },
     };
   }
   if (err instanceof DatasetConfigError) return { code: 'DATASET_INVALID', message: err.message };

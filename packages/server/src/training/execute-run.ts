@@ -4,9 +4,9 @@
 
 import { join } from 'node:path';
 import type { StrategyRegistry } from '@tuneql/adapters';
-import { metricsFor, type TrainEvent, type TrainResult, train } from '@tuneql/engine';
+import { type DataThreads, metricsFor, type OnDataProgress, type TrainEvent, type TrainResult, train } from '@tuneql/engine';
 import { type ModelCard, ONNX_FILE, writeModelFolder } from '../predict/model-folder.ts';
-import { prepareRun, trainerConfig } from './prepare-run.ts';
+import { type DatasetCache, prepareRun, trainerConfig } from './prepare-run.ts';
 import type { RunSpec } from './run-spec.ts';
 
 export interface ExecuteRunOptions {
@@ -24,6 +24,12 @@ export interface ExecuteRunOptions {
   registry?: StrategyRegistry;
   /** Lines for the user: data and model figures, what was saved. @default none */
   log?: (line: string) => void;
+  /** Tokenized datasets to reuse (a server's, shared with its preflight estimates). */
+  datasets?: DatasetCache;
+  /** Where the dataset is read and tokenized. @default the process's shared DataThreads */
+  data?: DataThreads;
+  /** How reading and tokenizing the dataset goes. */
+  onDataProgress?: OnDataProgress;
 }
 
 export interface RunExports {
@@ -45,7 +51,13 @@ export interface RunOutcome extends TrainResult {
 
 export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Promise<RunOutcome> {
   const log = options.log ?? (() => {});
-  const prepared = await prepareRun(spec, { registry: options.registry, log });
+  const prepared = await prepareRun(spec, {
+    registry: options.registry,
+    log,
+    datasets: options.datasets,
+    data: options.data,
+    onDataProgress: options.onDataProgress,
+  });
   const { model, applied, dataset, labels } = prepared;
   const trainableParameters = model.params.count('trainable');
   const totalParameters = model.params.count();

@@ -2,9 +2,9 @@
 // and warnings. It prepares the run exactly as executeRun does (strategy, data, model), so a run it
 // accepts starts and a run it refuses fails with the same error, without training a step.
 
-import { availableParallelism } from 'node:os';
-import { layerIndex, type StrategyRegistry } from '@tuneql/adapters';
-import { assignBuckets, chooseBuckets, type Example, type PretrainedModel } from '@tuneql/engine';
+import { availableParallelism, totalmem } from 'node:os';
+import { layerCount, layerIndex, type StrategyRegistry } from '@tuneql/adapters';
+import { assignBuckets, chooseBuckets, type DataThreads, type Example, type OnDataProgress, type PretrainedModel } from '@tuneql/engine';
 import { type DatasetCache, type PreparedRun, prepareRun } from './prepare-run.ts';
 import {
   checkRunMemory,
@@ -24,10 +24,14 @@ import { gemmThroughput } from './throughput.ts';
 export interface PreflightOptions {
   /** Where the strategy id is looked up. @default createRegistry() (the built-in strategies) */
   registry?: StrategyRegistry;
-  /** Keeps loaded datasets between estimates (a server answering a form as it changes). */
+  /** Keeps tokenized datasets between estimates (a server answering a form as it changes). */
   datasets?: DatasetCache;
   /** What a run may use. @default runMemoryLimit() (this machine's memory) */
   memoryLimit?: MemoryLimit;
+  /** Where the dataset is read and tokenized. @default the process's shared DataThreads */
+  data?: DataThreads;
+  /** How reading and tokenizing the dataset goes. */
+  onDataProgress?: OnDataProgress;
 }
 
 export type { MemoryEstimate } from './run-memory.ts';
@@ -63,7 +67,13 @@ const STEP_EFFICIENCY = 0.3;
 
 export async function preflight(spec: RunSpec, options: PreflightOptions = {}): Promise<PreflightEstimate> {
   // Shapes only: estimating allocates no weights, so a config too large to train is reported, not met.
-  const prepared = await prepareRun(spec, { registry: options.registry, datasets: options.datasets, shapesOnly: true });
+  const prepared = await prepareRun(spec, {
+    registry: options.registry,
+    datasets: options.datasets,
+    data: options.data,
+    onDataProgress: options.onDataProgress,
+    shapesOnly: true,
+  });
   const { model, plan, dataset } = prepared;
   const shape = modelShape(model);
   const t = spec.training;
@@ -212,6 +222,7 @@ function warnings(prepared: PreparedRun, memoryBytes: number, limit: MemoryLimit
       `${dropped} of ${dataset.train.length} training examples fall outside full batches each epoch (incomplete batches per length bucket are dropped); lower training.batch_size or training.max_buckets`,
     );
   }
-  if (dataset.issues.length) out.push(`${dataset.issues.length} rows have warnings (e.g. ${dataset.issues[0]?.message})`);
+  const warned = dataset.issueKinds.reduce((n, k) => n + k.count, 0);
+  if (warned) out.push(`${warned} rows have warnings (e.g. ${dataset.issues[0]?.message})`);
   return out;
 }

@@ -9,14 +9,17 @@ import {
   assignBuckets,
   camelKeys,
   chooseBuckets,
+  type DataThreads,
+  dataThreads,
   type Example,
   type LoadedDataset,
-  loadDataset,
   loadPretrained,
+  type OnDataProgress,
+  type PackedDataset,
   type PretrainedModel,
   readModelConfig,
-  Tokenizer,
   type TrainerConfig,
+  unpackDataset,
 } from '@tuneql/engine';
 import { formatFigure } from './figures.ts';
 import { checkMaxLength, sequenceLimits, tokenizerLimit } from './model-limits.ts';
@@ -27,25 +30,30 @@ export interface PrepareOptions {
   registry?: StrategyRegistry;
   /** Lines for the user (data and model figures, dataset warnings). @default none */
   log?: (line: string) => void;
-  /** Reuses loaded datasets across calls (preflight, as a form changes); training loads its own. */
+  /** Reuses tokenized datasets across calls (preflight as a form changes, then the run it leads to). */
   datasets?: DatasetCache;
   /** Parameters new to the checkpoint (the head, the strategy's) get shapes but no values: for estimates. @default false */
   shapesOnly?: boolean;
+  /** Where the dataset is read and tokenized. @default the process's shared DataThreads */
+  data?: DataThreads;
+  /** How reading and tokenizing the dataset goes (a thread reports it every 250 ms at most). */
+  onDataProgress?: OnDataProgress;
 }
 
 /**
- * Loaded datasets by everything that decides them (the files' sizes and times included), the most
- * recently used kept. For read-only users: the trainer re-masks masked-LM examples in place.
+ * Tokenized datasets, packed (a few typed arrays each), by everything that decides them: the files'
+ * and tokenizer's paths, sizes and times, the task, columns, labels, max_length and seed. The most
+ * recently used are kept. Each user unpacks its own examples (the trainer re-masks masked-LM ones in place).
  */
 export class DatasetCache {
-  private readonly entries = new Map<string, Promise<LoadedDataset>>();
+  private readonly entries = new Map<string, Promise<PackedDataset>>();
   private readonly size: number;
 
   constructor(size = 8) {
     this.size = size;
   }
 
-  get(key: string, load: () => Promise<LoadedDataset>): Promise<LoadedDataset> {
+  get(key: string, load: () => Promise<PackedDataset>): Promise<PackedDataset> {
     let entry = this.entries.get(key);
     if (entry) this.entries.delete(key);
     else {
@@ -108,19 +116,22 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   const modelName = spec.model_name ?? basename(resolve(spec.model));
   // Before any data is read: a sequence longer than the model takes fails here, not at the first step.
   checkMaxLength(spec, modelName, sequenceLimits(await readModelConfig(spec.model), tokenizerLimit(spec.model)));
-  const tokenizer = Tokenizer.fromFile(tokenizerFile);
   const d = spec.data;
+  // Read and tokenized in a worker thread: a large file never stalls this event loop (an API, a progress bar).
   const load = () =>
-    loadDataset({
-      files: d.file ? { file: d.file } : { train: d.train as string, validation: d.validation, test: d.test },
-      format: d.format,
-      task: spec.task,
-      columns: d.columns,
-      tokenizer,
-      maxLength: d.max_length,
-      seed: spec.seed,
-      labels: d.labels,
-    });
+    (options.data ?? dataThreads()).loadPacked(
+      {
+        files: d.file ? { file: d.file } : { train: d.train as string, validation: d.validation, test: d.test },
+        format: d.format,
+        task: spec.task,
+        columns: d.columns,
+        tokenizerFile,
+        maxLength: d.max_length,
+        seed: spec.seed,
+        labels: d.labels,
+      },
+      options.onDataProgress,
+    );
   const key = JSON.stringify([
     [d.file, d.train, d.validation, d.test, tokenizerFile].map(fileStamp),
     d.format,
@@ -130,7 +141,7 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
     spec.seed,
     d.labels,
   ]);
-  const dataset = await (options.datasets ? options.datasets.get(key, load) : load());
+  const dataset = await unpackDataset(await (options.datasets ? options.datasets.get(key, load) : load()));
   const labels = dataset.labels;
   const { stats } = dataset;
   log(
@@ -147,6 +158,9 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
         .join(', ')}`,
     );
   for (const issue of dataset.issues) log(`warning: ${issue.file} row ${issue.row}: ${issue.message}`);
+  for (const kind of dataset.issueKinds) {
+    if (kind.count > kind.listed) log(`warning: ${kind.count - kind.listed} more rows of ${kind.file} like the above: ${kind.message}`);
+  }
   const plan = planBatches(dataset.train, spec);
 
   const model = await loadPretrained(spec.model, {

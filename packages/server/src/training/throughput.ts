@@ -1,7 +1,10 @@
 // How fast this machine multiplies matrices through onnxruntime, measured once per shape and thread
-// count in a process: the speed preflight turns FLOPs into seconds with.
+// count in a process: the speed preflight turns FLOPs into seconds with. The measuring runs in a
+// worker thread: onnxruntime's session creation and runs hold the calling thread (about half a second
+// in all), which must not be a server's event loop.
 
 import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { emitModel, Graph, ops } from '@tuneql/engine';
 import * as ort from 'onnxruntime-node';
 
@@ -16,14 +19,24 @@ export function gemmThroughput(m: number, k: number, n: number, threads = availa
   const key = `${m}x${k}x${n}@${threads}`;
   let p = measured.get(key);
   if (!p) {
-    p = measure(m, k, n, threads);
+    p = measureInThread(m, k, n, threads);
     measured.set(key, p);
     p.catch(() => measured.delete(key));
   }
   return p;
 }
 
-async function measure(m: number, k: number, n: number, threads: number): Promise<number> {
+function measureInThread(m: number, k: number, n: number, threads: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./throughput-worker.ts', import.meta.url), { workerData: { m, k, n, threads } });
+    worker.once('message', (flops: number) => resolve(flops));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the GEMM measurement thread stopped (exit code ${code}) before answering`)));
+  });
+}
+
+/** Measures on the calling thread (see gemmThroughput); throughput-worker.ts calls it. */
+export async function measureGemm(m: number, k: number, n: number, threads: number): Promise<number> {
   const g = new Graph();
   const a = g.input('a', 'float32', [m, k]);
   const b = g.input('b', 'float32', [k, n]);

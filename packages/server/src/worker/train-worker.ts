@@ -17,6 +17,7 @@ import type { JobClaim } from '../queue/run-queue.ts';
 import type { Services } from '../services.ts';
 import { publishTree, removeTree } from '../storage/published-tree.ts';
 import { runExportKey } from '../storage/run-keys.ts';
+import { progressLogger } from '../training/data-progress.ts';
 import { executeRun } from '../training/execute-run.ts';
 import { CheckpointPublisher, completeCheckpoints, fetchCheckpoint, JOURNAL } from './run-checkpoints.ts';
 import { type RunWatch, WorkerMonitor } from './run-monitor.ts';
@@ -290,6 +291,10 @@ export class TrainWorker {
         signal: active.controller.signal,
         onEvent,
         registry: this.services.strategies,
+        // Read and tokenized in a data thread (an in-process worker shares the API's event loop), reusing a preflight's.
+        datasets: this.services.preflightDatasets,
+        data: this.services.data,
+        onDataProgress: progressLogger(`run ${run.id}: preparing ${dataset.name}`, (line) => log.info(line)),
       });
       await writes;
       await publisher.flush();

@@ -2,24 +2,14 @@
 // statistics, the split sizes a run will use, and a preview.
 
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import {
-  type ColumnMap,
-  DatasetError,
-  type DatasetRecord,
-  percentile,
-  readTable,
-  splitDataset,
-  TASKS,
-  type TableFormat,
-  type Task,
-  Tokenizer,
-  validateTables,
-} from '@tuneql/engine';
+import { statSync } from 'node:fs';
+import { type ColumnMap, type DataThreads, percentile, TASKS, type TableFormat, type Task } from '@tuneql/engine';
 import { type DataSource, IsNull } from 'typeorm';
 import { isUuid } from '../../db/columns.ts';
 import { AppError } from '../../graphql/errors.ts';
+import { logger } from '../../ops/logger.ts';
 import type { StorageCache } from '../../storage/storage-cache.ts';
+import { progressLogger } from '../../training/data-progress.ts';
 import { EntityService } from '../entity-service.ts';
 import { RunEntity } from '../runs/run.entity.ts';
 import { DatasetEntity, type DatasetStatsRecord } from './dataset.entity.ts';
@@ -33,22 +23,6 @@ export interface CreateDatasetRequest {
   columns?: Record<string, string>;
   format?: TableFormat;
   labels?: string[];
-}
-
-/** The text a record carries, for length statistics. */
-function textOf(r: DatasetRecord): string {
-  switch (r.task) {
-    case 'token-classification':
-      return r.words.join(' ');
-    case 'question-answering':
-      return `${r.question} ${r.context}`;
-    default:
-      return 'textPair' in r && r.textPair ? `${r.text} ${r.textPair}` : r.text;
-  }
-}
-
-function labelOf(r: DatasetRecord, labels: readonly string[] | undefined): string | undefined {
-  return r.task === 'sequence-classification' ? (labels?.[r.label] ?? String(r.label)) : undefined;
 }
 
 /** The formats a dataset file may have. */
@@ -85,9 +59,17 @@ function checkRequest(input: CreateDatasetRequest): CreateDatasetRequest {
 /** Split shares a run uses for a single file (the trainer's defaults). */
 export const SPLIT = { validation: 0.1, test: 0.1 } as const;
 
+/** Token lengths kept per (dataset, tokenizer file): a histogram's bins change, the lengths do not. */
+const TOKEN_LENGTHS_KEPT = 16;
+
 export class DatasetService extends EntityService<DatasetEntity> {
-  constructor(dataSource: DataSource, cache: StorageCache) {
+  /** Where files are read, checked and tokenized: worker threads, never this event loop. */
+  private readonly data: DataThreads;
+  private readonly tokenLengthCache = new Map<string, Promise<Int32Array>>();
+
+  constructor(dataSource: DataSource, cache: StorageCache, data: DataThreads) {
     super(dataSource, cache, DatasetEntity, 'dataset', DatasetErrorCode.DATASET_NOT_FOUND);
+    this.data = data;
   }
 
   findByName(name: string): Promise<DatasetEntity | null> {
@@ -131,7 +113,7 @@ export class DatasetService extends EntityService<DatasetEntity> {
     }
     const upload = await this.upload(request.uploadId);
     const source = await this.cache.file(upload.path);
-    const { records, labels, stats } = await this.validate(source, upload.filename, request);
+    const { rows, labels, stats } = await this.validate(source, upload.filename, request);
     const dataset = await this.repo.save({
       name: request.name,
       task: request.task,
@@ -141,7 +123,7 @@ export class DatasetService extends EntityService<DatasetEntity> {
       filename: upload.filename,
       path: '',
       bytes: upload.bytes,
-      rowCount: records.length,
+      rowCount: rows,
       stats,
     });
     try {
@@ -156,39 +138,23 @@ export class DatasetService extends EntityService<DatasetEntity> {
     return saved;
   }
 
+  /** Checks every row in a data thread (streamed, issues capped) and summarizes the file; a DatasetError when any row is wrong. */
   private async validate(file: string, filename: string, request: CreateDatasetRequest) {
-    const table = await readTable({ name: filename, content: new Uint8Array(await readFile(file)) }, { format: request.format });
-    const task = request.task as Task;
-    const validated = validateTables([table], { task, columns: request.columns as ColumnMap | undefined, labels: request.labels });
-    const issues = [...table.issues, ...validated.issues].filter((i) => (i.level ?? 'error') === 'error');
-    if (issues.length) throw new DatasetError(issues);
-    const records = validated.records[0] ?? [];
-    if (!records.length) throw new AppError(DatasetErrorCode.DATASET_INVALID, `${filename} has no rows`);
-    const lengths = records.map((r) => textOf(r).length).sort((a, b) => a - b);
-    const counts: Record<string, number> = {};
-    for (const r of records) {
-      const l = labelOf(r, validated.labels);
-      if (l !== undefined) counts[l] = (counts[l] ?? 0) + 1;
-    }
-    const splits = splitDataset(records, { ...SPLIT, seed: 42, stratifyBy: (r) => labelOf(r, validated.labels) ?? 0 });
-    const stats: DatasetStatsRecord = {
-      rows: records.length,
-      splits: { train: splits.train.length, validation: splits.validation.length, test: splits.test.length },
-      labels: Object.keys(counts).length ? counts : null,
-      textLength: {
-        min: lengths[0] ?? 0,
-        // Whole characters: the GraphQL type is Int, and an interpolated percentile is not.
-        p50: Math.round(percentile(lengths, 50)),
-        p95: Math.round(percentile(lengths, 95)),
-        max: lengths.at(-1) ?? 0,
-      },
-    };
-    return { records, labels: validated.labels, stats };
+    const { summary, labels } = await this.data.summarize(
+      { name: filename, path: file },
+      { format: request.format },
+      { task: request.task as Task, columns: request.columns as ColumnMap | undefined, labels: request.labels },
+      { ...SPLIT, seed: 42 },
+      progressLogger(`validating ${filename}`, (line) => logger().info(line)),
+    );
+    if (!summary.rows) throw new AppError(DatasetErrorCode.DATASET_INVALID, `${filename} has no rows`);
+    const stats: DatasetStatsRecord = summary;
+    return { rows: summary.rows, labels, stats };
   }
 
   /**
    * Tokens per example with a model's tokenizer (special tokens included), as a histogram of `bins`
-   * equal-width bins from 0 to the longest example.
+   * equal-width bins from 0 to the longest example. Measured in a data thread and kept per dataset and tokenizer.
    */
   async tokenLengths(
     id: string,
@@ -196,16 +162,26 @@ export class DatasetService extends EntityService<DatasetEntity> {
     bins: number,
   ): Promise<{ counts: number[]; binWidth: number; max: number; p50: number; p95: number }> {
     const dataset = await this.get(id);
-    const table = await readTable(await this.cache.file(dataset.path), { format: dataset.format as TableFormat });
-    const validated = validateTables([table], {
-      task: dataset.task as Task,
-      columns: dataset.columns as ColumnMap,
-      labels: dataset.labels ?? undefined,
-    });
-    const tokenizer = Tokenizer.fromFile(tokenizerFile);
-    const lengths = (validated.records[0] ?? [])
-      .map((r) => (r.task === 'question-answering' ? tokenizer.encode(r.question, r.context) : tokenizer.encode(textOf(r))).ids.length)
-      .sort((a, b) => a - b);
+    const file = await this.cache.file(dataset.path);
+    const stamp = statSync(tokenizerFile, { throwIfNoEntry: false });
+    const key = JSON.stringify([dataset.id, tokenizerFile, stamp?.size, stamp?.mtimeMs]);
+    let measured = this.tokenLengthCache.get(key);
+    if (!measured) {
+      measured = this.data.tokenLengths(
+        { name: dataset.filename, path: file },
+        { format: dataset.format as TableFormat },
+        { task: dataset.task as Task, columns: dataset.columns as ColumnMap, labels: dataset.labels ?? undefined },
+        tokenizerFile,
+        progressLogger(`token lengths of ${dataset.name}`, (line) => logger().info(line)),
+      );
+      this.tokenLengthCache.set(key, measured);
+      measured.catch(() => this.tokenLengthCache.delete(key));
+      for (const old of this.tokenLengthCache.keys()) {
+        if (this.tokenLengthCache.size <= TOKEN_LENGTHS_KEPT) break;
+        this.tokenLengthCache.delete(old);
+      }
+    }
+    const lengths = Array.from(await measured);
     const max = lengths.at(-1) ?? 0;
     const binWidth = Math.max(1, Math.ceil((max + 1) / bins));
     const counts = new Array<number>(Math.ceil((max + 1) / binWidth)).fill(0);
@@ -213,11 +189,12 @@ export class DatasetService extends EntityService<DatasetEntity> {
     return { counts, binWidth, max, p50: percentile(lengths, 50), p95: percentile(lengths, 95) };
   }
 
-  /** Rows of the stored file as parsed, `offset` from the first. */
+  /** Rows of the stored file as parsed, `offset` from the first; the data thread reads no further than it needs. */
   async preview(id: string, offset: number, limit: number): Promise<{ row: number; data: Record<string, unknown> }[]> {
     const dataset = await this.get(id);
-    const table = await readTable(await this.cache.file(dataset.path), { format: dataset.format as TableFormat });
-    return table.rows.slice(offset, offset + limit).map((r) => ({ row: r.row, data: { ...r.data } }));
+    const file = await this.cache.file(dataset.path);
+    const rows = await this.data.preview({ name: dataset.filename, path: file }, { format: dataset.format as TableFormat }, offset, limit);
+    return rows.map((r) => ({ row: r.row, data: { ...r.data } }));
   }
 
   async delete(id: string): Promise<boolean> {

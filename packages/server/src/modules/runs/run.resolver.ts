@@ -20,6 +20,8 @@ import {
 import { RunEventTypeEnum } from '../../graphql/api-enums.ts';
 import { type Connection, ConnectionArgs, PAGE, type PageSize, paginate } from '../../graphql/connection.ts';
 import type { RequestContext } from '../../graphql/context.ts';
+import { logger } from '../../ops/logger.ts';
+import { progressLogger } from '../../training/data-progress.ts';
 import { preflight } from '../../training/preflight.ts';
 import { completeCheckpoints } from '../../worker/run-checkpoints.ts';
 import { Dataset } from '../datasets/dataset.type.ts';
@@ -89,6 +91,8 @@ export class RunResolver {
       registry: ctx.services.strategies,
       datasets: ctx.services.preflightDatasets,
       memoryLimit: ctx.services.runs.memoryLimit,
+      data: ctx.services.data,
+      onDataProgress: progressLogger(`preflight of ${input.datasetId}`, (line) => logger().info(line)),
     });
   }
 
