@@ -2,8 +2,8 @@
 // and warnings. It prepares the run exactly as executeRun does (strategy, data, model), so a run it
 // accepts starts and a run it refuses fails with the same error, without training a step.
 
-import { availableParallelism, totalmem } from 'node:os';
-import { layerCount, layerIndex, type StrategyRegistry } from '@tuneql/adapters';
+import { availableParallelism } from 'node:os';
+import { layerIndex, type StrategyRegistry } from '@tuneql/adapters';
 import { assignBuckets, chooseBuckets, type DataThreads, type Example, type OnDataProgress, type PretrainedModel } from '@tuneql/engine';
 import { type DatasetCache, type PreparedRun, prepareRun } from './prepare-run.ts';
 import {
