@@ -104,8 +104,8 @@ it('validates a million empty rows off the event loop and answers with capped is
   expect(up.status).toBe(201);
   const { result } = await whilePolling(
     () =>
-      postGraphql('mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }', {
-        i: { name: 'empty', uploadId: up.json.id, task: 'sequence-classification' },
+      postGraphql('mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id } } }', {
+        i: { name: 'empty', uploadId: up.json.id, task: 'SEQUENCE_CLASSIFICATION' },
       }),
     3,
   );
@@ -131,19 +131,22 @@ it('tokenizes a large dataset for preflight off the event loop, and answers a se
   expect(up.status).toBe(201);
   const created = await whilePolling(
     () =>
-      gql<{ createDataset: { id: string; rowCount: number } }>(
+      gql<{ createDataset: { dataset: { id: string; rowCount: number } } }>(
         server.url,
-        'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id rowCount } }',
-        { i: { name: 'austen-large', uploadId: up.json.id, task: 'sequence-classification' } },
+        'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id rowCount } } }',
+        { i: { name: 'austen-large', uploadId: up.json.id, task: 'SEQUENCE_CLASSIFICATION' } },
       ),
     0,
   );
-  expect(created.result.createDataset.rowCount).toBe(1888 * COPIES);
+  expect(created.result.createDataset.dataset.rowCount).toBe(1888 * COPIES);
 
-  const { models } = await gql<{ models: { id: string; name: string }[] }>(server.url, '{ models { id name } }');
+  const { models } = await gql<{ models: { nodes: { id: string; name: string }[] } }>(
+    server.url,
+    '{ models(first: 100) { nodes { id name } } }',
+  );
   const input = {
-    modelId: models.find((m) => m.name === 'austen-bert-mini')?.id,
-    datasetId: created.result.createDataset.id,
+    modelId: models.nodes.find((m) => m.name === 'austen-bert-mini')?.id,
+    datasetId: created.result.createDataset.dataset.id,
     strategy: 'lora',
     strategyConfig: { r: 4, alpha: 8 },
     hyperparameters: { batchSize: 16 },
