@@ -43,7 +43,7 @@ export function readEncoderConfig(c: ConfigReader, roberta: boolean): EncoderCon
     act: c.str('hidden_act', 'gelu'),
     hiddenDropout,
     attentionDropout: c.prob('attention_probs_dropout_prob', 0.1),
-    maxPositions: c.positive('max_position_embeddings', 512),
+    maxPositions: c.positions('max_position_embeddings', 512),
     typeVocab: c.positive('type_vocab_size', 2),
     initRange: c.num('initializer_range', 0.02),
     eps: c.num('layer_norm_eps', 1e-12),

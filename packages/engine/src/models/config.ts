@@ -11,6 +11,9 @@ export const TASKS: readonly Task[] = [
   'masked-lm',
 ];
 
+/** The longest context a config.json may declare (Llama 3.1's 131,072 twice over). */
+export const MAX_POSITIONS = 262_144;
+
 /** A config.json value that is missing, of the wrong type or out of range. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -40,6 +43,16 @@ export class ConfigReader {
   positive(key: string, fallback?: number): number {
     const v = this.int(key, fallback);
     if (v === 0) this.fail(key, 'a positive integer');
+    return v;
+  }
+
+  /**
+   * A context length (max_position_embeddings, n_positions). Position and rotary tables of this length are built
+   * before any weight is compared with the checkpoint, so an absurd value would allocate first and fail later.
+   */
+  positions(key: string, fallback: number): number {
+    const v = this.positive(key, fallback);
+    if (v > MAX_POSITIONS) this.fail(key, `a positive integer up to ${MAX_POSITIONS} (the longest context TuneQL builds tables for)`);
     return v;
   }
 

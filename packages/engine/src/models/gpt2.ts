@@ -41,7 +41,7 @@ function read(c: ConfigReader): Gpt2Config {
   const residDropout = c.prob('resid_pdrop', 0.1);
   return {
     vocabSize: c.positive('vocab_size', 50257),
-    positions: c.positive('n_positions', 1024),
+    positions: c.positions('n_positions', 1024),
     embd,
     layers: c.int('n_layer', 12),
     heads,

@@ -54,7 +54,7 @@ function read(c: ConfigReader): LlamaConfig {
     kvHeads,
     headDim: c.optionalInt('head_dim') ?? hidden / heads,
     act: c.str('hidden_act', 'silu'),
-    maxPositions: c.positive('max_position_embeddings', 2048),
+    maxPositions: c.positions('max_position_embeddings', 2048),
     initRange: c.num('initializer_range', 0.02),
     eps: c.num('rms_norm_eps', 1e-6),
     padTokenId: c.optionalInt('pad_token_id'),
