@@ -16,7 +16,7 @@ import { ConfigError, TASKS } from '../../packages/engine/src/models/config.ts';
 import { instantiate } from '../../packages/engine/src/models/pretrained.ts';
 import { architectureFor } from '../../packages/engine/src/models/registry.ts';
 import { fuzz, refusedOnlyWith, testTimeout, withinBounds } from './fuzz-settings.ts';
-import { applyByteEdits, applyJsonEdits, byteEdit, hostileJson, jsonEdit, jsonPaths, mutatedBytes } from './mutations.ts';
+import { applyByteEdits, applyJsonEdits, byteEdit, documentEdit, hostileJson, jsonPaths, mutatedBytes } from './mutations.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'tuneql-fuzz-checkpoint-'));
@@ -144,7 +144,9 @@ const damagedConfig = fc.constantFrom(...MODELS).chain((model) => {
   const paths = jsonPaths(config);
   return fc.record({
     model: fc.constant(model),
-    config: fc.array(jsonEdit(paths, configValues), { minLength: 1, maxLength: 3 }).map((edits) => applyJsonEdits(config, edits)),
+    config: fc
+      .array(documentEdit(config, paths, configValues), { minLength: 1, maxLength: 3 })
+      .map((edits) => applyJsonEdits(config, edits)),
     task: fc.constantFrom(...TASKS),
     numLabels: fc.option(fc.oneof(fc.integer({ min: -1, max: 8 }), fc.constantFrom(2 ** 31, 1.5)), { freq: 3, nil: undefined }),
   });

@@ -148,6 +148,22 @@ export function jsonEdit(paths: readonly JsonPath[], extra: fc.Arbitrary<unknown
   );
 }
 
+/** Sizes and counts worth trying wherever a document holds a number: large enough to exhaust memory if trusted. */
+const extremeNumber = fc.constantFrom(-1, 0, 0.5, 65_537, 1e7, 2 ** 31, 2 ** 53, 1e308);
+
+/**
+ * Edits at the given paths, half of them an extreme number at one of the document's numeric fields (where a
+ * declared size is read), so that damage to sizes is not left to chance among hundreds of paths.
+ */
+export function documentEdit(value: unknown, paths: readonly JsonPath[], extra?: fc.Arbitrary<unknown>): fc.Arbitrary<JsonEdit> {
+  const numeric = paths.filter((p) => typeof p.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)?.[k], value) === 'number');
+  if (numeric.length === 0) return jsonEdit(paths, extra);
+  return fc.oneof(
+    jsonEdit(paths, extra),
+    fc.record({ path: fc.constantFrom(...numeric), kind: fc.constant('set' as const), value: extremeNumber }),
+  );
+}
+
 /** A deep copy of `value` with the edits applied in order (an edit whose path is gone does nothing). */
 export function applyJsonEdits(value: unknown, edits: readonly JsonEdit[]): unknown {
   let root = structuredClone(value);

@@ -203,8 +203,16 @@ export class DatasetService extends EntityService<DatasetEntity> {
       labels: dataset.labels ?? undefined,
     });
     const tokenizer = Tokenizer.fromFile(tokenizerFile);
+    // Unpadded: a padding section in tokenizer.json would make every example as long as the padding.
+    const unpadded = { padding: null };
     const lengths = (validated.records[0] ?? [])
-      .map((r) => (r.task === 'question-answering' ? tokenizer.encode(r.question, r.context) : tokenizer.encode(textOf(r))).ids.length)
+      .map(
+        (r) =>
+          (r.task === 'question-answering'
+            ? tokenizer.encode(r.question, r.context, unpadded)
+            : tokenizer.encode(textOf(r), undefined, unpadded)
+          ).ids.length,
+      )
       .sort((a, b) => a - b);
     const max = lengths.at(-1) ?? 0;
     const binWidth = Math.max(1, Math.ceil((max + 1) / bins));
