@@ -120,6 +120,17 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== CommonErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+  // graphql's own errors about the request (a variable that does not coerce to its type, or 50 such errors: "Too
+  // many errors processing variables") have no path and at most a GraphQLError as their cause. Apollo codes most of
+  // them BAD_USER_INPUT over HTTP but the last one INTERNAL_SERVER_ERROR, and over graphql-ws none comes coded.
+  // Errors from resolvers always have a path.
+  const requestError =
+    error instanceof GraphQLError &&
+    error.path === undefined &&
+    (error.originalError === undefined || error.originalError instanceof GraphQLError);
+  if (requestError) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: CommonErrorCode.BAD_USER_INPUT } };
+  }
   logger().error(
     { err: original, path: formatted.path },
     `unexpected error: ${original instanceof Error ? original.message : String(original)}`,
