@@ -16,7 +16,28 @@ export const columnName = fc.oneof(
 export const cellText = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.string({ unit: 'binary', maxLength: 8 }),
-  fc.constantFrom('"', '""', ',', '\n', '\r\n', '\r', '\0', '\uFEFF', ' ', '\t', '\uD800', 'O', 'B-PER I-PER', '1', '-3', '1e309', 'NaN'),
+  fc.constantFrom(
+    '"',
+    '""',
+    ',',
+    '\n',
+    '\r\n',
+    '\r',
+    '\0',
+    '\uFEFF',
+    ' ',
+    '\t',
+    '\uD800',
+    'O',
+    'B-PER I-PER',
+    '1',
+    '-3',
+    '1e309',
+    'NaN',
+    'constructor',
+    '__proto__',
+    'toString',
+  ),
   fc.integer().map(String),
 );
 
@@ -108,3 +129,32 @@ export const datasetFile = fc.oneof(
   fc.record({ name: fc.constant('fuzz.jsonl'), bytes: fc.oneof(mutatedBytes(jsonlFile), fc.uint8Array({ maxLength: 512 })) }),
   fc.record({ name: fc.constantFrom('fuzz.txt', 'fuzz', 'fuzz.CSV'), bytes: fc.uint8Array({ maxLength: 64 }) }),
 );
+
+/**
+ * A classification file that mostly validates (text and label columns, as the defaults name them), so that fuzzed
+ * uploads also reach what happens after validation: statistics, label counts, previews, token lengths.
+ */
+export const classificationFile = fc
+  .record({
+    rows: fc.array(
+      fc.record({
+        text: fc.oneof(
+          fc.string({ minLength: 1, maxLength: 30 }),
+          fc.constantFrom('It is a truth universally acknowledged', 'x'.repeat(3_000)),
+        ),
+        label: fc.oneof(cellText, fc.integer({ min: -2, max: 3 }), fc.constantFrom('constructor', '__proto__', 'toString', 'valueOf')),
+      }),
+      { minLength: 1, maxLength: 12 },
+    ),
+    csv: fc.boolean(),
+  })
+  .map(({ rows, csv }) => ({
+    name: csv ? 'classes.csv' : 'classes.jsonl',
+    bytes: new Uint8Array(
+      Buffer.from(
+        csv
+          ? `text,label\n${rows.map((r) => `${csvField(r.text, false)},${csvField(String(r.label), false)}`).join('\n')}\n`
+          : rows.map((r) => JSON.stringify(r)).join('\n'),
+      ),
+    ),
+  }));

@@ -14,7 +14,7 @@ import { buildClientSchema, type GraphQLSchema, getIntrospectionQuery, type Intr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASKS } from '../../packages/engine/src/models/config.ts';
 import { austenDataset, austenSlice, gql, REPO, startServer, type TestServer, upload, wsClient } from '../server/harness.ts';
-import { datasetFile, validation } from './dataset-files.ts';
+import { classificationFile, datasetFile, validation } from './dataset-files.ts';
 import { fuzz, testTimeout } from './fuzz-settings.ts';
 import { type Operation, OperationGenerator } from './graphql-operations.ts';
 
@@ -175,6 +175,56 @@ function overWebSocket(op: Operation): Promise<GraphQLAnswer> {
   });
 }
 
+// What the fuzzer found, as plain cases on the same server: each answered INTERNAL_SERVER_ERROR before its fix.
+describe('regressions found by fuzzing', () => {
+  const codes = (answer: GraphQLAnswer) =>
+    ((answer.body as { errors?: { extensions?: { code?: string } }[] }).errors ?? []).map((e) => e.extensions?.code);
+
+  it('a variable of the wrong type over WebSocket is BAD_USER_INPUT, as over HTTP', async () => {
+    const op = { query: 'mutation($v: ID!) { cancelRun(id: $v) { id } }', variables: { v: -0.5 } };
+    expect(codes(await overWebSocket({ ...op, kind: 'mutation', field: 'cancelRun' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await overHttp(op))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it("fifty bad list items ('Too many errors processing variables') are BAD_USER_INPUT", async () => {
+    const inputs = Array.from({ length: 60 }, () => ({ text: 'x', nope: 1 }));
+    const answer = await overHttp({
+      query: 'mutation($i: [PredictInputItem!]!, $r: ID!) { predict(inputs: $i, runId: $r) { text } }',
+      variables: { i: inputs, r: randomUUID() },
+    });
+    expect(new Set(codes(answer))).toEqual(new Set(['BAD_USER_INPUT']));
+  });
+
+  it("labels named like Object members ('constructor', '__proto__') are counted in a dataset's statistics", async () => {
+    const rows = ['a', 'b', 'c', 'd', 'e', 'f'].map((text, i) =>
+      JSON.stringify({ text, label: ['constructor', '__proto__', 'toString'][i % 3] }),
+    );
+    const up = await upload(server.url, 'members.jsonl', rows.join('\n'));
+    const { createDataset } = await gql<{ createDataset: { statistics: { labels: { label: string; count: number }[] } } }>(
+      server.url,
+      'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { statistics { labels { label count } } } }',
+      { i: { name: `members-${randomUUID()}`, uploadId: up.json.id, task: 'sequence-classification' } },
+    );
+    expect(createDataset.statistics.labels.sort((a, b) => (a.label < b.label ? -1 : 1))).toEqual([
+      { label: '__proto__', count: 2 },
+      { label: 'constructor', count: 2 },
+      { label: 'toString', count: 2 },
+    ]);
+  });
+
+  it('a label set that names a label twice is DATASET_INVALID', async () => {
+    const up = await upload(server.url, 'twice.jsonl', austenSlice(1));
+    const answer = await overHttp({
+      query: 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
+      variables: { i: { name: `twice-${randomUUID()}`, uploadId: up.json.id, task: 'sequence-classification', labels: ['a', 'a'] } },
+    });
+    expect(codes(answer)).toEqual(['DATASET_INVALID']);
+    expect((answer.body as { errors: { message: string }[] }).errors[0]?.message).toBe(
+      "the label set names 'a' twice; each label needs one id",
+    );
+  });
+});
+
 describe('GraphQL API under fuzzing', () => {
   it(
     'operations generated from the schema, over HTTP and WebSocket: coded errors only, and the server stays up and bounded',
@@ -230,12 +280,13 @@ describe('GraphQL API under fuzzing', () => {
     'damaged dataset files uploaded and made into datasets with odd settings, then inspected: coded errors only',
     async () => {
       const settings = fc.record({
-        options: validation,
+        // Half with the settings a classification file validates under, so that some uploads become datasets.
+        options: fc.oneof(validation, fc.constant({ task: 'sequence-classification', columns: undefined, labels: undefined })),
         format: fc.option(fc.constantFrom('csv', 'jsonl', 'xml', ''), { freq: 3, nil: undefined }),
         transport: fc.boolean(),
       });
       await fuzz(
-        fc.asyncProperty(datasetFile, settings, async ({ name, bytes }, { options, format }) => {
+        fc.asyncProperty(fc.oneof(datasetFile, classificationFile), settings, async ({ name, bytes }, { options, format }) => {
           const up = await upload(server.url, name, bytes);
           if (up.status !== 201) throw new Error(`POST /uploads answered ${up.status}: ${JSON.stringify(up.json)}`);
           const input = {

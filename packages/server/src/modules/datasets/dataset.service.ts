@@ -165,16 +165,17 @@ export class DatasetService extends EntityService<DatasetEntity> {
     const records = validated.records[0] ?? [];
     if (!records.length) throw new AppError(DatasetErrorCode.DATASET_INVALID, `${filename} has no rows`);
     const lengths = records.map((r) => textOf(r).length).sort((a, b) => a - b);
-    const counts: Record<string, number> = {};
+    // A Map: labels such as 'constructor' or '__proto__' must not meet Object.prototype's members.
+    const counts = new Map<string, number>();
     for (const r of records) {
       const l = labelOf(r, validated.labels);
-      if (l !== undefined) counts[l] = (counts[l] ?? 0) + 1;
+      if (l !== undefined) counts.set(l, (counts.get(l) ?? 0) + 1);
     }
     const splits = splitDataset(records, { ...SPLIT, seed: 42, stratifyBy: (r) => labelOf(r, validated.labels) ?? 0 });
     const stats: DatasetStatsRecord = {
       rows: records.length,
       splits: { train: splits.train.length, validation: splits.validation.length, test: splits.test.length },
-      labels: Object.keys(counts).length ? counts : null,
+      labels: counts.size ? Object.fromEntries(counts) : null,
       textLength: {
         min: lengths[0] ?? 0,
         // Whole characters: the GraphQL type is Int, and an interpolated percentile is not.
