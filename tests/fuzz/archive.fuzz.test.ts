@@ -203,9 +203,9 @@ describe('model archives under fuzzing', () => {
             }
           },
         ),
-        { runs: 500, budgetMs: 8_000 },
+        { runs: 500, budgetMs: 6_000 },
       );
     },
-    testTimeout(8_000),
+    testTimeout(6_000),
   );
 });

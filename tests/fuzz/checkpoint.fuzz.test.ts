@@ -96,10 +96,10 @@ describe('safetensors under fuzzing', () => {
             refusedOnlyWith([CheckpointError], () => parseSafetensors(bytes, 'fuzz.safetensors')),
           );
         }),
-        { runs: 1500, budgetMs: 4_000 },
+        { runs: 1500, budgetMs: 3_000 },
       );
     },
-    testTimeout(4_000),
+    testTimeout(3_000),
   );
 
   it(
@@ -118,10 +118,10 @@ describe('safetensors under fuzzing', () => {
               throw new Error(`a tensor of shape [${tensor.shape}] came back with ${tensor.data.length} values`);
           }
         }),
-        { runs: 300, budgetMs: 3_000 },
+        { runs: 300, budgetMs: 2_000 },
       );
     },
-    testTimeout(3_000),
+    testTimeout(2_000),
   );
 });
 
@@ -191,9 +191,9 @@ describe('config.json under fuzzing', () => {
             }),
           );
         }),
-        { runs: 400, budgetMs: 6_000 },
+        { runs: 400, budgetMs: 5_000 },
       );
     },
-    testTimeout(6_000),
+    testTimeout(5_000),
   );
 });

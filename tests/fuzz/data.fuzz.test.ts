@@ -38,9 +38,9 @@ describe('dataset readers under fuzzing', () => {
             refusedOnlyWith(DATASET_ERRORS, () => readAndValidate(name, bytes, options)),
           );
         }),
-        { runs: 600, budgetMs: 8_000 },
+        { runs: 600, budgetMs: 6_000 },
       );
     },
-    testTimeout(8_000),
+    testTimeout(6_000),
   );
 });

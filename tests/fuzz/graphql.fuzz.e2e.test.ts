@@ -269,11 +269,11 @@ describe('GraphQL API under fuzzing', () => {
             if (rss - startRss > MAX_RSS_GROWTH) throw new Error(`the server grew from ${startRss} to ${rss} resident bytes`);
           }
         }),
-        { runs: 2_000, budgetMs: 15_000 },
+        { runs: 2_000, budgetMs: 12_000 },
       );
       expect(cases).toBeGreaterThan(50);
     },
-    testTimeout(15_000),
+    testTimeout(12_000),
   );
 
   it(
@@ -311,10 +311,10 @@ describe('GraphQL API under fuzzing', () => {
           });
           checkAnswer('dataset', inspected);
         }),
-        { runs: 300, budgetMs: 8_000 },
+        { runs: 300, budgetMs: 6_000 },
       );
     },
-    testTimeout(8_000),
+    testTimeout(6_000),
   );
 
   it('still answers /healthz, with resident memory bounded', async () => {

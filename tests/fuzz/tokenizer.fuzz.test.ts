@@ -161,10 +161,10 @@ describe('tokenizer.json under fuzzing', () => {
             );
           },
         ),
-        { runs: 600, budgetMs: 6_000 },
+        { runs: 600, budgetMs: 5_000 },
       );
     },
-    testTimeout(8_000),
+    testTimeout(5_000),
   );
 
   it(
@@ -186,9 +186,9 @@ describe('tokenizer.json under fuzzing', () => {
             );
           },
         ),
-        { runs: 800, budgetMs: 3_000 },
+        { runs: 800, budgetMs: 2_000 },
       );
     },
-    testTimeout(3_000),
+    testTimeout(2_000),
   );
 });
