@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe } from 'vitest';
 import { ArchiveError, extractArchive } from '../../packages/server/src/storage/archive.ts';
-import { fuzz, refusedOnlyWith, testTimeout, withinBounds } from './fuzz-settings.ts';
+import { itFuzzes, refusedOnlyWith, withinBounds } from './fuzz-settings.ts';
 import { applyByteEdits, byteEdit } from './mutations.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tuneql-fuzz-archive-'));
@@ -174,38 +174,34 @@ function walk(dir: string): { paths: string[]; special: string[] } {
 }
 
 describe('model archives under fuzzing', () => {
-  it(
+  itFuzzes(
     'tar and tar.gz, hostile or damaged: extracted inside the destination with regular files only, or ArchiveError and nothing left',
-    async () => {
+    () => {
       let n = 0;
-      await fuzz(
-        fc.asyncProperty(
-          fc.oneof({ weight: 6, arbitrary: archive }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 2048 }) }),
-          async (bytes) => {
-            const root = join(scratch, `case-${n++}`);
-            const input = join(scratch, `case-${n}.tar`);
-            writeFileSync(input, bytes);
-            const dest = join(root, 'dest');
-            try {
-              const extracted = await withinBounds(`extracting ${bytes.length} bytes`, () =>
-                refusedOnlyWith([ArchiveError], () => extractArchive(input, dest, LIMITS)),
-              );
-              const { paths, special } = walk(root);
-              if (special.length > 0) throw new Error(`extraction left links or special files: ${special.join(', ')}`);
-              const outside = paths.filter((p) => p !== 'dest' && !p.startsWith(`dest/`));
-              if (outside.length > 0) throw new Error(`extraction wrote outside the destination: ${outside.join(', ')}`);
-              if (extracted === undefined && paths.length > 0) throw new Error(`a refused archive left ${paths.join(', ')} behind`);
-              if (extracted && extracted.bytes > LIMITS.maxTotalBytes)
-                throw new Error(`extracted ${extracted.bytes} bytes, over the limit`);
-            } finally {
-              rmSync(root, { recursive: true, force: true });
-              rmSync(input, { force: true });
-            }
-          },
-        ),
-        { runs: 500, budgetMs: 6_000 },
+      return fc.asyncProperty(
+        fc.oneof({ weight: 6, arbitrary: archive }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 2048 }) }),
+        async (bytes) => {
+          const root = join(scratch, `case-${n++}`);
+          const input = join(scratch, `case-${n}.tar`);
+          writeFileSync(input, bytes);
+          const dest = join(root, 'dest');
+          try {
+            const extracted = await withinBounds(`extracting ${bytes.length} bytes`, () =>
+              refusedOnlyWith([ArchiveError], () => extractArchive(input, dest, LIMITS)),
+            );
+            const { paths, special } = walk(root);
+            if (special.length > 0) throw new Error(`extraction left links or special files: ${special.join(', ')}`);
+            const outside = paths.filter((p) => p !== 'dest' && !p.startsWith(`dest/`));
+            if (outside.length > 0) throw new Error(`extraction wrote outside the destination: ${outside.join(', ')}`);
+            if (extracted === undefined && paths.length > 0) throw new Error(`a refused archive left ${paths.join(', ')} behind`);
+            if (extracted && extracted.bytes > LIMITS.maxTotalBytes) throw new Error(`extracted ${extracted.bytes} bytes, over the limit`);
+          } finally {
+            rmSync(root, { recursive: true, force: true });
+            rmSync(input, { force: true });
+          }
+        },
       );
     },
-    testTimeout(6_000),
+    { runs: 500, budgetMs: 6_000 },
   );
 });

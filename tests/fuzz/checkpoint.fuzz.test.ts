@@ -8,14 +8,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe } from 'vitest';
 import { CheckpointError } from '../../packages/engine/src/checkpoint/errors.ts';
 import { loadCheckpoint } from '../../packages/engine/src/checkpoint/hf.ts';
 import { type LoadedTensor, parseSafetensors, readSafetensors } from '../../packages/engine/src/checkpoint/safetensors.ts';
 import { ConfigError, TASKS } from '../../packages/engine/src/models/config.ts';
 import { instantiate } from '../../packages/engine/src/models/pretrained.ts';
 import { architectureFor } from '../../packages/engine/src/models/registry.ts';
-import { fuzz, refusedOnlyWith, testTimeout, withinBounds } from './fuzz-settings.ts';
+import { itFuzzes, refusedOnlyWith, withinBounds } from './fuzz-settings.ts';
 import { applyByteEdits, applyJsonEdits, byteEdit, documentEdit, hostileJson, jsonPaths, mutatedBytes } from './mutations.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -87,41 +87,34 @@ const safetensorsFile = fc
 const anySafetensors = fc.oneof({ weight: 4, arbitrary: safetensorsFile }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 256 }) });
 
 describe('safetensors under fuzzing', () => {
-  it(
+  itFuzzes(
     'parses in memory or refuses with CheckpointError',
-    async () => {
-      await fuzz(
-        fc.asyncProperty(anySafetensors, async (bytes) => {
-          await withinBounds(`parsing ${bytes.length} bytes`, async () =>
-            refusedOnlyWith([CheckpointError], () => parseSafetensors(bytes, 'fuzz.safetensors')),
-          );
-        }),
-        { runs: 1500, budgetMs: 3_000 },
-      );
-    },
-    testTimeout(3_000),
+    () =>
+      fc.asyncProperty(anySafetensors, async (bytes) => {
+        await withinBounds(`parsing ${bytes.length} bytes`, async () =>
+          refusedOnlyWith([CheckpointError], () => parseSafetensors(bytes, 'fuzz.safetensors')),
+        );
+      }),
+    { runs: 1500, budgetMs: 3_000 },
   );
 
-  it(
+  itFuzzes(
     'reads from disk or refuses with CheckpointError; what it returns matches the header',
-    async () => {
+    () => {
       const path = join(scratch, 'fuzz.safetensors');
-      await fuzz(
-        fc.asyncProperty(anySafetensors, async (bytes) => {
-          writeFileSync(path, bytes);
-          const file = await withinBounds(`reading ${bytes.length} bytes from disk`, () =>
-            refusedOnlyWith([CheckpointError], () => readSafetensors(path)),
-          );
-          for (const tensor of file?.tensors.values() ?? []) {
-            const elements = tensor.shape.reduce((a, b) => a * b, 1);
-            if (tensor.data.length !== elements)
-              throw new Error(`a tensor of shape [${tensor.shape}] came back with ${tensor.data.length} values`);
-          }
-        }),
-        { runs: 300, budgetMs: 2_000 },
-      );
+      return fc.asyncProperty(anySafetensors, async (bytes) => {
+        writeFileSync(path, bytes);
+        const file = await withinBounds(`reading ${bytes.length} bytes from disk`, () =>
+          refusedOnlyWith([CheckpointError], () => readSafetensors(path)),
+        );
+        for (const tensor of file?.tensors.values() ?? []) {
+          const elements = tensor.shape.reduce((a, b) => a * b, 1);
+          if (tensor.data.length !== elements)
+            throw new Error(`a tensor of shape [${tensor.shape}] came back with ${tensor.data.length} values`);
+        }
+      });
     },
-    testTimeout(2_000),
+    { runs: 300, budgetMs: 2_000 },
   );
 });
 
@@ -153,7 +146,7 @@ const damagedConfig = fc.constantFrom(...MODELS).chain((model) => {
 });
 
 describe('config.json under fuzzing', () => {
-  it(
+  itFuzzes(
     'damaged config.json (bytes or fields) in a model folder: loaded and instantiated for a task, or CheckpointError/ConfigError',
     async () => {
       tensorsOf ??= Object.fromEntries(
@@ -180,20 +173,17 @@ describe('config.json under fuzzing', () => {
           }),
         },
       );
-      await fuzz(
-        fc.asyncProperty(configText, async ({ model, task, numLabels, text }) => {
-          writeFileSync(join(dir, 'config.json'), text);
-          await withinBounds(`loading a model with config.json ${Buffer.from(text).toString().slice(0, 200)}`, () =>
-            refusedOnlyWith([CheckpointError, ConfigError], async () => {
-              const { config } = await loadCheckpoint(dir);
-              architectureFor(config);
-              return instantiate(config, { task, numLabels }, tensorsOf?.[model]);
-            }),
-          );
-        }),
-        { runs: 400, budgetMs: 5_000 },
-      );
+      return fc.asyncProperty(configText, async ({ model, task, numLabels, text }) => {
+        writeFileSync(join(dir, 'config.json'), text);
+        await withinBounds(`loading a model with config.json ${Buffer.from(text).toString().slice(0, 200)}`, () =>
+          refusedOnlyWith([CheckpointError, ConfigError], async () => {
+            const { config } = await loadCheckpoint(dir);
+            architectureFor(config);
+            return instantiate(config, { task, numLabels }, tensorsOf?.[model]);
+          }),
+        );
+      });
     },
-    testTimeout(5_000),
+    { runs: 400, budgetMs: 5_000 },
   );
 });

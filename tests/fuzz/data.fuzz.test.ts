@@ -4,7 +4,7 @@
 // DatasetError or DatasetConfigError; never another exception, and within the time and memory bounds.
 
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe } from 'vitest';
 import {
   DatasetConfigError,
   DatasetError,
@@ -14,7 +14,7 @@ import {
   validateTables,
 } from '../../packages/engine/src/data/index.ts';
 import { datasetFile, validation } from './dataset-files.ts';
-import { fuzz, refusedOnlyWith, testTimeout, withinBounds } from './fuzz-settings.ts';
+import { itFuzzes, refusedOnlyWith, withinBounds } from './fuzz-settings.ts';
 
 const DATASET_ERRORS = [DatasetError, DatasetConfigError];
 
@@ -29,18 +29,14 @@ async function readAndValidate(name: string, bytes: Uint8Array, options: unknown
 }
 
 describe('dataset readers under fuzzing', () => {
-  it(
+  itFuzzes(
     'CSV, TSV and JSONL files, damaged or arbitrary, read and validated for every task: issues or a DatasetError, nothing else',
-    async () => {
-      await fuzz(
-        fc.asyncProperty(datasetFile, validation, async ({ name, bytes }, options) => {
-          await withinBounds(`reading ${name} (${bytes.length} bytes)`, () =>
-            refusedOnlyWith(DATASET_ERRORS, () => readAndValidate(name, bytes, options)),
-          );
-        }),
-        { runs: 600, budgetMs: 6_000 },
-      );
-    },
-    testTimeout(6_000),
+    () =>
+      fc.asyncProperty(datasetFile, validation, async ({ name, bytes }, options) => {
+        await withinBounds(`reading ${name} (${bytes.length} bytes)`, () =>
+          refusedOnlyWith(DATASET_ERRORS, () => readAndValidate(name, bytes, options)),
+        );
+      }),
+    { runs: 600, budgetMs: 6_000 },
   );
 });

@@ -2,6 +2,7 @@
 // may take, and the rule that a refusal must be one of the project's own typed errors.
 
 import fc from 'fast-check';
+import { it } from 'vitest';
 
 function positiveIntFromEnv(name: string): number | undefined {
   const raw = process.env[name];
@@ -53,6 +54,18 @@ export async function fuzz<Ts extends [unknown, ...unknown[]]>(
     if (err instanceof Error) err.message = `${err.message}\n${replay}`;
     throw err;
   }
+}
+
+/**
+ * A vitest case that fuzzes the property `make` returns (it may first load what the property needs), with a timeout
+ * that fits the property's budget.
+ */
+export function itFuzzes<Ts extends [unknown, ...unknown[]]>(
+  name: string,
+  make: () => fc.IAsyncProperty<Ts> | Promise<fc.IAsyncProperty<Ts>>,
+  options: FuzzOptions,
+): void {
+  it(name, async () => fuzz(await make(), options), testTimeout(options.budgetMs));
 }
 
 type ErrorClass = abstract new (...args: never[]) => Error;

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe } from 'vitest';
 import { type EncodeOptions, TokenizationError, Tokenizer, TokenizerConfigError } from '../../packages/engine/src/tokenizers/index.ts';
-import { fuzz, refusedOnlyWith, testTimeout, withinBounds } from './fuzz-settings.ts';
+import { itFuzzes, refusedOnlyWith, withinBounds } from './fuzz-settings.ts';
 import { applyJsonEdits, documentEdit, type JsonPath, jsonPaths } from './mutations.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -146,49 +146,41 @@ function useTokenizer(json: unknown, texts: string[], pair: string | undefined, 
 }
 
 describe('tokenizer.json under fuzzing', () => {
-  it(
+  itFuzzes(
     'damaged tokenizer.json: loads and encodes arbitrary text, or refuses with TokenizerConfigError/TokenizationError',
-    async () => {
-      await fuzz(
-        fc.asyncProperty(
-          damagedTokenizer,
-          fc.array(text, { minLength: 1, maxLength: 3 }),
-          fc.option(text, { nil: undefined }),
-          encodeOptions,
-          async (json, texts, pair, options) => {
-            await withinBounds('loading and using a damaged tokenizer.json', async () =>
-              refusedOnlyWith([TokenizerConfigError, TokenizationError], () => useTokenizer(json, texts, pair, options)),
-            );
-          },
-        ),
-        { runs: 600, budgetMs: 5_000 },
-      );
-    },
-    testTimeout(5_000),
+    () =>
+      fc.asyncProperty(
+        damagedTokenizer,
+        fc.array(text, { minLength: 1, maxLength: 3 }),
+        fc.option(text, { nil: undefined }),
+        encodeOptions,
+        async (json, texts, pair, options) => {
+          await withinBounds('loading and using a damaged tokenizer.json', async () =>
+            refusedOnlyWith([TokenizerConfigError, TokenizationError], () => useTokenizer(json, texts, pair, options)),
+          );
+        },
+      ),
+    { runs: 600, budgetMs: 5_000 },
   );
 
-  it(
+  itFuzzes(
     'tokenizer.json bytes that are not JSON, or JSON that is not a tokenizer: TokenizerConfigError',
-    async () => {
-      await fuzz(
-        fc.asyncProperty(
-          fc.oneof(
-            fc.jsonValue({ maxDepth: 4 }),
-            fc.dictionary(
-              fc.constantFrom('model', 'normalizer', 'pre_tokenizer', 'post_processor', 'decoder', 'added_tokens', 'padding', 'truncation'),
-              fc.jsonValue({ maxDepth: 3 }),
-            ),
+    () =>
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 4 }),
+          fc.dictionary(
+            fc.constantFrom('model', 'normalizer', 'pre_tokenizer', 'post_processor', 'decoder', 'added_tokens', 'padding', 'truncation'),
+            fc.jsonValue({ maxDepth: 3 }),
           ),
-          text,
-          async (json, input) => {
-            await withinBounds('loading a random JSON value as tokenizer.json', async () =>
-              refusedOnlyWith([TokenizerConfigError, TokenizationError], () => useTokenizer(json, [input], undefined, {})),
-            );
-          },
         ),
-        { runs: 800, budgetMs: 2_000 },
-      );
-    },
-    testTimeout(2_000),
+        text,
+        async (json, input) => {
+          await withinBounds('loading a random JSON value as tokenizer.json', async () =>
+            refusedOnlyWith([TokenizerConfigError, TokenizationError], () => useTokenizer(json, [input], undefined, {})),
+          );
+        },
+      ),
+    { runs: 800, budgetMs: 2_000 },
   );
 });

@@ -46,7 +46,7 @@ export function readEncoderConfig(c: ConfigReader, roberta: boolean): EncoderCon
     maxPositions: c.positions('max_position_embeddings', 512),
     typeVocab: c.positive('type_vocab_size', 2),
     initRange: c.num('initializer_range', 0.02),
-    eps: c.num('layer_norm_eps', 1e-12),
+    eps: c.positiveNum('layer_norm_eps', 1e-12),
     padTokenId: c.int('pad_token_id', roberta ? 1 : 0),
     classifierDropout: c.prob('classifier_dropout', hiddenDropout),
     numLabels: c.numLabels(),

@@ -62,6 +62,13 @@ export class ConfigReader {
     return v;
   }
 
+  /** A number above zero, such as a norm's epsilon: the graph op would refuse another without naming config.json. */
+  positiveNum(key: string, fallback?: number): number {
+    const v = this.num(key, fallback);
+    if (v <= 0) this.fail(key, 'a number above 0');
+    return v;
+  }
+
   /** A probability such as a dropout rate; null in the file means `fallback`. */
   prob(key: string, fallback: number): number {
     const v = this.raw[key] ?? fallback;

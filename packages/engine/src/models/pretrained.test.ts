@@ -53,6 +53,13 @@ describe('config.json values out of range', () => {
     }
   });
 
+  // Found by the fuzz suite with TUNEQL_FUZZ_SEED=1: layer_norm_epsilon -1 was the graph's OpOptionError, which names no file.
+  it('refuses a norm epsilon that is not above 0 with a ConfigError naming the key', () => {
+    expect(() => instantiate({ ...config('gpt2-causal-lm'), layer_norm_epsilon: -1 }, { task: 'causal-lm' })).toThrow(
+      expect.objectContaining({ name: 'ConfigError', message: "config.json: 'layer_norm_epsilon' must be a number above 0, got -1" }),
+    );
+  });
+
   it('refuses a context length over MAX_POSITIONS before building its tables', () => {
     const start = performance.now();
     expect(() => instantiate({ ...config('gpt2-causal-lm'), n_positions: 16_777_216 }, { task: 'causal-lm' })).toThrow(
