@@ -212,6 +212,23 @@ describe('regressions found by fuzzing', () => {
     ]);
   });
 
+  // Found with TUNEQL_FUZZ_SEED=2: PostgreSQL refused the label "\u0000" in the dataset's jsonb columns.
+  it('a NUL character in a label or a name is BAD_USER_INPUT', async () => {
+    const up = await upload(
+      server.url,
+      'nul.jsonl',
+      `${JSON.stringify({ text: '!', label: '\u0000' })}\n${JSON.stringify({ text: 'It is', label: 0 })}`,
+    );
+    for (const name of [`nul-${randomUUID()}`, `nul\u0000${randomUUID()}`]) {
+      const answer = await overHttp({
+        query: 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
+        variables: { i: { name, uploadId: up.json.id, task: 'sequence-classification' } },
+      });
+      expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
+      expect((answer.body as { errors: { message: string }[] }).errors[0]?.message).toMatch(/holds a NUL character \(U\+0000\)/);
+    }
+  });
+
   it('a label set that names a label twice is DATASET_INVALID', async () => {
     const up = await upload(server.url, 'twice.jsonl', austenSlice(1));
     const answer = await overHttp({

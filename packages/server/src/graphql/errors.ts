@@ -71,6 +71,15 @@ export function describeError(err: unknown): { code: string; message: string; ex
       message: 'a value in the request is not in the form expected (ids are UUIDs this API returned); check the ids sent',
     };
   }
+  // A NUL character (U+0000) in a name, label or column: PostgreSQL stores it neither in text (22021) nor in jsonb
+  // (22P05). Any string a client sends may hold one, so the net is here rather than at every column.
+  const sqlState = err instanceof QueryFailedError ? (err.driverError as { code?: string } | undefined)?.code : undefined;
+  if (sqlState === '22021' || sqlState === '22P05') {
+    return {
+      code: CommonErrorCode.BAD_USER_INPUT,
+      message: 'a text in the request or in the file holds a NUL character (U+0000), which cannot be stored; remove it and try again',
+    };
+  }
   // Trainer settings the run spec refuses (batch size, schedule, max length...): problems name the spec paths.
   if (err instanceof RunSpecError) return { code: 'RUN_INVALID_INPUT', message: err.message, extensions: { problems: err.problems } };
   const validation = (err as { validationErrors?: ValidationLike[] } | undefined)?.validationErrors;
