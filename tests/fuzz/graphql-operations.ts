@@ -33,8 +33,11 @@ export interface Operation {
 
 /** Real values of the server under test, so that some operations get past "not found" to the code behind it. */
 export interface Fixtures {
-  /** Ids of things that exist (models, datasets, runs, uploads, tokens). */
-  ids: readonly string[];
+  /**
+   * Ids of things that exist, by kind (model, dataset, run, upload...). An argument or field named after a kind
+   * (`modelId`, `datasetId`) gets that kind's ids; one named `id` gets any.
+   */
+  ids: Readonly<Record<string, readonly string[]>>;
   /** Strings that mean something to the server: model folder paths, task names, strategy ids. */
   strings: readonly string[];
 }
@@ -64,20 +67,19 @@ const hostileString = fc.oneof(
   fc.constantFrom('x'.repeat(70_000), 'é'.repeat(20_000)),
 );
 
-const hostileInt = fc.oneof(
-  fc.integer({ min: -3, max: 64 }),
-  fc.constantFrom(0, -1, 2 ** 31 - 1, -(2 ** 31), 1_000_000_000),
-  fc.constantFrom<unknown>(2 ** 31, 2 ** 53, 1.5, -0.5, 1e308, 'NaN', '12', true, null),
-);
+/** GraphQL Ints (32-bit), small and extreme. */
+const extremeInt = fc.oneof(fc.integer({ min: -3, max: 64 }), fc.constantFrom(0, -1, 2 ** 31 - 1, -(2 ** 31), 1_000_000_000));
+const hostileInt = fc.oneof(extremeInt, fc.constantFrom<unknown>(2 ** 31, 2 ** 53, 1.5, -0.5, 1e308, 'NaN', '12', true, null));
 
-const hostileFloat = fc.oneof(
+const extremeFloat = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.constantFrom(0, -0, 1e-300, 1e308, -1e308, 2e-5, 0.5, 1, 3),
-  fc.constantFrom<unknown>('NaN', 'Infinity', '-Infinity', '1e309', null, true),
 );
+const hostileFloat = fc.oneof(extremeFloat, fc.constantFrom<unknown>('NaN', 'Infinity', '-Infinity', '1e309', null, true));
 
+const validDateTime = fc.date({ noInvalidDate: true, min: new Date(0), max: new Date('9999-12-31') }).map((d) => d.toISOString());
 const dateTime = fc.oneof(
-  fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+  validDateTime,
   fc.constantFrom('2026-12-03T00:00:00Z', '1970-01-01T00:00:00Z', '9999-12-31T23:59:59Z', 'yesterday', '', '2026-13-45T99:99:99Z', '0'),
 );
 
@@ -97,6 +99,23 @@ const jsonScalar = fc.oneof(
 
 function uuidArbitrary(): fc.Arbitrary<string> {
   return fc.uuid();
+}
+
+/** How one operation's values are drawn. */
+interface Mode {
+  /** Ids never name a fixture. */
+  destructive: boolean;
+  /** Every value has its declared type (no nulls for required values, no unknown fields). */
+  wellTyped: boolean;
+}
+
+/** The fixture ids for an argument or field called `name`: its kind's (`runId`: runs), or all of them for `id`. */
+function fixtureIds(fixtures: Fixtures, name: string): (readonly string[])[] {
+  const kind = /^(.*?)Ids?$/.exec(name)?.[1]?.toLowerCase();
+  const own = kind ? fixtures.ids[kind] : undefined;
+  const all = Object.values(fixtures.ids).flat();
+  const ids = own && own.length > 0 ? own : all;
+  return ids.length > 0 ? [ids] : [];
 }
 
 export class OperationGenerator {
@@ -128,53 +147,58 @@ export class OperationGenerator {
 
   #operationOn(kind: OperationKind, field: GraphQLField<unknown, unknown>): fc.Arbitrary<Operation> {
     const destructive = this.#options.destructive(field.name);
-    return fc
-      .record({
-        args: this.#arguments(field.args, destructive),
-        selection: this.#selection(field.type, 2, destructive),
+    // Half the operations are well typed throughout (extreme values, but of the declared types), so that they reach
+    // the resolvers; the other half mix in nulls, wrong types and unknown fields, which graphql itself must refuse.
+    const arbitrary = (wellTyped: boolean) =>
+      fc.record({
+        args: this.#arguments(field.args, { destructive, wellTyped }),
+        selection: this.#selection(field.type, 2, { destructive, wellTyped }),
         inline: fc.boolean(),
-      })
-      .map(({ args, selection, inline }) => {
-        const variables: Record<string, unknown> = {};
-        const declarations: string[] = [];
-        const written = args.map(({ arg, value }, i) => {
-          if (inline) return `${arg.name}: ${literal(value, arg.type)}`;
-          declarations.push(`$v${i}: ${String(arg.type)}`);
-          variables[`v${i}`] = value;
-          return `${arg.name}: $v${i}`;
-        });
-        const header = declarations.length > 0 ? `(${declarations.join(', ')})` : '';
-        const call = written.length > 0 ? `(${written.join(', ')})` : '';
-        return { kind, field: field.name, query: `${kind} Fuzz${header} { ${field.name}${call}${selection} }`, variables };
       });
+    return fc.oneof(arbitrary(true), arbitrary(false)).map(({ args, selection, inline }) => {
+      const variables: Record<string, unknown> = {};
+      const declarations: string[] = [];
+      const written = args.map(({ arg, value }, i) => {
+        if (inline) return `${arg.name}: ${literal(value, arg.type)}`;
+        declarations.push(`$v${i}: ${String(arg.type)}`);
+        variables[`v${i}`] = value;
+        return `${arg.name}: $v${i}`;
+      });
+      const header = declarations.length > 0 ? `(${declarations.join(', ')})` : '';
+      const call = written.length > 0 ? `(${written.join(', ')})` : '';
+      return { kind, field: field.name, query: `${kind} Fuzz${header} { ${field.name}${call}${selection} }`, variables };
+    });
   }
 
   /** Values for the arguments: required ones always (sometimes null), optional ones sometimes. */
-  #arguments(args: readonly GraphQLArgument[], destructive: boolean): fc.Arbitrary<{ arg: GraphQLArgument; value: unknown }[]> {
+  #arguments(args: readonly GraphQLArgument[], mode: Mode): fc.Arbitrary<{ arg: GraphQLArgument; value: unknown }[]> {
     const parts = args.map((arg) => {
-      const value = this.#value(arg.type, 3, destructive).map((v) => ({ arg, value: v }));
+      const value = this.#value(arg.type, 3, mode, arg.name).map((v) => ({ arg, value: v }));
       return isNonNullType(arg.type) && arg.defaultValue === undefined ? value : fc.option(value, { freq: 2, nil: undefined });
     });
     return fc.tuple(...parts).map((values) => values.filter((v): v is { arg: GraphQLArgument; value: unknown } => v !== undefined));
   }
 
-  #value(type: GraphQLInputType, depth: number, destructive: boolean): fc.Arbitrary<unknown> {
+  #value(type: GraphQLInputType, depth: number, mode: Mode, name: string): fc.Arbitrary<unknown> {
     if (isNonNullType(type)) {
-      const inner = this.#value(type.ofType, depth, destructive);
-      return fc.oneof({ weight: 12, arbitrary: inner }, { weight: 1, arbitrary: fc.constant(null) });
+      const inner = this.#value(type.ofType, depth, mode, name);
+      return mode.wellTyped ? inner : fc.oneof({ weight: 12, arbitrary: inner }, { weight: 1, arbitrary: fc.constant(null) });
     }
     if (isListType(type)) {
-      const item = this.#value(type.ofType, depth - 1, destructive);
-      return fc.oneof(fc.array(item, { maxLength: 3 }), item, fc.constant(null), fc.array(item, { minLength: 40, maxLength: 60 }));
+      const item = this.#value(type.ofType, depth - 1, mode, name);
+      const lists = [fc.array(item, { maxLength: 3 }), fc.array(item, { minLength: 40, maxLength: 60 })];
+      return mode.wellTyped ? fc.oneof(...lists) : fc.oneof(...lists, item, fc.constant(null));
     }
+    const right = this.#named(getNamedType(type), depth, mode, name);
+    if (mode.wellTyped) return right;
     const wrongType = fc.oneof(hostileString, hostileInt, fc.constant({}), fc.constant([]));
-    const right = this.#named(getNamedType(type), depth, destructive);
     return fc.oneof({ weight: 8, arbitrary: right }, { weight: 1, arbitrary: wrongType });
   }
 
-  #named(type: GraphQLNamedType, depth: number, destructive: boolean): fc.Arbitrary<unknown> {
+  #named(type: GraphQLNamedType, depth: number, mode: Mode, name: string): fc.Arbitrary<unknown> {
     const { fixtures } = this.#options;
     if (isEnumType(type)) {
+      if (mode.wellTyped) return fc.constantFrom(...type.getValues().map((v) => v.name));
       return fc.oneof(
         { weight: 6, arbitrary: fc.constantFrom(...type.getValues().map((v) => v.name)) },
         { weight: 1, arbitrary: hostileString },
@@ -184,15 +208,15 @@ export class OperationGenerator {
       if (depth <= 0) return fc.constant({});
       const fields = Object.values(type.getFields());
       const parts = fields.map((f) => {
-        const value = this.#value(f.type, depth - 1, destructive).map((v) => [f.name, v] as const);
-        return isNonNullType(f.type) && f.defaultValue === undefined
-          ? fc.oneof({ weight: 10, arbitrary: value }, { weight: 1, arbitrary: fc.constant(undefined) })
-          : fc.option(value, { nil: undefined });
+        const value = this.#value(f.type, depth - 1, mode, f.name).map((v) => [f.name, v] as const);
+        if (isNonNullType(f.type) && f.defaultValue === undefined) {
+          return mode.wellTyped ? value : fc.oneof({ weight: 10, arbitrary: value }, { weight: 1, arbitrary: fc.constant(undefined) });
+        }
+        return fc.option(value, { nil: undefined });
       });
-      const unknownField = fc.option(fc.tuple(fc.constantFrom('nope', '__proto__', 'constructor', 'id'), hostileString), {
-        freq: 8,
-        nil: undefined,
-      });
+      const unknownField = mode.wellTyped
+        ? fc.constant(undefined)
+        : fc.option(fc.tuple(fc.constantFrom('nope', '__proto__', 'constructor', 'id'), hostileString), { freq: 8, nil: undefined });
       return fc.tuple(fc.tuple(...parts), unknownField).map(([entries, extra]) => {
         const obj: Record<string, unknown> = {};
         for (const e of entries) if (e) obj[e[0]] = e[1];
@@ -203,7 +227,7 @@ export class OperationGenerator {
     if (!isScalarType(type)) return fc.constant(null);
     switch (type.name) {
       case 'ID': {
-        const real = destructive ? [] : [{ weight: 6, arbitrary: fc.constantFrom(...fixtures.ids) }];
+        const real = mode.destructive ? [] : fixtureIds(fixtures, name).map((ids) => ({ weight: 6, arbitrary: fc.constantFrom(...ids) }));
         return fc.oneof(
           ...real,
           { weight: 3, arbitrary: uuidArbitrary() },
@@ -214,13 +238,14 @@ export class OperationGenerator {
       case 'String':
         return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...fixtures.strings) }, { weight: 3, arbitrary: hostileString });
       case 'Int':
-        return hostileInt;
+        return mode.wellTyped ? extremeInt : hostileInt;
       case 'Float':
-        return hostileFloat;
+        return mode.wellTyped ? extremeFloat : hostileFloat;
       case 'Boolean':
+        if (mode.wellTyped) return fc.boolean();
         return fc.oneof({ weight: 4, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom<unknown>('true', 0, 1) });
       case 'DateTimeISO':
-        return dateTime;
+        return mode.wellTyped ? validDateTime : dateTime;
       case 'JSON':
       case 'JSONObject':
         return jsonScalar;
@@ -230,7 +255,7 @@ export class OperationGenerator {
   }
 
   /** A selection of `type`'s fields: leaves, and objects to `depth` levels with their own arguments. */
-  #selection(type: GraphQLOutputType, depth: number, destructive: boolean): fc.Arbitrary<string> {
+  #selection(type: GraphQLOutputType, depth: number, mode: Mode): fc.Arbitrary<string> {
     const named = getNamedType(type);
     if (isLeafType(named)) return fc.constant('');
     if (!isObjectType(named)) return fc.constant(' { __typename }');
@@ -238,12 +263,10 @@ export class OperationGenerator {
       (f) => depth > 0 || (isLeafType(getNamedType(f.type)) && f.args.every((a) => !isNonNullType(a.type) || a.defaultValue !== undefined)),
     );
     const pieces = fields.map((f) =>
-      fc
-        .record({ args: this.#arguments(f.args, destructive), sub: this.#selection(f.type, depth - 1, destructive) })
-        .map(({ args, sub }) => {
-          const call = args.length > 0 ? `(${args.map(({ arg, value }) => `${arg.name}: ${literal(value, arg.type)}`).join(', ')})` : '';
-          return `${f.name}${call}${sub}`;
-        }),
+      fc.record({ args: this.#arguments(f.args, mode), sub: this.#selection(f.type, depth - 1, mode) }).map(({ args, sub }) => {
+        const call = args.length > 0 ? `(${args.map(({ arg, value }) => `${arg.name}: ${literal(value, arg.type)}`).join(', ')})` : '';
+        return `${f.name}${call}${sub}`;
+      }),
     );
     if (pieces.length === 0) return fc.constant(' { __typename }');
     return fc

@@ -27,7 +27,7 @@ let server: TestServer;
 let schema: GraphQLSchema;
 let modelId: string;
 let startRss: number;
-const fixtureIds: string[] = [];
+const fixtureIds: Record<string, string[]> = {};
 
 interface GraphQLAnswer {
   status: number | 'ws';
@@ -77,7 +77,13 @@ beforeAll(async () => {
     server.url,
     'mutation { createApiToken(name: "fuzz", scopes: ["read"]) { token { id } } }',
   );
-  fixtureIds.push(modelId, datasetId, up.json.id as string, createRun.id, createApiToken.token.id);
+  Object.assign(fixtureIds, {
+    model: [modelId],
+    dataset: [datasetId],
+    upload: [up.json.id as string],
+    run: [createRun.id],
+    token: [createApiToken.token.id],
+  });
   startRss = await residentBytes();
   console.log(`server and fixtures ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }, 120_000);
