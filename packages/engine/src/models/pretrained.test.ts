@@ -24,6 +24,10 @@ describe('architectures and tasks', () => {
       "config.json: model_type 't5' is not supported; supported: bert, roberta, distilbert, gpt2, llama",
     );
     expect(() => instantiate({ hidden_size: 8 }, { task: 'causal-lm' })).toThrow("'model_type' is missing");
+    // Found by the fuzz suite with TUNEQL_FUZZ_SEED=3: 'toString' found Object.prototype.toString (a TypeError).
+    expect(() => instantiate({ model_type: 'toString' }, { task: 'causal-lm' })).toThrow(
+      "config.json: model_type 'toString' is not supported; supported: bert, roberta, distilbert, gpt2, llama",
+    );
   });
 
   it('refuses a head the architecture does not have', () => {
