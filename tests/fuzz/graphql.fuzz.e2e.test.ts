@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASKS } from '../../packages/engine/src/models/config.ts';
 import { austenDataset, austenSlice, gql, REPO, startServer, type TestServer, upload, wsClient } from '../server/harness.ts';
 import { classificationFile, datasetFile, validation } from './dataset-files.ts';
-import { fuzz, testTimeout } from './fuzz-settings.ts';
+import { fuzz, itFuzzes, testTimeout } from './fuzz-settings.ts';
 import { type Operation, OperationGenerator } from './graphql-operations.ts';
 
 /** Resident memory the server may gain over the whole fuzz run. */
@@ -299,45 +299,41 @@ describe('GraphQL API under fuzzing', () => {
     testTimeout(12_000),
   );
 
-  it(
+  itFuzzes(
     'damaged dataset files uploaded and made into datasets with odd settings, then inspected: coded errors only',
-    async () => {
+    () => {
       const settings = fc.record({
         // Half with the settings a classification file validates under, so that some uploads become datasets.
         options: fc.oneof(validation, fc.constant({ task: 'sequence-classification', columns: undefined, labels: undefined })),
         format: fc.option(fc.constantFrom('csv', 'jsonl', 'xml', ''), { freq: 3, nil: undefined }),
-        transport: fc.boolean(),
       });
-      await fuzz(
-        fc.asyncProperty(fc.oneof(datasetFile, classificationFile), settings, async ({ name, bytes }, { options, format }) => {
-          const up = await upload(server.url, name, bytes);
-          if (up.status !== 201) throw new Error(`POST /uploads answered ${up.status}: ${JSON.stringify(up.json)}`);
-          const input = {
-            name: `fuzz-${randomUUID()}`,
-            uploadId: up.json.id,
-            task: options.task,
-            columns: options.columns,
-            labels: options.labels,
-            format,
-          };
-          const created = await overHttp({
-            query: 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
-            variables: { i: input },
-          });
-          checkAnswer('createDataset', created);
-          const id = (created.body as { data?: { createDataset?: { id: string } } }).data?.createDataset?.id;
-          if (id === undefined) return;
-          const inspected = await overHttp({
-            query: `query($id: ID!, $m: ID!) { dataset(id: $id) { rowCount labels columns statistics { rows splits { train validation test }
+      return fc.asyncProperty(fc.oneof(datasetFile, classificationFile), settings, async ({ name, bytes }, { options, format }) => {
+        const up = await upload(server.url, name, bytes);
+        if (up.status !== 201) throw new Error(`POST /uploads answered ${up.status}: ${JSON.stringify(up.json)}`);
+        const input = {
+          name: `fuzz-${randomUUID()}`,
+          uploadId: up.json.id,
+          task: options.task,
+          columns: options.columns,
+          labels: options.labels,
+          format,
+        };
+        const created = await overHttp({
+          query: 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
+          variables: { i: input },
+        });
+        checkAnswer('createDataset', created);
+        const id = (created.body as { data?: { createDataset?: { id: string } } }).data?.createDataset?.id;
+        if (id === undefined) return;
+        const inspected = await overHttp({
+          query: `query($id: ID!, $m: ID!) { dataset(id: $id) { rowCount labels columns statistics { rows splits { train validation test }
               labels { label count } textLength { min p50 p95 max } } preview(limit: 5) { row data } tokenLengths(modelId: $m) { counts max p95 } } }`,
-            variables: { id, m: modelId },
-          });
-          checkAnswer('dataset', inspected);
-        }),
-        { runs: 300, budgetMs: 6_000 },
-      );
+          variables: { id, m: modelId },
+        });
+        checkAnswer('dataset', inspected);
+      });
     },
-    testTimeout(6_000),
+    { runs: 300, budgetMs: 6_000 },
   );
 
   it('still answers /healthz, with resident memory bounded', async () => {
