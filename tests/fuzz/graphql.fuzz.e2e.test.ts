@@ -8,12 +8,13 @@
 // and token revocations never get the fixtures' ids (they get random UUIDs and non-UUIDs), so the fixtures survive.
 
 import { randomUUID } from 'node:crypto';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { buildClientSchema, type GraphQLSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASKS } from '../../packages/engine/src/models/config.ts';
-import { austenDataset, austenSlice, gql, REPO, startServer, type TestServer, upload, wsClient } from '../server/harness.ts';
+import { austenDataset, austenSlice, gql, REPO, startServer, type TestServer, tempDir, upload, wsClient } from '../server/harness.ts';
 import { classificationFile, datasetFile, validation } from './dataset-files.ts';
 import { fuzz, itFuzzes, testTimeout } from './fuzz-settings.ts';
 import { type Operation, OperationGenerator } from './graphql-operations.ts';
@@ -22,6 +23,10 @@ import { type Operation, OperationGenerator } from './graphql-operations.ts';
 const MAX_RSS_GROWTH = 512 * 1024 ** 2;
 /** How long a subscription case waits for its first answer before it unsubscribes. */
 const SUBSCRIPTION_WAIT_MS = 500;
+
+/** A model folder of its own: the demo model with a tokenizer.json that pads every text to 4,096 tokens. */
+const modelRoot = tempDir('fuzz-models');
+const PADDED_LENGTH = 4_096;
 
 let server: TestServer;
 let schema: GraphQLSchema;
@@ -53,6 +58,7 @@ beforeAll(async () => {
       TUNEQL_RATE_LIMIT_PER_ADDRESS: '1000000',
       TUNEQL_UPLOAD_RATE_LIMIT: '1000000',
       TUNEQL_PREDICT_RATE_LIMIT: '1000000',
+      TUNEQL_MODEL_DIRS: `${join(REPO, 'models')}:${modelRoot}`,
     },
   });
   const introspection = await gql<IntrospectionQuery>(server.url, getIntrospectionQuery());
@@ -233,6 +239,29 @@ describe('regressions found by fuzzing', () => {
       expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
       expect((answer.body as { errors: { message: string }[] }).errors[0]?.message).toMatch(/holds a NUL character \(U\+0000\)/);
     }
+  });
+
+  // The fuzzer's tokenizer.json with { Fixed: 10000000 } padding took 12 s and 1.3 GB a text; token lengths also
+  // counted the padding, so every example measured as long as it.
+  it("token lengths are the texts' own, whatever padding tokenizer.json asks for", async () => {
+    const padded = join(modelRoot, 'padded');
+    cpSync(join(REPO, 'models/austen-bert-mini'), padded, { recursive: true });
+    const tokenizer = JSON.parse(readFileSync(join(padded, 'tokenizer.json'), 'utf8'));
+    tokenizer.padding = { strategy: { Fixed: PADDED_LENGTH }, direction: 'Right', pad_id: 0, pad_type_id: 0, pad_token: '[PAD]' };
+    writeFileSync(join(padded, 'tokenizer.json'), JSON.stringify(tokenizer));
+    const { importModelFromDirectory } = await gql<{ importModelFromDirectory: { id: string } }>(
+      server.url,
+      'mutation($p: String!) { importModelFromDirectory(path: $p, name: "padded") { id } }',
+      { p: padded },
+    );
+    const { dataset } = await gql<{ dataset: { rowCount: number; tokenLengths: { counts: number[]; max: number } } }>(
+      server.url,
+      'query($d: ID!, $m: ID!) { dataset(id: $d) { rowCount tokenLengths(modelId: $m) { counts max } } }',
+      { d: fixtureIds.dataset?.[0], m: importModelFromDirectory.id },
+    );
+    expect(dataset.tokenLengths.max).toBeGreaterThan(10);
+    expect(dataset.tokenLengths.max).toBeLessThan(PADDED_LENGTH);
+    expect(dataset.tokenLengths.counts.reduce((a, b) => a + b, 0)).toBe(dataset.rowCount);
   });
 
   it('a label set that names a label twice is DATASET_INVALID', async () => {
