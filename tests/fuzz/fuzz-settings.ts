@@ -27,6 +27,9 @@ export function testTimeout(budgetMs: number): number {
   return FUZZ_RUNS === undefined ? budgetMs + 40_000 : 30 * 60_000;
 }
 
+/** The longest one case may wait on something asynchronous (a request, a stream) before it fails. */
+export const CASE_TIMEOUT_MS = 15_000;
+
 export interface FuzzOptions {
   /** Cases when TUNEQL_FUZZ_RUNS is unset. */
   runs: number;
@@ -45,6 +48,8 @@ export async function fuzz<Ts extends [unknown, ...unknown[]]>(
   const parameters: fc.Parameters<Ts> = {
     seed: FUZZ_SEED,
     numRuns: FUZZ_RUNS ?? options.runs,
+    // A case still waiting after this (a request the server never answers) fails instead of hanging the suite.
+    timeout: CASE_TIMEOUT_MS,
     ...(FUZZ_RUNS === undefined ? { interruptAfterTimeLimit: options.budgetMs } : {}),
   };
   try {
