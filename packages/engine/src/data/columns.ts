@@ -60,7 +60,8 @@ export class DatasetConfigError extends Error {
 
 /** The task's mapping with its defaults filled in; roles another task uses are refused, since they are usually a mix-up. */
 export function resolveColumns(task: Task, columns: ColumnMap = {}): ColumnMap {
-  const roles = ROLES[task];
+  // Own keys only: a task named '__proto__' or 'constructor' must not find Object.prototype's members.
+  const roles = Object.hasOwn(ROLES, task) ? ROLES[task] : undefined;
   if (!roles) throw new DatasetConfigError(`unknown task '${task}'; expected one of ${Object.keys(ROLES).join(', ')}`);
   const resolved: ColumnMap = {};
   for (const [role, path] of Object.entries(columns) as [ColumnRole, string | undefined][]) {

@@ -83,11 +83,23 @@ export function csvParser(file: string, options: CsvOptions, sink: TableSink): T
     } else if (header === null) {
       header = fields;
       const seen = new Set<string>();
+      // One issue for all unnamed columns: a line of a million commas is a million of them, not a million issues.
+      const unnamed: number[] = [];
+      const repeated = new Set<string>();
       header.forEach((name, k) => {
-        if (name.trim() === '') issues.push({ ...where, message: `header column ${k + 1} has no name; give every column a name` });
-        else if (seen.has(name)) issues.push({ ...where, message: `the header names column '${name}' twice; column names must be unique` });
+        if (name.trim() === '') unnamed.push(k + 1);
+        else if (seen.has(name) && !repeated.has(name)) {
+          repeated.add(name);
+          issues.push({ ...where, message: `the header names column '${name}' more than once; column names must be unique` });
+        }
         seen.add(name);
       });
+      if (unnamed.length === 1) issues.push({ ...where, message: `header column ${unnamed[0]} has no name; give every column a name` });
+      else if (unnamed.length > 1) {
+        const shown = unnamed.slice(0, 10).join(', ');
+        const more = unnamed.length > 10 ? `, ... (${unnamed.length} in all)` : '';
+        issues.push({ ...where, message: `header columns ${shown}${more} have no name; give every column a name` });
+      }
     } else if (fields.length !== header.length) {
       issues.push({
         ...where,

@@ -38,17 +38,18 @@ export function summarizeRecords(
   split: { validation: number; test: number; seed: number },
 ): DatasetSummary {
   const lengths = Int32Array.from(records, (r) => recordText(r).length).sort();
-  const counts: Record<string, number> = {};
+  // A Map: labels such as 'constructor' or '__proto__' must not meet Object.prototype's members.
+  const counts = new Map<string, number>();
   for (const r of records) {
     const l = labelName(r, labels);
-    if (l !== undefined) counts[l] = (counts[l] ?? 0) + 1;
+    if (l !== undefined) counts.set(l, (counts.get(l) ?? 0) + 1);
   }
   const parts = splitDataset(records, { ...split, stratifyBy: (r) => labelName(r, labels) ?? 0 });
   const sorted = Array.from(lengths);
   return {
     rows: records.length,
     splits: { train: parts.train.length, validation: parts.validation.length, test: parts.test.length },
-    labels: Object.keys(counts).length ? counts : null,
+    labels: counts.size ? Object.fromEntries(counts) : null,
     textLength: {
       min: sorted[0] ?? 0,
       // Whole characters: an interpolated percentile is not one.
@@ -59,12 +60,19 @@ export function summarizeRecords(
   };
 }
 
+/** Unpadded: a padding section in tokenizer.json would make every example as long as the padding. */
+const UNPADDED = { padding: null };
+
 /** Tokens per record with `tokenizer` (special tokens included, nothing truncated), ascending. */
 export function tokenLengths(records: readonly DatasetRecord[], tokenizer: Tokenizer, onProgress?: (done: number) => void): Int32Array {
   const out = new Int32Array(records.length);
   records.forEach((r, k) => {
     if (k % 1000 === 0 && k > 0) onProgress?.(k);
-    out[k] = (r.task === 'question-answering' ? tokenizer.encode(r.question, r.context) : tokenizer.encode(recordText(r))).ids.length;
+    out[k] = (
+      r.task === 'question-answering'
+        ? tokenizer.encode(r.question, r.context, UNPADDED)
+        : tokenizer.encode(recordText(r), undefined, UNPADDED)
+    ).ids.length;
   });
   return out.sort();
 }

@@ -1,6 +1,7 @@
 // Row validation: every problem of every row collected with file, row and column; labels resolved; paths into nested JSON.
 
 import { describe, expect, it } from 'vitest';
+import { TASKS } from '../models/config.ts';
 import { DatasetConfigError, parsePath, resolveColumns, resolvePath } from './columns.ts';
 import { parseCsv } from './csv.ts';
 import { DatasetError, type DatasetIssue } from './issues.ts';
@@ -38,6 +39,15 @@ describe('column paths', () => {
     expect(resolveColumns('causal-lm', { prompt: 'p', completion: 'c' })).toEqual({ prompt: 'p', completion: 'c' });
     expect(() => resolveColumns('sequence-classification', { score: 'x' })).toThrow(/'score' does not apply to sequence-classification/);
     expect(() => resolveColumns('causal-lm', { prompt: 'p' })).toThrow(/needs both columns.prompt and columns.completion/);
+  });
+
+  // Found by the fuzz suite (tests/fuzz/data.fuzz.test.ts): the task '__proto__' found Object.prototype (a TypeError).
+  it('refuses a task named like an Object member as unknown', () => {
+    for (const task of ['__proto__', 'constructor']) {
+      expect(() => resolveColumns(task as never)).toThrow(
+        new DatasetConfigError(`unknown task '${task}'; expected one of ${TASKS.join(', ')}`),
+      );
+    }
   });
 });
 
@@ -90,6 +100,13 @@ describe('validateTables', () => {
     ]);
     expect(r.records[0]?.map((x) => (x.task === 'sequence-classification' ? x.label : -1))).toEqual([1, 0]);
     expect(r.labels).toEqual(['neg', 'pos']);
+  });
+
+  // Found by the fuzz suite: a label set naming a label twice (createDataset's `labels`) was a RangeError.
+  it('refuses a label set that names a label twice with a DatasetConfigError', () => {
+    expect(() => classify([jsonl([{ text: 'a', label: 'x' }])], { labels: ['constructor', 'constructor'] })).toThrow(
+      new DatasetConfigError("the label set names 'constructor' twice; each label needs one id"),
+    );
   });
 
   it('collects labels from every file, sorting integers numerically', () => {

@@ -1,7 +1,7 @@
 // Checks every row against its task's column mapping and turns it into a typed record, collecting every problem found.
 
 import type { Task } from '../models/config.ts';
-import { type ColumnMap, type ColumnRole, describeValue, resolveColumns, resolvePath } from './columns.ts';
+import { type ColumnMap, type ColumnRole, DatasetConfigError, describeValue, resolveColumns, resolvePath } from './columns.ts';
 import { type DatasetIssue, IssueLog } from './issues.ts';
 import type { SourceRow, Table } from './table.ts';
 
@@ -156,7 +156,7 @@ export class RecordValidator {
         labels = [...this.options.labels];
         const seen = new Set<string>();
         for (const l of labels) {
-          if (seen.has(l)) throw new RangeError(`the label set names '${l}' twice; each label needs one id`);
+          if (seen.has(l)) throw new DatasetConfigError(`the label set names '${l}' twice; each label needs one id`);
           seen.add(l);
         }
       } else {

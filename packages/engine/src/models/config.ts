@@ -11,6 +11,9 @@ export const TASKS: readonly Task[] = [
   'masked-lm',
 ];
 
+/** The longest context a config.json may declare (Llama 3.1's 131,072 twice over). */
+export const MAX_POSITIONS = 262_144;
+
 /** A config.json value that is missing, of the wrong type or out of range; `key` and `value` name it when one key is at fault. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -88,9 +91,26 @@ export class ConfigReader {
     return this.integer(key, fallback, 1);
   }
 
+  /**
+   * A context length (max_position_embeddings, n_positions). Position and rotary tables of this length are built
+   * before any weight is compared with the checkpoint, so an absurd value would allocate first and fail later.
+   */
+  positions(key: string, fallback: number): number {
+    const v = this.positive(key, fallback);
+    if (v > MAX_POSITIONS) this.fail(key, `a positive integer up to ${MAX_POSITIONS} (the longest context TuneQL builds tables for)`);
+    return v;
+  }
+
   num(key: string, fallback?: number): number {
     const v = this.raw[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, 'a number');
+    return v;
+  }
+
+  /** A number above zero, such as a norm's epsilon: the graph op would refuse another without naming config.json. */
+  positiveNum(key: string, fallback?: number): number {
+    const v = this.num(key, fallback);
+    if (v <= 0) this.fail(key, 'a number above 0');
     return v;
   }
 

@@ -43,7 +43,7 @@ function read(c: ConfigReader): DistilConfig {
     act: c.str('activation', 'gelu'),
     dropout: c.prob('dropout', 0.1),
     attentionDropout: c.prob('attention_dropout', 0.1),
-    maxPositions: c.positive('max_position_embeddings', 512),
+    maxPositions: c.positions('max_position_embeddings', 512),
     initRange: c.num('initializer_range', 0.02),
     padTokenId: c.int('pad_token_id', 0),
     seqDropout: c.prob('seq_classif_dropout', 0.2),

@@ -41,7 +41,7 @@ function read(c: ConfigReader): Gpt2Config {
   const residDropout = c.prob('resid_pdrop', 0.1);
   return {
     vocabSize: c.positive('vocab_size', 50257),
-    positions: c.positive('n_positions', 1024),
+    positions: c.positions('n_positions', 1024),
     embd,
     layers: c.int('n_layer', 12),
     heads,
@@ -50,7 +50,7 @@ function read(c: ConfigReader): Gpt2Config {
     residDropout,
     embdDropout: c.prob('embd_pdrop', 0.1),
     attnDropout: c.prob('attn_pdrop', 0.1),
-    eps: c.num('layer_norm_epsilon', 1e-5),
+    eps: c.positiveNum('layer_norm_epsilon', 1e-5),
     initRange: c.num('initializer_range', 0.02),
     padTokenId: c.optionalInt('pad_token_id'),
     classifierDropout: c.prob('classifier_dropout', c.raw.hidden_dropout === undefined ? 0.1 : c.prob('hidden_dropout', 0.1)),

@@ -58,7 +58,8 @@ function read(c: ConfigReader): LlamaConfig {
       'rope_scaling',
       ropeType,
     );
-  const theta = typeof rope.rope_theta === 'number' ? rope.rope_theta : c.num('rope_theta', 10000);
+  const theta = typeof rope.rope_theta === 'number' ? rope.rope_theta : c.positiveNum('rope_theta', 10000);
+  if (!(theta > 0)) throw new ConfigError(`${c.source}: 'rope_theta' must be a number above 0, got ${theta}`, 'rope_theta', theta);
   return {
     vocabSize: c.positive('vocab_size', 32000),
     hidden,
@@ -68,9 +69,9 @@ function read(c: ConfigReader): LlamaConfig {
     kvHeads,
     headDim: c.optionalInt('head_dim') ?? hidden / heads,
     act: c.str('hidden_act', 'silu'),
-    maxPositions: c.positive('max_position_embeddings', 2048),
+    maxPositions: c.positions('max_position_embeddings', 2048),
     initRange: c.num('initializer_range', 0.02),
-    eps: c.num('rms_norm_eps', 1e-6),
+    eps: c.positiveNum('rms_norm_eps', 1e-6),
     padTokenId: c.optionalInt('pad_token_id'),
     tied: c.bool('tie_word_embeddings', false),
     ropeTheta: theta,

@@ -25,6 +25,10 @@ describe('architectures and tasks', () => {
       "config.json: model_type 't5' is not supported; supported: bert, roberta, distilbert, gpt2, llama",
     );
     expect(() => instantiate({ hidden_size: 8 }, { task: 'causal-lm' })).toThrow("'model_type' is missing");
+    // Found by the fuzz suite with TUNEQL_FUZZ_SEED=3: 'toString' found Object.prototype.toString (a TypeError).
+    expect(() => instantiate({ model_type: 'toString' }, { task: 'causal-lm' })).toThrow(
+      "config.json: model_type 'toString' is not supported; supported: bert, roberta, distilbert, gpt2, llama",
+    );
   });
 
   it('refuses a head the architecture does not have', () => {
@@ -82,6 +86,33 @@ describe('architectures and tasks', () => {
   });
 });
 
+// Found by the fuzz suite (tests/fuzz/checkpoint.fuzz.test.ts): an activation named '' or 'constructor' was a plain
+// Error or Object.prototype's constructor, and n_positions 16777216 spent 2 s building a position table.
+describe('config.json values out of range', () => {
+  it('refuses an unknown activation with a ConfigError, even one named like an Object member', () => {
+    for (const act of ['', 'constructor']) {
+      expect(() => instantiate({ ...config('gpt2-causal-lm'), activation_function: act }, { task: 'causal-lm' })).toThrow(
+        expect.objectContaining({ name: 'ConfigError', message: expect.stringContaining(`unsupported activation '${act}'`) }),
+      );
+    }
+  });
+
+  // Found by the fuzz suite with TUNEQL_FUZZ_SEED=1: layer_norm_epsilon -1 was the graph's OpOptionError, which names no file.
+  it('refuses a norm epsilon that is not above 0 with a ConfigError naming the key', () => {
+    expect(() => instantiate({ ...config('gpt2-causal-lm'), layer_norm_epsilon: -1 }, { task: 'causal-lm' })).toThrow(
+      expect.objectContaining({ name: 'ConfigError', message: "config.json: 'layer_norm_epsilon' must be a number above 0, got -1" }),
+    );
+  });
+
+  it('refuses a context length over MAX_POSITIONS before building its tables', () => {
+    const start = performance.now();
+    expect(() => instantiate({ ...config('gpt2-causal-lm'), n_positions: 16_777_216 }, { task: 'causal-lm' })).toThrow(
+      "config.json: 'n_positions' must be a positive integer up to 262144 (the longest context TuneQL builds tables for), got 16777216",
+    );
+    expect(performance.now() - start).toBeLessThan(500);
+  });
+});
+
 describe('checkpoints', () => {
   it('names a missing tensor of the base model', async () => {
     const dir = tmp();
@@ -90,7 +121,21 @@ describe('checkpoints', () => {
     file.tensors.delete('bert.encoder.layer.1.output.dense.weight');
     await writeSafetensors(join(dir, 'model.safetensors'), Object.fromEntries(file.tensors));
     await expect(loadPretrained(dir, { task: 'masked-lm' })).rejects.toThrow(
-      'the checkpoint lacks 1 tensors of the bert model, e.g. bert.encoder.layer.1.output.dense.weight',
+      "the checkpoint lacks tensor 'bert.encoder.layer.1.output.dense.weight' of the bert model",
+    );
+  });
+
+  // Found by the fuzz suite (tests/fuzz/checkpoint.fuzz.test.ts): n_layer 2134 over a 2-layer checkpoint built 2,132
+  // fresh layers (minutes, gigabytes) before refusing, and a label count of 2^31 failed inside Float32Array.
+  it('refuses a config.json with more layers than the checkpoint, or a head larger than it, before allocating', async () => {
+    const { tensors } = await readSafetensors(`${PARITY}gpt2-causal-lm/model.safetensors`);
+    const start = performance.now();
+    expect(() => instantiate({ ...config('gpt2-causal-lm'), n_layer: 2134 }, { task: 'causal-lm' }, tensors)).toThrow(
+      "the checkpoint lacks tensor 'transformer.h.2.ln_1.weight' of the gpt2 model; config.json must describe the checkpoint's own layers and sizes",
+    );
+    expect(performance.now() - start).toBeLessThan(1_000);
+    expect(() => instantiate(config('gpt2-causal-lm'), { task: 'sequence-classification', numLabels: 2 ** 31 }, tensors)).toThrow(
+      "the new parameter 'score.weight' would be [2147483648, 16], more values than the whole checkpoint holds (8128)",
     );
   });
 

@@ -3,7 +3,7 @@
 
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/hf.ts';
 import type { LoadedTensor } from '../checkpoint/safetensors.ts';
-import { Graph, type Shape, type Tensor } from '../graph/graph.ts';
+import { Graph, type Shape, sizeOf, type Tensor } from '../graph/graph.ts';
 import type { ModuleHooks } from '../nn/hooks.ts';
 import { ForwardContext } from '../nn/layers.ts';
 import { ParameterSet, ParamScope } from '../params/parameters.ts';
@@ -64,11 +64,27 @@ export function instantiate(
   const params = new ParameterSet(options.seed ?? 0, { shapesOnly: options.shapesOnly });
   const used = new Set<string>();
   const initialized: string[] = [];
+  const base = `${arch.baseModel(options.task)}.`;
+  let checkpointValues = 0;
+  for (const t of tensors?.values() ?? []) checkpointValues += t.data.length;
   params.source = (name: string, shape: Shape) => {
     // A base-model checkpoint (BertModel) stores names without the 'bert.' prefix.
     const key = [name, name.slice(name.indexOf('.') + 1)].find((k) => tensors?.has(k));
     const t = key === undefined ? undefined : tensors?.get(key);
     if (!t || key === undefined) {
+      // Refused before its initializer allocates: a config.json that names more layers or larger sizes than the
+      // checkpoint holds would otherwise build every missing layer first (gigabytes, minutes) only to be refused.
+      if (tensors && name.startsWith(base) && !name.startsWith(`${base}pooler.`)) {
+        throw new ConfigError(
+          `${source}: the checkpoint lacks tensor '${name}' of the ${arch.modelType} model; config.json must describe the checkpoint's own layers and sizes`,
+        );
+      }
+      // A new head is bounded by the checkpoint itself, so num_labels cannot make the loader allocate more than the file holds.
+      if (tensors && sizeOf(shape) > checkpointValues) {
+        throw new ConfigError(
+          `${source}: the new parameter '${name}' would be [${shape.join(', ')}], more values than the whole checkpoint holds (${checkpointValues}); check num_labels and the sizes in config.json`,
+        );
+      }
       initialized.push(name);
       return undefined;
     }
@@ -86,15 +102,6 @@ export function instantiate(
   probe(arch, config, options.task);
   params.source = undefined;
   const unused = tensors ? [...tensors.keys()].filter((k) => !used.has(k)) : [];
-  if (tensors && initialized.length) {
-    // A new head starts fresh; a base-model tensor that is missing means a wrong or damaged checkpoint.
-    const base = `${arch.baseModel(options.task)}.`;
-    const missing = initialized.filter((n) => n.startsWith(base) && !n.startsWith(`${base}pooler.`));
-    if (missing.length)
-      throw new ConfigError(
-        `${source}: the checkpoint lacks ${missing.length} tensors of the ${arch.modelType} model, e.g. ${missing.slice(0, 5).join(', ')}`,
-      );
-  }
   return { arch, config, task: options.task, params, initialized, unused };
 
   function probe(a: Architecture, c: ConfigReader, task: Task): void {

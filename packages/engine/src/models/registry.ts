@@ -13,7 +13,8 @@ export function architectureFor(config: RawConfig, source = 'config.json'): Arch
   const type = config.model_type;
   if (typeof type !== 'string')
     throw new ConfigError(`${source}: 'model_type' is missing; supported: ${Object.keys(ARCHITECTURES).join(', ')}`, 'model_type', type);
-  const arch = ARCHITECTURES[type];
+  // Own keys only: model_type 'toString' must not find Object.prototype.toString.
+  const arch = Object.hasOwn(ARCHITECTURES, type) ? ARCHITECTURES[type] : undefined;
   if (!arch)
     throw new ConfigError(
       `${source}: model_type '${type}' is not supported; supported: ${Object.keys(ARCHITECTURES).join(', ')}`,

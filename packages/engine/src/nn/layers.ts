@@ -2,6 +2,7 @@
 
 import type { Graph, Tensor } from '../graph/graph.ts';
 import { dropout, equal, gather, gelu, layerNorm, mul, relu, reshape, rmsNorm, sigmoid, stopGradient, tanh, where } from '../graph/ops.ts';
+import { ConfigError } from '../models/config.ts';
 import { type Initializer, init, type ParamScope } from '../params/parameters.ts';
 
 /**
@@ -39,9 +40,11 @@ export const ACTIVATIONS = {
 export type ActivationName = keyof typeof ACTIVATIONS;
 
 export function activation(name: string, where: string): (x: Tensor) => Tensor {
-  const f = ACTIVATIONS[name as ActivationName];
-  if (!f) throw new Error(`${where}: unsupported activation '${name}'; supported: ${Object.keys(ACTIVATIONS).join(', ')}`);
-  return f;
+  // Own keys only ('constructor' is no activation), and a ConfigError: the name comes from a config.json.
+  if (!Object.hasOwn(ACTIVATIONS, name)) {
+    throw new ConfigError(`${where}: unsupported activation '${name}'; supported: ${Object.keys(ACTIVATIONS).join(', ')}`);
+  }
+  return ACTIVATIONS[name as ActivationName];
 }
 
 /**

@@ -39,6 +39,18 @@ describe('tokenizer.json errors', () => {
     );
   });
 
+  // Found by the fuzz suite (tests/fuzz/tokenizer.fuzz.test.ts): { Fixed: 10000000 } took 12 s and 1.3 GB per text.
+  it('refuses padding to more than MAX_PADDED_LENGTH tokens, naming the field', () => {
+    const fixed = { strategy: { Fixed: 10_000_000 }, direction: 'Right', pad_id: 0, pad_type_id: 0, pad_token: '[PAD]' };
+    const err = loadError(writeJson('padded.json', { ...bert, padding: fixed }));
+    expect(err.path).toBe('padding.strategy.Fixed');
+    expect(err.message).toMatch(/padding\.strategy\.Fixed: must be at most 65536 tokens, got 10000000$/);
+    const multiple = loadError(
+      writeJson('multiple.json', { ...bert, padding: { ...fixed, strategy: 'BatchLongest', pad_to_multiple_of: 2 ** 31 } }),
+    );
+    expect(multiple.path).toBe('padding.pad_to_multiple_of');
+  });
+
   it('names nested components by their JSON path', () => {
     const normalizer = { type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'Precompiled', precompiled_charsmap: 'AAAA' }] };
     const err = loadError(writeJson('precompiled.json', { ...bert, normalizer }));
@@ -63,6 +75,22 @@ describe('tokenizer.json errors', () => {
     expect(() => Tokenizer.fromJSON({ model: merges })).toThrow(
       /<json>: model.merges\[0\]: merge "a b" uses "ab", which is not in the vocabulary/,
     );
+  });
+
+  // Found by the fuzz suite: a special token id of -1 in post_processor came out of encode() as a token id.
+  it('refuses special token ids that are not token ids (negative, fractional)', () => {
+    const processor = bert.post_processor as { special_tokens: Record<string, { id: string; ids: number[]; tokens: string[] }> };
+    const sep = { id: '[SEP]', ids: [-1], tokens: ['[SEP]'] };
+    const err = loadError(
+      writeJson('negative-id.json', {
+        ...bert,
+        post_processor: { ...processor, special_tokens: { ...processor.special_tokens, '[SEP]': sep } },
+      }),
+    );
+    expect(err.path).toBe('post_processor.special_tokens.[SEP].ids');
+    expect(err.message).toMatch(/ids and tokens must be lists of token ids \(integers, 0 or more\) and strings of the same length$/);
+    const roberta = { type: 'RobertaProcessing', sep: ['</s>', 2.5], cls: ['<s>', 0], trim_offsets: true, add_prefix_space: false };
+    expect(loadError(writeJson('fractional-id.json', { ...bert, post_processor: roberta })).path).toBe('post_processor.sep');
   });
 
   it('refuses patterns JS cannot run, naming the pattern field', () => {

@@ -33,10 +33,15 @@ export function postProcess(
 }
 
 /** A plain (id, token) special token as BertProcessing and RobertaProcessing store them: `["[CLS]", 101]`. */
+/** Token ids are u32 in tokenizers: a negative or fractional id would reach the model as an index. */
+function isTokenId(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0;
+}
+
 function readTokenPair(section: Section, key: string): [string, number] {
   const v = section.raw[key];
-  if (!Array.isArray(v) || typeof v[0] !== 'string' || typeof v[1] !== 'number')
-    section.fail(key, `must be ["token", id], got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v) || typeof v[0] !== 'string' || !isTokenId(v[1]))
+    section.fail(key, `must be ["token", id] with an id that is an integer, 0 or more, got ${JSON.stringify(v)}`);
   return [v[0], v[1]];
 }
 
@@ -164,8 +169,8 @@ function templateProcessing(section: Section): PostProcessor {
     const s = rawSpecials!.object(key);
     const ids = s.array('ids');
     const tokens = s.array('tokens');
-    if (ids.length !== tokens.length || !ids.every((x) => typeof x === 'number') || !tokens.every((x) => typeof x === 'string')) {
-      s.fail('ids', 'ids and tokens must be lists of numbers and strings of the same length');
+    if (ids.length !== tokens.length || !ids.every(isTokenId) || !tokens.every((x) => typeof x === 'string')) {
+      s.fail('ids', 'ids and tokens must be lists of token ids (integers, 0 or more) and strings of the same length');
     }
     specials.set(s.string('id', key), { ids: ids as number[], tokens: tokens as string[] });
   }

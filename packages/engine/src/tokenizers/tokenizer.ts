@@ -70,17 +70,28 @@ function readTruncation(s: Section): TruncationParams {
   };
 }
 
+/**
+ * The longest padded length a tokenizer.json may ask for (a fixed length or a multiple): every encoding is filled to
+ * it, so a value in the millions costs seconds and gigabytes per text.
+ */
+export const MAX_PADDED_LENGTH = 65_536;
+
+function paddedLength(s: Section, key: string, value: number | undefined): number | undefined {
+  if (value !== undefined && value > MAX_PADDED_LENGTH) s.fail(key, `must be at most ${MAX_PADDED_LENGTH} tokens, got ${value}`);
+  return value;
+}
+
 function readPadding(s: Section): PaddingParams {
   const raw = s.raw.strategy;
   let strategy: PaddingParams['strategy'] = 'longest';
   if (raw !== undefined && raw !== 'BatchLongest') {
     const fixed = s.object('strategy');
-    strategy = { length: fixed.int('Fixed') };
+    strategy = { length: paddedLength(fixed, 'Fixed', fixed.int('Fixed')) as number };
   }
   return {
     strategy,
     direction: s.oneOf('direction', ['Right', 'Left'], 'Right') === 'Left' ? 'left' : 'right',
-    padToMultipleOf: s.optionalInt('pad_to_multiple_of'),
+    padToMultipleOf: paddedLength(s, 'pad_to_multiple_of', s.optionalInt('pad_to_multiple_of')),
     padId: s.int('pad_id', 0),
     padTypeId: s.int('pad_type_id', 0),
     padToken: s.string('pad_token', '[PAD]'),

@@ -82,6 +82,15 @@ export function describeError(err: unknown): { code: string; message: string; ex
       message: 'a value in the request is not in the form expected (ids are UUIDs this API returned); check the ids sent',
     };
   }
+  // A NUL character (U+0000) in a name, label or column: PostgreSQL stores it neither in text (22021) nor in jsonb
+  // (22P05). Any string a client sends may hold one, so the net is here rather than at every column.
+  const sqlState = err instanceof QueryFailedError ? (err.driverError as { code?: string } | undefined)?.code : undefined;
+  if (sqlState === '22021' || sqlState === '22P05') {
+    return {
+      code: CommonErrorCode.BAD_USER_INPUT,
+      message: 'a text in the request or in the file holds a NUL character (U+0000), which cannot be stored; remove it and try again',
+    };
+  }
   // Trainer settings the run spec refuses (batch size, schedule, max length...): problems name the spec paths.
   if (err instanceof RunSpecError) return { code: 'RUN_INVALID_INPUT', message: err.message, extensions: { problems: err.problems } };
   const validation = (err as { validationErrors?: ValidationLike[] } | undefined)?.validationErrors;
@@ -131,9 +140,15 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== CommonErrorCode.INTERNAL_SERVER_ERROR) return formatted;
-  // A variable that does not coerce to its type (an enum value the enum lacks, a string for an Int): Apollo
-  // codes it BAD_USER_INPUT on HTTP, while over graphql-ws it arrives as a plain request error.
-  if (code === undefined && error instanceof GraphQLError && !error.path && error.message.startsWith('Variable "$')) {
+  // graphql's own errors about the request (a variable that does not coerce to its type, or 50 such errors: "Too
+  // many errors processing variables") have no path and at most a GraphQLError as their cause. Apollo codes most of
+  // them BAD_USER_INPUT over HTTP but the last one INTERNAL_SERVER_ERROR, and over graphql-ws none comes coded.
+  // Errors from resolvers always have a path.
+  const requestError =
+    error instanceof GraphQLError &&
+    error.path === undefined &&
+    (error.originalError === undefined || error.originalError instanceof GraphQLError);
+  if (requestError) {
     return { ...formatted, extensions: { ...formatted.extensions, code: CommonErrorCode.BAD_USER_INPUT } };
   }
   logger().error(

@@ -95,7 +95,8 @@ export class Predictor {
       maxLength: card.max_length,
       strategy: card.task === 'question-answering' ? ('only_second' as const) : ('longest_first' as const),
     };
-    const [enc] = tokenizer.encodeBatch([input.pair === undefined ? input.text : [input.text, input.pair]], { truncation });
+    // No padding, whatever tokenizer.json says: the attention mask below attends to every position.
+    const [enc] = tokenizer.encodeBatch([input.pair === undefined ? input.text : [input.text, input.pair]], { truncation, padding: null });
     if (!enc) throw new Error('the tokenizer returned no encoding');
     const out = await this.run(enc.ids, enc.typeIds);
     const labelOf = (i: number) => card.labels?.[i] ?? `LABEL_${i}`;
