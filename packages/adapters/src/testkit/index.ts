@@ -1,4 +1,17 @@
 // @tuneql/adapters/testkit: the checks every strategy must pass, for plugin authors to run in vitest.
 export { type Batch, type SyntheticOptions, syntheticBatches } from './data.ts';
 export { maxAbsDiff, predict } from './forward.ts';
+export {
+  defineReferenceSuite,
+  LOSS_TOLERANCE,
+  REFERENCE_BASE,
+  REFERENCE_SEED,
+  REFERENCE_SETTINGS,
+  type ReferenceRun,
+  readReference,
+  referenceExamples,
+  type TrainingReference,
+  trainLikeReference,
+  WEIGHT_TOLERANCE,
+} from './reference.ts';
 export { defineStrategySuite, type StrategySuiteCase } from './suite.ts';

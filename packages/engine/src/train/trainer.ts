@@ -259,6 +259,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         }
       }
     }
+    // Every program of the run counts each parameter's steps in one map (gradual unfreezing's bias corrections).
+    const paramSteps = new Map<string, number>();
+    for (const p of [...micros, ...(apply ? [apply] : [])]) p.paramSteps = paramSteps;
     const slotNames = [...new Set(programs.flatMap((p) => p.slots.map((s) => s.slot)))];
     const slotShapes = new Map(programs.flatMap((p) => p.slots.map((s) => [s.slot, s.shape] as const)));
     const trainable = model.params.trainableNames;
@@ -279,7 +282,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (!checkpointRoot) return;
       const dir = await saveLoopCheckpoint(
         checkpointRoot,
-        { step, micro, epoch, position, seq: seq + 1, best, sinceBest, pendingLoss, fingerprint },
+        {
+          step,
+          micro,
+          epoch,
+          position,
+          seq: seq + 1,
+          best,
+          sinceBest,
+          pendingLoss,
+          fingerprint,
+          ...(options.trainableSchedule ? { paramSteps: Object.fromEntries(paramSteps) } : {}),
+        },
         await readSlots(slotNames),
         cfg.keepCheckpoints,
       );
@@ -297,6 +311,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       await rt.write(found.slots);
       ({ step, micro, epoch, position, pendingLoss, sinceBest } = found.state);
+      // A checkpoint from before per-parameter counts were kept: every parameter counted the run's steps.
+      const counted = found.state.paramSteps ?? Object.fromEntries(trainable.map((n) => [n, step]));
+      for (const [n, s] of Object.entries(counted)) paramSteps.set(n, s);
       best = found.state.best;
       // Events after this checkpoint were lost with the interrupted run; numbering continues from it.
       seq = found.state.seq;

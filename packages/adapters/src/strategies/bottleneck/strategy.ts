@@ -11,7 +11,7 @@ import { ADAPTER_CONFIG_NAME, readAdapterConfig, readAdapterFiles, type StoredTe
 import { exportWholeModel, readWholeModel } from '../../modules/hf-model.ts';
 import { headModules, inModules, reportOf } from '../../modules/model.ts';
 import { adapterPoints } from '../../modules/sites.ts';
-import { BOTTLENECK_DEFAULTS, bottleneckConfigSchema } from './config.ts';
+import { BOTTLENECK_DEFAULTS, bottleneckConfigSchema, nonLinearityOf } from './config.ts';
 import { bottleneckAdapter } from './layer.ts';
 
 export const ARTIFACT_FORMAT = 'tuneql-bottleneck';
@@ -38,7 +38,8 @@ export const bottleneck = defineStrategy({
     const points = adapterPoints(model)
       .filter((p) => kinds.has(p.kind))
       .map((p) => p.path);
-    model.hooks = () => ({ adapter: (site) => (kinds.has(site.kind) ? bottleneckAdapter(site, config) : undefined) });
+    const nonLinearity = nonLinearityOf(config);
+    model.hooks = () => ({ adapter: (site) => (kinds.has(site.kind) ? bottleneckAdapter(site, config, nonLinearity) : undefined) });
     const added = declareParameters(model);
     if (!added.length) {
       throw new StrategyError('STRATEGY_UNSUPPORTED', `strategy 'bottleneck': this ${model.arch.modelType} model has no adapter points`, {
@@ -48,7 +49,7 @@ export const bottleneck = defineStrategy({
     const saved = config.modulesToSave ?? headModules(model);
     const fresh = new Set(added);
     model.params.setTrainable((n) => fresh.has(n) || inModules(n, saved) || (config.trainLayerNorms && isLayerNorm(n)));
-    return reportOf(model, added, { modules: points, details: { variant: config.variant, modulesToSave: saved } });
+    return reportOf(model, added, { modules: points, details: { variant: config.variant, nonLinearity, modulesToSave: saved } });
   },
   /**
    * Writes adapter/ (adapter_config.json and the trained tensors) and model/ (the whole model, the
