@@ -215,4 +215,51 @@ describe('gradual unfreezing', () => {
       expect(same, n).toBe(lower(n));
     }
   }, 120_000);
+
+  it("resumes with each parameter's own AdamW step count, to the uninterrupted run's losses", async () => {
+    const lower = (n: string) => n.startsWith('bert.embeddings.') || n.startsWith('bert.encoder.layer.0.');
+    const go = async (options: Partial<TrainOptions>) => {
+      const model = await loadPretrained(`${PARITY}bert-sequence-classification`, { task: 'sequence-classification' });
+      const all = new Set(model.params.trainableNames);
+      const upper = new Set([...all].filter((n) => !lower(n)));
+      const losses: number[] = [];
+      const result = await train({
+        model,
+        data: { train: DATA.train },
+        config: { ...CONFIG, epochs: 2, evalEvery: undefined },
+        trainableSchedule: (epoch) => (epoch === 0 ? upper : all),
+        ...options,
+        onEvent: (e) => {
+          if (e.type === 'step') losses.push(e.values.loss as number);
+          options.onEvent?.(e);
+        },
+      });
+      return { losses, result };
+    };
+    const whole = await go({});
+    const dir = mkdtempSync(join(tmpdir(), 'tuneql-gradual-'));
+    const controller = new AbortController();
+    // Cancelled 5 steps after the lower layers switched on (12 batches per epoch): they have taken 5 steps, the others 17.
+    const first = await go({
+      outDir: dir,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'step' && e.step === 17) controller.abort();
+      },
+    });
+    expect(first.result.status).toBe('cancelled');
+    const latest = readdirSync(join(dir, 'checkpoints'))
+      .filter((n) => n.startsWith('step-'))
+      .sort()
+      .at(-1) as string;
+    const state = JSON.parse(readFileSync(join(dir, 'checkpoints', latest, 'trainer.json'), 'utf8'));
+    expect(state.paramSteps['bert.encoder.layer.0.output.dense.weight']).toBe(5);
+    expect(state.paramSteps['classifier.weight']).toBe(17);
+    const second = await go({ outDir: dir, resume: true });
+    const resumed = [...first.losses, ...second.losses];
+    expect(resumed.length).toBe(whole.losses.length);
+    resumed.forEach((loss, i) => {
+      expect(Math.abs(loss - (whole.losses[i] as number)), `step ${i + 1}`).toBeLessThan(1e-6);
+    });
+  }, 120_000);
 });
