@@ -3,13 +3,16 @@ export { type Batch, type SyntheticOptions, syntheticBatches } from './data.ts';
 export { maxAbsDiff, predict } from './forward.ts';
 export {
   defineReferenceSuite,
+  GRAD_NORM_TOLERANCE,
   LOSS_TOLERANCE,
   REFERENCE_BASE,
   REFERENCE_SEED,
   REFERENCE_SETTINGS,
   type ReferenceRun,
   readReference,
+  type ReferenceStep,
   referenceExamples,
+  referenceSteps,
   type TrainingReference,
   trainLikeReference,
   WEIGHT_TOLERANCE,
