@@ -68,6 +68,7 @@ export {
   type Example,
   epochBatches,
   IGNORE_INDEX,
+  lengthBuckets,
 } from './train/batching.ts';
 export { CorruptCheckpointError } from './train/checkpoint.ts';
 export { type EventSink, type TrainEvent, type TrainEventType, WARNING_CODES, type WarningCode } from './train/events.ts';

@@ -6,13 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  assignBuckets,
   type Bucket,
   camelKeys,
-  chooseBuckets,
   collate,
   type Example,
   epochBatches,
+  lengthBuckets,
   loadPretrained,
   type PretrainedModel,
   Rng,
@@ -90,13 +89,7 @@ export interface ReferenceStep {
 export function referenceSteps(model: PretrainedModel): ReferenceStep[] {
   const examples = referenceExamples();
   const { batch_size: batchSize, epochs, max_buckets: maxBuckets } = REFERENCE_SETTINGS;
-  const buckets = assignBuckets(
-    examples,
-    chooseBuckets(
-      examples.map((e) => e.inputIds.length),
-      maxBuckets,
-    ),
-  );
+  const buckets = lengthBuckets(examples, maxBuckets);
   const steps: ReferenceStep[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (const b of epochBatches(buckets, batchSize, REFERENCE_SEED, epoch)) {

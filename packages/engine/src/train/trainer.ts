@@ -18,14 +18,14 @@ import type { Provider } from '../runtime/providers.ts';
 import { dropoutSeed, type LoadedProgram, Runtime } from '../runtime/runtime.ts';
 import { compileAccumulatedStep, compileInference, compileTrainStep, type Program, type TrainStepSpec } from '../step/compile.ts';
 import {
-  assignBuckets,
+  type Bucket,
   type CollateOptions,
-  chooseBuckets,
   collate,
   type Example,
   epochBatches,
   evalBatches,
   IGNORE_INDEX,
+  lengthBuckets,
   type Remask,
 } from './batching.ts';
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
@@ -182,13 +182,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     labels: predictions ? 'positions' : labelKind(task),
     predictions,
   });
-  const trainBuckets = assignBuckets(
-    data.train,
-    chooseBuckets(
-      data.train.map((e) => e.inputIds.length),
-      cfg.maxBuckets,
-    ),
-  );
+  const trainBuckets = lengthBuckets(data.train, cfg.maxBuckets);
   const batchesPerEpoch = epochBatches(trainBuckets, cfg.batchSize, cfg.seed, 0).length;
   if (batchesPerEpoch === 0) throw new Error(`no length bucket holds a full batch of ${cfg.batchSize}; lower the batch size or maxBuckets`);
   const totalSteps = Math.min(cfg.maxSteps ?? Number.POSITIVE_INFINITY, Math.floor((batchesPerEpoch * cfg.epochs) / k));
@@ -480,7 +474,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
 interface EvalSet {
   examples: readonly Example[];
-  buckets: ReturnType<typeof assignBuckets>;
+  buckets: Bucket[];
   programs: LoadedProgram[];
   batchSize: number;
 }
@@ -494,13 +488,7 @@ async function evaluationPrograms(
   predictions: number | undefined,
 ): Promise<EvalSet | undefined> {
   if (!examples?.length) return undefined;
-  const buckets = assignBuckets(
-    examples,
-    chooseBuckets(
-      examples.map((e) => e.inputIds.length),
-      maxBuckets,
-    ),
-  );
+  const buckets = lengthBuckets(examples, maxBuckets);
   const programs: LoadedProgram[] = [];
   for (const b of buckets) {
     const program = compileInference({
