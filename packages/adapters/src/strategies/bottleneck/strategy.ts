@@ -15,6 +15,23 @@ import { BOTTLENECK_DEFAULTS, bottleneckConfigSchema, nonLinearityOf } from './c
 import { bottleneckAdapter } from './layer.ts';
 
 export const ARTIFACT_FORMAT = 'tuneql-bottleneck';
+/** 0.2.0: Pfeiffer adapters read the block's normalized residual sum, as AdapterHub's do (decision 10). */
+export const BOTTLENECK_VERSION = '0.2.0';
+
+/**
+ * Refuses a Pfeiffer adapter written by bottleneck 0.1.0, whose adapters read the sublayer output: its
+ * weights would compute other outputs under the current placement.
+ */
+function checkPlacement(description: Record<string, unknown>, file: string): void {
+  const config = description.config as { variant?: string } | undefined;
+  if (description.version === '0.1.0' && (config?.variant ?? 'pfeiffer') === 'pfeiffer') {
+    throw new StrategyError(
+      'STRATEGY_ARTIFACT_INVALID',
+      `${file}: this Pfeiffer adapter was trained with bottleneck 0.1.0, whose adapters read the sublayer output; since ${BOTTLENECK_VERSION} they read the block's normalized residual sum (AdapterHub's placement), so these weights would give other outputs. Train it again`,
+      { plugin: 'bottleneck', hook: 'load' },
+    );
+  }
+}
 
 /** A layer-norm parameter, by its module's name in the families TuneQL knows. */
 function isLayerNorm(name: string): boolean {
@@ -24,7 +41,7 @@ function isLayerNorm(name: string): boolean {
 
 export const bottleneck = defineStrategy({
   id: 'bottleneck',
-  version: '0.1.0',
+  version: BOTTLENECK_VERSION,
   host: '^0.1.0',
   description:
     'Bottleneck adapters (Pfeiffer: after each feed-forward block; Houlsby: after attention too); only the adapters and the head train.',
@@ -61,7 +78,7 @@ export const bottleneck = defineStrategy({
     const description = {
       format: ARTIFACT_FORMAT,
       strategy: 'bottleneck',
-      version: '0.1.0',
+      version: BOTTLENECK_VERSION,
       model_type: model.arch.modelType,
       task: model.task,
       base_model_name_or_path: baseModel ?? null,
@@ -87,6 +104,7 @@ export const bottleneck = defineStrategy({
     const folder = existsSync(join(dir, 'adapter', ADAPTER_CONFIG_NAME)) ? join(dir, 'adapter') : dir;
     if (existsSync(join(folder, 'model.safetensors'))) {
       const description = await readAdapterConfig(folder, 'bottleneck');
+      checkPlacement(description, join(folder, ADAPTER_CONFIG_NAME));
       return {
         config: description.config,
         tensors: await readWholeModel(folder, (n) => model.params.has(n) || carriesPrefix(n, 'adapter_'), 'bottleneck'),
@@ -103,6 +121,7 @@ export const bottleneck = defineStrategy({
         },
       );
     }
+    checkPlacement(config, join(folder, ADAPTER_CONFIG_NAME));
     return { config: config.config, tensors: new Map([...tensors].map(([n, t]) => [n, t.data])) };
   },
 });
