@@ -63,6 +63,17 @@ async function run(
   return { events, result };
 }
 
+/** A signal that aborts the run once step `n` is reported, and the event hook that aborts it. */
+function cancelAfter(n: number): Pick<TrainOptions, 'signal' | 'onEvent'> {
+  const controller = new AbortController();
+  return {
+    signal: controller.signal,
+    onEvent: (e) => {
+      if (e.type === 'step' && e.step === n) controller.abort();
+    },
+  };
+}
+
 describe('the training loop', () => {
   it('trains, evaluates, keeps the best weights and reports every event in sequence', async () => {
     const { events, result } = await run();
@@ -100,14 +111,7 @@ describe('the training loop', () => {
   it('resumes a cancelled run to the same losses as an uninterrupted one', async () => {
     const whole = await run();
     const dir = mkdtempSync(join(tmpdir(), 'tuneql-run-'));
-    const controller = new AbortController();
-    const first = await run({
-      outDir: dir,
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.type === 'step' && e.step === 17) controller.abort();
-      },
-    });
+    const first = await run({ outDir: dir, ...cancelAfter(17) });
     expect(first.result.status).toBe('cancelled');
     const second = await run({ outDir: dir, resume: true });
     const steps = (events: TrainEvent[]) => events.filter((e) => e.type === 'step').map((e) => [e.step, e.values.loss as number] as const);
@@ -238,15 +242,8 @@ describe('gradual unfreezing', () => {
     };
     const whole = await go({});
     const dir = mkdtempSync(join(tmpdir(), 'tuneql-gradual-'));
-    const controller = new AbortController();
     // Cancelled 5 steps after the lower layers switched on (12 batches per epoch): they have taken 5 steps, the others 17.
-    const first = await go({
-      outDir: dir,
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.type === 'step' && e.step === 17) controller.abort();
-      },
-    });
+    const first = await go({ outDir: dir, ...cancelAfter(17) });
     expect(first.result.status).toBe('cancelled');
     const latest = readdirSync(join(dir, 'checkpoints'))
       .filter((n) => n.startsWith('step-'))
