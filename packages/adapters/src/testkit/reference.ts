@@ -24,10 +24,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type AppliedStrategy, applyStrategy } from '../contract/host.ts';
 import type { Strategy } from '../contract/strategy.ts';
 
-/** The engine's tiny BERT (hidden 16, 2 layers, 3 labels) from transformers: every reference starts from its weights. */
-export const REFERENCE_BASE = fileURLToPath(
-  new URL('../../../engine/fixtures/models/parity/bert-sequence-classification', import.meta.url),
-);
+/** The engine's tiny BERT (hidden 16, 2 layers, 3 labels) from transformers: the references start from its weights. */
+export const REFERENCE_MODEL = 'bert-sequence-classification';
+
+/** One of the engine's tiny sequence-classification checkpoints from transformers (fixtures/models/parity). */
+export function referenceBase(name: string = REFERENCE_MODEL): string {
+  return fileURLToPath(new URL(`../../../engine/fixtures/models/parity/${name}`, import.meta.url));
+}
 
 /**
  * 16 examples in batches of 4 over 15 epochs: 60 optimizer steps. A linear schedule with warm-up, weight
@@ -78,7 +81,8 @@ export interface ReferenceStep {
   epoch: number;
   input_ids: number[][];
   attention_mask: number[][];
-  token_type_ids: number[][];
+  /** Models with token types (BERT) only. */
+  token_type_ids?: number[][];
   labels: number[];
 }
 
@@ -103,11 +107,12 @@ export function referenceSteps(model: PretrainedModel): ReferenceStep[] {
       });
       const rows = (t: BigInt64Array) =>
         Array.from({ length: batchSize }, (_, r) => Array.from(t.subarray(r * length, (r + 1) * length), Number));
+      const types = feeds.token_type_ids as BigInt64Array | undefined;
       steps.push({
         epoch,
         input_ids: rows(feeds.input_ids as BigInt64Array),
         attention_mask: rows(feeds.attention_mask as BigInt64Array),
-        token_type_ids: rows(feeds.token_type_ids as BigInt64Array),
+        ...(types ? { token_type_ids: rows(types) } : {}),
         labels: Array.from(feeds.labels as BigInt64Array, Number),
       });
     }
@@ -119,6 +124,8 @@ export function referenceSteps(model: PretrainedModel): ReferenceStep[] {
 export interface TrainingReference {
   case: string;
   strategy: string;
+  /** The parity checkpoint it starts from (REFERENCE_MODEL when absent). */
+  base?: string;
   /** The strategy's config as a user writes it. */
   config: Record<string, unknown>;
   versions: Record<string, string>;
@@ -151,7 +158,7 @@ export interface ReferenceRun {
 /** Applies `strategy` with the reference's config and initial weights, and trains it with TuneQL's trainer. */
 export async function trainLikeReference(strategy: Strategy, dir: string): Promise<ReferenceRun> {
   const reference = readReference(dir);
-  const model = await loadPretrained(REFERENCE_BASE, { task: 'sequence-classification' });
+  const model = await loadPretrained(referenceBase(reference.base), { task: 'sequence-classification' });
   const applied = await applyStrategy(strategy, model, reference.config);
   const initialized: string[] = [];
   const init = join(dir, 'init.safetensors');
