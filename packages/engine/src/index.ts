@@ -59,7 +59,18 @@ export {
   type Program,
   type TrainStepSpec,
 } from './step/compile.ts';
-export { assignBuckets, type Bucket, chooseBuckets, type Example, IGNORE_INDEX } from './train/batching.ts';
+export {
+  assignBuckets,
+  type BatchRef,
+  type Bucket,
+  type CollateOptions,
+  chooseBuckets,
+  collate,
+  type Example,
+  epochBatches,
+  IGNORE_INDEX,
+  lengthBuckets,
+} from './train/batching.ts';
 export { CorruptCheckpointError } from './train/checkpoint.ts';
 export { type EventSink, type TrainEvent, type TrainEventType, WARNING_CODES, type WarningCode } from './train/events.ts';
 export {

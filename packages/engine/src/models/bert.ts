@@ -86,12 +86,14 @@ function selfAttention(scope: ParamScope, x: Tensor, cfg: EncoderConfig, mask: T
     attention(q, k, v, { attentionMask: mask, causal: false, maxLength: cfg.maxPositions, dropout: cfg.attentionDropout, ctx }),
   );
   const out = scope.pp('output');
+  const norm = (t: Tensor) => layerNormModule(out.pp('LayerNorm'), t, cfg.eps);
   const projected = adapterPoint(
     scope,
     'attention',
     ctx.dropout(dense(out.pp('dense'), context, cfg.hidden, cfg.initRange), cfg.hiddenDropout),
+    { residual: x, norm },
   );
-  return layerNormModule(out.pp('LayerNorm'), add(projected, x), cfg.eps);
+  return norm(add(projected, x));
 }
 
 /** The encoder body shared by BERT and RoBERTa: (B, T) ids -> (B, T, C). */
@@ -115,12 +117,14 @@ export function encoder(base: ParamScope, cfg: EncoderConfig, inputs: ModelInput
     const layer = base.pp('encoder').pp('layer').pp(i);
     const attended = selfAttention(layer.pp('attention'), h, cfg, inputs.attentionMask, ctx);
     const inner = act(dense(layer.pp('intermediate').pp('dense'), attended, cfg.intermediate, cfg.initRange));
+    const norm = (t: Tensor) => layerNormModule(layer.pp('output').pp('LayerNorm'), t, cfg.eps);
     const out = adapterPoint(
       layer.pp('output'),
       'ffn',
       ctx.dropout(dense(layer.pp('output').pp('dense'), inner, cfg.hidden, cfg.initRange), cfg.hiddenDropout),
+      { residual: attended, norm },
     );
-    h = layerNormModule(layer.pp('output').pp('LayerNorm'), add(out, attended), cfg.eps);
+    h = norm(add(out, attended));
   }
   return h;
 }

@@ -83,12 +83,20 @@ function body(base: ParamScope, cfg: DistilConfig, inputs: ModelInputs, ctx: For
         ctx,
       }),
     );
-    const attended = adapterPoint(att, 'attention', dense(att.pp('out_lin'), context, cfg.dim, cfg.initRange));
-    const sa = layerNormModule(layer.pp('sa_layer_norm'), add(attended, h), EPS);
+    const saNorm = (t: Tensor) => layerNormModule(layer.pp('sa_layer_norm'), t, EPS);
+    const attended = adapterPoint(att, 'attention', dense(att.pp('out_lin'), context, cfg.dim, cfg.initRange), {
+      residual: h,
+      norm: saNorm,
+    });
+    const sa = saNorm(add(attended, h));
     const ffn = layer.pp('ffn');
     const inner = act(dense(ffn.pp('lin1'), sa, cfg.hiddenDim, cfg.initRange));
-    const out = adapterPoint(ffn, 'ffn', ctx.dropout(dense(ffn.pp('lin2'), inner, cfg.dim, cfg.initRange), cfg.dropout));
-    h = layerNormModule(layer.pp('output_layer_norm'), add(out, sa), EPS);
+    const outNorm = (t: Tensor) => layerNormModule(layer.pp('output_layer_norm'), t, EPS);
+    const out = adapterPoint(ffn, 'ffn', ctx.dropout(dense(ffn.pp('lin2'), inner, cfg.dim, cfg.initRange), cfg.dropout), {
+      residual: sa,
+      norm: outNorm,
+    });
+    h = outNorm(add(out, sa));
   }
   return h;
 }

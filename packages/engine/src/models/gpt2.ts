@@ -104,11 +104,16 @@ function body(base: ParamScope, cfg: Gpt2Config, inputs: ModelInputs, ctx: Forwa
     });
     h = add(
       h,
-      adapterPoint(attn, 'attention', ctx.dropout(conv1d(attn.pp('c_proj'), mergeHeads(context), cfg.embd, projStd), cfg.residDropout)),
+      adapterPoint(attn, 'attention', ctx.dropout(conv1d(attn.pp('c_proj'), mergeHeads(context), cfg.embd, projStd), cfg.residDropout), {
+        residual: h,
+      }),
     );
     const mlp = block.pp('mlp');
     const inner = act(conv1d(mlp.pp('c_fc'), layerNormModule(block.pp('ln_2'), h, cfg.eps), cfg.inner, cfg.initRange));
-    h = add(h, adapterPoint(mlp, 'ffn', ctx.dropout(conv1d(mlp.pp('c_proj'), inner, cfg.embd, projStd), cfg.residDropout)));
+    h = add(
+      h,
+      adapterPoint(mlp, 'ffn', ctx.dropout(conv1d(mlp.pp('c_proj'), inner, cfg.embd, projStd), cfg.residDropout), { residual: h }),
+    );
   }
   return layerNormModule(base.pp('ln_f'), h, cfg.eps);
 }

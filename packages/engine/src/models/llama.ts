@@ -109,14 +109,17 @@ function body(base: ParamScope, cfg: LlamaConfig, inputs: ModelInputs, ctx: Forw
       dropout: cfg.attentionDropout,
       ctx,
     });
-    h = add(h, adapterPoint(att, 'attention', dense(att.pp('o_proj'), mergeHeads(context), cfg.hidden, std, cfg.attentionBias)));
+    h = add(
+      h,
+      adapterPoint(att, 'attention', dense(att.pp('o_proj'), mergeHeads(context), cfg.hidden, std, cfg.attentionBias), { residual: h }),
+    );
     const mlp = layer.pp('mlp');
     const y = rmsNormModule(layer.pp('post_attention_layernorm'), h, cfg.eps);
     const gated = mul(
       act(dense(mlp.pp('gate_proj'), y, cfg.intermediate, std, cfg.mlpBias)),
       dense(mlp.pp('up_proj'), y, cfg.intermediate, std, cfg.mlpBias),
     );
-    h = add(h, adapterPoint(mlp, 'ffn', dense(mlp.pp('down_proj'), gated, cfg.hidden, std, cfg.mlpBias)));
+    h = add(h, adapterPoint(mlp, 'ffn', dense(mlp.pp('down_proj'), gated, cfg.hidden, std, cfg.mlpBias), { residual: h }));
   }
   return rmsNormModule(base.pp('norm'), h, cfg.eps);
 }

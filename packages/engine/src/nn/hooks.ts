@@ -30,6 +30,14 @@ export interface AdapterSite {
   kind: AdapterKind;
   /** (B, T, C): the sublayer's output before it is added to the residual stream. */
   x: Tensor;
+  /** (B, T, C): what the block adds the sublayer's output to (the sublayer's input, the residual stream). */
+  residual: Tensor;
+  /**
+   * The norm the block applies after that addition, with its own weights: post-norm blocks (BERT, RoBERTa,
+   * DistilBERT) have one; pre-norm blocks (GPT-2, Llama) do not, and leave it undefined. Pfeiffer adapters
+   * read the normalized sum, as AdapterHub's original_ln_before does.
+   */
+  norm?: (x: Tensor) => Tensor;
 }
 
 export interface ModuleHooks {
@@ -45,7 +53,10 @@ export function hookedLinear(site: Omit<LinearSite, 'path'>): Tensor {
   return hooked ?? site.base(site.x);
 }
 
-/** An adapter point: the sublayer output, transformed by a strategy's hook if there is one. */
-export function adapterPoint(scope: ParamScope, kind: AdapterKind, x: Tensor): Tensor {
-  return scope.hooks?.adapter?.({ path: scope.prefix, scope, kind, x }) ?? x;
+/**
+ * An adapter point: the sublayer output `x`, transformed by a strategy's hook if there is one. The block
+ * then adds it to `around.residual` (and applies `around.norm` when it has one).
+ */
+export function adapterPoint(scope: ParamScope, kind: AdapterKind, x: Tensor, around: Pick<AdapterSite, 'residual' | 'norm'>): Tensor {
+  return scope.hooks?.adapter?.({ path: scope.prefix, scope, kind, x, ...around }) ?? x;
 }

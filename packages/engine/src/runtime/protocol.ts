@@ -10,11 +10,14 @@ export interface WireTensor {
   data: HostArray;
 }
 
+/** An optimizer scalar input: one value, or one per parameter (gated programs). */
+export type ScalarValue = number | Float32Array;
+
 export type Request =
   | { type: 'init'; provider: Provider; threads: number; profile?: string }
   | { type: 'load'; program: Omit<Program, 'scalarValues'> }
   | { type: 'setSlots'; values: Record<string, WireTensor> }
-  | { type: 'run'; program: number; feeds: Record<string, WireTensor>; scalars: Record<string, number>; step: number }
+  | { type: 'run'; program: number; feeds: Record<string, WireTensor>; scalars: Record<string, ScalarValue>; step: number }
   | { type: 'read'; slots: string[] }
   | { type: 'release'; program: number }
   | { type: 'close' };

@@ -9,7 +9,7 @@ import { sizeOf } from '../graph/graph.ts';
 import { DROPOUT_SEED } from '../nn/layers.ts';
 import type { ParameterSet } from '../params/parameters.ts';
 import { ACTIVE, type InputSpec, type Program } from '../step/compile.ts';
-import { fromWireError, type Reply, type Request, type RunResult, type WireTensor } from './protocol.ts';
+import { fromWireError, type Reply, type Request, type RunResult, type ScalarValue, type WireTensor } from './protocol.ts';
 import { checkProvider, type Provider } from './providers.ts';
 import { Rng } from './rng.ts';
 
@@ -166,6 +166,13 @@ export class LoadedProgram {
   seed = 0;
   /** Gated programs: the parameters that update (all of them when unset). */
   active: ReadonlySet<string> | undefined;
+  /**
+   * Gated programs: optimizer steps each parameter has taken while switched on. AdamW's bias correction
+   * counts these, not the run's steps, so a parameter unfrozen later starts its moments as torch.optim
+   * does (its per-parameter state starts at the first step it has a gradient). A run's programs share
+   * one map, as they share `step`.
+   */
+  paramSteps: Map<string, number> = new Map();
 
   constructor(runtime: Runtime, id: number, program: Program) {
     this.runtime = runtime;
@@ -203,18 +210,21 @@ export class LoadedProgram {
     const wire = this.validate(feeds);
     const gated = this.program.gated;
     if (gated) {
-      const on = Float32Array.from(gated, (name) => (!this.active || this.active.has(name) ? 1 : 0));
+      const on = Float32Array.from(gated, (name) => (this.isActive(name) ? 1 : 0));
       wire[ACTIVE] = { dtype: 'float32', shape: [gated.length], data: on };
     }
     const updates = this.program.kind === 'train' || this.program.kind === 'apply';
-    let scalars: Record<string, number> = {};
+    let scalars: Record<string, ScalarValue> = {};
     if (updates) {
       if (options.lr === undefined || !(options.lr >= 0))
         throw new InputError(`a training step needs a learning rate >= 0, got ${options.lr}`);
-      scalars = this.program.scalarValues?.(this.step + 1, options.lr) ?? {};
+      scalars = gated ? this.gatedScalars(gated, options.lr) : (this.program.scalarValues?.(this.step + 1, options.lr) ?? {});
     }
     const r = await this.runtime.call<RunResult>({ type: 'run', program: this.id, feeds: wire, scalars, step: this.step + 1 });
-    if (updates) this.step++;
+    if (updates) {
+      this.step++;
+      for (const name of gated ?? []) if (this.isActive(name)) this.paramSteps.set(name, (this.paramSteps.get(name) ?? 0) + 1);
+    }
     const { loss, grad_norm, ...outputs } = r.outputs;
     return {
       loss: loss ? Number(loss.data[0]) : Number.NaN,
@@ -222,6 +232,23 @@ export class LoadedProgram {
       outputs,
       runMs: r.runMs,
     };
+  }
+
+  private isActive(name: string): boolean {
+    return !this.active || this.active.has(name);
+  }
+
+  /** Each optimizer scalar as a vector: parameter i's value at its own next step (switched-off ones get any valid step). */
+  private gatedScalars(gated: readonly string[], lr: number): Record<string, Float32Array> {
+    const out: Record<string, Float32Array> = {};
+    gated.forEach((name, i) => {
+      const own = (this.paramSteps.get(name) ?? 0) + (this.isActive(name) ? 1 : 0);
+      for (const [key, v] of Object.entries(this.program.scalarValues?.(Math.max(1, own), lr) ?? {})) {
+        out[key] ??= new Float32Array(gated.length);
+        (out[key] as Float32Array)[i] = v;
+      }
+    });
+    return out;
   }
 
   async release(): Promise<void> {

@@ -9,7 +9,15 @@ import { allocate } from '../graph/dtype.ts';
 import { Graph } from '../graph/graph.ts';
 import { emitModel } from '../onnx/emit.ts';
 import type { Program } from '../step/compile.ts';
-import { NonFiniteLossError, type Reply, type Request, type RunResult, toWireError, type WireTensor } from './protocol.ts';
+import {
+  NonFiniteLossError,
+  type Reply,
+  type Request,
+  type RunResult,
+  type ScalarValue,
+  toWireError,
+  type WireTensor,
+} from './protocol.ts';
 import { explainSessionError, type Provider } from './providers.ts';
 
 interface Slot {
@@ -97,13 +105,20 @@ function slot(name: string): Slot {
   return s;
 }
 
-async function run(id: number, feedsIn: Record<string, WireTensor>, scalars: Record<string, number>, step: number): Promise<RunResult> {
+async function run(
+  id: number,
+  feedsIn: Record<string, WireTensor>,
+  scalars: Record<string, ScalarValue>,
+  step: number,
+): Promise<RunResult> {
   const loaded = programs.get(id);
   if (!loaded) throw new Error(`program ${id} is not loaded`);
   const { program, session } = loaded;
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(feedsIn)) feeds[name] = toOrt(t);
-  for (const [name, v] of Object.entries(scalars)) feeds[name] = new ort.Tensor('float32', Float32Array.of(v), []);
+  for (const [name, v] of Object.entries(scalars)) {
+    feeds[name] = typeof v === 'number' ? new ort.Tensor('float32', Float32Array.of(v), []) : new ort.Tensor('float32', v, [v.length]);
+  }
   for (const s of program.slots) feeds[s.slot] = slot(s.slot).front;
   const fetches: Record<string, ort.Tensor | null> = {};
   for (const o of program.outputs) fetches[o] = null;

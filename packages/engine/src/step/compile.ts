@@ -38,7 +38,10 @@ export interface Program {
   outputs: string[];
   /** Trainable parameters in the order of the `train::active` switches (gated programs). */
   gated?: string[];
-  /** Host side only: the scalar inputs for optimizer step `step` (1-based). */
+  /**
+   * Host side only: the scalar inputs for optimizer step `step` (1-based). Gated programs take each one as a
+   * vector, one value per parameter at that parameter's own step (see LoadedProgram.paramSteps).
+   */
   scalarValues?: (step: number, lr: number) => Record<string, number>;
 }
 
@@ -190,7 +193,13 @@ function appendUpdate(
     grads = grads.map((gr) => mul(gr, scale));
   }
   const opt = spec.optimizer;
-  const scalars = Object.fromEntries(opt.scalarNames.map((n) => [n, g.input(`optim${SLOT_SEP}${n}`, 'float32', [])]));
+  // Gated programs take each scalar per parameter ([n], in Program.gated order): a parameter's step count,
+  // and so its bias correction, starts when it is first switched on, as torch's per-parameter state does.
+  const scalarInputs = Object.fromEntries(
+    opt.scalarNames.map((n) => [n, g.input(`optim${SLOT_SEP}${n}`, 'float32', active ? [params.length] : [])]),
+  );
+  const scalarsOf = (i: number): Record<string, Tensor> =>
+    active ? Object.fromEntries(Object.entries(scalarInputs).map(([n, t]) => [n, reshape(slice(t, 0, i, i + 1), [])])) : scalarInputs;
   const state = params.map((p) => opt.slots.map((s) => g.input(`${p.name}${SLOT_SEP}${s}`, 'float32', p.shape)));
   const nextParam: Tensor[] = [];
   const nextState: Tensor[][] = params.map(() => []);
@@ -202,7 +211,7 @@ function appendUpdate(
       param: flat(ps),
       grad: grads[k] as Tensor,
       state: unitState,
-      scalars,
+      scalars: scalarsOf(u[0] as number),
       decay: decays(first.name, first.shape),
     });
     if (active) {

@@ -86,6 +86,17 @@ export function assignBuckets(examples: readonly Example[], lengths: readonly nu
   return buckets.filter((b) => b.members.length > 0);
 }
 
+/** The trainer's buckets for `examples`: at most `maxBuckets` lengths chosen for them, each example in the first that fits. */
+export function lengthBuckets(examples: readonly Example[], maxBuckets: number): Bucket[] {
+  return assignBuckets(
+    examples,
+    chooseBuckets(
+      examples.map((e) => e.inputIds.length),
+      maxBuckets,
+    ),
+  );
+}
+
 export interface BatchRef {
   bucket: number;
   /** Example indices; fewer than the batch size only in evaluation. */

@@ -28,6 +28,11 @@ export interface LoopState {
   rng?: RngState;
   /** The dropout mask function the run drew with (ops.DROPOUT_HASH); absent in checkpoints from before version 2. */
   dropoutHash?: number;
+  /**
+   * Gradual unfreezing: optimizer steps each parameter has taken while switched on (LoadedProgram.paramSteps).
+   * Absent in runs without a schedule, and in checkpoints written before it was kept.
+   */
+  paramSteps?: Record<string, number>;
   /** Hash of the settings that must not change across a resume (model, data, batch shapes...). */
   fingerprint: string;
   /** sha256 of state.safetensors, checked before the state is used. */

@@ -63,6 +63,17 @@ async function run(
   return { events, result };
 }
 
+/** A signal that aborts the run once step `n` is reported, and the event hook that aborts it. */
+function cancelAfter(n: number): Pick<TrainOptions, 'signal' | 'onEvent'> {
+  const controller = new AbortController();
+  return {
+    signal: controller.signal,
+    onEvent: (e) => {
+      if (e.type === 'step' && e.step === n) controller.abort();
+    },
+  };
+}
+
 describe('the training loop', () => {
   it('trains, evaluates, keeps the best weights and reports every event in sequence', async () => {
     const { events, result } = await run();
@@ -108,14 +119,7 @@ describe('the training loop', () => {
   it('resumes a cancelled run to the same losses as an uninterrupted one', async () => {
     const whole = await run();
     const dir = mkdtempSync(join(tmpdir(), 'tuneql-run-'));
-    const controller = new AbortController();
-    const first = await run({
-      outDir: dir,
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.type === 'step' && e.step === 17) controller.abort();
-      },
-    });
+    const first = await run({ outDir: dir, ...cancelAfter(17) });
     expect(first.result.status).toBe('cancelled');
     const second = await run({ outDir: dir, resume: true });
     const steps = (events: TrainEvent[]) => events.filter((e) => e.type === 'step').map((e) => [e.step, e.values.loss as number] as const);
@@ -222,5 +226,45 @@ describe('gradual unfreezing', () => {
       const same = again.params.get(n).data.every((v, i) => v === (start.get(n) as Float32Array)[i]);
       expect(same, n).toBe(lower(n));
     }
+  }, 120_000);
+
+  it("resumes with each parameter's own AdamW step count, to the uninterrupted run's losses", async () => {
+    const lower = (n: string) => n.startsWith('bert.embeddings.') || n.startsWith('bert.encoder.layer.0.');
+    const go = async (options: Partial<TrainOptions>) => {
+      const model = await loadPretrained(`${PARITY}bert-sequence-classification`, { task: 'sequence-classification' });
+      const all = new Set(model.params.trainableNames);
+      const upper = new Set([...all].filter((n) => !lower(n)));
+      const losses: number[] = [];
+      const result = await train({
+        model,
+        data: { train: DATA.train },
+        config: { ...CONFIG, epochs: 2, evalEvery: undefined },
+        trainableSchedule: (epoch) => (epoch === 0 ? upper : all),
+        ...options,
+        onEvent: (e) => {
+          if (e.type === 'step') losses.push(e.values.loss as number);
+          options.onEvent?.(e);
+        },
+      });
+      return { losses, result };
+    };
+    const whole = await go({});
+    const dir = mkdtempSync(join(tmpdir(), 'tuneql-gradual-'));
+    // Cancelled 5 steps after the lower layers switched on (12 batches per epoch): they have taken 5 steps, the others 17.
+    const first = await go({ outDir: dir, ...cancelAfter(17) });
+    expect(first.result.status).toBe('cancelled');
+    const latest = readdirSync(join(dir, 'checkpoints'))
+      .filter((n) => n.startsWith('step-'))
+      .sort()
+      .at(-1) as string;
+    const state = JSON.parse(readFileSync(join(dir, 'checkpoints', latest, 'trainer.json'), 'utf8'));
+    expect(state.paramSteps['bert.encoder.layer.0.output.dense.weight']).toBe(5);
+    expect(state.paramSteps['classifier.weight']).toBe(17);
+    const second = await go({ outDir: dir, resume: true });
+    const resumed = [...first.losses, ...second.losses];
+    expect(resumed.length).toBe(whole.losses.length);
+    resumed.forEach((loss, i) => {
+      expect(Math.abs(loss - (whole.losses[i] as number)), `step ${i + 1}`).toBeLessThan(1e-6);
+    });
   }, 120_000);
 });

@@ -18,14 +18,14 @@ import type { Provider } from '../runtime/providers.ts';
 import { dropoutSeed, type LoadedProgram, Runtime } from '../runtime/runtime.ts';
 import { compileAccumulatedStep, compileInference, compileTrainStep, type Program, type TrainStepSpec } from '../step/compile.ts';
 import {
-  assignBuckets,
+  type Bucket,
   type CollateOptions,
-  chooseBuckets,
   collate,
   type Example,
   epochBatches,
   evalBatches,
   IGNORE_INDEX,
+  lengthBuckets,
   type Remask,
 } from './batching.ts';
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
@@ -185,13 +185,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     labels: predictions ? 'positions' : labelKind(task),
     predictions,
   });
-  const trainBuckets = assignBuckets(
-    data.train,
-    chooseBuckets(
-      data.train.map((e) => e.inputIds.length),
-      cfg.maxBuckets,
-    ),
-  );
+  const trainBuckets = lengthBuckets(data.train, cfg.maxBuckets);
   const batchesPerEpoch = epochBatches(trainBuckets, cfg.batchSize, cfg.seed, 0).length;
   if (batchesPerEpoch === 0) throw new Error(`no length bucket holds a full batch of ${cfg.batchSize}; lower the batch size or maxBuckets`);
   const totalSteps = Math.min(cfg.maxSteps ?? Number.POSITIVE_INFINITY, Math.floor((batchesPerEpoch * cfg.epochs) / k));
@@ -262,6 +256,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         }
       }
     }
+    // Every program of the run counts each parameter's steps in one map (gradual unfreezing's bias corrections).
+    const paramSteps = new Map<string, number>();
+    for (const p of [...micros, ...(apply ? [apply] : [])]) p.paramSteps = paramSteps;
     const slotNames = [...new Set(programs.flatMap((p) => p.slots.map((s) => s.slot)))];
     const slotShapes = new Map(programs.flatMap((p) => p.slots.map((s) => [s.slot, s.shape] as const)));
     const trainable = model.params.trainableNames;
@@ -282,7 +279,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (!checkpointRoot) return;
       const dir = await saveLoopCheckpoint(
         checkpointRoot,
-        { step, micro, epoch, position, seq: seq + 1, best, sinceBest, pendingLoss, fingerprint },
+        {
+          step,
+          micro,
+          epoch,
+          position,
+          seq: seq + 1,
+          best,
+          sinceBest,
+          pendingLoss,
+          fingerprint,
+          ...(options.trainableSchedule ? { paramSteps: Object.fromEntries(paramSteps) } : {}),
+        },
         await readSlots(slotNames),
         cfg.keepCheckpoints,
       );
@@ -300,6 +308,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       await rt.write(found.slots);
       ({ step, micro, epoch, position, pendingLoss, sinceBest } = found.state);
+      // A checkpoint from before per-parameter counts were kept: every parameter counted the run's steps.
+      const counted = found.state.paramSteps ?? Object.fromEntries(trainable.map((n) => [n, step]));
+      for (const [n, s] of Object.entries(counted)) paramSteps.set(n, s);
       best = found.state.best;
       // Events after this checkpoint were lost with the interrupted run; numbering continues from it.
       seq = found.state.seq;
@@ -466,7 +477,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
 interface EvalSet {
   examples: readonly Example[];
-  buckets: ReturnType<typeof assignBuckets>;
+  buckets: Bucket[];
   programs: LoadedProgram[];
   batchSize: number;
 }
@@ -480,13 +491,7 @@ async function evaluationPrograms(
   predictions: number | undefined,
 ): Promise<EvalSet | undefined> {
   if (!examples?.length) return undefined;
-  const buckets = assignBuckets(
-    examples,
-    chooseBuckets(
-      examples.map((e) => e.inputIds.length),
-      maxBuckets,
-    ),
-  );
+  const buckets = lengthBuckets(examples, maxBuckets);
   const programs: LoadedProgram[] = [];
   for (const b of buckets) {
     const program = compileInference({

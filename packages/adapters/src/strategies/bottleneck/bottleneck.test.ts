@@ -1,6 +1,6 @@
 // Bottleneck adapters through the test kit (Pfeiffer, Houlsby, several activations), their placement and exports.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPretrained, readSafetensors } from '@tuneql/engine';
@@ -84,6 +84,22 @@ describe('bottleneck: placement and export', () => {
       const fresh = await loadPretrained(parity('bert-sequence-classification'), { task: 'sequence-classification' });
       const restored = await restoreStrategy(bottleneck, fresh, folder);
       expect(maxAbsDiff(await predict(restored.model, inputs, { batch, length }), expected), folder).toBeLessThan(1e-5);
+    }
+  });
+
+  it('refuses a Pfeiffer adapter from bottleneck 0.1.0, whose adapters read the sublayer output', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tuneql-bottleneck-'));
+    const bert = () => loadPretrained(parity('bert-sequence-classification'), { task: 'sequence-classification' });
+    await (await applyStrategy(bottleneck, await bert(), { reductionFactor: 4 })).export(dir);
+    for (const folder of ['adapter', 'model']) {
+      const file = join(dir, folder, 'adapter_config.json');
+      const description = JSON.parse(readFileSync(file, 'utf8'));
+      expect(description.version).toBe('0.2.0');
+      writeFileSync(file, JSON.stringify({ ...description, version: '0.1.0' }));
+      await expect(restoreStrategy(bottleneck, await bert(), join(dir, folder))).rejects.toMatchObject({
+        code: 'STRATEGY_ARTIFACT_INVALID',
+        message: expect.stringContaining('trained with bottleneck 0.1.0'),
+      });
     }
   });
 });

@@ -3,22 +3,32 @@
 import { z } from 'zod';
 import type { StrategyDefaults } from '../../contract/strategy.ts';
 
+export const NON_LINEARITIES = ['relu', 'gelu', 'tanh', 'swish'] as const;
+export type NonLinearity = (typeof NON_LINEARITIES)[number];
+
 export const bottleneckConfigSchema = z.strictObject({
   variant: z
     .enum(['pfeiffer', 'houlsby'])
     .default('pfeiffer')
-    .describe('pfeiffer: one adapter after each feed-forward block; houlsby: after the attention block too'),
+    .describe(
+      "pfeiffer: one adapter after each feed-forward block, reading the block's normalized residual sum; houlsby: one after the attention block too, each reading the sublayer output",
+    ),
   reductionFactor: z
     .number()
     .min(1)
     .max(65_536)
     .default(16)
     .describe("hidden size / bottleneck size; at most the model's hidden size (a bottleneck of one unit)"),
-  nonLinearity: z.enum(['relu', 'gelu', 'tanh', 'swish']).default('relu').describe('activation inside the bottleneck'),
+  nonLinearity: z
+    .enum(NON_LINEARITIES)
+    .optional()
+    .describe("activation inside the bottleneck; default: AdapterHub's for the variant (pfeiffer: relu, houlsby: swish)"),
   residual: z
     .boolean()
     .default(true)
-    .describe("add the adapter's input to its output (with the zero-initialized up-projection, it starts as the identity)"),
+    .describe(
+      "add the sublayer output to the adapter's output, as AdapterHub does (with the zero-initialized up-projection, the adapter starts as the identity)",
+    ),
   trainLayerNorms: z.boolean().default(false).describe("also train the base model's layer norms (Houlsby et al. did)"),
   modulesToSave: z
     .array(z.string().min(1))
@@ -30,3 +40,8 @@ export type BottleneckConfig = z.output<typeof bottleneckConfigSchema>;
 
 /** AdapterHub's usual rate for bottleneck adapters. */
 export const BOTTLENECK_DEFAULTS: StrategyDefaults = { learningRate: 1e-4, epochs: 3, weightDecay: 0.01, warmupRatio: 0.1 };
+
+/** The activation a config asks for, or AdapterHub's default for its variant (SeqBnConfig: relu, DoubleSeqBnConfig: swish). */
+export function nonLinearityOf(config: Pick<BottleneckConfig, 'variant' | 'nonLinearity'>): NonLinearity {
+  return config.nonLinearity ?? (config.variant === 'houlsby' ? 'swish' : 'relu');
+}

@@ -1,9 +1,10 @@
-// One bottleneck adapter, x + up(act(down(x))), with a zero-initialized up-projection so it starts as the identity.
+// One bottleneck adapter as AdapterHub defines it: up(act(down(input))) added to the sublayer output, where
+// Houlsby reads the sublayer output and Pfeiffer the block's residual sum after its own norm.
 
 import { type AdapterSite, init, ops, type Tensor } from '@tuneql/engine';
-import type { BottleneckConfig } from './config.ts';
+import type { BottleneckConfig, NonLinearity } from './config.ts';
 
-const ACTIVATIONS: Record<BottleneckConfig['nonLinearity'], (x: Tensor) => Tensor> = {
+const ACTIVATIONS: Record<NonLinearity, (x: Tensor) => Tensor> = {
   relu: ops.relu,
   gelu: (x) => ops.gelu(x),
   tanh: ops.tanh,
@@ -14,7 +15,23 @@ export function bottleneckSize(hidden: number, reductionFactor: number): number 
   return Math.max(1, Math.floor(hidden / reductionFactor));
 }
 
-export function bottleneckAdapter(site: AdapterSite, config: BottleneckConfig): Tensor {
+/**
+ * What the adapter reads. Houlsby (AdapterHub's DoubleSeqBnConfig): the sublayer output. Pfeiffer
+ * (SeqBnConfig, original_ln_before): the sublayer output plus the residual, through the block's own norm
+ * where the block has one (BERT's LayerNorm, used again after the adapter); pre-norm blocks have none.
+ */
+function adapterInput(site: AdapterSite, variant: BottleneckConfig['variant']): Tensor {
+  if (variant === 'houlsby') return site.x;
+  const sum = ops.add(site.x, site.residual);
+  return site.norm ? site.norm(sum) : sum;
+}
+
+/**
+ * The sublayer output with the adapter applied: x + up(act(down(input))) (AdapterHub's residual_before_ln:
+ * the adapter's residual is the sublayer output), or up(act(down(input))) alone without `residual`. The
+ * block then adds its residual and applies its norm as usual (original_ln_after).
+ */
+export function bottleneckAdapter(site: AdapterSite, config: BottleneckConfig, nonLinearity: NonLinearity): Tensor {
   const hidden = site.x.shape[site.x.rank - 1] as number;
   const size = bottleneckSize(hidden, config.reductionFactor);
   const down = site.scope.pp('adapter_down');
@@ -23,7 +40,8 @@ export function bottleneckAdapter(site: AdapterSite, config: BottleneckConfig): 
   const bd = down.get('bias', [size], init.zeros());
   const wu = up.get('weight', [hidden, size], init.zeros());
   const bu = up.get('bias', [hidden], init.zeros());
-  const h = ACTIVATIONS[config.nonLinearity](ops.add(ops.matmul(site.x, ops.transpose(wd)), bd)); // (B, T, size)
+  const input = adapterInput(site, config.variant); // (B, T, C)
+  const h = ACTIVATIONS[nonLinearity](ops.add(ops.matmul(input, ops.transpose(wd)), bd)); // (B, T, size)
   const y = ops.add(ops.matmul(h, ops.transpose(wu)), bu); // (B, T, C)
   return config.residual ? ops.add(site.x, y) : y;
 }

@@ -11,10 +11,27 @@ import { ADAPTER_CONFIG_NAME, readAdapterConfig, readAdapterFiles, type StoredTe
 import { exportWholeModel, readWholeModel } from '../../modules/hf-model.ts';
 import { headModules, inModules, reportOf } from '../../modules/model.ts';
 import { adapterPoints } from '../../modules/sites.ts';
-import { BOTTLENECK_DEFAULTS, bottleneckConfigSchema } from './config.ts';
+import { BOTTLENECK_DEFAULTS, bottleneckConfigSchema, nonLinearityOf } from './config.ts';
 import { bottleneckAdapter } from './layer.ts';
 
 export const ARTIFACT_FORMAT = 'tuneql-bottleneck';
+/** 0.2.0: Pfeiffer adapters read the block's normalized residual sum, as AdapterHub's do (decision 10). */
+export const BOTTLENECK_VERSION = '0.2.0';
+
+/**
+ * Refuses a Pfeiffer adapter written by bottleneck 0.1.0, whose adapters read the sublayer output: its
+ * weights would compute other outputs under the current placement.
+ */
+function checkPlacement(description: Record<string, unknown>, file: string): void {
+  const config = description.config as { variant?: string } | undefined;
+  if (description.version === '0.1.0' && (config?.variant ?? 'pfeiffer') === 'pfeiffer') {
+    throw new StrategyError(
+      'STRATEGY_ARTIFACT_INVALID',
+      `${file}: this Pfeiffer adapter was trained with bottleneck 0.1.0, whose adapters read the sublayer output; since ${BOTTLENECK_VERSION} they read the block's normalized residual sum (AdapterHub's placement), so these weights would give other outputs. Train it again`,
+      { plugin: 'bottleneck', hook: 'load' },
+    );
+  }
+}
 
 /** A layer-norm parameter, by its module's name in the families TuneQL knows. */
 function isLayerNorm(name: string): boolean {
@@ -24,7 +41,7 @@ function isLayerNorm(name: string): boolean {
 
 export const bottleneck = defineStrategy({
   id: 'bottleneck',
-  version: '0.1.0',
+  version: BOTTLENECK_VERSION,
   host: '^0.1.0',
   description:
     'Bottleneck adapters (Pfeiffer: after each feed-forward block; Houlsby: after attention too); only the adapters and the head train.',
@@ -45,7 +62,8 @@ export const bottleneck = defineStrategy({
         { plugin: 'bottleneck', path: 'reductionFactor' },
       );
     }
-    model.hooks = () => ({ adapter: (site) => (kinds.has(site.kind) ? bottleneckAdapter(site, config) : undefined) });
+    const nonLinearity = nonLinearityOf(config);
+    model.hooks = () => ({ adapter: (site) => (kinds.has(site.kind) ? bottleneckAdapter(site, config, nonLinearity) : undefined) });
     const added = declareParameters(model);
     if (!added.length) {
       throw new StrategyError('STRATEGY_UNSUPPORTED', `strategy 'bottleneck': this ${model.arch.modelType} model has no adapter points`, {
@@ -55,7 +73,7 @@ export const bottleneck = defineStrategy({
     const saved = config.modulesToSave ?? headModules(model);
     const fresh = new Set(added);
     model.params.setTrainable((n) => fresh.has(n) || inModules(n, saved) || (config.trainLayerNorms && isLayerNorm(n)));
-    return reportOf(model, added, { modules: points, details: { variant: config.variant, modulesToSave: saved } });
+    return reportOf(model, added, { modules: points, details: { variant: config.variant, nonLinearity, modulesToSave: saved } });
   },
   /**
    * Writes adapter/ (adapter_config.json and the trained tensors) and model/ (the whole model, the
@@ -67,7 +85,7 @@ export const bottleneck = defineStrategy({
     const description = {
       format: ARTIFACT_FORMAT,
       strategy: 'bottleneck',
-      version: '0.1.0',
+      version: BOTTLENECK_VERSION,
       model_type: model.arch.modelType,
       task: model.task,
       base_model_name_or_path: baseModel ?? null,
@@ -93,6 +111,7 @@ export const bottleneck = defineStrategy({
     const folder = existsSync(join(dir, 'adapter', ADAPTER_CONFIG_NAME)) ? join(dir, 'adapter') : dir;
     if (existsSync(join(folder, 'model.safetensors'))) {
       const description = await readAdapterConfig(folder, 'bottleneck');
+      checkPlacement(description, join(folder, ADAPTER_CONFIG_NAME));
       return {
         config: description.config,
         tensors: await readWholeModel(folder, (n) => model.params.has(n) || carriesPrefix(n, 'adapter_'), 'bottleneck'),
@@ -109,6 +128,7 @@ export const bottleneck = defineStrategy({
         },
       );
     }
+    checkPlacement(config, join(folder, ADAPTER_CONFIG_NAME));
     return { config: config.config, tensors: new Map([...tensors].map(([n, t]) => [n, t.data])) };
   },
 });
