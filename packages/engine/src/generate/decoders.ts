@@ -43,6 +43,19 @@ function lastRow(logits: ort.Tensor | undefined): Float32Array {
   return data.slice(data.length - vocab);
 }
 
+/** The cache's shape, read from the session's past_key_values inputs (batch, kv heads, past, head dim). */
+function cacheShapeOf(session: ort.InferenceSession): CacheShape {
+  const pasts = session.inputMetadata.filter((m) => m.name.startsWith('past_key_values.'));
+  const first = session.inputMetadata.find((m) => m.name === pastKeyName(0));
+  const dims = first?.isTensor ? first.shape : [];
+  const [kvHeads, headDim] = [dims[1], dims[3]];
+  if (typeof kvHeads !== 'number' || typeof headDim !== 'number' || pasts.length === 0 || pasts.length % 2 !== 0)
+    throw new Error(
+      `not a decoder export with a key/value cache: it needs inputs ${pastKeyName(0)} and ${pastValueName(0)} of shape (batch, kv_heads, past_sequence, head_dim)`,
+    );
+  return { layers: pasts.length / 2, kvHeads, headDim };
+}
+
 /** Generation over the export of exportDecoderWithPast. */
 export class CachedDecoder implements LanguageModel {
   readonly cached = true;
@@ -54,8 +67,9 @@ export class CachedDecoder implements LanguageModel {
     this.shape = shape;
   }
 
-  static async open(bytes: Uint8Array, shape: CacheShape, options: SessionOptions = {}): Promise<CachedDecoder> {
-    return new CachedDecoder(await createSession(bytes, options), shape);
+  static async open(bytes: Uint8Array, options: SessionOptions = {}): Promise<CachedDecoder> {
+    const session = await createSession(bytes, options);
+    return new CachedDecoder(session, cacheShapeOf(session));
   }
 
   start(): DecodingSequence {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decoderCacheShape, exportDecoderWithPast } from '../export/decoder-export.ts';
+import { exportDecoderWithPast } from '../export/decoder-export.ts';
 import { exportInference } from '../export/onnx-export.ts';
 import { loadPretrained } from '../models/pretrained.ts';
 import { Tokenizer } from '../tokenizers/tokenizer.ts';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   for (const [name, dir] of Object.entries(DIRS)) {
     const model = await loadPretrained(dir, { task: 'causal-lm' });
     models.set(name, {
-      cached: await CachedDecoder.open(exportDecoderWithPast(model), decoderCacheShape(model), { threads: 1 }),
+      cached: await CachedDecoder.open(exportDecoderWithPast(model), { threads: 1 }),
       plain: await UncachedDecoder.open(exportInference(model), { threads: 1 }),
     });
   }

@@ -3,7 +3,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decoderCacheShape, exportDecoderWithPast } from '../export/decoder-export.ts';
+import { exportDecoderWithPast } from '../export/decoder-export.ts';
 import { loadPretrained } from '../models/pretrained.ts';
 import { Rng } from '../runtime/rng.ts';
 import { CachedDecoder } from './decoders.ts';
@@ -19,7 +19,7 @@ let logits: Float32Array;
 
 beforeAll(async () => {
   const m = await loadPretrained(GPT2, { task: 'causal-lm' });
-  model = await CachedDecoder.open(exportDecoderWithPast(m), decoderCacheShape(m), { threads: 1 });
+  model = await CachedDecoder.open(exportDecoderWithPast(m), { threads: 1 });
   logits = await model.start().feed(PROMPT);
 });
 
