@@ -1,10 +1,9 @@
 // generation_config.json for a causal language model folder: the special token ids generation needs
-// (from config.json, else the tokenizer's special tokens) and the generation defaults, in transformers'
-// GenerationConfig names; and how a predictor reads them back from any Hugging Face folder.
+// (from config.json, else the tokenizer's special tokens), the longest sequence and greedy decoding,
+// in transformers' GenerationConfig names; and how a predictor reads them back from any Hugging Face folder.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GENERATION_DEFAULTS } from '@tuneql/engine';
 import { specialTokensOf, type TokenizerJson } from './tokenizer-config.ts';
 
 export const GENERATION_CONFIG_FILE = 'generation_config.json';
@@ -17,12 +16,7 @@ export interface GenerationConfigJson {
   eos_token_id?: TokenId;
   pad_token_id?: TokenId;
   max_length?: number;
-  max_new_tokens?: number;
   do_sample?: boolean;
-  temperature?: number;
-  top_k?: number;
-  top_p?: number;
-  repetition_penalty?: number;
 }
 
 /** The parts of config.json this reads. */
@@ -52,12 +46,10 @@ export function generationConfigOf(config: ModelConfigJson, tokenizer: Tokenizer
     ...(eos === undefined ? {} : { eos_token_id: eos }),
     ...(pad === undefined ? {} : { pad_token_id: pad }),
     ...(maxLength === undefined ? {} : { max_length: maxLength }),
-    max_new_tokens: GENERATION_DEFAULTS.maxNewTokens,
+    // Greedy, as TuneQL generates without sampling options. Sampling settings are left out: transformers
+    // warns about them (top_k, temperature...) in a greedy config, and the defaults of both agree but
+    // for top_k (transformers samples among 50 tokens by default, TuneQL among all).
     do_sample: false,
-    temperature: GENERATION_DEFAULTS.temperature,
-    top_k: GENERATION_DEFAULTS.topK,
-    top_p: GENERATION_DEFAULTS.topP,
-    repetition_penalty: GENERATION_DEFAULTS.repetitionPenalty,
   };
 }
 
