@@ -1,8 +1,12 @@
 // Generation against its references: the cached export against the plain one (logits and greedy tokens),
 // and against transformers' greedy generate recorded by fixtures/models/make_generation.py.
 
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportDecoderWithPast } from '../export/decoder-export.ts';
 import { exportInference } from '../export/onnx-export.ts';
@@ -27,12 +31,14 @@ interface RecordedCase {
 const RECORDED = JSON.parse(readFileSync(`${GENERATION}expected.json`, 'utf8')) as { cases: RecordedCase[] };
 
 const models = new Map<string, { cached: LanguageModel; plain: LanguageModel }>();
+const cachedBytes = new Map<string, Uint8Array>();
 
 beforeAll(async () => {
   for (const [name, dir] of Object.entries(DIRS)) {
     const model = await loadPretrained(dir, { task: 'causal-lm' });
+    cachedBytes.set(name, exportDecoderWithPast(model));
     models.set(name, {
-      cached: await CachedDecoder.open(exportDecoderWithPast(model), { threads: 1 }),
+      cached: await CachedDecoder.open(cachedBytes.get(name) as Uint8Array, { threads: 1 }),
       plain: await UncachedDecoder.open(exportInference(model), { threads: 1 }),
     });
   }
@@ -90,6 +96,64 @@ describe('generation with a key/value cache', () => {
     }
     expect(stoppedAtEos).toBeGreaterThanOrEqual(2);
     expect(new Set(RECORDED.cases.map((c) => c.model))).toEqual(new Set(Object.keys(DIRS)));
+  });
+
+  it.each(['gpt2', 'llama'])('%s: the export passes the ONNX checker and takes a batch with a past', async (name) => {
+    const bytes = cachedBytes.get(name) as Uint8Array;
+    const dir = mkdtempSync(join(tmpdir(), 'tuneql-decoder-'));
+    try {
+      writeFileSync(join(dir, 'decoder.onnx'), bytes);
+      // The official checker, with shape inference over the symbolic axes.
+      const check = 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)';
+      execFileSync('/usr/bin/python3', ['-c', check, join(dir, 'decoder.onnx')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Two rows, each 3 tokens of past then 2 new ones, against each row fed alone.
+    const rows = [
+      [1, 5, 9, 13, 17],
+      [1, 40, 41, 42, 43],
+    ];
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+    const int64 = (xs: number[], shape: number[]) => new ort.Tensor('int64', BigInt64Array.from(xs, BigInt), shape);
+    const first = await session.run({
+      input_ids: int64(
+        rows.flatMap((r) => r.slice(0, 3)),
+        [2, 3],
+      ),
+      attention_mask: int64(new Array(6).fill(1), [2, 3]),
+      position_ids: int64([0, 1, 2, 0, 1, 2], [2, 3]),
+      ...Object.fromEntries(
+        session.inputNames
+          .filter((n) => n.startsWith('past_'))
+          .map((n) => {
+            const dims = (session.inputMetadata.find((m) => m.name === n) as { shape: readonly (number | string)[] }).shape;
+            return [n, new ort.Tensor('float32', new Float32Array(0), [2, dims[1] as number, 0, dims[3] as number])];
+          }),
+      ),
+    });
+    const past = Object.fromEntries(
+      session.outputNames
+        .filter((n) => n.startsWith('present.'))
+        .map((n) => [n.replace('present.', 'past_key_values.'), first[n] as ort.Tensor]),
+    );
+    const second = await session.run({
+      input_ids: int64(
+        rows.flatMap((r) => r.slice(3)),
+        [2, 2],
+      ),
+      attention_mask: int64(new Array(10).fill(1), [2, 5]),
+      position_ids: int64([3, 4, 3, 4], [2, 2]),
+      ...past,
+    });
+    const logits = second.logits as ort.Tensor;
+    expect(logits.dims).toEqual([2, 2, 64]);
+    for (const [r, row] of rows.entries()) {
+      const alone = await pair(name).plain.start().feed(row);
+      const batched = (logits.data as Float32Array).slice((r * 2 + 1) * 64, (r * 2 + 2) * 64);
+      expect(maxDiff(batched, alone)).toBeLessThan(1e-4);
+    }
+    await session.release();
   });
 
   it('stops at the longest sequence the model takes', async () => {
