@@ -4,6 +4,7 @@ export { CachedDecoder, type DecodingSequence, type LanguageModel, type SessionO
 export { type FinishReason, type GenerationContext, type GenerationResult, generate } from './generate.ts';
 export {
   GENERATION_DEFAULTS,
+  GENERATION_OPTION_NAMES,
   type GenerationOptionCode,
   GenerationOptionError,
   type GenerationOptions,

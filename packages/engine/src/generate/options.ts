@@ -48,7 +48,18 @@ export class GenerationOptionError extends Error {
   }
 }
 
-const KNOWN = ['maxNewTokens', 'doSample', 'temperature', 'topK', 'topP', 'repetitionPenalty', 'seed', 'stop'] as const;
+/** Every option's name: what resolveGeneration accepts, and what callers pick out of wider option objects. */
+export const GENERATION_OPTION_NAMES = [
+  'maxNewTokens',
+  'doSample',
+  'temperature',
+  'topK',
+  'topP',
+  'repetitionPenalty',
+  'seed',
+  'stop',
+] as const;
+const KNOWN = GENERATION_OPTION_NAMES;
 
 function check(option: string, value: number | undefined, ok: (v: number) => boolean, expected: string): void {
   if (value === undefined) return;

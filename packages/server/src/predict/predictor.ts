@@ -9,6 +9,7 @@ import {
   exportDecoderWithPast,
   exportInference,
   type FinishReason,
+  GENERATION_OPTION_NAMES,
   type GenerationOptions,
   generate,
   type LanguageModel,
@@ -33,12 +34,10 @@ export interface PredictOptions extends GenerationOptions {
   top?: number;
 }
 
-const GENERATION_KEYS = ['maxNewTokens', 'doSample', 'temperature', 'topK', 'topP', 'repetitionPenalty', 'seed', 'stop'] as const;
-
 /** The generation options among `options` (which may also hold the predictor's own). */
 export function generationOptions(options: PredictOptions): GenerationOptions {
   const picked: Record<string, unknown> = {};
-  for (const key of GENERATION_KEYS) if (options[key] !== undefined) picked[key] = options[key];
+  for (const key of GENERATION_OPTION_NAMES) if (options[key] !== undefined) picked[key] = options[key];
   return picked as GenerationOptions;
 }
 
