@@ -15,7 +15,16 @@ export {
   type TensorInput,
   writeSafetensors,
 } from './checkpoint/safetensors.ts';
+export {
+  decoderCacheShape,
+  exportDecoderWithPast,
+  pastKeyName,
+  pastValueName,
+  presentKeyName,
+  presentValueName,
+} from './export/decoder-export.ts';
 export { exportInference, exportOnnx } from './export/onnx-export.ts';
+export * from './generate/index.ts';
 export type { DType, HostArray } from './graph/dtype.ts';
 export { OpOptionError, ShapeError } from './graph/errors.ts';
 export { Graph, type Node, type Shape, Tensor } from './graph/graph.ts';
@@ -23,7 +32,7 @@ export type { OpName } from './graph/ops.ts';
 export * as ops from './graph/ops.ts';
 export { bceWithLogits, type CrossEntropyOptions, crossEntropy, mse } from './losses.ts';
 export * from './metrics/index.ts';
-export type { Architecture, ModelInputs, TaskOutputs } from './models/architecture.ts';
+export type { Architecture, CacheShape, ModelInputs, TaskOutputs } from './models/architecture.ts';
 export { CONFIG_SIZE_LIMITS, ConfigError, ConfigReader, type RawConfig, TASKS, type Task } from './models/config.ts';
 export {
   declareParameters,

@@ -1,6 +1,7 @@
 // The contract every architecture implements, and what its task heads return.
 
 import type { Tensor } from '../graph/graph.ts';
+import type { KvCache } from '../nn/attention.ts';
 import type { ForwardContext } from '../nn/layers.ts';
 import type { ParamScope } from '../params/parameters.ts';
 import type { ConfigReader, Task } from './config.ts';
@@ -17,6 +18,17 @@ export interface ModelInputs {
    * pre-training did with max_predictions_per_seq), instead of at every token.
    */
   maskedPositions?: Tensor;
+  /** (B, T) int64 position of each token. @default 0..T-1 (a cached step starts where its past ends) */
+  positionIds?: Tensor;
+  /** Decoders: the keys and values of earlier steps, and this step's filled in (generation). */
+  cache?: KvCache;
+}
+
+/** The shape of a decoder's key/value cache: per layer, keys and values of (B, kvHeads, S, headDim). */
+export interface CacheShape {
+  layers: number;
+  kvHeads: number;
+  headDim: number;
 }
 
 export interface TaskOutputs {
@@ -39,6 +51,8 @@ export interface Architecture {
   baseModel(task: Task): string;
   /** Hidden size (what a task head receives). */
   hiddenSize(config: ConfigReader): number;
+  /** Decoders: the shape of their key/value cache (an architecture without one cannot generate with a cache). */
+  cacheShape?(config: ConfigReader): CacheShape;
   /** Builds the model and the head for `task` under the Hugging Face parameter names. */
   build(scope: ParamScope, config: ConfigReader, task: Task, inputs: ModelInputs, ctx: ForwardContext): TaskOutputs;
 }

@@ -3,7 +3,7 @@
 
 import type { Tensor } from '../graph/graph.ts';
 import { add, matmul, reshape, split, transpose } from '../graph/ops.ts';
-import { attention, mergeHeads, positions, splitHeads } from '../nn/attention.ts';
+import { attention, mergeHeads, positions, splitHeads, withPast } from '../nn/attention.ts';
 import { adapterPoint, hookedLinear } from '../nn/hooks.ts';
 import { activation, embedding, type ForwardContext, layerNormModule } from '../nn/layers.ts';
 import { init, type ParamScope } from '../params/parameters.ts';
@@ -80,7 +80,7 @@ function body(base: ParamScope, cfg: Gpt2Config, inputs: ModelInputs, ctx: Forwa
   const words = embedding(base.pp('wte'), inputs.inputIds, cfg.vocabSize, cfg.embd, normalInit(cfg.initRange));
   const pos = embedding(
     base.pp('wpe'),
-    reshape(positions(g, cfg.positions, inputs.inputIds), [1, -1]),
+    inputs.positionIds ?? reshape(positions(g, cfg.positions, inputs.inputIds), [1, -1]),
     cfg.positions,
     cfg.embd,
     normalInit(cfg.initRange),
@@ -94,13 +94,15 @@ function body(base: ParamScope, cfg: Gpt2Config, inputs: ModelInputs, ctx: Forwa
     const attn = block.pp('attn');
     const qkv = conv1d(attn.pp('c_attn'), layerNormModule(block.pp('ln_1'), h, cfg.eps), 3 * cfg.embd, cfg.initRange);
     const [q, k, v] = split(qkv, 2, [cfg.embd, cfg.embd, cfg.embd]).map((t) => splitHeads(t, cfg.heads, d)) as [Tensor, Tensor, Tensor];
-    const context = attention(q, k, v, {
+    const kv = withPast(inputs.cache, i, k, v);
+    const context = attention(q, kv.key, kv.value, {
       attentionMask: inputs.attentionMask,
       causal: true,
       maxLength: cfg.positions,
       dropout: cfg.attnDropout,
       ctx,
       scale: cfg.scaleAttn ? 1 / Math.sqrt(d) : 1,
+      queriesAtEnd: inputs.cache !== undefined,
     });
     h = add(
       h,
@@ -124,6 +126,10 @@ export const gpt2: Architecture = {
   tokenTypes: false,
   maxLength: (c) => read(c).positions,
   hiddenSize: (c) => read(c).embd,
+  cacheShape(c) {
+    const cfg = read(c);
+    return { layers: cfg.layers, kvHeads: cfg.heads, headDim: cfg.embd / cfg.heads };
+  },
   baseModel: () => 'transformer',
   build(scope, config, task, inputs, ctx): TaskOutputs {
     const cfg = read(config);

@@ -3,7 +3,7 @@
 
 import type { Tensor } from '../graph/graph.ts';
 import { add, matmul, mul, transpose } from '../graph/ops.ts';
-import { applyRotary, attention, mergeHeads, rotaryTables, splitHeads } from '../nn/attention.ts';
+import { applyRotary, attention, mergeHeads, rotaryTables, splitHeads, withPast } from '../nn/attention.ts';
 import { adapterPoint } from '../nn/hooks.ts';
 import { activation, type ForwardContext, rmsNormModule } from '../nn/layers.ts';
 import type { ParamScope } from '../params/parameters.ts';
@@ -96,18 +96,22 @@ function body(base: ParamScope, cfg: LlamaConfig, inputs: ModelInputs, ctx: Forw
     const q = applyRotary(
       splitHeads(dense(att.pp('q_proj'), x, cfg.heads * cfg.headDim, std, cfg.attentionBias), cfg.heads, cfg.headDim),
       tables,
+      inputs.positionIds,
     );
     const k = applyRotary(
       splitHeads(dense(att.pp('k_proj'), x, cfg.kvHeads * cfg.headDim, std, cfg.attentionBias), cfg.kvHeads, cfg.headDim),
       tables,
+      inputs.positionIds,
     );
     const v = splitHeads(dense(att.pp('v_proj'), x, cfg.kvHeads * cfg.headDim, std, cfg.attentionBias), cfg.kvHeads, cfg.headDim);
-    const context = attention(q, k, v, {
+    const kv = withPast(inputs.cache, i, k, v);
+    const context = attention(q, kv.key, kv.value, {
       attentionMask: inputs.attentionMask,
       causal: true,
       maxLength: cfg.maxPositions,
       dropout: cfg.attentionDropout,
       ctx,
+      queriesAtEnd: inputs.cache !== undefined,
     });
     h = add(
       h,
@@ -130,6 +134,10 @@ export const llama: Architecture = {
   tokenTypes: false,
   maxLength: (c) => read(c).maxPositions,
   hiddenSize: (c) => read(c).hidden,
+  cacheShape(c) {
+    const cfg = read(c);
+    return { layers: cfg.layers, kvHeads: cfg.kvHeads, headDim: cfg.headDim };
+  },
   baseModel: (task) => (task === 'question-answering' ? 'transformer' : 'model'),
   build(scope, config, task, inputs, ctx): TaskOutputs {
     const cfg = read(config);

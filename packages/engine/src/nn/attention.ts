@@ -2,7 +2,25 @@
 // position embeddings. Shapes are written so batch and sequence stay symbolic in an export.
 
 import type { Graph, Tensor } from '../graph/graph.ts';
-import { add, concat, equal, expand, less, matmul, mul, neg, reshape, slice, sliceLike, softmax, transpose, where } from '../graph/ops.ts';
+import {
+  add,
+  concat,
+  equal,
+  expand,
+  gather,
+  less,
+  matmul,
+  mul,
+  neg,
+  reduceSum,
+  reshape,
+  slice,
+  sliceLike,
+  softmax,
+  sub,
+  transpose,
+  where,
+} from '../graph/ops.ts';
 import type { ForwardContext } from './layers.ts';
 
 /** float32's lowest value: what Hugging Face puts on masked attention scores. */
@@ -34,6 +52,35 @@ export interface AttentionOptions {
   ctx: ForwardContext;
   /** @default 1 / sqrt(head dim) */
   scale?: number;
+  /**
+   * The keys may be longer than the queries (a key/value cache holds earlier steps): the queries are
+   * then the last T of the S positions, and the causal mask is shifted by S - T. @default false
+   */
+  queriesAtEnd?: boolean;
+}
+
+/** One layer's keys and values, (B, Hkv, S, D). */
+export interface LayerKv {
+  key: Tensor;
+  value: Tensor;
+}
+
+/** The key/value cache of one generation step. */
+export interface KvCache {
+  /** Per layer, the keys and values of the earlier steps (B, Hkv, P, D); P may be 0. */
+  readonly past: readonly LayerKv[];
+  /** Filled in by the model, per layer: the past followed by this step's keys and values (B, Hkv, P + T, D). */
+  readonly present: LayerKv[];
+}
+
+/** Keys and values of layer `layer` with the cached ones in front, recorded as that layer's present. */
+export function withPast(cache: KvCache | undefined, layer: number, k: Tensor, v: Tensor): LayerKv {
+  if (!cache) return { key: k, value: v };
+  const past = cache.past[layer];
+  if (!past) throw new Error(`key/value cache: no past keys and values for layer ${layer}`);
+  const present = { key: concat([past.key, k], 2), value: concat([past.value, v], 2) }; // (B, Hkv, P + T, D)
+  cache.present[layer] = present;
+  return present;
 }
 
 /** q: (B, H, T, D); k, v: (B, Hkv, T, D) with H a multiple of Hkv. Returns (B, H, T, D). */
@@ -46,8 +93,9 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   let scores = mul(matmul(q, transpose(keys, [0, 1, 3, 2])), options.scale ?? 1 / Math.sqrt(headDim)); // (B, H, T, T)
   const g = q.graph;
   if (options.causal) {
-    const pos = positions(g, options.maxLength, q, 2); // (T)
-    const allowed = less(reshape(pos, [1, -1]), add(reshape(pos, [-1, 1]), 1)); // (T, T): key <= query
+    const keyPos = positions(g, options.maxLength, k, 2); // (S)
+    const queryPos = options.queriesAtEnd ? add(positions(g, options.maxLength, q, 2), pastLength(g, options.maxLength, q, k)) : keyPos; // (T)
+    const allowed = less(reshape(keyPos, [1, -1]), add(reshape(queryPos, [-1, 1]), 1)); // (T, S): key <= query
     scores = where(allowed, scores, MASKED);
   }
   if (options.attentionMask) {
@@ -56,6 +104,12 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   }
   const probs = options.ctx.dropout(softmax(scores, -1), options.dropout);
   return matmul(probs, values);
+}
+
+/** S - T as an int64 scalar, counted from the shapes at run time so that it stays symbolic in an export. */
+function pastLength(g: Graph, maxLength: number, q: Tensor, keys: Tensor): Tensor {
+  const ones = g.constant(new BigInt64Array(maxLength).fill(1n), [maxLength], 'ones');
+  return sub(reduceSum(sliceLike(ones, 0, keys, 2)), reduceSum(sliceLike(ones, 0, q, 2))); // ()
 }
 
 /** (B, Hkv, T, D) -> (B, Hkv * n, T, D), each key/value head serving n query heads. */
@@ -84,11 +138,15 @@ export function rotaryTables(g: Graph, maxLength: number, headDim: number, theta
   return { cos: g.constant(cos, [maxLength, headDim], 'rope_cos'), sin: g.constant(sin, [maxLength, headDim], 'rope_sin') };
 }
 
-/** x (B, H, T, D) rotated by position: x cos + rotate_half(x) sin. */
-export function applyRotary(x: Tensor, tables: { cos: Tensor; sin: Tensor }): Tensor {
+/**
+ * x (B, H, T, D) rotated by position: x cos + rotate_half(x) sin. The positions are 0..T-1, or
+ * `positionIds` (B, T) when given (a cached step continues where the past ends).
+ */
+export function applyRotary(x: Tensor, tables: { cos: Tensor; sin: Tensor }, positionIds?: Tensor): Tensor {
   const d = x.shape[3] as number;
-  const cos = sliceLike(tables.cos, 0, x, 2); // (T, D)
-  const sin = sliceLike(tables.sin, 0, x, 2);
+  const at = (table: Tensor) => (positionIds ? reshape(gather(table, positionIds), [0, 1, -1, d]) : sliceLike(table, 0, x, 2)); // (B, 1, T, D) or (T, D)
+  const cos = at(tables.cos);
+  const sin = at(tables.sin);
   const rotated = concat([neg(slice(x, 3, d / 2, d)), slice(x, 3, 0, d / 2)], 3);
   return add(mul(x, cos), mul(rotated, sin));
 }

@@ -3,8 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DatasetError } from '@tuneql/engine';
-import { describePrediction, predict } from './predict.ts';
+import { DatasetError, GenerationOptionError } from '@tuneql/engine';
+import { describePrediction, GENERATION_FLAGS, predict } from './predict.ts';
 import { trainCommand } from './train.ts';
 
 const USAGE = `usage:
@@ -17,7 +17,10 @@ const USAGE = `usage:
   tuneql token create NAME [--scope read] [--scope write] | list | revoke ID
   tuneql train CONFIG --out DIR [--resume]     fine-tune as CONFIG (JSON or YAML) says; results in DIR
   tuneql predict MODEL_DIR TEXT [--pair TEXT | --context TEXT] [--json]
-                                               run a fine-tuned model (DIR/model) on TEXT
+                [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
+                [--repetition-penalty R] [--seed S] [--stop TEXT]...
+                                               run a fine-tuned model (DIR/model) on TEXT; a causal LM
+                                               continues it (greedy unless a sampling flag is given)
 Paths in a train CONFIG resolve against the CONFIG file's folder. See README.md for every setting.`;
 
 /** The server package's version (the command's). */
@@ -73,14 +76,44 @@ async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { pair: { type: 'string' }, context: { type: 'string' }, json: { type: 'boolean' }, 'max-new-tokens': { type: 'string' } },
+      options: {
+        pair: { type: 'string' },
+        context: { type: 'string' },
+        json: { type: 'boolean' },
+        'max-new-tokens': { type: 'string' },
+        temperature: { type: 'string' },
+        'top-k': { type: 'string' },
+        'top-p': { type: 'string' },
+        'repetition-penalty': { type: 'string' },
+        seed: { type: 'string' },
+        stop: { type: 'string', multiple: true },
+      },
     });
     if (positionals.length !== 2) throw new UsageError('tuneql predict needs MODEL_DIR and TEXT');
+    const number = (flag: keyof typeof values): number | undefined => {
+      const raw = values[flag];
+      if (raw === undefined) return undefined;
+      const n = Number(raw);
+      if (typeof raw !== 'string' || raw.trim() === '' || Number.isNaN(n))
+        throw new UsageError(`--${flag} needs a number, got '${String(raw)}'`);
+      return n;
+    };
     const prediction = await predict({
       model: positionals[0] as string,
       text: positionals[1] as string,
       pair: values.context ?? values.pair,
-      maxNewTokens: values['max-new-tokens'] ? Number(values['max-new-tokens']) : undefined,
+      maxNewTokens: number('max-new-tokens'),
+      temperature: number('temperature'),
+      topK: number('top-k'),
+      topP: number('top-p'),
+      repetitionPenalty: number('repetition-penalty'),
+      seed: number('seed'),
+      stop: values.stop,
+    }).catch((err: unknown) => {
+      // The option's flag, not its name in the API.
+      if (err instanceof GenerationOptionError && GENERATION_FLAGS[err.option])
+        throw new UsageError(`${GENERATION_FLAGS[err.option]} ${err.message.slice(err.message.indexOf(': ') + 2)}`);
+      throw err;
     });
     process.stdout.write(`${values.json ? JSON.stringify(prediction) : describePrediction(prediction)}\n`);
     return 0;

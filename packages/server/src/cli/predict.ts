@@ -1,21 +1,32 @@
 // `tuneql predict MODEL_DIR TEXT`: runs a fine-tuned model (its ONNX export) on one input and says
 // what it predicts, in words, or as JSON.
 
-import { type Prediction, predictMany } from '../predict/predictor.ts';
+import { resolveGeneration } from '@tuneql/engine';
+import { generationOptions, type Prediction, type PredictOptions, predictMany } from '../predict/predictor.ts';
 
 export type { Prediction } from '../predict/predictor.ts';
 
-export interface PredictCommandOptions {
+export interface PredictCommandOptions extends PredictOptions {
   model: string;
   text: string;
   /** Second text of a pair (classification), or the context (question answering: TEXT is the question). */
   pair?: string;
-  /** Tokens to generate (causal LM). @default 20 */
-  maxNewTokens?: number;
-  top?: number;
 }
 
+/** `tuneql predict`'s flag for each generation option, as its errors name them. */
+export const GENERATION_FLAGS: Readonly<Record<string, string>> = {
+  maxNewTokens: '--max-new-tokens',
+  temperature: '--temperature',
+  topK: '--top-k',
+  topP: '--top-p',
+  repetitionPenalty: '--repetition-penalty',
+  seed: '--seed',
+  stop: '--stop',
+};
+
 export async function predict(options: PredictCommandOptions): Promise<Prediction> {
+  // Bad generation options fail before the model is loaded.
+  resolveGeneration(generationOptions(options));
   const [prediction] = await predictMany(options.model, [{ text: options.text, pair: options.pair }], options);
   return prediction as Prediction;
 }

@@ -3,9 +3,24 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bestSpan, exportInference, loadPretrained, type Task, Tokenizer } from '@tuneql/engine';
+import {
+  bestSpan,
+  CachedDecoder,
+  exportDecoderWithPast,
+  exportInference,
+  type FinishReason,
+  GENERATION_OPTION_NAMES,
+  type GenerationOptions,
+  generate,
+  type LanguageModel,
+  loadPretrained,
+  type Task,
+  Tokenizer,
+  UncachedDecoder,
+} from '@tuneql/engine';
 import * as ort from 'onnxruntime-node';
-import { type ModelCard, ONNX_FILE, readModelCard, TOKENIZER_FILE } from './model-folder.ts';
+import { eosTokenIds, readGenerationConfig } from './generation-config.ts';
+import { DECODER_WITH_PAST_FILE, type ModelCard, ONNX_FILE, readModelCard, TOKENIZER_FILE } from './model-folder.ts';
 
 export interface PredictInput {
   text: string;
@@ -13,11 +28,17 @@ export interface PredictInput {
   pair?: string;
 }
 
-export interface PredictOptions {
-  /** Tokens to generate (causal LM). @default 20 */
-  maxNewTokens?: number;
+/** Causal LM: how to generate (see GenerationOptions: maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, stop). */
+export interface PredictOptions extends GenerationOptions {
   /** Candidates per mask (masked LM). @default 5 */
   top?: number;
+}
+
+/** The generation options among `options` (which may also hold the predictor's own). */
+export function generationOptions(options: PredictOptions): GenerationOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of GENERATION_OPTION_NAMES) if (options[key] !== undefined) picked[key] = options[key];
+  return picked as GenerationOptions;
 }
 
 export interface OpenOptions {
@@ -36,6 +57,8 @@ export interface Prediction {
   /** Masked LM: candidates for each mask; causal LM: the continuation. */
   fills?: { token: string; score: number }[][];
   continuation?: string;
+  /** Causal LM: why generation ended, how many tokens it made, and the seed a sampled continuation used. */
+  generation?: { finishReason: FinishReason; tokens: number; seed?: number };
 }
 
 function softmax(v: ArrayLike<number>, from = 0, to = v.length): number[] {
@@ -52,20 +75,31 @@ export class Predictor {
   readonly dir: string;
   readonly card: ModelCard;
   private readonly tokenizer: Tokenizer;
-  private readonly session: ort.InferenceSession;
+  /** The forward pass (every task but causal LM). */
+  private readonly session: ort.InferenceSession | undefined;
+  /** Causal LM: the model generation runs on. */
+  private readonly lm: LanguageModel | undefined;
+  private readonly eosTokenIds: number[];
 
-  private constructor(dir: string, card: ModelCard, tokenizer: Tokenizer, session: ort.InferenceSession) {
+  private constructor(dir: string, card: ModelCard, tokenizer: Tokenizer, session?: ort.InferenceSession, lm?: LanguageModel) {
     this.dir = dir;
     this.card = card;
     this.tokenizer = tokenizer;
     this.session = session;
+    this.lm = lm;
+    this.eosTokenIds = lm ? eosTokenIds(readGenerationConfig(dir)) : [];
   }
 
-  /** Opens `dir`: its model.onnx, or (a plain Hugging Face folder) an export made in memory from its weights. */
+  /**
+   * Opens `dir`: its model.onnx (a causal LM: its onnx/decoder_with_past_model.onnx, or model.onnx without a
+   * cache in a folder exported before there was one), or (a plain Hugging Face folder) an export made in
+   * memory from its weights.
+   */
   static async open(dir: string, options: OpenOptions = {}): Promise<Predictor> {
     const card = readModelCard(dir);
     const tokenizer = Tokenizer.fromFile(join(dir, TOKENIZER_FILE));
     const onnxFile = join(dir, ONNX_FILE);
+    if (card.task === 'causal-lm') return new Predictor(dir, card, tokenizer, undefined, await openLanguageModel(dir, options));
     const bytes = existsSync(onnxFile) ? readFileSync(onnxFile) : exportInference(await loadPretrained(dir, { task: card.task }));
     const session = await ort.InferenceSession.create(bytes, {
       logSeverityLevel: 3,
@@ -75,10 +109,12 @@ export class Predictor {
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    await this.session?.release();
+    await this.lm?.release();
   }
 
   private run(ids: readonly number[], types: readonly number[]): Promise<ort.InferenceSession.ReturnType> {
+    if (!this.session) throw new Error(`${this.dir}: a ${this.card.task} model has no forward session`);
     const shape = [1, ids.length];
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), shape),
@@ -87,6 +123,26 @@ export class Predictor {
     if (this.session.inputNames.includes('token_type_ids'))
       feeds.token_type_ids = new ort.Tensor('int64', BigInt64Array.from(types, BigInt), shape);
     return this.session.run(feeds);
+  }
+
+  /** Causal LM: the continuation of the prompt `ids`, generated as `options` say. */
+  private async continueText(ids: readonly number[], options: PredictOptions): Promise<Prediction> {
+    const lm = this.lm;
+    if (!lm) throw new Error(`${this.dir}: no language model is open`);
+    const result = await generate(lm, ids, generationOptions(options), {
+      eosTokenIds: this.eosTokenIds,
+      maxLength: this.card.max_length,
+      decode: (tokens) => this.tokenizer.decode(tokens, { skipSpecialTokens: true }),
+    });
+    return {
+      task: this.card.task,
+      continuation: result.text ?? '',
+      generation: {
+        finishReason: result.finishReason,
+        tokens: result.tokens.length,
+        ...(result.settings.doSample ? { seed: result.settings.seed } : {}),
+      },
+    };
   }
 
   async predict(input: PredictInput, options: PredictOptions = {}): Promise<Prediction> {
@@ -98,6 +154,7 @@ export class Predictor {
     // No padding, whatever tokenizer.json says: the attention mask below attends to every position.
     const [enc] = tokenizer.encodeBatch([input.pair === undefined ? input.text : [input.text, input.pair]], { truncation, padding: null });
     if (!enc) throw new Error('the tokenizer returned no encoding');
+    if (card.task === 'causal-lm') return this.continueText(enc.ids, options);
     const out = await this.run(enc.ids, enc.typeIds);
     const labelOf = (i: number) => card.labels?.[i] ?? `LABEL_${i}`;
     const top = options.top ?? 5;
@@ -148,26 +205,19 @@ export class Predictor {
         });
         return { task: card.task, fills };
       }
-      case 'causal-lm': {
-        const ids = [...enc.ids];
-        const first = ids.length;
-        for (let n = 0; n < (options.maxNewTokens ?? 20) && ids.length < card.max_length; n++) {
-          const logits = (
-            await this.run(
-              ids,
-              ids.map(() => 0),
-            )
-          ).logits?.data as Float32Array;
-          const v = logits.length / ids.length;
-          let best = 0;
-          for (let i = 1; i < v; i++)
-            if ((logits[(ids.length - 1) * v + i] as number) > (logits[(ids.length - 1) * v + best] as number)) best = i;
-          ids.push(best);
-        }
-        return { task: card.task, continuation: tokenizer.decode(ids.slice(first), { skipSpecialTokens: true }) };
-      }
+      default:
+        throw new Error(`${this.dir}: no prediction for task '${card.task}'`);
     }
   }
+}
+
+/** Opens a causal LM folder for generation: with its key/value cache wherever the folder or its weights allow. */
+async function openLanguageModel(dir: string, options: OpenOptions): Promise<LanguageModel> {
+  const cachedFile = join(dir, DECODER_WITH_PAST_FILE);
+  const onnxFile = join(dir, ONNX_FILE);
+  if (existsSync(cachedFile)) return CachedDecoder.open(readFileSync(cachedFile), options);
+  if (existsSync(onnxFile)) return UncachedDecoder.open(readFileSync(onnxFile), options);
+  return CachedDecoder.open(exportDecoderWithPast(await loadPretrained(dir, { task: 'causal-lm' })), options);
 }
 
 /** Predictions for every input, in order, from one session over `modelDir`. */

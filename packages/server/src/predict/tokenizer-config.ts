@@ -10,8 +10,8 @@ export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
 export const SPECIAL_TOKENS_FILE = 'special_tokens_map.json';
 
 /** The parts of a tokenizer.json this reads. */
-interface TokenizerJson {
-  added_tokens?: { content: string; special?: boolean }[];
+export interface TokenizerJson {
+  added_tokens?: { id?: number; content: string; special?: boolean }[];
   normalizer?: { type?: string; lowercase?: boolean; normalizers?: { type?: string; lowercase?: boolean }[] } | null;
   pre_tokenizer?: { type?: string; add_prefix_space?: boolean; pretokenizers?: { type?: string; add_prefix_space?: boolean }[] } | null;
   padding?: { pad_token?: string } | null;

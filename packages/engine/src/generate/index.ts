@@ -1,0 +1,14 @@
+// Text generation: options, token choice, the loop, and the models it runs on.
+
+export { CachedDecoder, type DecodingSequence, type LanguageModel, type SessionOptions, UncachedDecoder } from './decoders.ts';
+export { type FinishReason, type GenerationContext, type GenerationResult, generate } from './generate.ts';
+export {
+  GENERATION_DEFAULTS,
+  GENERATION_OPTION_NAMES,
+  type GenerationOptionCode,
+  GenerationOptionError,
+  type GenerationOptions,
+  type GenerationSettings,
+  resolveGeneration,
+} from './options.ts';
+export { argmax, draw, nextToken, penalizeRepetition, type SamplingSettings, samplingDistribution } from './sampling.ts';
