@@ -10,7 +10,7 @@ import { AUSTEN, gql, startServer, type TestServer, tempDir, upload } from './ha
 /**
  * The longest the server's event loop may stall (its own measure, prom-client's nodejs_eventloop_lag_max_seconds)
  * while dataset work runs, and the slowest /healthz answer, which also waits for this test's process. With the work
- * on the event loop (main before decision 0009) the million empty rows stalled it 5.8 s, and tokenizing stalls it
+ * on the event loop (main before decision 0013) the million empty rows stalled it 5.8 s, and tokenizing stalls it
  * for the whole tokenizing (seconds here); in threads, on a 2-core machine shared with other test runs (load
  * average 10 to 13), the stalls measured 25 to 460 ms: scheduling and garbage collection, no blocking work.
  */
