@@ -27,6 +27,8 @@ const SUBSCRIPTION_WAIT_MS = 500;
 /** A model folder of its own: the demo model with a tokenizer.json that pads every text to 4,096 tokens. */
 const modelRoot = tempDir('fuzz-models');
 const PADDED_LENGTH = 4_096;
+/** An engine name as the API's enums spell it: sequence-classification is SEQUENCE_CLASSIFICATION. */
+const enumName = (name: string): string => name.toUpperCase().replaceAll('-', '_');
 
 let server: TestServer;
 let schema: GraphQLSchema;
@@ -64,30 +66,30 @@ beforeAll(async () => {
   const introspection = await gql<IntrospectionQuery>(server.url, getIntrospectionQuery());
   schema = buildClientSchema(introspection);
 
-  const { importModelFromDirectory } = await gql<{ importModelFromDirectory: { id: string } }>(
+  const { importModelFromDirectory } = await gql<{ importModelFromDirectory: { model: { id: string } } }>(
     server.url,
-    'mutation($p: String!) { importModelFromDirectory(path: $p, name: "fixture") { id } }',
+    'mutation($p: String!) { importModelFromDirectory(input: { path: $p, name: "fixture" }) { model { id } } }',
     { p: join(REPO, 'models/austen-bert-mini') },
   );
-  modelId = importModelFromDirectory.id;
+  modelId = importModelFromDirectory.model.id;
   const datasetId = await austenDataset(server.url, 'fixture', 3);
   const up = await upload(server.url, 'fixture.jsonl', austenSlice(3));
-  const { createRun } = await gql<{ createRun: { id: string } }>(
+  const { createRun } = await gql<{ createRun: { run: { id: string } } }>(
     server.url,
-    'mutation($i: CreateRunInput!) { createRun(input: $i) { id } }',
+    'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
     {
       i: { modelId, datasetId, strategy: 'lora', maxLength: 32 },
     },
   );
   const { createApiToken } = await gql<{ createApiToken: { token: { id: string } } }>(
     server.url,
-    'mutation { createApiToken(name: "fuzz", scopes: ["read"]) { token { id } } }',
+    'mutation { createApiToken(input: { name: "fuzz", scopes: [READ] }) { token { id } } }',
   );
   Object.assign(fixtureIds, {
     model: [modelId],
     dataset: [datasetId],
     upload: [up.json.id as string],
-    run: [createRun.id],
+    run: [createRun.run.id],
     token: [createApiToken.token.id],
   });
   startRss = await residentBytes();
@@ -193,7 +195,7 @@ describe('regressions found by fuzzing', () => {
     ((answer.body as { errors?: { extensions?: { code?: string } }[] }).errors ?? []).map((e) => e.extensions?.code);
 
   it('a variable of the wrong type over WebSocket is BAD_USER_INPUT, as over HTTP', async () => {
-    const op = { query: 'mutation($v: ID!) { cancelRun(id: $v) { id } }', variables: { v: -0.5 } };
+    const op = { query: 'mutation($v: ID!) { cancelRun(input: { id: $v }) { run { id } } }', variables: { v: -0.5 } };
     expect(codes(await overWebSocket({ ...op, kind: 'mutation', field: 'cancelRun' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await overHttp(op))).toEqual(['BAD_USER_INPUT']);
   });
@@ -201,7 +203,7 @@ describe('regressions found by fuzzing', () => {
   it("fifty bad list items ('Too many errors processing variables') are BAD_USER_INPUT", async () => {
     const inputs = Array.from({ length: 60 }, () => ({ text: 'x', nope: 1 }));
     const answer = await overHttp({
-      query: 'mutation($i: [PredictInputItem!]!, $r: ID!) { predict(inputs: $i, runId: $r) { text } }',
+      query: 'mutation($i: [PredictInputItem!]!, $r: ID!) { predict(input: { inputs: $i, runId: $r }) { predictions { text } } }',
       variables: { i: inputs, r: randomUUID() },
     });
     expect(new Set(codes(answer))).toEqual(new Set(['BAD_USER_INPUT']));
@@ -212,12 +214,12 @@ describe('regressions found by fuzzing', () => {
       JSON.stringify({ text, label: ['constructor', '__proto__', 'toString'][i % 3] }),
     );
     const up = await upload(server.url, 'members.jsonl', rows.join('\n'));
-    const { createDataset } = await gql<{ createDataset: { statistics: { labels: { label: string; count: number }[] } } }>(
+    const { createDataset } = await gql<{ createDataset: { dataset: { statistics: { labels: { label: string; count: number }[] } } } }>(
       server.url,
-      'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { statistics { labels { label count } } } }',
-      { i: { name: `members-${randomUUID()}`, uploadId: up.json.id, task: 'sequence-classification' } },
+      'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { statistics { labels { label count } } } } }',
+      { i: { name: `members-${randomUUID()}`, uploadId: up.json.id, task: 'SEQUENCE_CLASSIFICATION' } },
     );
-    expect(createDataset.statistics.labels.sort((a, b) => (a.label < b.label ? -1 : 1))).toEqual([
+    expect(createDataset.dataset.statistics.labels.sort((a, b) => (a.label < b.label ? -1 : 1))).toEqual([
       { label: '__proto__', count: 2 },
       { label: 'constructor', count: 2 },
       { label: 'toString', count: 2 },
@@ -233,8 +235,8 @@ describe('regressions found by fuzzing', () => {
     );
     for (const name of [`nul-${randomUUID()}`, `nul\u0000${randomUUID()}`]) {
       const answer = await overHttp({
-        query: 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
-        variables: { i: { name, uploadId: up.json.id, task: 'sequence-classification' } },
+        query: 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id } } }',
+        variables: { i: { name, uploadId: up.json.id, task: 'SEQUENCE_CLASSIFICATION' } },
       });
       expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
       expect((answer.body as { errors: { message: string }[] }).errors[0]?.message).toMatch(/holds a NUL character \(U\+0000\)/);
@@ -249,15 +251,15 @@ describe('regressions found by fuzzing', () => {
     const tokenizer = JSON.parse(readFileSync(join(padded, 'tokenizer.json'), 'utf8'));
     tokenizer.padding = { strategy: { Fixed: PADDED_LENGTH }, direction: 'Right', pad_id: 0, pad_type_id: 0, pad_token: '[PAD]' };
     writeFileSync(join(padded, 'tokenizer.json'), JSON.stringify(tokenizer));
-    const { importModelFromDirectory } = await gql<{ importModelFromDirectory: { id: string } }>(
+    const { importModelFromDirectory } = await gql<{ importModelFromDirectory: { model: { id: string } } }>(
       server.url,
-      'mutation($p: String!) { importModelFromDirectory(path: $p, name: "padded") { id } }',
+      'mutation($p: String!) { importModelFromDirectory(input: { path: $p, name: "padded" }) { model { id } } }',
       { p: padded },
     );
     const { dataset } = await gql<{ dataset: { rowCount: number; tokenLengths: { counts: number[]; max: number } } }>(
       server.url,
       'query($d: ID!, $m: ID!) { dataset(id: $d) { rowCount tokenLengths(modelId: $m) { counts max } } }',
-      { d: fixtureIds.dataset?.[0], m: importModelFromDirectory.id },
+      { d: fixtureIds.dataset?.[0], m: importModelFromDirectory.model.id },
     );
     expect(dataset.tokenLengths.max).toBeGreaterThan(10);
     expect(dataset.tokenLengths.max).toBeLessThan(PADDED_LENGTH);
@@ -267,8 +269,8 @@ describe('regressions found by fuzzing', () => {
   it('a label set that names a label twice is DATASET_INVALID', async () => {
     const up = await upload(server.url, 'twice.jsonl', austenSlice(1));
     const answer = await overHttp({
-      query: 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
-      variables: { i: { name: `twice-${randomUUID()}`, uploadId: up.json.id, task: 'sequence-classification', labels: ['a', 'a'] } },
+      query: 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id } } }',
+      variables: { i: { name: `twice-${randomUUID()}`, uploadId: up.json.id, task: 'SEQUENCE_CLASSIFICATION', labels: ['a', 'a'] } },
     });
     expect(codes(answer)).toEqual(['DATASET_INVALID']);
     expect((answer.body as { errors: { message: string }[] }).errors[0]?.message).toBe(
@@ -342,13 +344,14 @@ describe('GraphQL API under fuzzing', () => {
         const input = {
           name: `fuzz-${randomUUID()}`,
           uploadId: up.json.id,
-          task: options.task,
+          // The API's enums spell the engine's names upper-case (sequence-classification: SEQUENCE_CLASSIFICATION).
+          task: enumName(options.task),
           columns: options.columns,
           labels: options.labels,
-          format,
+          format: format === undefined ? undefined : enumName(format),
         };
         const created = await overHttp({
-          query: 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
+          query: 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id } } }',
           variables: { i: input },
         });
         checkAnswer('createDataset', created);

@@ -10,9 +10,9 @@ import { formatError } from './errors.ts';
 const logged: string[] = [];
 setLogger(createLogger({ level: 'info', destination: { write: (line: string) => logged.push(line) } }));
 
-const schema = buildSchema('type Query { count(ids: [ID!]!): Int }');
+const schema = buildSchema('type Query { nope(ids: [ID!]!): Int }');
 const rootValue = {
-  count: () => {
+  nope: () => {
     throw new TypeError('a bug in a resolver');
   },
 };
@@ -21,7 +21,7 @@ function run(variables: Record<string, unknown>): ExecutionResult {
   return execute({
     schema,
     rootValue,
-    document: parse('query($ids: [ID!]!) { count(ids: $ids) }'),
+    document: parse('query($ids: [ID!]!) { nope(ids: $ids) }'),
     variableValues: variables,
   }) as ExecutionResult;
 }
