@@ -30,7 +30,6 @@ export class ConfigError extends Error {
 const WIDTH = 65_536;
 const FEED_FORWARD = 262_144;
 const DEPTH = 1_024;
-const POSITIONS = 1_048_576;
 
 /**
  * Upper bounds of config.json's size fields under every family's names: several times the largest published
@@ -54,8 +53,8 @@ export const CONFIG_SIZE_LIMITS: Readonly<Record<string, number>> = {
   num_key_value_heads: DEPTH,
   vocab_size: 4_194_304,
   type_vocab_size: DEPTH,
-  max_position_embeddings: POSITIONS,
-  n_positions: POSITIONS,
+  max_position_embeddings: MAX_POSITIONS,
+  n_positions: MAX_POSITIONS,
   num_labels: 1_000_000,
 };
 
@@ -96,9 +95,8 @@ export class ConfigReader {
    * before any weight is compared with the checkpoint, so an absurd value would allocate first and fail later.
    */
   positions(key: string, fallback: number): number {
-    const v = this.positive(key, fallback);
-    if (v > MAX_POSITIONS) this.fail(key, `a positive integer up to ${MAX_POSITIONS} (the longest context TuneQL builds tables for)`);
-    return v;
+    // CONFIG_SIZE_LIMITS bounds both names by MAX_POSITIONS.
+    return this.positive(key, fallback);
   }
 
   num(key: string, fallback?: number): number {
