@@ -20,10 +20,13 @@ let server: TestServer;
 let databaseUrl: string;
 let drop: () => Promise<void>;
 const workers: TestWorker[] = [];
+// One retry; claims that live 20 s without a heartbeat (10 by default): on a CI machine running other suites at
+// once, a live worker's heartbeat was once late by 10 s, which lost its claim and failed the run a step early.
+const LOSS_SETTINGS = { TUNEQL_RUN_RETRIES: '1', TUNEQL_HEARTBEAT_SECONDS: '20' };
 
 beforeAll(async () => {
   ({ url: databaseUrl, drop } = await freshDatabase());
-  server = await startServer({ databaseUrl, workers: 0, env: { TUNEQL_RUN_RETRIES: '1' } });
+  server = await startServer({ databaseUrl, workers: 0, env: LOSS_SETTINGS });
 }, 120_000);
 
 afterAll(async () => {
@@ -33,7 +36,7 @@ afterAll(async () => {
 });
 
 async function worker(): Promise<TestWorker> {
-  const w = await startWorker({ dataDir: server.dataDir, databaseUrl, env: { TUNEQL_RUN_RETRIES: '1' } });
+  const w = await startWorker({ dataDir: server.dataDir, databaseUrl, env: LOSS_SETTINGS });
   workers.push(w);
   return w;
 }
