@@ -11,7 +11,8 @@ NODE_MAJOR=24
 PNPM_VERSION=12.21.0
 TOOLS="${TUNEQL_TOOLS:-$PWD/.tools}"
 
-log() { printf '\033[1m[tuneql]\033[0m %s\n' "$*" >&2; }
+# Each line carries the seconds since the start, so a run's log shows where its time went.
+log() { printf '\033[1m[tuneql %4ds]\033[0m %s\n' "$SECONDS" "$*" >&2; }
 
 # System packages: chromium ships the SwiftShader Vulkan driver that runs the WebGPU provider on a
 # CPU-only machine; libvulkan1 is the loader Dawn opens; python3-onnx is the ONNX checker the tests use.
@@ -130,6 +131,7 @@ case "${1:-}" in
     pnpm lint
     log "tests"
     pnpm test
+    log "done"
     ;;
   *)
     echo "usage: bash scripts/dev.sh setup|demo|test" >&2
