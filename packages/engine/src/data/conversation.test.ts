@@ -148,6 +148,6 @@ describe('conversation examples', () => {
       '<|im_start|>system\nYou know Austen.<|im_end|>\n<|im_start|>user\nWhich novel has Emma Woodhouse?<|im_end|>\n<|im_start|>assistant\nEmma.<|im_end|>\n',
     );
     // A plain text row keeps every label.
-    expect((plain?.label as number[]).every((l) => l !== IGNORE_INDEX)).toBe(true);
+    expect(((plain?.label ?? []) as number[]).every((l) => l !== IGNORE_INDEX)).toBe(true);
   });
 });
