@@ -83,6 +83,7 @@ export {
 } from './train/batching.ts';
 export { CorruptCheckpointError } from './train/checkpoint.ts';
 export { type EventSink, type TrainEvent, type TrainEventType, WARNING_CODES, type WarningCode } from './train/events.ts';
+export { packExamples } from './train/packing.ts';
 export {
   type CamelKeys,
   camelKeys,
