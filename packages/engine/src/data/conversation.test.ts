@@ -10,9 +10,11 @@ import { type ChatMessage, defaultChatTemplate } from '../chat/template.ts';
 import { Tokenizer } from '../tokenizers/index.ts';
 import { IGNORE_INDEX } from '../train/batching.ts';
 import { DatasetConfigError, resolveColumns } from './columns.ts';
+import { parseCsv } from './csv.ts';
 import { DataThreads } from './data-thread.ts';
 import { loadDataset } from './dataset.ts';
 import { DatasetError } from './issues.ts';
+import { validateTables } from './validate.ts';
 
 const GPT2 = join(import.meta.dirname, '../../fixtures/tokenizers/gpt2-bpe.json');
 const tokenizer = Tokenizer.fromFile(GPT2);
@@ -108,6 +110,16 @@ describe('conversation rows', () => {
     const issue = (err as DatasetError).issues[0];
     expect(issue?.row).toBe(1);
     expect(issue?.message).toContain(`strict.jinja: the chat template fails to render (${path} line 1): no system turns`);
+  });
+
+  it('may come from a CSV cell holding the list as JSON', () => {
+    const cell = JSON.stringify(GOOD[0]?.messages).replaceAll('"', '""');
+    const table = parseCsv(new TextEncoder().encode(`conversation\n"${cell}"\n"[not json"\n`), 'chat.csv');
+    const { records, issues } = validateTables([table], { task: 'causal-lm', columns: { messages: 'conversation' } });
+    expect(records[0]?.map((r) => ('messages' in r ? r.messages : undefined))).toEqual([GOOD[0]?.messages]);
+    expect(issues.map((i) => [i.row, i.message])).toEqual([
+      [3, 'holds text that is not a JSON array of messages; write [{"role": "user", "content": "..."}, ...]'],
+    ]);
   });
 
   it('are found by their default column beside plain texts, or by columns.messages alone', () => {
