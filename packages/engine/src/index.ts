@@ -2,6 +2,7 @@
 
 export { gradients } from './autodiff/backward.ts';
 export { GRADIENTS, GradientError, sumTo } from './autodiff/gradients.ts';
+export * from './chat/index.ts';
 export { CheckpointError } from './checkpoint/errors.ts';
 export { type Checkpoint, loadCheckpoint, readModelConfig, type SaveCheckpointOptions, saveCheckpoint } from './checkpoint/hf.ts';
 export {
@@ -82,6 +83,7 @@ export {
 } from './train/batching.ts';
 export { CorruptCheckpointError } from './train/checkpoint.ts';
 export { type EventSink, type TrainEvent, type TrainEventType, WARNING_CODES, type WarningCode } from './train/events.ts';
+export { packExamples } from './train/packing.ts';
 export {
   type CamelKeys,
   camelKeys,

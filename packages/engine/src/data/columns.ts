@@ -28,6 +28,12 @@ export interface ColumnMap {
   prompt?: string;
   /** causal-lm: the part the model learns to produce after the prompt. */
   completion?: string;
+  /**
+   * causal-lm: a conversation, `[{ role, content }]` with roles system, user and assistant (OpenAI's and Hugging
+   * Face's chat format), rendered with the model's chat template; the loss covers the assistant turns. Unnamed (and
+   * no text column named), a row without `text` that has `messages` is read as a conversation.
+   */
+  messages?: string;
 }
 
 export type ColumnRole = keyof ColumnMap;
@@ -37,7 +43,7 @@ const ROLES: Record<Task, readonly ColumnRole[]> = {
   regression: ['text', 'textPair', 'score'],
   'token-classification': ['tokens', 'tags'],
   'question-answering': ['context', 'question', 'answerText', 'answerStart'],
-  'causal-lm': ['text', 'prompt', 'completion'],
+  'causal-lm': ['text', 'prompt', 'completion', 'messages'],
   'masked-lm': ['text'],
 };
 
@@ -51,6 +57,7 @@ const DEFAULTS: ColumnMap = {
   question: 'question',
   answerText: 'answers.text',
   answerStart: 'answers.answer_start',
+  messages: 'messages',
 };
 
 /** A column mapping or setting that is wrong whatever the data; thrown at once, before any file is read. */
@@ -79,8 +86,16 @@ export function resolveColumns(task: Task, columns: ColumnMap = {}): ColumnMap {
       `causal-lm with a prompt needs both columns.prompt and columns.completion (the loss covers only the completion)`,
     );
   }
+  const chatMode = task === 'causal-lm' && columns.messages !== undefined;
+  if (chatMode && (promptMode || columns.text !== undefined)) {
+    throw new DatasetConfigError(
+      `columns.messages names a conversation column; leave out columns.${promptMode ? 'prompt and columns.completion' : 'text'} (a row is either a conversation or a text)`,
+    );
+  }
   for (const role of roles) {
-    if (promptMode && role === 'text') continue;
+    if ((promptMode || chatMode) && role === 'text') continue;
+    // Conversations are found by their default column only beside plain texts whose column is the default too.
+    if (role === 'messages' && (promptMode || (columns.text !== undefined && !chatMode))) continue;
     const path = columns[role] ?? DEFAULTS[role];
     if (path !== undefined) resolved[role] = path;
   }

@@ -1,5 +1,6 @@
 // Requests to a data thread and its replies; errors cross as plain objects and become their classes again.
 
+import { ChatTemplateError, type ChatTemplateErrorCode } from '../chat/template.ts';
 import type { Task } from '../models/config.ts';
 import { DatasetConfigError } from './columns.ts';
 import type { DataProgress, LoadDatasetOptions } from './dataset.ts';
@@ -33,6 +34,9 @@ export interface WireDataError {
   stack?: string;
   issues?: DatasetIssue[];
   kinds?: IssueKind[];
+  /** A ChatTemplateError's code and template. */
+  code?: ChatTemplateErrorCode;
+  template?: string;
 }
 
 export type DataReply =
@@ -43,6 +47,7 @@ export type DataReply =
 export function fromWire(e: WireDataError): Error {
   if (e.name === 'DatasetError' && e.issues && e.kinds) return new DatasetError(e.issues, e.kinds);
   if (e.name === 'DatasetConfigError') return new DatasetConfigError(e.message);
+  if (e.name === 'ChatTemplateError' && e.code && e.template !== undefined) return new ChatTemplateError(e.code, e.template, e.message);
   const err = new Error(e.message);
   err.name = e.name;
   if (e.stack) err.stack = e.stack;

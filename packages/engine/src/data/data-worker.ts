@@ -1,7 +1,9 @@
 // The data thread: reads, validates, tokenizes and measures one dataset request off the main event loop, reporting
 // progress, then exits. Its answers are small (summaries, capped issues) or transferred typed arrays.
 
+import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { ChatTemplateError, readChatTemplate } from '../chat/template.ts';
 import { Tokenizer } from '../tokenizers/index.ts';
 import type { DataReply, DataRequest, WireDataError } from './data-protocol.ts';
 import { type DataProgress, loadDataset, readRecords } from './dataset.ts';
@@ -26,6 +28,7 @@ function progress(p: DataProgress): void {
 
 function toWire(err: unknown): WireDataError {
   if (err instanceof DatasetError) return { name: err.name, message: err.message, issues: [...err.issues], kinds: [...err.kinds] };
+  if (err instanceof ChatTemplateError) return { name: err.name, message: err.message, code: err.code, template: err.template };
   if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
   return { name: 'Error', message: String(err) };
 }
@@ -39,7 +42,9 @@ async function handle(request: DataRequest): Promise<{ value: unknown; transfer:
     }
     case 'load': {
       const { tokenizerFile, ...options } = request.options;
-      const loaded = await loadDataset({ ...options, tokenizer: Tokenizer.fromFile(tokenizerFile), onProgress: progress });
+      // The model's chat template lies beside its tokenizer.json, in the model folder.
+      const chatTemplate = options.chatTemplate ?? (options.task === 'causal-lm' ? readChatTemplate(dirname(tokenizerFile)) : undefined);
+      const loaded = await loadDataset({ ...options, chatTemplate, tokenizer: Tokenizer.fromFile(tokenizerFile), onProgress: progress });
       const packed = packDataset(loaded);
       return { value: packed, transfer: transferList(packed) };
     }
@@ -47,7 +52,8 @@ async function handle(request: DataRequest): Promise<{ value: unknown; transfer:
       const { records } = await readRecords([request.source], request.read, request.validate, progress);
       const all = records[0] ?? [];
       const tokenizer = Tokenizer.fromFile(request.tokenizerFile);
-      const lengths = tokenLengths(all, tokenizer, (done) => progress({ phase: 'tokenizing', done, total: all.length }));
+      const template = request.validate.task === 'causal-lm' ? readChatTemplate(dirname(request.tokenizerFile)) : undefined;
+      const lengths = tokenLengths(all, tokenizer, (done) => progress({ phase: 'tokenizing', done, total: all.length }), template);
       return { value: lengths, transfer: [lengths.buffer as ArrayBuffer] };
     }
     case 'preview': {

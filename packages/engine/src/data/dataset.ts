@@ -1,5 +1,6 @@
 // One call from dataset files to the trainer's examples: read, validate every row, split, tokenize, and describe.
 
+import type { ChatTemplate } from '../chat/template.ts';
 import type { Task } from '../models/config.ts';
 import type { Tokenizer } from '../tokenizers/index.ts';
 import type { Example } from '../train/batching.ts';
@@ -47,6 +48,11 @@ export interface LoadDatasetOptions extends ReadOptions {
   maskToken?: string;
   /** Masked LM: most predictions per example; set it to the trainer's mlmPredictions. @default no limit */
   maxPredictions?: number;
+  /**
+   * Causal LM conversations: the model's chat template (readChatTemplate of its folder). In a data thread it defaults
+   * to the template of the tokenizer file's folder. @default DEFAULT_CHAT_TEMPLATE
+   */
+  chatTemplate?: ChatTemplate;
   /** Called as the files are read (bytes) and the records tokenized (records), at most once per chunk or 1,000 records. */
   onProgress?: (progress: DataProgress) => void;
 }
@@ -137,6 +143,7 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadedDa
       maskProbability: options.maskProbability,
       maskToken: options.maskToken,
       maxPredictions: options.maxPredictions,
+      chatTemplate: options.chatTemplate,
       onProgress: options.onProgress && ((n) => options.onProgress?.({ phase: 'tokenizing', done: done + n, total })),
     });
     done += records[s].length;

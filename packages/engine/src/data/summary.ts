@@ -1,6 +1,7 @@
 // What an upload holds, before any model is chosen: rows, the split a run will make, examples per label and
 // characters per example, and the tokens per example with a given tokenizer.
 
+import { type ChatTemplate, renderChat } from '../chat/template.ts';
 import type { Tokenizer } from '../tokenizers/index.ts';
 import { splitDataset } from './split.ts';
 import { percentile } from './stats.ts';
@@ -63,16 +64,35 @@ export function summarizeRecords(
 /** Unpadded: a padding section in tokenizer.json would make every example as long as the padding. */
 const UNPADDED = { padding: null };
 
-/** Tokens per record with `tokenizer` (special tokens included, nothing truncated), ascending. */
-export function tokenLengths(records: readonly DatasetRecord[], tokenizer: Tokenizer, onProgress?: (done: number) => void): Int32Array {
+/**
+ * Tokens per record with `tokenizer` (special tokens included, nothing truncated), ascending; a conversation
+ * rendered with `chatTemplate` (the default one when absent), as training tokenizes it. A template that fails on a
+ * row counts the row's plain text.
+ */
+export function tokenLengths(
+  records: readonly DatasetRecord[],
+  tokenizer: Tokenizer,
+  onProgress?: (done: number) => void,
+  chatTemplate?: ChatTemplate,
+): Int32Array {
   const out = new Int32Array(records.length);
   records.forEach((r, k) => {
     if (k % 1000 === 0 && k > 0) onProgress?.(k);
     out[k] = (
       r.task === 'question-answering'
         ? tokenizer.encode(r.question, r.context, UNPADDED)
-        : tokenizer.encode(recordText(r), undefined, UNPADDED)
+        : 'messages' in r
+          ? tokenizer.encode(renderedOrText(r.messages, r.text, chatTemplate), undefined, { ...UNPADDED, addSpecialTokens: false })
+          : tokenizer.encode(recordText(r), undefined, UNPADDED)
     ).ids.length;
   });
   return out.sort();
+}
+
+function renderedOrText(messages: Parameters<typeof renderChat>[0], text: string, template: ChatTemplate | undefined): string {
+  try {
+    return renderChat(messages, { template });
+  } catch {
+    return text;
+  }
 }

@@ -1,5 +1,7 @@
 // Validated records into the trainer's Examples for each task: token ids, segment ids and labels aligned to tokens.
 
+import { renderConversation } from '../chat/assistant-spans.ts';
+import { type ChatTemplate, ChatTemplateError, defaultChatTemplate, renderChat } from '../chat/template.ts';
 import { Rng } from '../runtime/rng.ts';
 import { charSpanToTokenSpan, type Encoding, type Tokenizer } from '../tokenizers/index.ts';
 import { type Example, IGNORE_INDEX } from '../train/batching.ts';
@@ -22,6 +24,8 @@ export interface TokenizeOptions {
    * random. Match the trainer's mlmPredictions, which leaves out labels beyond it. @default no limit
    */
   maxPredictions?: number;
+  /** Causal LM conversations: the model's chat template (readChatTemplate). @default DEFAULT_CHAT_TEMPLATE */
+  chatTemplate?: ChatTemplate;
   /** Called with the records done so far, every 1,000 records. */
   onProgress?: (done: number) => void;
 }
@@ -48,7 +52,10 @@ type Truncation = 'longest_first' | 'only_second';
  * - question answering: (question, context) with only the context truncated; start/end are the tokens covering
  *   the first answer, or 0 (the [CLS] position, as transformers does) when truncation cut the answer off;
  * - causal LM: labels are the ids (the model shifts them); with a prompt, the tokens before the first one that
- *   reaches into the completion are IGNORE_INDEX;
+ *   reaches into the completion are IGNORE_INDEX; a conversation is rendered with the chat template and tokenized
+ *   without the post-processor's special tokens (the template writes its own, as apply_chat_template does), its
+ *   labels IGNORE_INDEX except on tokens that overlap an assistant turn (renderConversation's spans), and one longer
+ *   than maxLength is an error naming the message where it passes the limit (cutting it would cut replies);
  * - masked LM: each non-special token is chosen with maskProbability from a seeded generator; of the chosen,
  *   80% become the mask token, 10% a random token and 10% stay; labels hold the original ids there and
  *   IGNORE_INDEX elsewhere. The masking is drawn once here and is the same every epoch (unlike transformers'
@@ -88,7 +95,9 @@ export function tokenizeRecords(records: readonly DatasetRecord[], options: Toke
       out.lengths.push(r.full);
     } catch (err) {
       if (err instanceof DatasetConfigError) throw err;
-      out.issues.push({ ...source(record), message: `cannot tokenize: ${(err as Error).message}` });
+      // A template's own failure or a conversation too long already says what and where; others are the tokenizer's.
+      const said = err instanceof ChatTemplateError || err instanceof ConversationTooLongError;
+      out.issues.push({ ...source(record), message: said ? (err as Error).message : `cannot tokenize: ${(err as Error).message}` });
     }
   });
   return out;
@@ -106,6 +115,7 @@ export function tokenizeRecords(records: readonly DatasetRecord[], options: Toke
       case 'question-answering':
         return questionAnswering(record);
       case 'causal-lm': {
+        if ('messages' in record) return conversation(record);
         const { enc, full } = encode(record.text, undefined, 'longest_first');
         const labels = [...enc.ids];
         if (record.promptLength !== undefined) {
@@ -129,6 +139,37 @@ export function tokenizeRecords(records: readonly DatasetRecord[], options: Toke
         return { example: maskTokens(enc, index), full };
       }
     }
+  }
+
+  function conversation(record: Extract<RecordOf<'causal-lm'>, { messages: unknown }>): { example: Example; full: number } {
+    const template = options.chatTemplate ?? defaultChatTemplate();
+    const where = `${record.file} ${record.line === record.row ? 'line' : 'row'} ${record.row}`;
+    const { text, assistantSpans } = renderConversation(record.messages, { template, where });
+    const enc = tokenizer.encode(text, undefined, { truncation: null, padding: null, addSpecialTokens: false });
+    if (enc.ids.length > maxLength) {
+      const past = record.messages.findIndex(
+        (_, k) =>
+          tokenizer.encode(renderChat(record.messages.slice(0, k + 1), { template, where }), undefined, {
+            truncation: null,
+            padding: null,
+            addSpecialTokens: false,
+          }).ids.length > maxLength,
+      );
+      const at = past < 0 ? record.messages.length - 1 : past;
+      throw new ConversationTooLongError(
+        `the conversation is ${enc.ids.length} tokens with ${template.name}, more than max_length ${maxLength}; it passes the limit in messages[${at}] (${record.messages[at]?.role}): shorten or split it, or raise max_length`,
+      );
+    }
+    const labels = new Array<number>(enc.ids.length).fill(IGNORE_INDEX);
+    let span = 0;
+    enc.ids.forEach((id, i) => {
+      const [start, end] = enc.offsets[i] ?? [0, 0];
+      while (span < assistantSpans.length && (assistantSpans[span]?.[1] ?? 0) <= start) span++;
+      const s = assistantSpans[span];
+      // Any overlap: a token that merges the reply's first character with the text before it is still the reply's.
+      if (s && end > s[0] && start < s[1]) labels[i] = id;
+    });
+    return { example: { inputIds: enc.ids, tokenTypeIds: enc.typeIds, label: labels }, full: enc.ids.length };
   }
 
   function tokenClassification(record: RecordOf<'token-classification'>): { example: Example; full: number } {
@@ -218,6 +259,11 @@ export function tokenizeRecords(records: readonly DatasetRecord[], options: Toke
     }
     return { inputIds, tokenTypeIds: enc.typeIds, label: labels };
   }
+}
+
+/** A conversation longer than maxLength: an error of the row, not of the tokenizer. */
+class ConversationTooLongError extends Error {
+  override name = 'ConversationTooLongError';
 }
 
 function source(r: RecordSource): { file: string; row: number; line: number } {

@@ -1,5 +1,6 @@
 // Checks every row against its task's column mapping and turns it into a typed record, collecting every problem found.
 
+import { CHAT_ROLES, type ChatMessage } from '../chat/template.ts';
 import type { Task } from '../models/config.ts';
 import { type ColumnMap, type ColumnRole, DatasetConfigError, describeValue, resolveColumns, resolvePath } from './columns.ts';
 import { type DatasetIssue, IssueLog } from './issues.ts';
@@ -27,6 +28,11 @@ export type DatasetRecord = RecordSource &
     | { task: 'question-answering'; question: string; context: string; answers: Answer[] }
     /** With a prompt, `text` is prompt + completion as they are (no separator) and the first `promptLength` characters carry no loss. */
     | { task: 'causal-lm'; text: string; promptLength?: number }
+    /**
+     * A conversation, rendered with the model's chat template when tokenized; `text` is its turns' contents, one a
+     * line (what the character-length summary measures).
+     */
+    | { task: 'causal-lm'; text: string; messages: ChatMessage[] }
     | { task: 'masked-lm'; text: string }
   );
 
@@ -357,6 +363,17 @@ function readRow(
       return { kind: 'record', record: { ...source, task, question, context, answers } };
     }
     case 'causal-lm': {
+      const conversation = (): Pending | undefined => {
+        const messages = readMessages(value('messages'), path('messages'), issue);
+        if (!ok || messages === undefined) return undefined;
+        return { kind: 'record', record: { ...source, task, text: messages.map((m) => m.content).join('\n'), messages } };
+      };
+      if (columns.messages !== undefined && columns.text === undefined) return conversation();
+      // Beside plain texts: a row without the text column that has a conversation is one.
+      if (columns.messages !== undefined && columns.text !== undefined) {
+        const hasText = resolvePath(row.data, path('text')).found;
+        if (!hasText && resolvePath(row.data, path('messages')).found) return conversation();
+      }
       if (columns.prompt !== undefined) {
         const prompt = text('prompt');
         const completion = text('completion');
@@ -371,6 +388,64 @@ function readRow(
       return ok && t !== undefined ? { kind: 'record', record: { ...source, task, text: t } } : undefined;
     }
   }
+}
+
+/**
+ * A conversation's messages, each checked: an array of { role, content } objects with a known role and non-empty
+ * text, and at least one assistant turn (the only turns the loss covers). Problems name the message by its index
+ * (`messages[2]`). A CSV cell may hold the array as JSON.
+ */
+function readMessages(v: unknown, column: string, issue: (column: string, message: string) => void): ChatMessage[] | undefined {
+  if (v === undefined) return undefined;
+  let list = v;
+  if (typeof v === 'string' && v.trimStart().startsWith('[')) {
+    try {
+      list = JSON.parse(v);
+    } catch {
+      issue(column, 'holds text that is not a JSON array of messages; write [{"role": "user", "content": "..."}, ...]');
+      return undefined;
+    }
+  }
+  if (!Array.isArray(list)) {
+    issue(column, `expected an array of messages ({ role, content }), got ${describeValue(list)}`);
+    return undefined;
+  }
+  if (list.length === 0) {
+    issue(column, 'has no messages; a conversation needs at least one user and one assistant message');
+    return undefined;
+  }
+  const messages: ChatMessage[] = [];
+  let ok = true;
+  list.forEach((m: unknown, k) => {
+    const at = `${column}[${k}]`;
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) {
+      issue(column, `${at}: expected a message object { role, content }, got ${describeValue(m)}`);
+      ok = false;
+      return;
+    }
+    const { role, content } = m as { role?: unknown; content?: unknown };
+    if (typeof role !== 'string') {
+      issue(column, `${at}: ${role === undefined ? 'has no role' : `role is ${describeValue(role)}`}; roles are ${CHAT_ROLES.join(', ')}`);
+      ok = false;
+    } else if (!(CHAT_ROLES as readonly string[]).includes(role)) {
+      issue(column, `${at}: unknown role '${role}'; roles are ${CHAT_ROLES.join(', ')}`);
+      ok = false;
+    }
+    if (typeof content !== 'string') {
+      issue(column, `${at}: ${content === undefined ? 'has no content' : `content is ${describeValue(content)}, not text`}`);
+      ok = false;
+    } else if (content.trim() === '') {
+      issue(column, `${at}: the ${typeof role === 'string' ? `${role} ` : ''}turn is empty; every message needs text`);
+      ok = false;
+    }
+    if (ok) messages.push({ role: role as string, content: content as string });
+  });
+  if (!ok) return undefined;
+  if (!messages.some((m) => m.role === 'assistant')) {
+    issue(column, `has no assistant message, so there is nothing to learn (the loss covers assistant turns only); add the reply`);
+    return undefined;
+  }
+  return messages;
 }
 
 function splitWords(s: string): string[] {

@@ -9,8 +9,13 @@ import type { ConfigReader, Task } from './config.ts';
 export interface ModelInputs {
   /** (B, T) int64 */
   inputIds: Tensor;
-  /** (B, T) int64, 1 for tokens and 0 for padding. */
+  /** (B, T) int64, 1 for tokens and 0 for padding; with `packed`, each packed example's number (1, 2, ...) and 0 for padding. */
   attentionMask?: Tensor;
+  /**
+   * Rows hold several examples end to end (packing): attention stays within an example (the mask's numbers must
+   * match) and `positionIds` restart at each. Decoders only.
+   */
+  packed?: boolean;
   /** (B, T) int64 segment ids (BERT). */
   tokenTypeIds?: Tensor;
   /**

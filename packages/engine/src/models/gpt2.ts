@@ -97,6 +97,7 @@ function body(base: ParamScope, cfg: Gpt2Config, inputs: ModelInputs, ctx: Forwa
     const kv = withPast(inputs.cache, i, k, v);
     const context = attention(q, kv.key, kv.value, {
       attentionMask: inputs.attentionMask,
+      segments: inputs.packed,
       causal: true,
       maxLength: cfg.positions,
       dropout: cfg.attnDropout,

@@ -107,6 +107,7 @@ function body(base: ParamScope, cfg: LlamaConfig, inputs: ModelInputs, ctx: Forw
     const kv = withPast(inputs.cache, i, k, v);
     const context = attention(q, kv.key, kv.value, {
       attentionMask: inputs.attentionMask,
+      segments: inputs.packed,
       causal: true,
       maxLength: cfg.maxPositions,
       dropout: cfg.attentionDropout,

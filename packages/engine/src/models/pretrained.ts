@@ -110,12 +110,17 @@ export function instantiate(
   }
 }
 
-function traceInputs(g: Graph, arch: Architecture, batch: number, length: number): ModelInputs {
-  return {
+function traceInputs(g: Graph, arch: Architecture, batch: number, length: number, packed = false): ModelInputs {
+  const inputs: ModelInputs = {
     inputIds: g.input('input_ids', 'int64', [batch, length]),
     attentionMask: g.input('attention_mask', 'int64', [batch, length]),
     tokenTypeIds: arch.tokenTypes ? g.input('token_type_ids', 'int64', [batch, length]) : undefined,
   };
+  if (packed) {
+    inputs.packed = true;
+    inputs.positionIds = g.input('position_ids', 'int64', [batch, length]);
+  }
+  return inputs;
 }
 
 /** The longest sequence the model takes (its position table, RoPE's trained range), reading config.json as training will. */
@@ -139,13 +144,21 @@ export interface GraphOptions extends LossOptions {
   outputs?: boolean;
   /** Masked LM with labels: predict only at this many positions per sequence, fed as `masked_positions`. */
   predictions?: number;
+  /**
+   * Rows of packed examples (decoders): `attention_mask` numbers the examples, `position_ids` restart at each
+   * (collate with `packed`). @default false
+   */
+  packed?: boolean;
 }
 
 /** The model as a ModelBuilder for compileTrainStep / compileInference, with the usual input names. */
 export function modelBuilder(model: PretrainedModel, options: GraphOptions): ModelBuilder {
   return (scope) => {
     const g = scope.graph;
-    const inputs = traceInputs(g, model.arch, options.batch, options.length);
+    if (options.packed && model.arch.cacheShape === undefined) {
+      throw new Error(`packing needs a decoder (GPT-2, Llama); ${model.arch.modelType} attends both ways`);
+    }
+    const inputs = traceInputs(g, model.arch, options.batch, options.length, options.packed);
     const withLabels = options.labels ?? options.train;
     if (withLabels && options.predictions !== undefined && model.task === 'masked-lm') {
       inputs.maskedPositions = g.input('masked_positions', 'int64', [options.batch, options.predictions]);

@@ -43,8 +43,10 @@ export function splitHeads(x: Tensor, heads: number, headDim: number): Tensor {
 }
 
 export interface AttentionOptions {
-  /** (B, T) with 1 for tokens and 0 for padding. */
+  /** (B, T) with 1 for tokens and 0 for padding, or with `segments` a number per packed example and 0 for padding. */
   attentionMask?: Tensor;
+  /** The mask numbers packed examples: a query attends only to keys of its own number. @default false */
+  segments?: boolean;
   causal: boolean;
   /** Longest sequence the model supports (sizes the causal mask's index constant). */
   maxLength: number;
@@ -98,7 +100,11 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
     const allowed = less(reshape(keyPos, [1, -1]), add(reshape(queryPos, [-1, 1]), 1)); // (T, S): key <= query
     scores = where(allowed, scores, MASKED);
   }
-  if (options.attentionMask) {
+  if (options.attentionMask && options.segments) {
+    // Padding (0) never equals a real example's number, so this also masks padding keys for every real query.
+    const same = equal(reshape(options.attentionMask, [0, 1, -1, 1]), reshape(options.attentionMask, [0, 1, 1, -1])); // (B, 1, T, T)
+    scores = where(same, scores, MASKED);
+  } else if (options.attentionMask) {
     const keep = equal(reshape(options.attentionMask, [0, 1, 1, -1]), 1); // (B, 1, 1, T)
     scores = where(keep, scores, MASKED);
   }

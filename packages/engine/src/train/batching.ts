@@ -13,6 +13,8 @@ export interface Example {
   /** Extractive QA: answer start and end token indices (inclusive). */
   startPosition?: number;
   endPosition?: number;
+  /** A packed example (packExamples): the token index where each of the examples it holds starts, the first 0. */
+  segmentStarts?: readonly number[];
   /** Extractive QA: what evaluation needs to turn a predicted span into text. */
   qa?: {
     context: string;
@@ -138,6 +140,11 @@ export interface CollateOptions {
   predictions?: number;
   /** Masked LM: draw fresh masks for this epoch instead of the ones fixed at tokenization. */
   remask?: Remask;
+  /**
+   * Packed examples: `attention_mask` numbers each example of a row (1, 2, ...; 0 for padding) and `position_ids`
+   * count from 0 at each, for a graph built with GraphOptions.packed. @default false
+   */
+  packed?: boolean;
 }
 
 /**
@@ -182,6 +189,7 @@ export function collate(examples: readonly Example[], members: readonly number[]
   const mask = new BigInt64Array(B * T);
   const types = new BigInt64Array(B * T);
   const feeds: Feeds = { input_ids: ids, attention_mask: mask };
+  const positionIds = o.packed ? new BigInt64Array(B * T) : undefined;
   const classes = new BigInt64Array(B);
   const values = new Float32Array(B);
   const tokens = new BigInt64Array(B * T).fill(BigInt(IGNORE_INDEX));
@@ -194,6 +202,16 @@ export function collate(examples: readonly Example[], members: readonly number[]
       mask[r * T + t] = 1n;
       types[r * T + t] = BigInt(e.tokenTypeIds?.[t] ?? 0);
     });
+    if (positionIds) {
+      const starts = e.segmentStarts ?? [0];
+      starts.forEach((start, k) => {
+        const end = starts[k + 1] ?? e.inputIds.length;
+        for (let t = start; t < end; t++) {
+          mask[r * T + t] = BigInt(k + 1);
+          positionIds[r * T + t] = BigInt(t - start);
+        }
+      });
+    }
     if (o.labels === 'class') classes[r] = BigInt(e.label as number);
     else if (o.labels === 'value') values[r] = e.label as number;
     else if (o.labels === 'tokens' || o.labels === 'positions') {
@@ -225,6 +243,7 @@ export function collate(examples: readonly Example[], members: readonly number[]
     feeds.labels = labels;
   }
   if (o.tokenTypes) feeds.token_type_ids = types;
+  if (positionIds) feeds.position_ids = positionIds;
   if (o.labels === 'class') feeds.labels = classes;
   if (o.labels === 'value') feeds.labels = values;
   if (o.labels === 'tokens') feeds.labels = tokens;

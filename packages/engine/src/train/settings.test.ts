@@ -29,6 +29,7 @@ describe('trainer settings', () => {
       max_buckets: 4,
       keep_checkpoints: 2,
       divergence_factor: 100,
+      packing: false,
     });
     expect(DEFAULT_TRAINER_CONFIG).toEqual({ ...camelKeys(TRAINER_SETTINGS_DEFAULTS), seed: DEFAULT_SEED, provider: 'cpu' });
     expect(DEFAULT_TRAINER_CONFIG).toMatchObject({ batchSize: 16, keepCheckpoints: 2, clipGradNorm: 1, seed: 42 });

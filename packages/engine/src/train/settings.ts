@@ -95,6 +95,12 @@ const settingsShape = {
     .default(2)
     .describe('Checkpoints kept on disk (the best weights are kept apart).'),
   divergence_factor: z.number().gt(1).default(100).describe('Stop when the step loss exceeds this multiple of the lowest loss so far.'),
+  packing: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Causal LM: lay short training examples end to end in rows as long as the longest one; attention and positions stay within each example.',
+    ),
 };
 
 /** Every trainer setting (snake_case, as the config file writes them). */

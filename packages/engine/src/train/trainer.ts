@@ -30,6 +30,7 @@ import {
 } from './batching.ts';
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
 import type { EventSink, TrainEvent, TrainEventType, WarningCode } from './events.ts';
+import { packExamples } from './packing.ts';
 import { type CamelKeys, camelKeys, DEFAULT_SEED, TRAINER_SETTINGS_DEFAULTS, type TrainerSettings } from './settings.ts';
 import { metricProblem, metricsFor } from './task-metrics.ts';
 
@@ -172,8 +173,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (metricError) throw new Error(metricError);
   const evalBatch = cfg.evalBatchSize ?? cfg.batchSize;
   const k = cfg.gradientAccumulation;
-  if (data.train.length < cfg.batchSize)
-    throw new Error(`the training set has ${data.train.length} examples, fewer than one batch of ${cfg.batchSize}`);
+  if (cfg.packing && task !== 'causal-lm') throw new Error(`packing applies to causal-lm; this model's task is ${task}`);
+  // Only training rows are packed: evaluation losses stay comparable with unpacked runs.
+  const trainExamples = cfg.packing ? packExamples(data.train) : data.train;
+  if (trainExamples.length < cfg.batchSize)
+    throw new Error(
+      `the training set has ${trainExamples.length} ${cfg.packing ? 'packed rows' : 'examples'}, fewer than one batch of ${cfg.batchSize}`,
+    );
 
   const padTokenId = Number(model.config.raw.pad_token_id ?? 0);
   const predictions = task === 'masked-lm' ? cfg.mlmPredictions : undefined;
@@ -185,7 +191,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     labels: predictions ? 'positions' : labelKind(task),
     predictions,
   });
-  const trainBuckets = lengthBuckets(data.train, cfg.maxBuckets);
+  const trainBuckets = lengthBuckets(trainExamples, cfg.maxBuckets);
   const batchesPerEpoch = epochBatches(trainBuckets, cfg.batchSize, cfg.seed, 0).length;
   if (batchesPerEpoch === 0) throw new Error(`no length bucket holds a full batch of ${cfg.batchSize}; lower the batch size or maxBuckets`);
   const totalSteps = Math.min(cfg.maxSteps ?? Number.POSITIVE_INFINITY, Math.floor((batchesPerEpoch * cfg.epochs) / k));
@@ -215,7 +221,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     params: model.params,
     optimizer: adamw({ weightDecay: cfg.weightDecay }),
     clipGradNorm: cfg.clipGradNorm ?? undefined,
-    build: modelBuilder(model, { batch: cfg.batchSize, length, train: true, labelSmoothing: cfg.labelSmoothing, predictions }),
+    build: modelBuilder(model, {
+      batch: cfg.batchSize,
+      length,
+      train: true,
+      labelSmoothing: cfg.labelSmoothing,
+      predictions,
+      packed: cfg.packing,
+    }),
     gated: options.trainableSchedule !== undefined,
   });
   const rt = await Runtime.start({ provider: cfg.provider, threads: cfg.threads });
@@ -393,7 +406,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const batch = batches[position] as (typeof batches)[number];
         const bucket = trainBuckets[batch.bucket] as (typeof trainBuckets)[number];
         const remask = cfg.mlmDynamicMasking && task === 'masked-lm' ? { ...cfg.mlmDynamicMasking, seed: cfg.seed, epoch } : undefined;
-        const feeds = collate(data.train, batch.members, { ...collateFor(cfg.batchSize, bucket.length), remask });
+        const feeds = collate(trainExamples, batch.members, { ...collateFor(cfg.batchSize, bucket.length), remask, packed: cfg.packing });
         feeds[DROPOUT_SEED] = BigInt64Array.of(BigInt(dropoutSeed(cfg.seed, micro + 1)));
         let loss: number;
         let gradNorm = Number.NaN;

@@ -73,6 +73,7 @@ strategy: { id: lora, config: { r: 4 } }
       clip_grad_norm: 0.5,
       max_buckets: 4,
       divergence_factor: 100,
+      packing: false,
     });
     expect(cfg.seed).toBe(7);
     // Refused along with every other problem of the file.

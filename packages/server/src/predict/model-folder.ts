@@ -7,7 +7,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, link, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exportDecoderWithPast, exportOnnx, type PretrainedModel, savePretrained, type Task, taskOfClass } from '@tuneql/engine';
+import {
+  DEFAULT_CHAT_TEMPLATE,
+  exportDecoderWithPast,
+  exportOnnx,
+  type PretrainedModel,
+  savePretrained,
+  type Task,
+  taskOfClass,
+} from '@tuneql/engine';
 import { GENERATION_CONFIG_FILE, generationConfigOf } from './generation-config.ts';
 import { writeTokenizerConfig } from './tokenizer-config.ts';
 
@@ -42,13 +50,15 @@ export interface WriteModelFolderOptions {
 /**
  * Writes `dir` (created if needed): config.json + model.safetensors, tokenizer.json with
  * tokenizer_config.json and special_tokens_map.json, tuneql.json, model.onnx and onnx/model.onnx; for
- * a causal language model also generation_config.json and onnx/decoder_with_past_model.onnx.
+ * a causal language model also generation_config.json and onnx/decoder_with_past_model.onnx, and a
+ * `chat_template` in tokenizer_config.json (the base's, else DEFAULT_CHAT_TEMPLATE).
  */
 export async function writeModelFolder(dir: string, model: PretrainedModel, options: WriteModelFolderOptions): Promise<void> {
   await mkdir(join(dir, 'onnx'), { recursive: true });
   if (options.weights ?? true) await savePretrained(dir, model);
   await copyFile(options.tokenizerFile, join(dir, TOKENIZER_FILE));
-  await writeTokenizerConfig(dir, options.tokenizerFile);
+  // A decoder without a template of its own is given the one TuneQL renders its conversations with.
+  await writeTokenizerConfig(dir, options.tokenizerFile, generates(model) ? DEFAULT_CHAT_TEMPLATE : undefined);
   await writeFile(join(dir, CARD_FILE), `${JSON.stringify(options.card, null, 2)}\n`);
   await exportOnnx(model, join(dir, ONNX_FILE));
   // A second name for the same file, not a second copy (a copy where links are not possible).

@@ -93,8 +93,11 @@ export function tokenizerConfigOf(tokenizer: TokenizerJson, config: ModelConfigJ
 /**
  * Writes tokenizer_config.json and special_tokens_map.json into `dir`, beside the tokenizer.json copied
  * from `tokenizerFile`: the files next to that tokenizer.json when the base model has them, else derived.
+ * `chatTemplate`, when given, becomes tokenizer_config.json's `chat_template` unless the base's file has
+ * one: the template TuneQL rendered conversations with, so transformers' apply_chat_template renders
+ * the same text.
  */
-export async function writeTokenizerConfig(dir: string, tokenizerFile: string): Promise<void> {
+export async function writeTokenizerConfig(dir: string, tokenizerFile: string, chatTemplate?: string): Promise<void> {
   const base = dirname(tokenizerFile);
   const tokenizer = JSON.parse(readFileSync(tokenizerFile, 'utf8')) as TokenizerJson;
   const configFile = join(dir, 'config.json');
@@ -104,6 +107,12 @@ export async function writeTokenizerConfig(dir: string, tokenizerFile: string): 
   ) as ModelConfigJson;
   const own = (name: string) => (existsSync(join(base, name)) ? readFileSync(join(base, name), 'utf8') : undefined);
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-  await writeFile(join(dir, TOKENIZER_CONFIG_FILE), own(TOKENIZER_CONFIG_FILE) ?? json(tokenizerConfigOf(tokenizer, modelConfig)));
+  let config = own(TOKENIZER_CONFIG_FILE) ?? json(tokenizerConfigOf(tokenizer, modelConfig));
+  if (chatTemplate !== undefined) {
+    const parsed = JSON.parse(config) as Record<string, unknown>;
+    // The base's own template stays byte for byte as it was.
+    if (parsed.chat_template === undefined) config = json({ ...parsed, chat_template: chatTemplate });
+  }
+  await writeFile(join(dir, TOKENIZER_CONFIG_FILE), config);
   await writeFile(join(dir, SPECIAL_TOKENS_FILE), own(SPECIAL_TOKENS_FILE) ?? json(specialTokensOf(tokenizer)));
 }

@@ -7,7 +7,7 @@ import { cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer, env, pipeline } from '@huggingface/transformers';
-import { loadPretrained, Tokenizer } from '@tuneql/engine';
+import { loadPretrained, readChatTemplate, renderChat, Tokenizer } from '@tuneql/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_TEXTS, MODELS_DIR as MODELS, NOVELS, writeExampleExports } from './example-exports.ts';
 import { writeModelFolder } from './model-folder.ts';
@@ -75,6 +75,17 @@ describe('an exported folder in transformers.js', () => {
       await predictor.close();
     }
   }, 60_000);
+
+  it("renders a conversation with the causal LM's exported chat template as TuneQL does", async () => {
+    const messages = [
+      { role: 'user', content: 'Who says "Dear, dear Norland"?' },
+      { role: 'assistant', content: 'Marianne.' },
+      { role: 'user', content: 'In which novel?' },
+    ];
+    const tokenizer = await AutoTokenizer.from_pretrained(localModel(lm));
+    const theirs = tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true });
+    expect(theirs).toBe(renderChat(messages, { template: readChatTemplate(lm), addGenerationPrompt: true }));
+  });
 
   it("runs a causal LM's forward pass on the same tokens", async () => {
     const id = localModel(lm);

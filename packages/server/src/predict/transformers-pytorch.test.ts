@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tokenizer } from '@tuneql/engine';
+import { type ChatMessage, readChatTemplate, renderChat, Tokenizer } from '@tuneql/engine';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_TEXTS, EXAMPLES, writeExampleExports } from './example-exports.ts';
@@ -33,6 +33,8 @@ interface Recorded {
   files: Record<string, string>;
   cases: Case[];
   pipeline_top?: string;
+  /** The causal LM: a conversation as its exported chat template renders it (apply_chat_template) and its tokens. */
+  chat?: { messages: ChatMessage[]; text: string; input_ids: number[] };
 }
 
 const FIXTURE = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/transformers/fixture.json'), 'utf8')) as {
@@ -113,6 +115,16 @@ describe(`an exported folder in transformers ${FIXTURE.transformers} (PyTorch)`,
         );
       }
     }
+  });
+
+  it("keeps the chat template: transformers' apply_chat_template renders a conversation as TuneQL does, to the same tokens", () => {
+    const chat = FIXTURE.models.lm?.chat;
+    expect(chat?.text).toContain('<|im_start|>assistant\n');
+    const template = readChatTemplate(dirs.lm as string);
+    const text = renderChat(chat?.messages ?? [], { template, addGenerationPrompt: true });
+    expect(text).toBe(chat?.text);
+    const tokenizer = Tokenizer.fromFile(join(dirs.lm as string, 'tokenizer.json'));
+    expect(tokenizer.encode(text, undefined, { addSpecialTokens: false }).ids).toEqual(chat?.input_ids);
   });
 
   it("predicts transformers' label and greedy continuation", async () => {

@@ -17,6 +17,7 @@ import {
   type OnDataProgress,
   type PackedDataset,
   type PretrainedModel,
+  packExamples,
   readModelConfig,
   type TrainerConfig,
   unpackDataset,
@@ -198,8 +199,10 @@ function checkModelFolder(dir: string): string {
 }
 
 /** The trainer's batching, counted ahead (same buckets, same dropped batches); refuses a set too small for one batch. */
-export function planBatches(train: readonly Example[], spec: Pick<RunSpec, 'training'>): BatchPlan {
+export function planBatches(examples: readonly Example[], spec: Pick<RunSpec, 'training'>): BatchPlan {
   const t = spec.training;
+  // The trainer packs training rows itself when asked; counted here the same way.
+  const train = t.packing ? packExamples(examples) : examples;
   if (train.length < t.batch_size) {
     throw new RunSpecError(
       `the training set has ${train.length} examples, fewer than one batch of ${t.batch_size}; lower training.batch_size or add data`,

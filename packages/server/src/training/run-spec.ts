@@ -72,6 +72,9 @@ const RunSpecObject = strictObjectWithHints({
   // The metric's names depend on the task, which the training section does not know.
   const problem = spec.training.metric === undefined ? undefined : metricProblem(spec.task, spec.training.metric);
   if (problem) ctx.addIssue({ code: 'custom', path: ['training', 'metric'], message: problem });
+  if (spec.training.packing && spec.task !== 'causal-lm') {
+    ctx.addIssue({ code: 'custom', path: ['training', 'packing'], message: `packing applies to causal-lm, not ${spec.task}` });
+  }
 });
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

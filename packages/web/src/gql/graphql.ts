@@ -91,6 +91,8 @@ export type HyperparametersInput = {
   maxSteps?: number | null | undefined;
   /** The validation metric that picks the best weights and drives early stopping; unset: the task's (accuracy, mse, entity_f1, f1 or loss). */
   metric?: string | null | undefined;
+  /** Causal LM: lay short training examples end to end in rows as long as the longest one; attention and positions stay within each example. @default false */
+  packing?: boolean | null | undefined;
   /** Learning-rate decay after warm-up. @default LINEAR */
   schedule?: HyperparametersSchedule | null | undefined;
   /** Warm-up as a fraction of all steps, unless warm-up steps are set. @default 0 */
