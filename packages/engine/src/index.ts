@@ -2,6 +2,7 @@
 
 export { gradients } from './autodiff/backward.ts';
 export { GRADIENTS, GradientError, sumTo } from './autodiff/gradients.ts';
+export * from './chat/index.ts';
 export { CheckpointError } from './checkpoint/errors.ts';
 export { type Checkpoint, loadCheckpoint, readModelConfig, type SaveCheckpointOptions, saveCheckpoint } from './checkpoint/hf.ts';
 export {
