@@ -6,7 +6,9 @@ import type { LanguageModel } from './decoders.ts';
 import { GenerationOptionError, type GenerationOptions, type GenerationSettings, resolveGeneration } from './options.ts';
 import { nextToken } from './sampling.ts';
 
-export type FinishReason = 'eos' | 'stop' | 'max-new-tokens' | 'max-length';
+/** Why generation ended: the end-of-sequence token, a stop string, maxNewTokens, or the model's longest sequence. */
+export const FINISH_REASONS = ['eos', 'stop', 'max-new-tokens', 'max-length'] as const;
+export type FinishReason = (typeof FINISH_REASONS)[number];
 
 export interface GenerationContext {
   /** Tokens that end generation (included in `tokens`, left out of `text`). @default none */

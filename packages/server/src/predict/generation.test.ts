@@ -103,7 +103,9 @@ describe('a causal LM folder generates', () => {
     const long = `${LM_PROMPT} `.repeat(60);
     const err = await withPredictor(dir, (p) => p.predict({ text: long }, { maxNewTokens: 4 })).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'PROMPT_TOO_LONG', option: 'prompt' });
-    expect((err as Error).message).toMatch(/^generation option 'prompt': is \d+ tokens, and this model reads at most \d+ \(prompt and continuation together\)/);
+    expect((err as Error).message).toMatch(
+      /^generation option 'prompt': is \d+ tokens, and this model reads at most \d+ \(prompt and continuation together\)/,
+    );
   });
 });
 

@@ -143,6 +143,7 @@ export class Predictor {
     const [enc] = this.tokenizer.encodeBatch([prompt], { truncation: null, padding: null });
     if (!enc) throw new Error('the tokenizer returned no encoding');
     const max = this.card.max_length;
+    if (enc.ids.length === 0) throw new GenerationOptionError('prompt', 'is empty: give some text to continue');
     if (enc.ids.length >= max) {
       throw new GenerationOptionError(
         'prompt',
