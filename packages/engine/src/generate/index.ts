@@ -11,5 +11,5 @@ export {
   type GenerationSettings,
   resolveGeneration,
 } from './options.ts';
-export { TextStream } from './text-stream.ts';
 export { argmax, draw, nextToken, penalizeRepetition, type SamplingSettings, samplingDistribution } from './sampling.ts';
+export { TextStream } from './text-stream.ts';

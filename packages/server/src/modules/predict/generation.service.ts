@@ -12,7 +12,7 @@ import type { Prediction, Predictor } from '../../predict/predictor.ts';
 import { runExportKey } from '../../storage/run-keys.ts';
 import type { RunEntity } from '../runs/run.entity.ts';
 import { RunErrorCode } from '../runs/run.errors.ts';
-import { type Generation, GENERATION_BOUNDS, type GenerationEvent, type GenerationInput } from './generation.type.ts';
+import { GENERATION_BOUNDS, type Generation, type GenerationEvent, type GenerationInput } from './generation.type.ts';
 
 /** A run whose export predictions read: it must have SUCCEEDED. */
 export async function succeededRun(ctx: RequestContext, runId: string): Promise<RunEntity> {
