@@ -90,6 +90,11 @@ export class Predictor {
   /** Causal LM: the model generation runs on. */
   private readonly lm: LanguageModel | undefined;
   private readonly eosTokenIds: number[];
+  /**
+   * Causal LM: the longest sequence it generates, prompt included: the model's positions as generation_config.json
+   * records them (a run's card holds its training length, which a chat should not be held to), else the card's.
+   */
+  readonly contextLength: number;
 
   private constructor(dir: string, card: ModelCard, tokenizer: Tokenizer, session?: ort.InferenceSession, lm?: LanguageModel) {
     this.dir = dir;
@@ -97,7 +102,9 @@ export class Predictor {
     this.tokenizer = tokenizer;
     this.session = session;
     this.lm = lm;
-    this.eosTokenIds = lm ? eosTokenIds(readGenerationConfig(dir)) : [];
+    const generation = lm ? readGenerationConfig(dir) : undefined;
+    this.eosTokenIds = generation ? eosTokenIds(generation) : [];
+    this.contextLength = generation?.max_length ?? card.max_length;
   }
 
   /**
@@ -142,7 +149,7 @@ export class Predictor {
   promptIds(prompt: string): number[] {
     const [enc] = this.tokenizer.encodeBatch([prompt], { truncation: null, padding: null });
     if (!enc) throw new Error('the tokenizer returned no encoding');
-    const max = this.card.max_length;
+    const max = this.contextLength;
     if (enc.ids.length === 0) throw new GenerationOptionError('prompt', 'is empty: give some text to continue');
     if (enc.ids.length >= max) {
       throw new GenerationOptionError(
@@ -171,7 +178,7 @@ export class Predictor {
     if (!lm) throw new Error(`${this.dir}: a ${this.card.task} model does not generate text`);
     const result = await generate(lm, ids, generationOptions(options), {
       eosTokenIds: this.eosTokenIds,
-      maxLength: this.card.max_length,
+      maxLength: this.contextLength,
       decode: (tokens) => this.decodeGenerated(tokens),
       ...hooks,
     });
