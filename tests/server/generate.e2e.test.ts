@@ -5,10 +5,10 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_CHAT_STOP, renderChat } from '../../packages/engine/src/chat/index.ts';
-import { Tokenizer } from '../../packages/engine/src/tokenizers/tokenizer.ts';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CHAT_STOP, renderChat } from '../../packages/engine/src/chat/index.ts';
+import { Tokenizer } from '../../packages/engine/src/tokenizers/tokenizer.ts';
 import { gql, gqlRaw, REPO, startServer, type TestServer, tinyCausalLmRun, wsClient } from './harness.ts';
 
 const GENERATE = `subscription($input: GenerateInput!) {
