@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LM_PROMPT, writeExampleExports } from '../../predict/example-exports.ts';
 import { type GenerationHooks, Predictor } from '../../predict/predictor.ts';
-import { generationOptionsOf, type StreamItem, streamGeneration } from './generation.service.ts';
+import type { RunEntity } from '../runs/run.entity.ts';
+import { generationOptionsOf, requireCausalLm, type StreamItem, streamGeneration } from './generation.service.ts';
 import type { GenerationEvent } from './generation.type.ts';
 
 let root: string;
@@ -100,5 +101,19 @@ describe('generationOptionsOf', () => {
     [{ repetitionPenalty: 0 }, 'input.generation.repetitionPenalty', 'GENERATION_OPTION_INVALID'],
   ])('refuses %j naming %s', (input, field, code) => {
     expect(() => generationOptionsOf(input)).toThrow(expect.objectContaining({ code, details: expect.objectContaining({ field }) }));
+  });
+});
+
+describe('requireCausalLm', () => {
+  it('refuses a run of another task, naming the field and the task', () => {
+    const run = { id: 'r1', task: 'sequence-classification' } as RunEntity;
+    expect(() => requireCausalLm(run, 'input.runId')).toThrow(
+      expect.objectContaining({
+        code: 'BAD_USER_INPUT',
+        message: 'run r1 fine-tuned a sequence-classification model; generation needs a causal-lm run (predict answers the others)',
+        details: { field: 'input.runId', task: 'sequence-classification' },
+      }),
+    );
+    expect(() => requireCausalLm({ id: 'r2', task: 'causal-lm' } as RunEntity, 'input.runId')).not.toThrow();
   });
 });
