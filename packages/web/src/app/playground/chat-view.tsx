@@ -149,7 +149,8 @@ export function ChatView({ runId, compareBase }: { runId: string; compareBase: b
         mode === 'chat'
           ? { runId, model, messages: conversation(system, turns, text, model), generation }
           : { runId, model, prompt: text, generation };
-      let stop = () => undefined as void;
+      // Assigned before any handler can run: graphql-ws delivers nothing synchronously.
+      let stop: (() => void) | undefined;
       stop = subscribe(GenerateSubscription, () => ({ input }), {
         next: ({ generate: e }) => {
           if (e.type === 'TOKEN') {
