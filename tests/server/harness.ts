@@ -279,3 +279,46 @@ export async function smallLoraRun(
   );
   return createRun.run.id;
 }
+
+/**
+ * Fine-tunes models/austen-gpt2-mini (imported from its folder) for a few steps on Austen paragraphs as plain text,
+ * fully, and waits for it to succeed: the smallest causal-LM run there is, for generation. Returns the run's id.
+ */
+export async function tinyCausalLmRun(url: string, token?: string): Promise<string> {
+  const { importModelFromDirectory } = await gql<{ importModelFromDirectory: { model: { id: string } } }>(
+    url,
+    'mutation($p: String!) { importModelFromDirectory(input: { name: "austen-gpt2-mini", path: $p }) { model { id } } }',
+    { p: join(REPO, 'models/austen-gpt2-mini') },
+    token,
+  );
+  const texts = austenSlice(4)
+    .trim()
+    .split('\n')
+    .map((line) => JSON.stringify({ text: (JSON.parse(line) as { text: string }).text }));
+  const up = await upload(url, 'austen-text.jsonl', `${texts.join('\n')}\n`, token);
+  if (up.status !== 201) throw new Error(`upload failed: ${JSON.stringify(up.json)}`);
+  const { createDataset } = await gql<{ createDataset: { dataset: { id: string } } }>(
+    url,
+    'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id } } }',
+    { i: { name: 'austen-text', uploadId: up.json.id, task: 'CAUSAL_LM' } },
+    token,
+  );
+  const { createRun } = await gql<{ createRun: { run: { id: string } } }>(
+    url,
+    'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
+    {
+      i: {
+        name: 'austen-gpt2-chat',
+        modelId: importModelFromDirectory.model.id,
+        datasetId: createDataset.dataset.id,
+        strategy: 'full',
+        hyperparameters: { maxSteps: 3, batchSize: 4, learningRate: 1e-3, evalEvery: 3 },
+        maxLength: 32,
+      },
+    },
+    token,
+  );
+  const run = await waitForStatus(url, createRun.run.id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 120_000, token);
+  if (run.status !== 'SUCCEEDED') throw new Error(`the causal-LM run ended ${run.status}: ${JSON.stringify(run.error)}`);
+  return createRun.run.id;
+}

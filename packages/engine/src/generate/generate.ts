@@ -6,7 +6,9 @@ import type { LanguageModel } from './decoders.ts';
 import { GenerationOptionError, type GenerationOptions, type GenerationSettings, resolveGeneration } from './options.ts';
 import { nextToken } from './sampling.ts';
 
-export type FinishReason = 'eos' | 'stop' | 'max-new-tokens' | 'max-length';
+/** Why generation ended: the end-of-sequence token, a stop string, maxNewTokens, or the model's longest sequence. */
+export const FINISH_REASONS = ['eos', 'stop', 'max-new-tokens', 'max-length'] as const;
+export type FinishReason = (typeof FINISH_REASONS)[number];
 
 export interface GenerationContext {
   /** Tokens that end generation (included in `tokens`, left out of `text`). @default none */
@@ -15,6 +17,10 @@ export interface GenerationContext {
   maxLength?: number;
   /** Turns generated tokens into text: needed for stop strings, and to return `text`. */
   decode?: (ids: readonly number[]) => string;
+  /** Called with each token as soon as it is chosen (before the next step runs), for streaming. */
+  onToken?: (token: number, index: number) => void;
+  /** Ends generation at the next token: the call rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface GenerationResult {
@@ -49,6 +55,7 @@ export async function generate(
   const settings = resolveGeneration(options);
   if (prompt.length === 0) throw new GenerationOptionError('prompt', 'is empty: give at least one token (a start-of-sequence token, say)');
   if (settings.stop.length > 0 && !context.decode) throw new GenerationOptionError('stop', 'stop strings need a tokenizer to decode with');
+  context.signal?.throwIfAborted();
   const eos = new Set(context.eosTokenIds ?? []);
   const rng = new Rng(settings.seed);
   const started = performance.now();
@@ -57,6 +64,7 @@ export async function generate(
   const tokens: number[] = [];
   const decoding = model.start();
   let logits = await decoding.feed(prompt);
+  context.signal?.throwIfAborted();
   let finishReason: FinishReason = 'max-new-tokens';
   const textOf = (ids: readonly number[]) => context.decode?.(ids.filter((id) => !eos.has(id)));
   let text: string | undefined;
@@ -69,6 +77,7 @@ export async function generate(
     if (tokens.length === 0) firstTokenMs = performance.now() - started;
     tokens.push(token);
     sequence.push(token);
+    context.onToken?.(token, tokens.length - 1);
     if (eos.has(token)) {
       finishReason = 'eos';
       break;
@@ -84,6 +93,8 @@ export async function generate(
     }
     if (tokens.length >= settings.maxNewTokens) break;
     logits = await decoding.feed([token]);
+    // Checked after each step, so a client that went away stops the work within one token.
+    context.signal?.throwIfAborted();
   }
   if (finishReason !== 'stop') text = textOf(tokens);
   return { tokens, ...(text === undefined ? {} : { text }), finishReason, settings, firstTokenMs };

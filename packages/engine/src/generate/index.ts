@@ -1,7 +1,7 @@
 // Text generation: options, token choice, the loop, and the models it runs on.
 
 export { CachedDecoder, type DecodingSequence, type LanguageModel, type SessionOptions, UncachedDecoder } from './decoders.ts';
-export { type FinishReason, type GenerationContext, type GenerationResult, generate } from './generate.ts';
+export { FINISH_REASONS, type FinishReason, type GenerationContext, type GenerationResult, generate } from './generate.ts';
 export {
   GENERATION_DEFAULTS,
   GENERATION_OPTION_NAMES,
@@ -12,3 +12,4 @@ export {
   resolveGeneration,
 } from './options.ts';
 export { argmax, draw, nextToken, penalizeRepetition, type SamplingSettings, samplingDistribution } from './sampling.ts';
+export { TextStream } from './text-stream.ts';

@@ -34,7 +34,8 @@ export interface GenerationSettings {
 
 export const GENERATION_DEFAULTS = { maxNewTokens: 20, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 } as const;
 
-export type GenerationOptionCode = 'GENERATION_OPTION_INVALID' | 'GENERATION_OPTION_UNKNOWN';
+/** PROMPT_TOO_LONG: the prompt fills the model's context, leaving no room to generate. */
+export type GenerationOptionCode = 'GENERATION_OPTION_INVALID' | 'GENERATION_OPTION_UNKNOWN' | 'PROMPT_TOO_LONG';
 
 /** A generation option with a value generation cannot use; `option` names it. */
 export class GenerationOptionError extends Error {

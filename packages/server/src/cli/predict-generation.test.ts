@@ -21,7 +21,8 @@ describe('tuneql predict generation flags', () => {
     expect(a.code, a.stderr).toBe(0);
     expect(b.stdout).toBe(a.stdout);
     const out = JSON.parse(a.stdout);
-    expect(out.generation).toEqual({ finishReason: 'max-new-tokens', tokens: 12, seed: 9 });
+    expect(out.generation).toMatchObject({ finishReason: 'max-new-tokens', tokens: 12, seed: 9 });
+    expect(out.generation.tokenIds).toHaveLength(12);
     expect(out.continuation.length).toBeGreaterThan(0);
   });
 

@@ -1,6 +1,6 @@
 // The API's enums over the engine's and the features' lists of values (see enums.ts for the mapping).
 
-import { TASKS, type Task, type TrainEventType, WARNING_CODES, type WarningCode } from '@tuneql/engine';
+import { FINISH_REASONS, type FinishReason, TASKS, type Task, type TrainEventType, WARNING_CODES, type WarningCode } from '@tuneql/engine';
 import { DATASET_FORMATS } from '../modules/datasets/dataset.service.ts';
 import { DeviceSchema } from '../training/run-spec.ts';
 import { graphqlEnum } from './enums.ts';
@@ -41,4 +41,10 @@ export const WarningCodeEnum = graphqlEnum<WarningCode>(
   'WarningCode',
   WARNING_CODES,
   "CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on.",
+);
+
+export const FinishReasonEnum = graphqlEnum<FinishReason>(
+  'FinishReason',
+  FINISH_REASONS,
+  "Why generation ended: EOS (the model's end-of-sequence token), STOP (a stop string), MAX_NEW_TOKENS, or MAX_LENGTH (the model's longest sequence).",
 );

@@ -2,7 +2,7 @@
 // `extensions.code`; anything unexpected is logged and shown as INTERNAL_SERVER_ERROR without internals.
 
 import { isStrategyError } from '@tuneql/adapters';
-import { ChatTemplateError, DatasetConfigError, DatasetError } from '@tuneql/engine';
+import { ChatTemplateError, DatasetConfigError, DatasetError, GenerationOptionError } from '@tuneql/engine';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { QueryFailedError } from 'typeorm';
 import { logger } from '../ops/logger.ts';
@@ -74,6 +74,8 @@ export function describeError(err: unknown): { code: string; message: string; ex
     };
   }
   if (err instanceof DatasetConfigError) return { code: 'DATASET_INVALID', message: err.message };
+  // Generation settings and prompts are checked where they are read, naming the field; these are the net under them.
+  if (err instanceof GenerationOptionError) return { code: err.code, message: err.message, extensions: { option: err.option } };
   // A model's chat template that does not parse, or fails on a conversation outside any dataset row.
   if (err instanceof ChatTemplateError) return { code: err.code, message: err.message, extensions: { template: err.template } };
   // A value PostgreSQL cannot read as its column's type (22P02), most often an id that is not a UUID: every id

@@ -11,6 +11,7 @@ import { requireScope, type Scope } from '../modules/auth/auth.service.ts';
 import { DatasetResolver } from '../modules/datasets/dataset.resolver.ts';
 import { ModelResolver } from '../modules/models/model.resolver.ts';
 import { NodeResolver } from '../modules/nodes/node.resolver.ts';
+import { GenerateResolver } from '../modules/predict/generate.resolver.ts';
 import { PredictResolver } from '../modules/predict/predict.resolver.ts';
 import { RunResolver } from '../modules/runs/run.resolver.ts';
 import { StrategyResolver } from '../modules/strategies/strategy.resolver.ts';
@@ -34,6 +35,7 @@ export function tuneqlSchema(): Promise<GraphQLSchema> {
       RunResolver,
       ArtifactResolver,
       PredictResolver,
+      GenerateResolver,
       ApiTokenResolver,
     ],
     authChecker,

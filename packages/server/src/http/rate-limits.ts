@@ -83,6 +83,19 @@ export class RateLimits {
 
   /** Runs `work` unless TUNEQL_MAX_CONCURRENT_PREDICTS predictions are already running (then RATE_LIMITED). */
   async predicting<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.startPredicting();
+    try {
+      return await work();
+    } finally {
+      done();
+    }
+  }
+
+  /**
+   * Takes one of the TUNEQL_MAX_CONCURRENT_PREDICTS places (RATE_LIMITED when none is free) for work that outlives
+   * a call, such as a streamed generation; the returned function gives it back (only the first call counts).
+   */
+  startPredicting(): () => void {
     const max = this.settings.concurrentPredicts;
     if (this.runningPredicts >= max) {
       throw new AppError(
@@ -92,11 +105,11 @@ export class RateLimits {
       );
     }
     this.runningPredicts++;
-    try {
-      return await work();
-    } finally {
-      this.runningPredicts--;
-    }
+    let held = true;
+    return () => {
+      if (held) this.runningPredicts--;
+      held = false;
+    };
   }
 
   /**

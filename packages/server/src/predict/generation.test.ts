@@ -90,13 +90,22 @@ describe('a causal LM folder generates', () => {
     expect(eos).toBeDefined();
     writeFileSync(join(dir, GENERATION_CONFIG_FILE), JSON.stringify({ ...config, eos_token_id: [5, eos] }));
     const stopped = await withPredictor(dir, (p) => p.predict({ text: LM_PROMPT }, { maxNewTokens: 12 }));
-    expect(stopped.generation).toEqual({ finishReason: 'eos', tokens: 1 });
+    expect(stopped.generation).toEqual({ finishReason: 'eos', tokens: 1, tokenIds: [eos], promptTokens: free.generation?.promptTokens });
     expect(stopped.continuation).toBe('');
     writeFileSync(join(dir, GENERATION_CONFIG_FILE), JSON.stringify(config));
     const stop = ` ${words[1]}`;
     const cut = await withPredictor(dir, (p) => p.predict({ text: LM_PROMPT }, { maxNewTokens: 12, stop: [stop] }));
     expect(cut.generation?.finishReason).toBe('stop');
     expect(cut.continuation).toBe((free.continuation as string).slice(0, (free.continuation as string).indexOf(stop)));
+  });
+
+  it('refuses a prompt that fills the context, rather than cutting its end', async () => {
+    const long = `${LM_PROMPT} `.repeat(60);
+    const err = await withPredictor(dir, (p) => p.predict({ text: long }, { maxNewTokens: 4 })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PROMPT_TOO_LONG', option: 'prompt' });
+    expect((err as Error).message).toMatch(
+      /^generation option 'prompt': is \d+ tokens, and this model reads at most \d+ \(prompt and continuation together\)/,
+    );
   });
 });
 

@@ -10,11 +10,13 @@ import {
   exportInference,
   type FinishReason,
   GENERATION_OPTION_NAMES,
+  GenerationOptionError,
   type GenerationOptions,
   generate,
   type LanguageModel,
   loadPretrained,
   type Task,
+  TextStream,
   Tokenizer,
   UncachedDecoder,
 } from '@tuneql/engine';
@@ -57,8 +59,16 @@ export interface Prediction {
   /** Masked LM: candidates for each mask; causal LM: the continuation. */
   fills?: { token: string; score: number }[][];
   continuation?: string;
-  /** Causal LM: why generation ended, how many tokens it made, and the seed a sampled continuation used. */
-  generation?: { finishReason: FinishReason; tokens: number; seed?: number };
+  /** Causal LM: why generation ended, how many tokens it made (and which), and the seed a sampled continuation used. */
+  generation?: { finishReason: FinishReason; tokens: number; tokenIds: number[]; promptTokens: number; seed?: number };
+}
+
+/** Causal LM: what a caller streaming the continuation hears, and how it stops the work. */
+export interface GenerationHooks {
+  /** Each token as soon as it is chosen, with its position in the continuation. */
+  onToken?: (token: number, index: number) => void;
+  /** Aborting it ends generation at the next token (the call rejects with its reason). */
+  signal?: AbortSignal;
 }
 
 function softmax(v: ArrayLike<number>, from = 0, to = v.length): number[] {
@@ -80,6 +90,11 @@ export class Predictor {
   /** Causal LM: the model generation runs on. */
   private readonly lm: LanguageModel | undefined;
   private readonly eosTokenIds: number[];
+  /**
+   * Causal LM: the longest sequence it generates, prompt included: the model's positions as generation_config.json
+   * records them (a run's card holds its training length, which a chat should not be held to), else the card's.
+   */
+  readonly contextLength: number;
 
   private constructor(dir: string, card: ModelCard, tokenizer: Tokenizer, session?: ort.InferenceSession, lm?: LanguageModel) {
     this.dir = dir;
@@ -87,7 +102,9 @@ export class Predictor {
     this.tokenizer = tokenizer;
     this.session = session;
     this.lm = lm;
-    this.eosTokenIds = lm ? eosTokenIds(readGenerationConfig(dir)) : [];
+    const generation = lm ? readGenerationConfig(dir) : undefined;
+    this.eosTokenIds = generation ? eosTokenIds(generation) : [];
+    this.contextLength = generation?.max_length ?? card.max_length;
   }
 
   /**
@@ -125,14 +142,45 @@ export class Predictor {
     return this.session.run(feeds);
   }
 
-  /** Causal LM: the continuation of the prompt `ids`, generated as `options` say. */
-  private async continueText(ids: readonly number[], options: PredictOptions): Promise<Prediction> {
+  /**
+   * Causal LM: the token ids of `prompt`, whole. A prompt that fills the model's context leaves no room to
+   * generate: GenerationOptionError PROMPT_TOO_LONG (cutting it would drop its end, the part a continuation follows).
+   */
+  promptIds(prompt: string): number[] {
+    const [enc] = this.tokenizer.encodeBatch([prompt], { truncation: null, padding: null });
+    if (!enc) throw new Error('the tokenizer returned no encoding');
+    const max = this.contextLength;
+    if (enc.ids.length === 0) throw new GenerationOptionError('prompt', 'is empty: give some text to continue');
+    if (enc.ids.length >= max) {
+      throw new GenerationOptionError(
+        'prompt',
+        `is ${enc.ids.length} tokens, and this model reads at most ${max} (prompt and continuation together): shorten it to fewer than ${max} tokens`,
+        'PROMPT_TOO_LONG',
+      );
+    }
+    return enc.ids;
+  }
+
+  /** Causal LM: the text of generated tokens, end-of-sequence and other special tokens left out. */
+  decodeGenerated(tokens: readonly number[]): string {
+    return this.tokenizer.decode(tokens, { skipSpecialTokens: true });
+  }
+
+  /** Causal LM: a TextStream over this model's tokenizer, for streaming a continuation with these stop strings. */
+  textStream(stop: readonly string[] = []): TextStream {
+    const eos = new Set(this.eosTokenIds);
+    return new TextStream((tokens) => this.decodeGenerated(tokens.filter((t) => !eos.has(t))), stop);
+  }
+
+  /** Causal LM: the continuation of the prompt `ids`, generated as `options` say; `hooks` stream it. */
+  async continuePrompt(ids: readonly number[], options: PredictOptions, hooks: GenerationHooks = {}): Promise<Prediction> {
     const lm = this.lm;
-    if (!lm) throw new Error(`${this.dir}: no language model is open`);
+    if (!lm) throw new Error(`${this.dir}: a ${this.card.task} model does not generate text`);
     const result = await generate(lm, ids, generationOptions(options), {
       eosTokenIds: this.eosTokenIds,
-      maxLength: this.card.max_length,
-      decode: (tokens) => this.tokenizer.decode(tokens, { skipSpecialTokens: true }),
+      maxLength: this.contextLength,
+      decode: (tokens) => this.decodeGenerated(tokens),
+      ...hooks,
     });
     return {
       task: this.card.task,
@@ -140,6 +188,8 @@ export class Predictor {
       generation: {
         finishReason: result.finishReason,
         tokens: result.tokens.length,
+        tokenIds: result.tokens,
+        promptTokens: ids.length,
         ...(result.settings.doSample ? { seed: result.settings.seed } : {}),
       },
     };
@@ -147,6 +197,7 @@ export class Predictor {
 
   async predict(input: PredictInput, options: PredictOptions = {}): Promise<Prediction> {
     const { card, tokenizer } = this;
+    if (card.task === 'causal-lm') return this.continuePrompt(this.promptIds(input.text), options);
     const truncation = {
       maxLength: card.max_length,
       strategy: card.task === 'question-answering' ? ('only_second' as const) : ('longest_first' as const),
@@ -154,7 +205,6 @@ export class Predictor {
     // No padding, whatever tokenizer.json says: the attention mask below attends to every position.
     const [enc] = tokenizer.encodeBatch([input.pair === undefined ? input.text : [input.text, input.pair]], { truncation, padding: null });
     if (!enc) throw new Error('the tokenizer returned no encoding');
-    if (card.task === 'causal-lm') return this.continueText(enc.ids, options);
     const out = await this.run(enc.ids, enc.typeIds);
     const labelOf = (i: number) => card.labels?.[i] ?? `LABEL_${i}`;
     const top = options.top ?? 5;

@@ -347,6 +347,23 @@ export const PredictionFields = graphql(`
   }
 `);
 
+export const GenerateSubscription = graphql(`
+  subscription Generate($input: GenerateInput!) {
+    generate(input: $input) {
+      type
+      index
+      text
+      continuation
+      generation {
+        finishReason
+        tokenIds
+        promptTokens
+        seed
+      }
+    }
+  }
+`);
+
 export const DatasetsQuery = graphql(`
   query Datasets {
     datasets(first: 100) {

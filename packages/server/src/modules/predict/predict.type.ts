@@ -2,6 +2,7 @@
 
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { TaskEnum } from '../../graphql/api-enums.ts';
+import { Generation, GenerationInput } from './generation.type.ts';
 
 @InputType()
 export class PredictInputItem {
@@ -77,8 +78,11 @@ export class PredictionResult {
   @Field(() => [[TokenScore]], { nullable: true, description: 'Masked LM: candidates per mask.' })
   fills?: TokenScore[][];
 
-  @Field(() => String, { nullable: true, description: 'Causal LM.' })
+  @Field(() => String, { nullable: true, description: 'Causal LM: the generated text (cut before a stop string).' })
   continuation?: string;
+
+  @Field(() => Generation, { nullable: true, description: 'Causal LM: how the continuation was generated.' })
+  generation?: Generation;
 }
 
 @ObjectType()
@@ -106,6 +110,13 @@ export class PredictInput {
 
   @Field(() => Boolean, { defaultValue: true, description: 'Run the base model too, for comparison.' })
   compareBase!: boolean;
+
+  @Field(() => GenerationInput, {
+    nullable: true,
+    description:
+      'Causal LM: how to generate (greedy, 20 new tokens, when left out); the base model generates with the same settings and seed.',
+  })
+  generation?: GenerationInput | null;
 }
 
 @ObjectType()

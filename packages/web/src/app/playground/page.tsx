@@ -1,5 +1,6 @@
 'use client';
-// Playground: a succeeded run's fine-tuned model on your text, next to its base model with the same (untrained) head.
+// Playground: a succeeded run's fine-tuned model on your text, next to its base model with the same (untrained) head;
+// for a causal LM, a chat whose answers stream in side by side (chat-view.tsx).
 import { useSearchParams } from 'next/navigation';
 import { Suspense, useEffect, useState } from 'react';
 import { request } from '../../api/client.ts';
@@ -8,6 +9,7 @@ import { useQuery } from '../../api/use-query.ts';
 import { ErrorBox, Loading } from '../../components/bits.tsx';
 import { enumLabel } from '../../components/tasks.ts';
 import type { PredictMutation as PredictData, PredictionFieldsFragment } from '../../gql/graphql.ts';
+import { ChatView } from './chat-view.tsx';
 
 function Prediction({ title, p }: { title: string; p: PredictionFieldsFragment | null | undefined }) {
   if (!p) return null;
@@ -78,6 +80,9 @@ function Playground() {
     run?.task === 'QUESTION_ANSWERING' ||
     ((run?.task === 'SEQUENCE_CLASSIFICATION' || run?.task === 'REGRESSION') && typeof pairColumn === 'string' && pairColumn !== '');
 
+  // A causal LM talks: the chat view streams its answers instead of the predict form.
+  const generates = run?.task === 'CAUSAL_LM';
+
   const predict = async () => {
     setBusy(true);
     setError(undefined);
@@ -128,31 +133,37 @@ function Playground() {
         <label className="check" style={{ marginBottom: 12 }}>
           <input type="checkbox" checked={compareBase} onChange={(e) => setCompareBase(e.target.checked)} /> compare with the base model
         </label>
-        <label className="field" htmlFor="playground-text">
-          <span className="name">{run?.task === 'QUESTION_ANSWERING' ? 'Question' : 'Text'} (one input per line)</span>
-          <textarea id="playground-text" rows={4} value={text} onChange={(e) => setText(e.target.value)} />
-        </label>
-        {wantsPair && (
-          <label className="field" htmlFor="playground-pair">
-            <span className="name">{pairLabel}</span>
-            <textarea id="playground-pair" rows={2} value={pair} onChange={(e) => setPair(e.target.value)} />
-          </label>
+        {!generates && (
+          <>
+            <label className="field" htmlFor="playground-text">
+              <span className="name">{run?.task === 'QUESTION_ANSWERING' ? 'Question' : 'Text'} (one input per line)</span>
+              <textarea id="playground-text" rows={4} value={text} onChange={(e) => setText(e.target.value)} />
+            </label>
+            {wantsPair && (
+              <label className="field" htmlFor="playground-pair">
+                <span className="name">{pairLabel}</span>
+                <textarea id="playground-pair" rows={2} value={pair} onChange={(e) => setPair(e.target.value)} />
+              </label>
+            )}
+            <button type="button" disabled={!runId || !text.trim() || busy} onClick={() => void predict()}>
+              {busy ? 'Predicting…' : 'Predict'}
+            </button>
+          </>
         )}
-        <button type="button" disabled={!runId || !text.trim() || busy} onClick={() => void predict()}>
-          {busy ? 'Predicting…' : 'Predict'}
-        </button>
         <ErrorBox error={error} />
       </section>
-      {result?.map((r, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: inputs may repeat; their order is their identity
-        <section className="card" key={i} data-testid="prediction">
-          <h2>“{r.text}”</h2>
-          <div className="side-by-side">
-            <Prediction title="Fine-tuned" p={r.tuned} />
-            {r.base ? <Prediction title="Base model" p={r.base} /> : <p className="muted">Base model not compared.</p>}
-          </div>
-        </section>
-      ))}
+      {generates && runId && <ChatView runId={runId} compareBase={compareBase} />}
+      {!generates &&
+        result?.map((r, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: inputs may repeat; their order is their identity
+          <section className="card" key={i} data-testid="prediction">
+            <h2>“{r.text}”</h2>
+            <div className="side-by-side">
+              <Prediction title="Fine-tuned" p={r.tuned} />
+              {r.base ? <Prediction title="Base model" p={r.base} /> : <p className="muted">Base model not compared.</p>}
+            </div>
+          </section>
+        ))}
     </>
   );
 }
