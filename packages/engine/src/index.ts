@@ -169,3 +169,4 @@ export {
 } from './data/index.ts';
 export { type AdapterKind, type AdapterSite, adapterPoint, hookedLinear, type LinearSite, type ModuleHooks } from './nn/hooks.ts';
 export * from './tokenizers/index.ts';
+export { findLearningRate, LR_FINDER_DEFAULTS, type LrFinderOptions, type LrFinderResult, suggestLearningRate } from './train/lr-finder.ts';

@@ -121,7 +121,8 @@ export function defaultMetric(task: Task): string {
   }
 }
 
-function labelKind(task: Task): CollateOptions['labels'] {
+/** What a batch's labels are for the task (classes, values, spans or tokens). */
+export function labelKind(task: Task): CollateOptions['labels'] {
   switch (task) {
     case 'sequence-classification':
       return 'class';
