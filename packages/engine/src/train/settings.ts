@@ -59,7 +59,17 @@ const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
 export const EarlyStoppingSchema = strictObjectWithHints({
   patience: positiveInt(SETTING_LIMITS.patience).describe('Evaluations without improvement before the run stops.'),
-  min_delta: z.number().min(0).default(0).describe('The least change of the metric that counts as an improvement.'),
+  min_delta: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe(
+      'An evaluation improves only when it beats the best so far by more than this; a tie or a smaller gain counts as no improvement.',
+    ),
+  monitor: z
+    .enum(['metric', 'loss'])
+    .default('metric')
+    .describe('What stopping watches: the metric (which also picks the best weights) or the validation loss.'),
 });
 
 const settingsShape = {
@@ -71,6 +81,12 @@ const settingsShape = {
   eval_batch_size: positiveInt(SETTING_LIMITS.batch).optional().describe('Examples per evaluation batch; unset: the training batch size.'),
   gradient_accumulation: positiveInt(SETTING_LIMITS.gradientAccumulation).default(1).describe('Micro-batches summed per optimizer step.'),
   learning_rate: z.number().positive().default(2e-5).describe("Peak learning rate; unset: the strategy's suggestion, else this."),
+  find_learning_rate: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Pick the peak learning rate with a range test before training (rates rising from 1e-7 to 1 over 100 steps, the steepest fall of the loss; the weights are restored after it); give no learning rate with it.',
+    ),
   schedule: z.enum(['linear', 'cosine', 'constant']).default('linear').describe('Learning-rate decay after warm-up.'),
   warmup_ratio: z.number().min(0).max(1).default(0).describe('Warm-up as a fraction of all steps, unless warm-up steps are set.'),
   warmup_steps: z.number().int().min(0).max(SETTING_LIMITS.steps).optional().describe('Warm-up steps; overrides the warm-up ratio.'),
@@ -170,6 +186,19 @@ function explainTrainingKey(key: string): string | undefined {
  * name it stands for at two values are refused, along with every other problem of the file.
  */
 export const TrainingSectionSchema = z.preprocess(
-  resolveTrainingAliases,
+  (raw, ctx) => {
+    const resolved = resolveTrainingAliases(raw);
+    const r = resolved as Record<string, unknown> | undefined;
+    // After parsing, a learning rate is always there (the default): only the raw section says whether one was given.
+    if (r?.find_learning_rate === true && r.learning_rate !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['find_learning_rate'],
+        message: `find_learning_rate picks the learning rate, and learning_rate ${String(r.learning_rate)} is given too; keep one`,
+        input: raw,
+      });
+    }
+    return resolved;
+  },
   strictObjectWithHints(settingsShape, HF_TRAINING_ALIASES, explainTrainingKey),
 );

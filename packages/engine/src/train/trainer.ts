@@ -31,6 +31,7 @@ import {
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
 import type { EventSink, TrainEvent, TrainEventType, WarningCode } from './events.ts';
 import { type CamelKeys, camelKeys, DEFAULT_SEED, TRAINER_SETTINGS_DEFAULTS, type TrainerSettings } from './settings.ts';
+import { findLearningRate } from './lr-finder.ts';
 import { metricProblem, metricsFor } from './task-metrics.ts';
 
 /**
@@ -38,8 +39,11 @@ import { metricProblem, metricsFor } from './task-metrics.ts';
  * default and description live) under camelCase names, and what a caller adds in code.
  */
 export interface TrainerConfig extends Omit<CamelKeys<TrainerSettings>, 'earlyStopping'> {
-  /** Stop when `metric` has not improved by `minDelta` (@default 0) for `patience` evaluations. */
-  earlyStopping?: { patience: number; minDelta?: number };
+  /**
+   * Stop when the monitored value (`metric`, or the validation loss with monitor 'loss') has not improved by
+   * more than `minDelta` (@default 0) for `patience` evaluations.
+   */
+  earlyStopping?: { patience: number; minDelta?: number; monitor?: 'metric' | 'loss' };
   /** @default 42 (SeedSchema) */
   seed: number;
   /** Sequences are cut to this many tokens before batching. */
@@ -190,6 +194,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const batchesPerEpoch = epochBatches(trainBuckets, cfg.batchSize, cfg.seed, 0).length;
   if (batchesPerEpoch === 0) throw new Error(`no length bucket holds a full batch of ${cfg.batchSize}; lower the batch size or maxBuckets`);
   const totalSteps = Math.min(cfg.maxSteps ?? Number.POSITIVE_INFINITY, Math.floor((batchesPerEpoch * cfg.epochs) / k));
+  // The range test trains a throwaway copy of the weights from the same start; a resumed run repeats it
+  // and, being deterministic (same weights, batches and seed), finds the same rate.
+  let rateFound: string | undefined;
+  if (cfg.findLearningRate) {
+    const sweep = await findLearningRate({ model, train: data.train, config: cfg });
+    cfg.learningRate = sweep.suggested;
+    rateFound = `learning rate ${sweep.suggested.toPrecision(3)} from a range test over ${sweep.rates.length} steps (the steepest fall of the loss; the lowest loss's rate / 10 is ${sweep.minimumOverTen.toPrecision(3)})${sweep.stoppedEarly ? `; the sweep stopped early: ${sweep.stoppedEarly}` : ''}`;
+  }
   const warmup = cfg.warmupSteps ?? Math.ceil(cfg.warmupRatio * totalSteps);
   const schedule: LrSchedule =
     cfg.schedule === 'constant'
@@ -228,6 +240,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let pendingLoss = 0;
   let best: TrainResult['best'];
   let sinceBest = 0;
+  let stopBest: number | undefined;
+  const monitor = cfg.earlyStopping?.monitor ?? 'metric';
+  const monitored = monitor === 'loss' ? 'loss' : metric;
   let bestWeights: SlotValues | undefined;
   const emit = (type: TrainEventType, values: Record<string, number> = {}, message?: string, code?: WarningCode): void => {
     const event: TrainEvent = { seq: ++seq, type, step, epoch: epoch + position / batchesPerEpoch, time: new Date().toISOString(), values };
@@ -288,6 +303,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           seq: seq + 1,
           best,
           sinceBest,
+          ...(stopBest !== undefined ? { stopBest } : {}),
           pendingLoss,
           fingerprint,
           ...(options.trainableSchedule ? { paramSteps: Object.fromEntries(paramSteps) } : {}),
@@ -313,6 +329,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const counted = found.state.paramSteps ?? Object.fromEntries(trainable.map((n) => [n, step]));
       for (const [n, s] of Object.entries(counted)) paramSteps.set(n, s);
       best = found.state.best;
+      stopBest = found.state.stopBest ?? (monitor === 'metric' ? best?.value : undefined);
       // Events after this checkpoint were lost with the interrupted run; numbering continues from it.
       seq = found.state.seq;
       for (const s of found.skipped) warn('CHECKPOINT_DAMAGED', `skipped a damaged checkpoint (${s}); resuming from ${found.dir}`);
@@ -329,12 +346,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
 
-    emit('started', {
-      total_steps: totalSteps,
-      batches_per_epoch: batchesPerEpoch,
-      trainable_parameters: model.params.count('trainable'),
-      parameters: model.params.count(),
-    });
+    emit(
+      'started',
+      {
+        total_steps: totalSteps,
+        learning_rate: cfg.learningRate,
+        batches_per_epoch: batchesPerEpoch,
+        trainable_parameters: model.params.count('trainable'),
+        parameters: model.params.count(),
+      },
+      rateFound,
+    );
 
     const lowest = { loss: Number.POSITIVE_INFINITY };
     const evaluateAndTrack = async (): Promise<boolean> => {
@@ -343,16 +365,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       emit('eval', Object.fromEntries(Object.entries(values).map(([key, v]) => [`eval_${key}`, v])));
       const value = values[metric];
       if (value === undefined) throw new Error(`the validation metrics have no '${metric}'; they are ${Object.keys(values).join(', ')}`);
-      const delta = cfg.earlyStopping?.minDelta ?? 0;
-      const improved = !best || (greaterIsBetter(metric) ? value > best.value + delta : value < best.value - delta);
-      if (improved) {
+      // The best weights follow any gain of the metric; stopping needs a gain of more than min_delta on the
+      // monitored value over its reference (which moves only then), so a tie, or a slow creep of small gains
+      // until they add up to more than min_delta, is no improvement (Keras's and Lightning's EarlyStopping).
+      const higher = greaterIsBetter(metric);
+      if (!best || (higher ? value > best.value : value < best.value)) {
         best = { metric, value, step };
-        sinceBest = 0;
         bestWeights = await readSlots(trainable);
         if (bestFile) {
           await mkdir(join(bestFile, '..'), { recursive: true });
           await writeSafetensors(bestFile, bestWeights);
         }
+      }
+      const watched = values[monitored] as number;
+      const delta = cfg.earlyStopping?.minDelta ?? 0;
+      const gain = stopBest === undefined ? Number.POSITIVE_INFINITY : (greaterIsBetter(monitored) ? 1 : -1) * (watched - stopBest);
+      if (gain > delta) {
+        stopBest = watched;
+        sinceBest = 0;
       } else sinceBest++;
       await saveCheckpoint();
       return cfg.earlyStopping !== undefined && sinceBest >= cfg.earlyStopping.patience;
@@ -442,8 +472,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           if (await evaluateAndTrack()) {
             emit(
               'early_stop',
-              { [metric]: best?.value ?? Number.NaN, best_step: best?.step ?? 0 },
-              `${metric} did not improve for ${cfg.earlyStopping?.patience} evaluations`,
+              {
+                [metric]: best?.value ?? Number.NaN,
+                best_step: best?.step ?? 0,
+                ...(monitor === 'loss' ? { loss: stopBest ?? Number.NaN } : {}),
+              },
+              `${monitored} did not improve by more than ${cfg.earlyStopping?.minDelta ?? 0} for ${cfg.earlyStopping?.patience} evaluations`,
             );
             return await finish('early_stopped');
           }
@@ -458,8 +492,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if (stop) {
           emit(
             'early_stop',
-            { [metric]: best?.value ?? Number.NaN, best_step: best?.step ?? 0 },
-            `${metric} did not improve for ${cfg.earlyStopping?.patience} evaluations`,
+            {
+              [metric]: best?.value ?? Number.NaN,
+              best_step: best?.step ?? 0,
+              ...(monitor === 'loss' ? { loss: stopBest ?? Number.NaN } : {}),
+            },
+            `${monitored} did not improve by more than ${cfg.earlyStopping?.minDelta ?? 0} for ${cfg.earlyStopping?.patience} evaluations`,
           );
           return await finish('early_stopped');
         }

@@ -72,6 +72,13 @@ const RunSpecObject = strictObjectWithHints({
   // The metric's names depend on the task, which the training section does not know.
   const problem = spec.training.metric === undefined ? undefined : metricProblem(spec.task, spec.training.metric);
   if (problem) ctx.addIssue({ code: 'custom', path: ['training', 'metric'], message: problem });
+  if (spec.training.find_learning_rate && spec.task === 'masked-lm') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['training', 'find_learning_rate'],
+      message: 'the learning-rate range test does not run masked-LM pre-training; give a learning_rate',
+    });
+  }
 });
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -103,7 +110,10 @@ export function withStrategyDefaults(training: unknown, suggested: Readonly<Reco
   if (training !== undefined && !isRecord(training)) return training;
   const given = training ?? {};
   const out: Record<string, unknown> = { ...given };
+  // The range test picks the rate: the strategy's suggestion would only collide with it.
+  const finding = given.find_learning_rate === true;
   for (const [key, value] of Object.entries(snakeKeys({ ...suggested }))) {
+    if (finding && key === 'learning_rate') continue;
     const aliases = Object.entries(HF_TRAINING_ALIASES).filter(([, name]) => name === key);
     if (!(key in given) && !aliases.some(([alias]) => alias in given)) out[key] = value;
   }
