@@ -30,8 +30,8 @@ import {
 } from './batching.ts';
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
 import type { EventSink, TrainEvent, TrainEventType, WarningCode } from './events.ts';
-import { type CamelKeys, camelKeys, DEFAULT_SEED, TRAINER_SETTINGS_DEFAULTS, type TrainerSettings } from './settings.ts';
 import { findLearningRate } from './lr-finder.ts';
+import { type CamelKeys, camelKeys, DEFAULT_SEED, TRAINER_SETTINGS_DEFAULTS, type TrainerSettings } from './settings.ts';
 import { metricProblem, metricsFor } from './task-metrics.ts';
 
 /**
