@@ -6,7 +6,6 @@ import {
   declareParameters,
   defineStrategy,
   describeTarget,
-  headModules,
   inModules,
   type LinearModule,
   linearModules,
@@ -15,6 +14,7 @@ import {
   plainCopy,
   readAdapterFiles,
   reportOf,
+  savedModules,
   type StoredTensor,
   StrategyError,
   TASKS,
@@ -46,7 +46,7 @@ function targetsOf(model: PretrainedModel, config: Ia3Config): Targets {
       },
     );
   }
-  const saved = config.modulesToSave ?? headModules(model);
+  const saved = savedModules(model, config.modulesToSave, 'ia3');
   const base = basePrefix(model);
   const inSaved = (path: string) => saved.some((m) => path === m || path.startsWith(`${m}.`));
   const modules = linearModules(model).filter((l) => !inSaved(l.path) && matchesTarget(target, l.path, `${l.path}.`.startsWith(base)));
