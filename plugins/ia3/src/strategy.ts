@@ -14,9 +14,9 @@ import {
   plainCopy,
   readAdapterFiles,
   reportOf,
-  savedModules,
   type StoredTensor,
   StrategyError,
+  savedModules,
   TASKS,
   writeAdapterFiles,
 } from '@tuneql/adapters';

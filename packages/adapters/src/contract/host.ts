@@ -3,9 +3,9 @@
 import { mkdir } from 'node:fs/promises';
 import type { AdapterSite, LinearSite, ModuleHooks, PretrainedModel } from '@tuneql/engine';
 import type { z } from 'zod';
+import { freshParameters } from '../modules/saved.ts';
 import { type HookName, StrategyError } from './errors.ts';
 import type { ConfigSchema, ExportReport, InjectReport, Strategy, StrategyContext, TrainableSchedule } from './strategy.ts';
-import { freshParameters } from '../modules/saved.ts';
 import { parseStrategyConfig } from './validate.ts';
 
 function messageOf(err: unknown): string {

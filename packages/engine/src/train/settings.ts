@@ -64,12 +64,12 @@ export const EarlyStoppingSchema = strictObjectWithHints({
     .min(0)
     .default(0)
     .describe(
-      'An evaluation improves only when it beats the best so far by more than this; a tie or a smaller gain counts as no improvement.',
+      'An evaluation is an improvement only when the monitored value beats its value at the last improvement by more than this; a tie or a smaller gain is not (small gains count once they add up to more).',
     ),
   monitor: z
     .enum(['metric', 'loss'])
     .default('metric')
-    .describe('What stopping watches: the metric (which also picks the best weights) or the validation loss.'),
+    .describe('What stopping watches: the metric or the validation loss (the best weights follow the metric either way).'),
 });
 
 const settingsShape = {

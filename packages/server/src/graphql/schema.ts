@@ -12,7 +12,7 @@ import { DatasetResolver } from '../modules/datasets/dataset.resolver.ts';
 import { ModelResolver } from '../modules/models/model.resolver.ts';
 import { NodeResolver } from '../modules/nodes/node.resolver.ts';
 import { PredictResolver } from '../modules/predict/predict.resolver.ts';
-import { RunResolver } from '../modules/runs/run.resolver.ts';
+import { PreflightResolver, RunResolver } from '../modules/runs/run.resolver.ts';
 import { StrategyResolver } from '../modules/strategies/strategy.resolver.ts';
 import type { RequestContext } from './context.ts';
 
@@ -32,6 +32,7 @@ export function tuneqlSchema(): Promise<GraphQLSchema> {
       DatasetResolver,
       StrategyResolver,
       RunResolver,
+      PreflightResolver,
       ArtifactResolver,
       PredictResolver,
       ApiTokenResolver,
