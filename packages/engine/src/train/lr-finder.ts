@@ -13,6 +13,8 @@ import { DEFAULT_TRAINER_CONFIG, labelKind, type TrainerConfig } from './trainer
 
 /** The sweep's bounds and length; fastai sweeps 1e-7 to 10 in 100 steps, Lightning 1e-8 to 1 in 100. */
 export const LR_FINDER_DEFAULTS = { minLr: 1e-7, maxLr: 1, steps: 100 } as const;
+/** Fewer steps leave too few points per decade for a slope to stand out of single batches' noise. */
+export const LR_FINDER_MIN_STEPS = 20;
 
 /** The sweep stops once the smoothed loss passes this multiple of its lowest value (fastai's stop_div). */
 const DIVERGED = 4;
@@ -55,8 +57,8 @@ export async function findLearningRate(options: LrFinderOptions): Promise<LrFind
   const minLr = options.minLr ?? LR_FINDER_DEFAULTS.minLr;
   const maxLr = options.maxLr ?? LR_FINDER_DEFAULTS.maxLr;
   const steps = options.steps ?? LR_FINDER_DEFAULTS.steps;
-  if (!(minLr > 0 && maxLr > minLr && steps >= 5)) {
-    throw new Error(`the range test needs 0 < minLr < maxLr and at least 5 steps (got ${minLr}, ${maxLr}, ${steps})`);
+  if (!(minLr > 0 && maxLr > minLr && steps >= LR_FINDER_MIN_STEPS)) {
+    throw new Error(`the range test needs 0 < minLr < maxLr and at least ${LR_FINDER_MIN_STEPS} steps (got ${minLr}, ${maxLr}, ${steps})`);
   }
   const { model } = options;
   const task = model.task;
@@ -144,11 +146,13 @@ export function suggestLearningRate(
   rates: readonly number[],
   smoothed: readonly number[],
 ): Pick<LrFinderResult, 'suggested' | 'minimumOverTen'> {
-  let min = 0;
-  for (let i = 1; i < smoothed.length; i++) if ((smoothed[i] as number) < (smoothed[min] as number)) min = i;
+  // The first tenth is left out of both searches: the moving average still follows single batches there,
+  // and a lucky first batch would otherwise be the 'lowest loss' of a sweep that never went below it.
+  const skip = Math.max(1, Math.floor(smoothed.length / 10));
+  let min = skip;
+  for (let i = skip + 1; i < smoothed.length; i++) if ((smoothed[i] as number) < (smoothed[min] as number)) min = i;
   const minimumOverTen = (rates[min] as number) / 10;
   // Slopes by central differences over the log-spaced points (numpy.gradient, as Lightning takes them).
-  const skip = Math.max(1, Math.floor(smoothed.length / 10));
   const end = Math.max(skip + 1, Math.min(min + 1, smoothed.length - 1));
   let steep = skip;
   let steepestSlope = Number.POSITIVE_INFINITY;

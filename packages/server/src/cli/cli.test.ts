@@ -155,7 +155,7 @@ describe('tuneql train and predict', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/learning rate [\d.e-]+ from a range test over \d+ steps \(the steepest fall of the loss/);
     const log = events(out);
-    const started = log[0] as { learning_rate: number };
+    const started = log[0] as unknown as { learning_rate: number };
     // The rate --find-lr printed (4 significant figures), the peak of the run's schedule.
     expect(started.learning_rate).toBeCloseTo(suggested, -Math.floor(Math.log10(suggested)) + 3);
     expect(Math.max(...log.filter((e) => e.type === 'step').map((e) => e.learning_rate as number))).toBeCloseTo(started.learning_rate, 12);

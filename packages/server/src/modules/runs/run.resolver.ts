@@ -1,6 +1,7 @@
 // Runs: create, preflight, list, cancel, resume, delete; metrics history and checkpoints; live events
 // (resumable by sequence number) and status changes over graphql-ws.
 
+import { LR_FINDER_MIN_STEPS } from '@tuneql/engine';
 import {
   Arg,
   Args,
@@ -203,11 +204,13 @@ export class PreflightResolver {
   async learningRateRangeTest(
     @Root() root: Preflight,
     @Ctx() ctx: RequestContext,
-    @Arg('steps', () => Int, { defaultValue: 100, description: 'Optimizer steps of the sweep, 5 to 1000.' }) steps: number,
+    @Arg('steps', () => Int, { defaultValue: 100, description: 'Optimizer steps of the sweep, 20 to 1000.' }) steps: number,
   ): Promise<LearningRateRangeTest> {
     if (!root.spec) throw new Error("the range test needs the preflight query's run");
-    if (!(steps >= 5 && steps <= 1000)) {
-      throw new AppError(RunErrorCode.RUN_INVALID_INPUT, `steps must be in [5, 1000], got ${steps}`, { field: 'steps' });
+    if (!(steps >= LR_FINDER_MIN_STEPS && steps <= 1000)) {
+      throw new AppError(RunErrorCode.RUN_INVALID_INPUT, `steps must be in [${LR_FINDER_MIN_STEPS}, 1000], got ${steps}`, {
+        field: 'steps',
+      });
     }
     const found = await preflightLearningRate(root.spec, {
       registry: ctx.services.strategies,
