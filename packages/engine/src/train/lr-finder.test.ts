@@ -33,6 +33,7 @@ describe('the learning-rate range test', () => {
 
     expect(found.rates[0]).toBeCloseTo(1e-7, 12);
     expect(found.rates.length).toBe(found.smoothed.length);
+    expect(found.descent).toBe(true);
     expect(found.suggested).toBeGreaterThanOrEqual(1e-4);
     expect(found.suggested).toBeLessThanOrEqual(0.1);
 
@@ -66,5 +67,13 @@ describe('the learning-rate range test', () => {
     const picked = suggestLearningRate(rates, curve);
     expect(picked.suggested).toBeCloseTo(rates[20] as number, 12);
     expect(picked.minimumOverTen).toBeCloseTo((rates[30] as number) / 10, 12);
+    expect(picked.descent).toBe(true);
+    // A loss that only rises after the settling tenth: no descent to read off.
+    expect(
+      suggestLearningRate(
+        rates,
+        rates.map((_, i) => 1 + i / 100),
+      ).descent,
+    ).toBe(false);
   });
 });

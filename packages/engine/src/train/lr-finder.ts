@@ -37,6 +37,11 @@ export interface LrFinderOptions {
 export interface LrFinderResult {
   /** The rate a run uses: the steepest descent (see suggestLearningRate). */
   suggested: number;
+  /**
+   * Whether the loss fell at all after the sweep's first tenth (its lowest point lies at least two steps in).
+   * When it did not, `suggested` means nothing, and a run keeps the rate it was given (the strategy's).
+   */
+  descent: boolean;
   /** The rate of the lowest smoothed loss, divided by ten (fastai's 'minimum'). */
   minimumOverTen: number;
   /** Each step's rate, loss and smoothed loss, up to where the sweep stopped. */
@@ -145,7 +150,7 @@ export async function findLearningRate(options: LrFinderOptions): Promise<LrFind
 export function suggestLearningRate(
   rates: readonly number[],
   smoothed: readonly number[],
-): Pick<LrFinderResult, 'suggested' | 'minimumOverTen'> {
+): Pick<LrFinderResult, 'suggested' | 'minimumOverTen' | 'descent'> {
   // The first tenth is left out of both searches: the moving average still follows single batches there,
   // and a lucky first batch would otherwise be the 'lowest loss' of a sweep that never went below it.
   const skip = Math.max(1, Math.floor(smoothed.length / 10));
@@ -165,5 +170,5 @@ export function suggestLearningRate(
       steep = i;
     }
   }
-  return { suggested: rates[steep] as number, minimumOverTen };
+  return { suggested: rates[steep] as number, minimumOverTen, descent: min >= skip + 2 };
 }

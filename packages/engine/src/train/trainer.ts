@@ -199,8 +199,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let rateFound: string | undefined;
   if (cfg.findLearningRate) {
     const sweep = await findLearningRate({ model, train: data.train, config: cfg });
-    cfg.learningRate = sweep.suggested;
-    rateFound = `learning rate ${sweep.suggested.toPrecision(3)} from a range test over ${sweep.rates.length} steps (the steepest fall of the loss; the lowest loss's rate / 10 is ${sweep.minimumOverTen.toPrecision(3)})${sweep.stoppedEarly ? `; the sweep stopped early: ${sweep.stoppedEarly}` : ''}`;
+    const early = sweep.stoppedEarly ? `; the sweep stopped early: ${sweep.stoppedEarly}` : '';
+    if (sweep.descent) {
+      cfg.learningRate = sweep.suggested;
+      rateFound = `learning rate ${sweep.suggested.toPrecision(3)} from a range test over ${sweep.rates.length} steps (the steepest fall of the loss; the lowest loss's rate / 10 is ${sweep.minimumOverTen.toPrecision(3)})${early}`;
+    } else {
+      // Nothing to read off the curve: the rate the caller gave (the strategy's suggestion) stands.
+      rateFound = `learning rate ${cfg.learningRate.toPrecision(3)}: the range test over ${sweep.rates.length} steps found no fall of the loss, so the given rate stands${early}`;
+    }
   }
   const warmup = cfg.warmupSteps ?? Math.ceil(cfg.warmupRatio * totalSteps);
   const schedule: LrSchedule =

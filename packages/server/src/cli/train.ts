@@ -91,6 +91,10 @@ export async function findLearningRateCommand(options: {
     log(`${(found.rates[i] as number).toExponential(2).padEnd(15)} ${(found.smoothed[i] as number).toFixed(4)}`);
   }
   if (found.stoppedEarly) log(`the sweep stopped early: ${found.stoppedEarly}`);
+  if (!found.descent) {
+    log("the loss did not fall in the sweep: no rate to suggest; a run with find_learning_rate keeps the strategy's rate");
+    return found;
+  }
   log(
     `suggested learning_rate: ${formatFigure(found.suggested)} (the steepest fall of the loss); cautious: ${formatFigure(found.minimumOverTen)} (the lowest loss's rate / 10)`,
   );

@@ -197,6 +197,11 @@ export class LearningRateRangeTest {
   })
   suggested!: number;
 
+  @Field(() => Boolean, {
+    description: "Whether the loss fell in the sweep; when it did not, `suggested` means nothing and a run keeps the strategy's rate.",
+  })
+  descent!: boolean;
+
   @Field(() => Float, { description: "The lowest smoothed loss's rate divided by ten: the cautious choice." })
   minimumOverTen!: number;
 
