@@ -104,7 +104,7 @@ const settingsShape = {
       "The validation metric that picks the best weights and drives early stopping; unset: the task's (accuracy, mse, entity_f1, f1 or loss).",
     ),
   early_stopping: EarlyStoppingSchema.optional().describe(
-    'Stop when the metric has not improved by the minimum delta for `patience` evaluations; unset: never.',
+    'Stop when the monitored value (the metric, or the validation loss) has not improved by more than the minimum delta for `patience` evaluations; unset: never.',
   ),
   max_buckets: positiveInt(SETTING_LIMITS.buckets).default(4).describe('Length buckets (static shapes) at most.'),
   keep_checkpoints: positiveInt(SETTING_LIMITS.checkpoints)
