@@ -141,7 +141,8 @@ describe('trainer settings through the API', () => {
     );
     // LoRA's suggested 2e-4 is not filled in: the range test picks the rate.
     expect(run.hyperparameters).toMatchObject({ find_learning_rate: true, learning_rate: 2e-5, warmup_ratio: 0.1 });
-    await waitForStatus(server.url, run.id, ['SUCCEEDED']);
+    const ended = await waitForStatus(server.url, run.id, ['SUCCEEDED', 'FAILED']);
+    expect(ended.error).toBeNull();
     const { run: done } = await gql<{
       run: { hyperparameters: Record<string, unknown>; events: { nodes: { values: Record<string, number>; message: string }[] } };
     }>(server.url, 'query($id: ID!) { run(id: $id) { hyperparameters events(types: [STARTED]) { nodes { values message } } } }', {

@@ -89,6 +89,7 @@ export {
   DEFAULT_SEED,
   EarlyStoppingSchema,
   HF_TRAINING_ALIASES,
+  learningRateConflict,
   resolveTrainingAliases,
   SETTING_LIMITS,
   SeedSchema,

@@ -186,19 +186,18 @@ function explainTrainingKey(key: string): string | undefined {
  * name it stands for at two values are refused, along with every other problem of the file.
  */
 export const TrainingSectionSchema = z.preprocess(
-  (raw, ctx) => {
-    const resolved = resolveTrainingAliases(raw);
-    const r = resolved as Record<string, unknown> | undefined;
-    // After parsing, a learning rate is always there (the default): only the raw section says whether one was given.
-    if (r?.find_learning_rate === true && r.learning_rate !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['find_learning_rate'],
-        message: `find_learning_rate picks the learning rate, and learning_rate ${String(r.learning_rate)} is given too; keep one`,
-        input: raw,
-      });
-    }
-    return resolved;
-  },
+  resolveTrainingAliases,
   strictObjectWithHints(settingsShape, HF_TRAINING_ALIASES, explainTrainingKey),
 );
+
+/**
+ * find_learning_rate with a learning rate given in the same section (the user's, before defaults): the two
+ * would both set the rate. Checked where settings come in (a config file, the API's input), not by the schema:
+ * parsed settings always hold a rate (the default), and a stored run's are parsed again by its worker.
+ */
+export function learningRateConflict(given: unknown): string | undefined {
+  const g = resolveTrainingAliases(given) as Record<string, unknown> | undefined;
+  if (typeof g !== 'object' || g === null || g.find_learning_rate !== true) return undefined;
+  if (g.learning_rate === undefined || g.learning_rate === null) return undefined;
+  return `find_learning_rate picks the learning rate, and learning_rate ${String(g.learning_rate)} is given too; keep one`;
+}

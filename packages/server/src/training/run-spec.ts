@@ -6,6 +6,7 @@ import {
   TASKS as ENGINE_TASKS,
   type Task as EngineTask,
   HF_TRAINING_ALIASES,
+  learningRateConflict,
   metricProblem,
   SeedSchema,
   snakeKeys,
@@ -108,6 +109,8 @@ export type Task = RunSpec['task'];
  */
 export function withStrategyDefaults(training: unknown, suggested: Readonly<Record<string, unknown>>): unknown {
   if (training !== undefined && !isRecord(training)) return training;
+  const conflict = learningRateConflict(training);
+  if (conflict) throw new RunSpecError(conflict, [{ path: 'training.find_learning_rate', message: conflict }]);
   const given = training ?? {};
   const out: Record<string, unknown> = { ...given };
   // The range test picks the rate: the strategy's suggestion would only collide with it.
