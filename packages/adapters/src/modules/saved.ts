@@ -3,7 +3,7 @@
 
 import { closestName, type PretrainedModel } from '@tuneql/engine';
 import { StrategyError } from '../contract/errors.ts';
-import { headModules } from './model.ts';
+import { basePrefix, headModules } from './model.ts';
 
 /** Every module path that holds parameters: each parameter name less its last segment, and that path's prefixes. */
 export function modulePaths(model: PretrainedModel): string[] {
@@ -22,12 +22,16 @@ export function matchesModule(path: string, entry: string): boolean {
 
 /**
  * Parameters the checkpoint did not hold: a new task head, a pooler the pre-training left out. A model built
- * from its config alone (nothing loaded, as for a memory estimate) has every parameter new; then only the
- * head counts, or a LoRA run would train the whole model.
+ * from its config alone (nothing loaded, as createRun's memory estimate builds it) has every parameter new;
+ * there the ones a checkpoint may lack count (the head, and the pooler, the only part of the base model
+ * the loader lets a checkpoint leave out), or a LoRA run would be estimated as training the whole model.
  */
 export function freshParameters(model: PretrainedModel): string[] {
-  if (model.initialized.length === model.params.names.length) return [];
-  return [...model.initialized];
+  const base = basePrefix(model);
+  const mayLack = (n: string) => !n.startsWith(base) || n.startsWith(`${base}pooler.`);
+  // A checkpoint that lacks any other base-model parameter is refused at load: such a model was built from its config.
+  const fromConfig = model.initialized.some((n) => !mayLack(n));
+  return fromConfig ? model.initialized.filter(mayLack) : [...model.initialized];
 }
 
 /** The modules of the fresh parameters ('bert.pooler.dense.weight' -> 'bert.pooler.dense'). */
