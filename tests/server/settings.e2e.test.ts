@@ -102,6 +102,87 @@ describe('trainer settings through the API', () => {
     });
   }, 60_000);
 
+  it('runs the range test in preflight on request, and a run with findLearningRate records the rate it trained at', async () => {
+    const input = {
+      modelId,
+      datasetId,
+      strategy: 'lora',
+      strategyConfig: { r: 4, alpha: 8 },
+      hyperparameters: { findLearningRate: true, maxSteps: 4, batchSize: 8, epochs: 1 },
+      maxLength: 32,
+    };
+    const { preflight } = await gql<{
+      preflight: {
+        warnings: string[];
+        learningRateRangeTest: { suggested: number; descent: boolean; minimumOverTen: number; rates: number[]; smoothed: number[] };
+      };
+    }>(
+      server.url,
+      'query($i: CreateRunInput!) { preflight(input: $i) { warnings learningRateRangeTest(steps: 30) { suggested descent minimumOverTen rates smoothed } } }',
+      { i: input },
+    );
+    const sweep = preflight.learningRateRangeTest;
+    expect(sweep.rates[0]).toBeCloseTo(1e-7, 12);
+    expect(sweep.rates).toHaveLength(sweep.smoothed.length);
+    // One of the swept rates (whether 30 steps on this slice find a fall of the loss is for the curve to say).
+    expect(sweep.rates).toContain(sweep.suggested);
+    expect(typeof sweep.descent).toBe('boolean');
+    // The default rate the schema fills in is not compared against LoRA's usual one: the range test sets it.
+    expect(preflight.warnings.some((w) => /usually trains near learning_rate/.test(w))).toBe(false);
+
+    const {
+      createRun: { run },
+    } = await gql<{ createRun: { run: RunFields } }>(
+      server.url,
+      `mutation($i: CreateRunInput!) { createRun(input: $i) { run { ${RUN_FIELDS} } } }`,
+      {
+        i: input,
+      },
+    );
+    // LoRA's suggested 2e-4 is not filled in: the range test picks the rate.
+    expect(run.hyperparameters).toMatchObject({ find_learning_rate: true, learning_rate: 2e-5, warmup_ratio: 0.1 });
+    const ended = await waitForStatus(server.url, run.id, ['SUCCEEDED', 'FAILED']);
+    expect(ended.error).toBeNull();
+    const { run: done } = await gql<{
+      run: { hyperparameters: Record<string, unknown>; events: { nodes: { values: Record<string, number>; message: string }[] } };
+    }>(server.url, 'query($id: ID!) { run(id: $id) { hyperparameters events(types: [STARTED]) { nodes { values message } } } }', {
+      id: run.id,
+    });
+    const started = done.events.nodes[0];
+    expect(started?.message).toMatch(/^learning rate [\d.e-]+(:| from) (a|the) range test over 100 steps/);
+    expect(done.hyperparameters.learning_rate).toBe(started?.values.learning_rate);
+    // The range test's rate, or LoRA's 2e-4 when the loss did not fall in the sweep: never the schema's 2e-5.
+    expect(done.hyperparameters.learning_rate).not.toBe(2e-5);
+
+    // Given with a learning rate, refused before anything is queued.
+    const both = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
+        variables: { i: { ...input, hyperparameters: { findLearningRate: true, learningRate: 1e-3 } } },
+      }),
+    });
+    const body = (await both.json()) as { errors: { message: string; extensions: { problems?: { path: string }[] } }[] };
+    expect(body.errors[0]?.extensions.problems?.map((p) => p.path)).toEqual(['training.find_learning_rate']);
+  }, 180_000);
+
+  it('refuses a modulesToSave entry that matches no module before queueing, with the closest name', async () => {
+    const r = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
+        variables: { i: { modelId, datasetId, strategy: 'lora', strategyConfig: { modulesToSave: ['poolr'] } } },
+      }),
+    });
+    const body = (await r.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe('STRATEGY_CONFIG_INVALID');
+    expect(body.errors[0]?.message).toMatch(/modulesToSave entry 'poolr' matches no module of this bert model \(did you mean 'pooler'\?\)/);
+    const { runs } = await gql<{ runs: { totalCount: number } }>(server.url, '{ runs(filter: { status: [QUEUED] }) { totalCount } }');
+    expect(runs.totalCount).toBe(0);
+  }, 60_000);
+
   it('refuses settings out of bounds, naming the setting', async () => {
     const r = await fetch(`${server.url}/graphql`, {
       method: 'POST',

@@ -70,6 +70,7 @@ export {
   plainCopy,
   reportOf,
 } from './modules/model.ts';
+export { freshModules, freshParameters, matchesModule, modulePaths, savedModules } from './modules/saved.ts';
 export { type AdapterPoint, adapterPoints, type LinearModule, linearModules } from './modules/sites.ts';
 export { describeTarget, type ModuleTarget, matchesName, matchesTarget, moduleTargetSchema } from './modules/targets.ts';
 export { bottleneck } from './strategies/bottleneck/index.ts';

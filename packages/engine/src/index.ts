@@ -91,6 +91,7 @@ export {
   DEFAULT_SEED,
   EarlyStoppingSchema,
   HF_TRAINING_ALIASES,
+  learningRateConflict,
   resolveTrainingAliases,
   SETTING_LIMITS,
   SeedSchema,
@@ -171,3 +172,11 @@ export {
 } from './data/index.ts';
 export { type AdapterKind, type AdapterSite, adapterPoint, hookedLinear, type LinearSite, type ModuleHooks } from './nn/hooks.ts';
 export * from './tokenizers/index.ts';
+export {
+  findLearningRate,
+  LR_FINDER_DEFAULTS,
+  LR_FINDER_MIN_STEPS,
+  type LrFinderOptions,
+  type LrFinderResult,
+  suggestLearningRate,
+} from './train/lr-finder.ts';

@@ -14,7 +14,9 @@ export const ia3ConfigSchema = z.strictObject({
   modulesToSave: z
     .array(z.string().min(1))
     .optional()
-    .describe('modules trained in full and saved with the adapter; default: the task head'),
+    .describe(
+      "modules trained in full and saved with the adapter, besides the task head and any module the checkpoint lacked (a new pooler), which always are; an entry names a module path or its last segments ('pooler', 'bert.pooler.dense'), as PEFT's modules_to_save",
+    ),
 });
 
 export type Ia3Config = z.output<typeof ia3ConfigSchema>;

@@ -6,7 +6,6 @@ import {
   declareParameters,
   defineStrategy,
   describeTarget,
-  headModules,
   inModules,
   type LinearModule,
   linearModules,
@@ -17,6 +16,7 @@ import {
   reportOf,
   type StoredTensor,
   StrategyError,
+  savedModules,
   TASKS,
   writeAdapterFiles,
 } from '@tuneql/adapters';
@@ -46,7 +46,7 @@ function targetsOf(model: PretrainedModel, config: Ia3Config): Targets {
       },
     );
   }
-  const saved = config.modulesToSave ?? headModules(model);
+  const saved = savedModules(model, config.modulesToSave, 'ia3');
   const base = basePrefix(model);
   const inSaved = (path: string) => saved.some((m) => path === m || path.startsWith(`${m}.`));
   const modules = linearModules(model).filter((l) => !inSaved(l.path) && matchesTarget(target, l.path, `${l.path}.`.startsWith(base)));

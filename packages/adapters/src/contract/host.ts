@@ -3,6 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { AdapterSite, LinearSite, ModuleHooks, PretrainedModel } from '@tuneql/engine';
 import type { z } from 'zod';
+import { freshParameters } from '../modules/saved.ts';
 import { type HookName, StrategyError } from './errors.ts';
 import type { ConfigSchema, ExportReport, InjectReport, Strategy, StrategyContext, TrainableSchedule } from './strategy.ts';
 import { parseStrategyConfig } from './validate.ts';
@@ -193,7 +194,15 @@ export async function applyStrategy<S extends ConfigSchema>(
   const hooksBefore = model.hooks;
   const trainableBefore = new Set(model.params.trainableNames);
   try {
-    const report = checkReport(s, await runHook(s, 'inject', () => strategy.inject(ctx)));
+    let report = checkReport(s, await runHook(s, 'inject', () => strategy.inject(ctx)));
+    // Weights the checkpoint lacked (a new head, a pooler left out of pre-training) start random: left frozen
+    // they would hold every run back, so they train under any strategy, a plugin's too (PEFT's modules_to_save).
+    const fresh = freshParameters(model).filter((n) => !model.params.get(n).trainable);
+    if (fresh.length) {
+      const trainableNow = new Set(model.params.trainableNames);
+      model.params.setTrainable((n) => trainableNow.has(n) || fresh.includes(n));
+      report = { ...report, trainable: model.params.count('trainable'), details: { ...report.details, freshTrained: fresh } };
+    }
     const added = model.params.names.filter((n) => !baseNames.has(n));
     if (added.length && !s.parameterPrefix) {
       throw violated(s, 'inject', `it added parameters (${added.slice(0, 3).join(', ')}) but declares no parameterPrefix`);

@@ -21,8 +21,13 @@ export interface LoopState {
   /** Sequence number of the last event emitted before this checkpoint. */
   seq: number;
   best?: { metric: string; value: number; step: number };
-  /** Evaluations since the best one (early stopping's patience). */
+  /** Evaluations since the monitored value last improved by more than min_delta (early stopping's patience). */
   sinceBest: number;
+  /**
+   * Early stopping's reference: the monitored value (metric or validation loss) at its last improvement by more
+   * than min_delta. Absent in checkpoints from before it was kept (the best metric was the reference then).
+   */
+  stopBest?: number;
   /** Running loss of the micro-batches of an optimizer step that is half accumulated. */
   pendingLoss: number;
   rng?: RngState;

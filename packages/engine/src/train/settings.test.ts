@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   camelKeys,
   DEFAULT_SEED,
+  learningRateConflict,
   resolveTrainingAliases,
   SETTING_LIMITS,
   snakeKeys,
@@ -21,6 +22,7 @@ describe('trainer settings', () => {
       batch_size: 16,
       gradient_accumulation: 1,
       learning_rate: 2e-5,
+      find_learning_rate: false,
       schedule: 'linear',
       warmup_ratio: 0,
       weight_decay: 0.01,
@@ -33,6 +35,20 @@ describe('trainer settings', () => {
     });
     expect(DEFAULT_TRAINER_CONFIG).toEqual({ ...camelKeys(TRAINER_SETTINGS_DEFAULTS), seed: DEFAULT_SEED, provider: 'cpu' });
     expect(DEFAULT_TRAINER_CONFIG).toMatchObject({ batchSize: 16, keepCheckpoints: 2, clipGradNorm: 1, seed: 42 });
+  });
+
+  it('take find_learning_rate without a learning rate, and refuse the two together', () => {
+    expect(TrainingSectionSchema.parse({ find_learning_rate: true })).toMatchObject({ find_learning_rate: true });
+    expect(learningRateConflict({ find_learning_rate: true, learning_rate: 1e-3 })).toBe(
+      'find_learning_rate picks the learning rate, and learning_rate 0.001 is given too; keep one',
+    );
+    expect(learningRateConflict({ find_learning_rate: true })).toBeUndefined();
+    expect(learningRateConflict({ learning_rate: 1e-3 })).toBeUndefined();
+    expect(TrainingSectionSchema.parse({ early_stopping: { patience: 2 } }).early_stopping).toEqual({
+      patience: 2,
+      min_delta: 0,
+      monitor: 'metric',
+    });
   });
 
   it('every setting has a description', () => {

@@ -59,7 +59,17 @@ const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
 export const EarlyStoppingSchema = strictObjectWithHints({
   patience: positiveInt(SETTING_LIMITS.patience).describe('Evaluations without improvement before the run stops.'),
-  min_delta: z.number().min(0).default(0).describe('The least change of the metric that counts as an improvement.'),
+  min_delta: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe(
+      'An evaluation is an improvement only when the monitored value beats its value at the last improvement by more than this; a tie or a smaller gain is not (small gains count once they add up to more).',
+    ),
+  monitor: z
+    .enum(['metric', 'loss'])
+    .default('metric')
+    .describe('What stopping watches: the metric or the validation loss (the best weights follow the metric either way).'),
 });
 
 const settingsShape = {
@@ -71,6 +81,12 @@ const settingsShape = {
   eval_batch_size: positiveInt(SETTING_LIMITS.batch).optional().describe('Examples per evaluation batch; unset: the training batch size.'),
   gradient_accumulation: positiveInt(SETTING_LIMITS.gradientAccumulation).default(1).describe('Micro-batches summed per optimizer step.'),
   learning_rate: z.number().positive().default(2e-5).describe("Peak learning rate; unset: the strategy's suggestion, else this."),
+  find_learning_rate: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Pick the peak learning rate with a range test before training (rates rising from 1e-7 to 1 over 100 steps, the steepest fall of the loss; the weights are restored after it); give no learning rate with it.',
+    ),
   schedule: z.enum(['linear', 'cosine', 'constant']).default('linear').describe('Learning-rate decay after warm-up.'),
   warmup_ratio: z.number().min(0).max(1).default(0).describe('Warm-up as a fraction of all steps, unless warm-up steps are set.'),
   warmup_steps: z.number().int().min(0).max(SETTING_LIMITS.steps).optional().describe('Warm-up steps; overrides the warm-up ratio.'),
@@ -88,7 +104,7 @@ const settingsShape = {
       "The validation metric that picks the best weights and drives early stopping; unset: the task's (accuracy, mse, entity_f1, f1 or loss).",
     ),
   early_stopping: EarlyStoppingSchema.optional().describe(
-    'Stop when the metric has not improved by the minimum delta for `patience` evaluations; unset: never.',
+    'Stop when the monitored value (the metric, or the validation loss) has not improved by more than the minimum delta for `patience` evaluations; unset: never.',
   ),
   max_buckets: positiveInt(SETTING_LIMITS.buckets).default(4).describe('Length buckets (static shapes) at most.'),
   keep_checkpoints: positiveInt(SETTING_LIMITS.checkpoints)
@@ -179,3 +195,15 @@ export const TrainingSectionSchema = z.preprocess(
   resolveTrainingAliases,
   strictObjectWithHints(settingsShape, HF_TRAINING_ALIASES, explainTrainingKey),
 );
+
+/**
+ * find_learning_rate with a learning rate given in the same section (the user's, before defaults): the two
+ * would both set the rate. Checked where settings come in (a config file, the API's input), not by the schema:
+ * parsed settings always hold a rate (the default), and a stored run's are parsed again by its worker.
+ */
+export function learningRateConflict(given: unknown): string | undefined {
+  const g = resolveTrainingAliases(given) as Record<string, unknown> | undefined;
+  if (typeof g !== 'object' || g === null || g.find_learning_rate !== true) return undefined;
+  if (g.learning_rate === undefined || g.learning_rate === null) return undefined;
+  return `find_learning_rate picks the learning rate, and learning_rate ${String(g.learning_rate)} is given too; keep one`;
+}

@@ -30,6 +30,7 @@ import {
 } from './batching.ts';
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
 import type { EventSink, TrainEvent, TrainEventType, WarningCode } from './events.ts';
+import { findLearningRate } from './lr-finder.ts';
 import { packExamples } from './packing.ts';
 import { type CamelKeys, camelKeys, DEFAULT_SEED, TRAINER_SETTINGS_DEFAULTS, type TrainerSettings } from './settings.ts';
 import { metricProblem, metricsFor } from './task-metrics.ts';
@@ -39,8 +40,11 @@ import { metricProblem, metricsFor } from './task-metrics.ts';
  * default and description live) under camelCase names, and what a caller adds in code.
  */
 export interface TrainerConfig extends Omit<CamelKeys<TrainerSettings>, 'earlyStopping'> {
-  /** Stop when `metric` has not improved by `minDelta` (@default 0) for `patience` evaluations. */
-  earlyStopping?: { patience: number; minDelta?: number };
+  /**
+   * Stop when the monitored value (`metric`, or the validation loss with monitor 'loss') has not improved by
+   * more than `minDelta` (@default 0) for `patience` evaluations.
+   */
+  earlyStopping?: { patience: number; minDelta?: number; monitor?: 'metric' | 'loss' };
   /** @default 42 (SeedSchema) */
   seed: number;
   /** Sequences are cut to this many tokens before batching. */
@@ -122,7 +126,8 @@ export function defaultMetric(task: Task): string {
   }
 }
 
-function labelKind(task: Task): CollateOptions['labels'] {
+/** What a batch's labels are for the task (classes, values, spans or tokens). */
+export function labelKind(task: Task): CollateOptions['labels'] {
   switch (task) {
     case 'sequence-classification':
       return 'class';
@@ -195,6 +200,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const batchesPerEpoch = epochBatches(trainBuckets, cfg.batchSize, cfg.seed, 0).length;
   if (batchesPerEpoch === 0) throw new Error(`no length bucket holds a full batch of ${cfg.batchSize}; lower the batch size or maxBuckets`);
   const totalSteps = Math.min(cfg.maxSteps ?? Number.POSITIVE_INFINITY, Math.floor((batchesPerEpoch * cfg.epochs) / k));
+  // The range test trains a throwaway copy of the weights from the same start; a resumed run repeats it
+  // and, being deterministic (same weights, batches and seed), finds the same rate.
+  let rateFound: string | undefined;
+  if (cfg.findLearningRate) {
+    const sweep = await findLearningRate({ model, train: data.train, config: cfg });
+    const early = sweep.stoppedEarly ? `; the sweep stopped early: ${sweep.stoppedEarly}` : '';
+    if (sweep.descent) {
+      cfg.learningRate = sweep.suggested;
+      rateFound = `learning rate ${sweep.suggested.toPrecision(3)} from a range test over ${sweep.rates.length} steps (the steepest fall of the loss; the lowest loss's rate / 10 is ${sweep.minimumOverTen.toPrecision(3)})${early}`;
+    } else {
+      // Nothing to read off the curve: the rate the caller gave (the strategy's suggestion) stands.
+      rateFound = `learning rate ${cfg.learningRate.toPrecision(3)}: the range test over ${sweep.rates.length} steps found no fall of the loss, so the given rate stands${early}`;
+    }
+  }
   const warmup = cfg.warmupSteps ?? Math.ceil(cfg.warmupRatio * totalSteps);
   const schedule: LrSchedule =
     cfg.schedule === 'constant'
@@ -240,6 +259,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let pendingLoss = 0;
   let best: TrainResult['best'];
   let sinceBest = 0;
+  let stopBest: number | undefined;
+  const monitor = cfg.earlyStopping?.monitor ?? 'metric';
+  const monitored = monitor === 'loss' ? 'loss' : metric;
   let bestWeights: SlotValues | undefined;
   const emit = (type: TrainEventType, values: Record<string, number> = {}, message?: string, code?: WarningCode): void => {
     const event: TrainEvent = { seq: ++seq, type, step, epoch: epoch + position / batchesPerEpoch, time: new Date().toISOString(), values };
@@ -300,6 +322,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           seq: seq + 1,
           best,
           sinceBest,
+          ...(stopBest !== undefined ? { stopBest } : {}),
           pendingLoss,
           fingerprint,
           ...(options.trainableSchedule ? { paramSteps: Object.fromEntries(paramSteps) } : {}),
@@ -325,6 +348,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const counted = found.state.paramSteps ?? Object.fromEntries(trainable.map((n) => [n, step]));
       for (const [n, s] of Object.entries(counted)) paramSteps.set(n, s);
       best = found.state.best;
+      stopBest = found.state.stopBest ?? (monitor === 'metric' ? best?.value : undefined);
       // Events after this checkpoint were lost with the interrupted run; numbering continues from it.
       seq = found.state.seq;
       for (const s of found.skipped) warn('CHECKPOINT_DAMAGED', `skipped a damaged checkpoint (${s}); resuming from ${found.dir}`);
@@ -341,12 +365,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
 
-    emit('started', {
-      total_steps: totalSteps,
-      batches_per_epoch: batchesPerEpoch,
-      trainable_parameters: model.params.count('trainable'),
-      parameters: model.params.count(),
-    });
+    emit(
+      'started',
+      {
+        total_steps: totalSteps,
+        learning_rate: cfg.learningRate,
+        batches_per_epoch: batchesPerEpoch,
+        trainable_parameters: model.params.count('trainable'),
+        parameters: model.params.count(),
+      },
+      rateFound,
+    );
 
     const lowest = { loss: Number.POSITIVE_INFINITY };
     const evaluateAndTrack = async (): Promise<boolean> => {
@@ -355,16 +384,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       emit('eval', Object.fromEntries(Object.entries(values).map(([key, v]) => [`eval_${key}`, v])));
       const value = values[metric];
       if (value === undefined) throw new Error(`the validation metrics have no '${metric}'; they are ${Object.keys(values).join(', ')}`);
-      const delta = cfg.earlyStopping?.minDelta ?? 0;
-      const improved = !best || (greaterIsBetter(metric) ? value > best.value + delta : value < best.value - delta);
-      if (improved) {
+      // The best weights follow any gain of the metric; stopping needs a gain of more than min_delta on the
+      // monitored value over its reference (which moves only then), so a tie, or a slow creep of small gains
+      // until they add up to more than min_delta, is no improvement (Keras's and Lightning's EarlyStopping).
+      const higher = greaterIsBetter(metric);
+      if (!best || (higher ? value > best.value : value < best.value)) {
         best = { metric, value, step };
-        sinceBest = 0;
         bestWeights = await readSlots(trainable);
         if (bestFile) {
           await mkdir(join(bestFile, '..'), { recursive: true });
           await writeSafetensors(bestFile, bestWeights);
         }
+      }
+      const watched = values[monitored] as number;
+      const delta = cfg.earlyStopping?.minDelta ?? 0;
+      const gain = stopBest === undefined ? Number.POSITIVE_INFINITY : (greaterIsBetter(monitored) ? 1 : -1) * (watched - stopBest);
+      if (gain > delta) {
+        stopBest = watched;
+        sinceBest = 0;
       } else sinceBest++;
       await saveCheckpoint();
       return cfg.earlyStopping !== undefined && sinceBest >= cfg.earlyStopping.patience;
@@ -454,8 +491,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           if (await evaluateAndTrack()) {
             emit(
               'early_stop',
-              { [metric]: best?.value ?? Number.NaN, best_step: best?.step ?? 0 },
-              `${metric} did not improve for ${cfg.earlyStopping?.patience} evaluations`,
+              {
+                [metric]: best?.value ?? Number.NaN,
+                best_step: best?.step ?? 0,
+                ...(monitor === 'loss' ? { loss: stopBest ?? Number.NaN } : {}),
+              },
+              `${monitored} did not improve by more than ${cfg.earlyStopping?.minDelta ?? 0} for ${cfg.earlyStopping?.patience} evaluations`,
             );
             return await finish('early_stopped');
           }
@@ -470,8 +511,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if (stop) {
           emit(
             'early_stop',
-            { [metric]: best?.value ?? Number.NaN, best_step: best?.step ?? 0 },
-            `${metric} did not improve for ${cfg.earlyStopping?.patience} evaluations`,
+            {
+              [metric]: best?.value ?? Number.NaN,
+              best_step: best?.step ?? 0,
+              ...(monitor === 'loss' ? { loss: stopBest ?? Number.NaN } : {}),
+            },
+            `${monitored} did not improve by more than ${cfg.earlyStopping?.minDelta ?? 0} for ${cfg.earlyStopping?.patience} evaluations`,
           );
           return await finish('early_stopped');
         }

@@ -136,6 +136,31 @@ describe('tuneql train and predict', () => {
     expect(tuneql(['predict', join(out, 'model'), 'a sad walk in the rain']).stdout.split('\n')[0]).toMatch(/^sad\t\d+\.\d%$/);
   }, 180_000);
 
+  it('finds the learning rate with --find-lr alone, and trains at the same rate when the config asks for it', () => {
+    const { config, out } = setup();
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace('learning_rate: 0.01', 'find_learning_rate: true').replace('epochs: 6', 'epochs: 2'),
+    );
+    const alone = tuneql(['train', config, '--find-lr']);
+    expect(alone.code).toBe(0);
+    expect(alone.stdout.split('\n')[0]).toBe('learning rate   smoothed loss');
+    expect(alone.stdout).toMatch(/^1\.00e-7 +\d\.\d{4}$/m);
+    const suggested = Number(/suggested learning_rate: ([\d.e-]+) \(the steepest fall of the loss\)/.exec(alone.stdout)?.[1]);
+    expect(suggested).toBeGreaterThanOrEqual(1e-4);
+    expect(suggested).toBeLessThanOrEqual(0.5);
+    expect(existsSync(out)).toBe(false);
+
+    const r = tuneql(['train', config, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/learning rate [\d.e-]+ from a range test over \d+ steps \(the steepest fall of the loss/);
+    const log = events(out);
+    const started = log[0] as unknown as { learning_rate: number };
+    // The rate --find-lr printed (4 significant figures), the peak of the run's schedule.
+    expect(started.learning_rate).toBeCloseTo(suggested, -Math.floor(Math.log10(suggested)) + 3);
+    expect(Math.max(...log.filter((e) => e.type === 'step').map((e) => e.learning_rate as number))).toBeCloseTo(started.learning_rate, 12);
+  }, 120_000);
+
   it('stops on Ctrl-C with a checkpoint, and --resume finishes the run without duplicate events', async () => {
     const { config, out } = setup();
     const child = spawn(process.execPath, [MAIN, 'train', config, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -62,6 +62,7 @@ strategy: { id: lora, config: { r: 4 } }
       eval_batch_size: 32,
       gradient_accumulation: 2,
       learning_rate: 1e-4,
+      find_learning_rate: false,
       weight_decay: 0.1,
       warmup_ratio: 0.05,
       warmup_steps: 10,
@@ -108,5 +109,11 @@ training: { lerning_rate: 1.0e-3, early_stopping: { patince: 2 } }
     const head = 'model: m\ntask: sequence-classification\ndata: { file: a.csv, columns: {} }\nstrategy: { id: lora }\n';
     expect((await readTrainConfig(file(head))).training).toMatchObject({ learning_rate: 2e-4, warmup_ratio: 0.1 });
     expect((await readTrainConfig(file(`${head}training: { learning_rate: 1.0e-3 }\n`))).training.learning_rate).toBe(1e-3);
+    // The range test picks the rate: LoRA's suggestion stays out, the rest of it applies.
+    const finding = (await readTrainConfig(file(`${head}training: { find_learning_rate: true }\n`))).training;
+    expect(finding).toMatchObject({ find_learning_rate: true, warmup_ratio: 0.1 });
+    await expect(readTrainConfig(file(`${head}training: { find_learning_rate: true, learning_rate: 1.0e-3 }\n`))).rejects.toThrow(
+      'training.find_learning_rate: find_learning_rate picks the learning rate, and learning_rate 0.001 is given too; keep one',
+    );
   });
 });

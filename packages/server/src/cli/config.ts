@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createRegistry, type StrategyRegistry } from '@tuneql/adapters';
 import { parse as parseYaml } from 'yaml';
-import { dataSourceProblem, type RunSpec, RunSpecSchema, withStrategyDefaults } from '../training/run-spec.ts';
+import { dataSourceProblem, type RunSpec, RunSpecError, RunSpecSchema, withStrategyDefaults } from '../training/run-spec.ts';
 
 /** The file's schema is a run's: model, task, data, strategy (default full), training, seed, device. */
 export const TrainConfigSchema = RunSpecSchema;
@@ -38,7 +38,14 @@ export async function readTrainConfig(file: string, registry: StrategyRegistry =
     const r = raw as Record<string, unknown>;
     const s = r.strategy;
     const id = s === undefined ? 'full' : typeof s === 'object' && s !== null ? ((s as { id?: unknown }).id ?? 'full') : undefined;
-    if (typeof id === 'string' && registry.has(id)) raw = { ...r, training: withStrategyDefaults(r.training, registry.get(id).defaults) };
+    if (typeof id === 'string' && registry.has(id)) {
+      try {
+        raw = { ...r, training: withStrategyDefaults(r.training, registry.get(id).defaults) };
+      } catch (err) {
+        if (!(err instanceof RunSpecError)) throw err;
+        throw new ConfigFileError(`${file}: 1 problem:\n${err.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+      }
+    }
   }
   const parsed = TrainConfigSchema.safeParse(raw);
   if (!parsed.success) {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DatasetError, GenerationOptionError } from '@tuneql/engine';
 import { describePrediction, GENERATION_FLAGS, predict } from './predict.ts';
-import { trainCommand } from './train.ts';
+import { findLearningRateCommand, trainCommand } from './train.ts';
 
 const USAGE = `usage:
   tuneql --help | --version
@@ -16,6 +16,7 @@ const USAGE = `usage:
                                                /metrics on TUNEQL_WORKER_PORT when set)
   tuneql token create NAME [--scope read] [--scope write] | list | revoke ID
   tuneql train CONFIG --out DIR [--resume]     fine-tune as CONFIG (JSON or YAML) says; results in DIR
+  tuneql train CONFIG --find-lr                run the learning-rate range test alone and print the rate it picks
   tuneql predict MODEL_DIR TEXT [--pair TEXT | --context TEXT] [--json]
                 [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
                 [--repetition-penalty R] [--seed S] [--stop TEXT]...
@@ -53,8 +54,13 @@ async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { out: { type: 'string' }, resume: { type: 'boolean' } },
+      options: { out: { type: 'string' }, resume: { type: 'boolean' }, 'find-lr': { type: 'boolean' } },
     });
+    if (values['find-lr']) {
+      if (positionals.length !== 1) throw new UsageError('tuneql train --find-lr needs CONFIG');
+      await findLearningRateCommand({ config: positionals[0] as string });
+      return 0;
+    }
     if (positionals.length !== 1 || !values.out) throw new UsageError('tuneql train needs CONFIG and --out DIR');
     const controller = new AbortController();
     let interrupts = 0;

@@ -4,10 +4,11 @@
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TrainEvent } from '@tuneql/engine';
+import type { LrFinderResult, TrainEvent } from '@tuneql/engine';
 import { progressLogger } from '../training/data-progress.ts';
 import { executeRun, type RunOutcome } from '../training/execute-run.ts';
 import { formatFigure, formatFigures } from '../training/figures.ts';
+import { preflightLearningRate } from '../training/preflight.ts';
 import { readTrainConfig } from './config.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { Progress } from './progress.ts';
@@ -35,8 +36,11 @@ export async function trainCommand(options: TrainCommandOptions): Promise<RunOut
   let progress: Progress | undefined;
   const onEvent = (e: TrainEvent): void => {
     metricsLog.write(e);
-    if (e.type === 'started') progress = new Progress(e.values.total_steps as number, e.step);
-    else if (e.type === 'step') progress?.update(e.step, e.values);
+    if (e.type === 'started') {
+      // The range test's finding, when the config asked for it.
+      if (e.message) log(e.message);
+      progress = new Progress(e.values.total_steps as number, e.step);
+    } else if (e.type === 'step') progress?.update(e.step, e.values);
     else if (e.type === 'eval') progress?.log(`step ${e.step}: ${formatFigures(e.values)}`);
     else if (e.type === 'test') progress?.log(`test: ${formatFigures(e.values)}`);
     else if (e.type === 'warning') (progress ? progress.log.bind(progress) : log)(`warning (${e.code}): ${e.message ?? ''}`);
@@ -64,4 +68,35 @@ export async function trainCommand(options: TrainCommandOptions): Promise<RunOut
   if (result.reason) summary.push(result.reason);
   log(summary.join('; '));
   return result;
+}
+
+/**
+ * `tuneql train CONFIG --find-lr`: the range test find_learning_rate runs, alone: a line per tenth of the
+ * sweep (rate, smoothed loss), then the rate it picks and the cautious alternative. Nothing is written.
+ */
+export async function findLearningRateCommand(options: {
+  config: string;
+  log?: (line: string) => void;
+  steps?: number;
+}): Promise<LrFinderResult> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const spec = await readTrainConfig(options.config);
+  const found = await preflightLearningRate(spec, {
+    steps: options.steps,
+    onDataProgress: progressLogger('data', (line) => process.stderr.write(`${line}\n`)),
+  });
+  const every = Math.max(1, Math.floor(found.rates.length / 10));
+  log('learning rate   smoothed loss');
+  for (let i = 0; i < found.rates.length; i += every) {
+    log(`${(found.rates[i] as number).toExponential(2).padEnd(15)} ${(found.smoothed[i] as number).toFixed(4)}`);
+  }
+  if (found.stoppedEarly) log(`the sweep stopped early: ${found.stoppedEarly}`);
+  if (!found.descent) {
+    log("the loss did not fall in the sweep: no rate to suggest; a run with find_learning_rate keeps the strategy's rate");
+    return found;
+  }
+  log(
+    `suggested learning_rate: ${formatFigure(found.suggested)} (the steepest fall of the loss); cautious: ${formatFigure(found.minimumOverTen)} (the lowest loss's rate / 10)`,
+  );
+  return found;
 }

@@ -13,7 +13,7 @@ import { ModelResolver } from '../modules/models/model.resolver.ts';
 import { NodeResolver } from '../modules/nodes/node.resolver.ts';
 import { GenerateResolver } from '../modules/predict/generate.resolver.ts';
 import { PredictResolver } from '../modules/predict/predict.resolver.ts';
-import { RunResolver } from '../modules/runs/run.resolver.ts';
+import { PreflightResolver, RunResolver } from '../modules/runs/run.resolver.ts';
 import { StrategyResolver } from '../modules/strategies/strategy.resolver.ts';
 import type { RequestContext } from './context.ts';
 
@@ -33,6 +33,7 @@ export function tuneqlSchema(): Promise<GraphQLSchema> {
       DatasetResolver,
       StrategyResolver,
       RunResolver,
+      PreflightResolver,
       ArtifactResolver,
       PredictResolver,
       GenerateResolver,

@@ -44,7 +44,8 @@ describe('executeRun', () => {
       lora_alpha: 8,
       // The model's name, not a path of this machine.
       base_model_name_or_path: 'austen-bert-mini',
-      modules_to_save: ['classifier'],
+      // The head, and the pooler austen-bert-mini's checkpoint lacks: both start random and train.
+      modules_to_save: ['classifier', 'bert.pooler.dense'],
     });
 
     const model = outcome.exports?.model as string;

@@ -71,7 +71,12 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
     onEvent: options.onEvent,
     metrics: metricsFor(spec.task, { labels }),
     trainableSchedule: applied.trainableSchedule,
-    config: trainerConfig(spec),
+    config: {
+      ...trainerConfig(spec),
+      // The range test's fallback, should the loss not fall in its sweep: the strategy's suggestion, which the
+      // settings leave out when the range test is asked for (it would read as a rate given by the user).
+      ...(spec.training.find_learning_rate ? { learningRate: applied.strategy.defaults.learningRate } : {}),
+    },
   });
   const outcome: RunOutcome = { ...result, trainableParameters, totalParameters };
   if (result.status === 'failed' || result.status === 'cancelled') return outcome;

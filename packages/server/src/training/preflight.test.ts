@@ -21,7 +21,9 @@ describe('preflight', () => {
     const { report } = await applyStrategy(lora, model, spec.strategy.config);
     expect(estimate.trainableParameters).toBe(report.trainable);
     expect(estimate.totalParameters).toBe(report.total);
-    expect(estimate.trainableParameters).toBeLessThan(estimate.totalParameters / 100);
+    // LoRA's matrices, the head, and the pooler austen-bert-mini's checkpoint lacks (new weights train under every strategy).
+    expect(estimate.trainableParameters).toBeLessThan(estimate.totalParameters / 50);
+    expect(model.params.get('bert.pooler.dense.weight').trainable).toBe(true);
     // 126 training examples, batch 8, one length bucket: 15 full batches; max_steps 8.
     expect(estimate.stepsPerEpoch).toBe(15);
     expect(estimate.totalSteps).toBe(8);

@@ -4,8 +4,17 @@
 
 import { availableParallelism } from 'node:os';
 import { layerIndex, type StrategyRegistry } from '@tuneql/adapters';
-import { assignBuckets, chooseBuckets, type DataThreads, type Example, type OnDataProgress, type PretrainedModel } from '@tuneql/engine';
-import { type DatasetCache, type PreparedRun, prepareRun } from './prepare-run.ts';
+import {
+  assignBuckets,
+  chooseBuckets,
+  type DataThreads,
+  type Example,
+  findLearningRate,
+  type LrFinderResult,
+  type OnDataProgress,
+  type PretrainedModel,
+} from '@tuneql/engine';
+import { type DatasetCache, type PreparedRun, prepareRun, trainerConfig } from './prepare-run.ts';
 import {
   checkRunMemory,
   estimateMemory,
@@ -201,7 +210,7 @@ function warnings(prepared: PreparedRun, memoryBytes: number, limit: MemoryLimit
     );
   }
   const usual = applied.strategy.defaults.learningRate;
-  if (t.learning_rate > 10 * usual || t.learning_rate < usual / 10) {
+  if (!t.find_learning_rate && (t.learning_rate > 10 * usual || t.learning_rate < usual / 10)) {
     out.push(`strategy '${applied.strategy.id}' usually trains near learning_rate ${usual}; this run uses ${t.learning_rate}`);
   }
   if (!dataset.validation.length) {
@@ -225,4 +234,22 @@ function warnings(prepared: PreparedRun, memoryBytes: number, limit: MemoryLimit
   const warned = dataset.issueKinds.reduce((n, k) => n + k.count, 0);
   if (warned) out.push(`${warned} rows have warnings (e.g. ${dataset.issues[0]?.message})`);
   return out;
+}
+
+/**
+ * The learning-rate range test a run with find_learning_rate would run, on the run's model with its strategy
+ * applied and its training split: for choosing a rate before queueing. The model is loaded with its weights
+ * (unlike the estimate) and dropped afterwards; nothing is trained for real.
+ */
+export async function preflightLearningRate(
+  spec: RunSpec,
+  options: Omit<PreflightOptions, 'memoryLimit'> & { steps?: number } = {},
+): Promise<LrFinderResult> {
+  const prepared = await prepareRun(spec, {
+    registry: options.registry,
+    datasets: options.datasets,
+    data: options.data,
+    onDataProgress: options.onDataProgress,
+  });
+  return findLearningRate({ model: prepared.model, train: prepared.dataset.train, config: trainerConfig(spec), steps: options.steps });
 }

@@ -6,6 +6,7 @@ import {
   TASKS as ENGINE_TASKS,
   type Task as EngineTask,
   HF_TRAINING_ALIASES,
+  learningRateConflict,
   metricProblem,
   SeedSchema,
   snakeKeys,
@@ -75,6 +76,13 @@ const RunSpecObject = strictObjectWithHints({
   if (spec.training.packing && spec.task !== 'causal-lm') {
     ctx.addIssue({ code: 'custom', path: ['training', 'packing'], message: `packing applies to causal-lm, not ${spec.task}` });
   }
+  if (spec.training.find_learning_rate && spec.task === 'masked-lm') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['training', 'find_learning_rate'],
+      message: 'the learning-rate range test does not run masked-LM pre-training; give a learning_rate',
+    });
+  }
 });
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -104,9 +112,14 @@ export type Task = RunSpec['task'];
  */
 export function withStrategyDefaults(training: unknown, suggested: Readonly<Record<string, unknown>>): unknown {
   if (training !== undefined && !isRecord(training)) return training;
+  const conflict = learningRateConflict(training);
+  if (conflict) throw new RunSpecError(conflict, [{ path: 'training.find_learning_rate', message: conflict }]);
   const given = training ?? {};
   const out: Record<string, unknown> = { ...given };
+  // The range test picks the rate: the strategy's suggestion would only collide with it.
+  const finding = given.find_learning_rate === true;
   for (const [key, value] of Object.entries(snakeKeys({ ...suggested }))) {
+    if (finding && key === 'learning_rate') continue;
     const aliases = Object.entries(HF_TRAINING_ALIASES).filter(([, name]) => name === key);
     if (!(key in given) && !aliases.some(([alias]) => alias in given)) out[key] = value;
   }

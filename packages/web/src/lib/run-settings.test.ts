@@ -16,7 +16,9 @@ describe('the trainer settings form', () => {
       expect(keys).toContain(key);
     const early = fields.find((f) => f.key === 'earlyStopping');
     expect(early?.kind).toBe('object');
-    expect(early?.children?.map((c) => c.key)).toEqual(['earlyStopping.patience', 'earlyStopping.minDelta']);
+    expect(early?.children?.map((c) => c.key)).toEqual(['earlyStopping.patience', 'earlyStopping.minDelta', 'earlyStopping.monitor']);
+    expect(early?.children?.find((c) => c.key === 'earlyStopping.monitor')?.options?.map((o) => o.value)).toEqual(['METRIC', 'LOSS']);
+    expect(fields.find((f) => f.key === 'findLearningRate')?.kind).toBe('boolean');
     // Enum values as CreateRunInput takes them (the GraphQL enums HyperparametersSchedule and Device).
     expect(fields.find((f) => f.key === 'schedule')?.options?.map((o) => o.value)).toEqual(['LINEAR', 'COSINE', 'CONSTANT']);
     expect(fields.find((f) => f.key === 'device')?.options?.map((o) => o.value)).toEqual(['CPU', 'WEBGPU', 'CUDA']);
@@ -35,6 +37,8 @@ describe('the trainer settings form', () => {
       maxLength: '128',
       device: 'CPU',
     });
+    // The range test picks the rate: the strategy's suggestion is not what a blank field means then.
+    expect(settingsPlaceholders(fields, { learningRate: 2e-4 }, { findLearningRate: true }).learningRate).toBe('found by the range test');
   });
 
   it('sends only what was filled in, split into hyperparameters and the run’s own fields', () => {

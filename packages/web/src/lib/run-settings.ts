@@ -25,10 +25,14 @@ export function settingsKeyOf(specPath: string): string {
   return specPath.replace(/^(training|data)\./, '').replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** What a blank field means: the strategy's suggestion (its defaults are camelCased settings), else the schema's default. */
+/**
+ * What a blank field means: the strategy's suggestion (its defaults are camelCased settings), else the schema's
+ * default; with findLearningRate on, the learning rate is the range test's.
+ */
 export function settingsPlaceholders(
   fields: readonly FormField[],
   strategyDefaults: Record<string, unknown> | undefined,
+  values: Record<string, unknown> = {},
 ): Record<string, string> {
   const out: Record<string, string> = {};
   const visit = (list: readonly FormField[]) => {
@@ -39,5 +43,7 @@ export function settingsPlaceholders(
   };
   visit(fields);
   for (const [key, value] of Object.entries(strategyDefaults ?? {})) if (fields.some((f) => f.key === key)) out[key] = String(value);
+  // The server leaves the strategy's rate out then: the range test picks it before training.
+  if (values.findLearningRate === true) out.learningRate = 'found by the range test';
   return out;
 }

@@ -9,7 +9,8 @@ import { carriesPrefix } from '../../contract/host.ts';
 import { defineStrategy } from '../../contract/strategy.ts';
 import { ADAPTER_CONFIG_NAME, readAdapterConfig, readAdapterFiles, type StoredTensor, writeAdapterFiles } from '../../modules/artifacts.ts';
 import { exportWholeModel, readWholeModel } from '../../modules/hf-model.ts';
-import { headModules, inModules, reportOf } from '../../modules/model.ts';
+import { inModules, reportOf } from '../../modules/model.ts';
+import { savedModules } from '../../modules/saved.ts';
 import { adapterPoints } from '../../modules/sites.ts';
 import { BOTTLENECK_DEFAULTS, bottleneckConfigSchema, nonLinearityOf } from './config.ts';
 import { bottleneckAdapter } from './layer.ts';
@@ -70,7 +71,7 @@ export const bottleneck = defineStrategy({
         plugin: 'bottleneck',
       });
     }
-    const saved = config.modulesToSave ?? headModules(model);
+    const saved = savedModules(model, config.modulesToSave, 'bottleneck');
     const fresh = new Set(added);
     model.params.setTrainable((n) => fresh.has(n) || inModules(n, saved) || (config.trainLayerNorms && isLayerNorm(n)));
     return reportOf(model, added, { modules: points, details: { variant: config.variant, nonLinearity, modulesToSave: saved } });

@@ -5,7 +5,8 @@ import { StrategyError } from '../../contract/errors.ts';
 import { carriesPrefix } from '../../contract/host.ts';
 import { defineStrategy } from '../../contract/strategy.ts';
 import { readAdapterFiles, type StoredTensor, writeAdapterFiles } from '../../modules/artifacts.ts';
-import { basePrefix, headModules, inModules, plainCopy, reportOf } from '../../modules/model.ts';
+import { basePrefix, inModules, plainCopy, reportOf } from '../../modules/model.ts';
+import { savedModules } from '../../modules/saved.ts';
 import { type LinearModule, linearModules } from '../../modules/sites.ts';
 import { describeTarget, matchesTarget } from '../../modules/targets.ts';
 import { DEFAULT_TARGETS, LORA_DEFAULTS, type LoraConfig, loraConfigSchema, scaling } from './config.ts';
@@ -27,9 +28,9 @@ function invalid(message: string, path: string): StrategyError {
   return new StrategyError('STRATEGY_CONFIG_INVALID', `strategy 'lora': ${message}`, { plugin: 'lora', path });
 }
 
-/** The modules trained in full: the config's, or the task head. */
-function savedModules(model: PretrainedModel, config: LoraConfig): string[] {
-  return config.modulesToSave ?? headModules(model);
+/** The modules trained in full: the task head, new modules (a fresh pooler) and the config's. */
+function savedOf(model: PretrainedModel, config: LoraConfig): string[] {
+  return savedModules(model, config.modulesToSave, 'lora');
 }
 
 /** The linear layers the config targets, outside the fully trained modules. */
@@ -38,7 +39,7 @@ export function loraTargets(model: PretrainedModel, config: LoraConfig): LinearM
   if (!target) {
     throw invalid(`there are no default target modules for ${model.arch.modelType} models; set targetModules`, 'targetModules');
   }
-  const saved = savedModules(model, config);
+  const saved = savedOf(model, config);
   const base = basePrefix(model);
   const linears = linearModules(model);
   const inSaved = (path: string) => saved.some((m) => path === m || path.startsWith(`${m}.`));
@@ -85,7 +86,7 @@ export const lora = defineStrategy({
     const shape = { r: config.r, scale: scaling(config), dropout: config.dropout };
     model.hooks = (ctx) => ({ linear: (site) => (paths.has(site.path) ? loraLinear(site, ctx, shape) : undefined) });
     const added = declareParameters(model);
-    const saved = savedModules(model, config);
+    const saved = savedOf(model, config);
     const fresh = new Set(added);
     const bias = biasTrains(config, paths);
     model.params.setTrainable((n) => fresh.has(n) || inModules(n, saved) || bias(n));
@@ -118,7 +119,7 @@ export const lora = defineStrategy({
     if (layouts.size > 1) {
       throw invalid('PEFT cannot describe LoRA on both nn.Linear and Conv1D layers in one adapter; target one kind', 'targetModules');
     }
-    const saved = savedModules(model, config);
+    const saved = savedOf(model, config);
     const bias = biasTrains(config, paths);
     const tensors = new Map<string, StoredTensor>();
     const put = (key: string, name: string) => {

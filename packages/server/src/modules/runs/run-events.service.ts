@@ -99,6 +99,14 @@ export class RunEventStore {
         const { trainable_parameters: trainable, parameters: total } = event.values;
         if (typeof trainable === 'number') update.trainableParameters = trainable;
         if (typeof total === 'number') update.totalParameters = total;
+        // The rate the run trains at, as the range test found it when it was asked to: the run's settings say so.
+        const lr = event.values.learning_rate;
+        if (typeof lr === 'number') {
+          await m.query(
+            "UPDATE runs SET hyperparameters = jsonb_set(hyperparameters, '{learning_rate}', to_jsonb($2::float8)) WHERE id = $1",
+            [runId, lr],
+          );
+        }
       }
       await m.getRepository(RunEntity).update({ id: runId }, update);
       await m.query('SELECT pg_notify($1, $2)', [Topic.RUN_EVENTS, runId]);

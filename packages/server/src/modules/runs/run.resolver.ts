@@ -1,6 +1,7 @@
 // Runs: create, preflight, list, cancel, resume, delete; metrics history and checkpoints; live events
 // (resumable by sequence number) and status changes over graphql-ws.
 
+import { LR_FINDER_MIN_STEPS } from '@tuneql/engine';
 import {
   Arg,
   Args,
@@ -20,13 +21,15 @@ import {
 import { RunEventTypeEnum } from '../../graphql/api-enums.ts';
 import { type Connection, ConnectionArgs, PAGE, type PageSize, paginate } from '../../graphql/connection.ts';
 import type { RequestContext } from '../../graphql/context.ts';
+import { AppError } from '../../graphql/errors.ts';
 import { logger } from '../../ops/logger.ts';
 import { progressLogger } from '../../training/data-progress.ts';
-import { preflight } from '../../training/preflight.ts';
+import { preflight, preflightLearningRate } from '../../training/preflight.ts';
 import { completeCheckpoints } from '../../worker/run-checkpoints.ts';
 import { Dataset } from '../datasets/dataset.type.ts';
 import { Model } from '../models/model.type.ts';
 import type { RunEntity } from './run.entity.ts';
+import { RunErrorCode } from './run.errors.ts';
 import { CancelRunInput, CreateRunInput, DeleteRunInput, ResumeRunInput, RunFilter } from './run.input.ts';
 import {
   CancelRunPayload,
@@ -34,6 +37,7 @@ import {
   CheckpointConnection,
   CreateRunPayload,
   DeleteRunPayload,
+  LearningRateRangeTest,
   Preflight,
   ResumeRunPayload,
   Run,
@@ -87,13 +91,14 @@ export class RunResolver {
   @Query(() => Preflight, { description: 'Trainable parameters, memory and time per epoch for a run, without queueing it.' })
   async preflight(@Arg('input', () => CreateRunInput) input: CreateRunInput, @Ctx() ctx: RequestContext): Promise<Preflight> {
     const { spec } = await ctx.services.runs.validate(input, { localFiles: true });
-    return preflight(spec, {
+    const estimate = await preflight(spec, {
       registry: ctx.services.strategies,
       datasets: ctx.services.preflightDatasets,
       memoryLimit: ctx.services.runs.memoryLimit,
       data: ctx.services.data,
       onDataProgress: progressLogger(`preflight of ${input.datasetId}`, (line) => logger().info(line)),
     });
+    return Object.assign(new Preflight(), estimate, { spec });
   }
 
   @Authorized('write')
@@ -186,5 +191,33 @@ export class RunResolver {
   })
   runChanged(@Root() run: RunEntity, @Arg('runId', () => ID, { nullable: true }) _runId?: string): Run {
     return toRun(run);
+  }
+}
+
+/** Preflight's costly part, run only when a client asks for it. */
+@Resolver(() => Preflight)
+export class PreflightResolver {
+  @FieldResolver(() => LearningRateRangeTest, {
+    description:
+      "Runs the learning-rate range test (find_learning_rate) on the run's model and training split and returns its curve and suggestion; it trains `steps` steps on a copy of the weights, so it takes about that many steps' time.",
+  })
+  async learningRateRangeTest(
+    @Root() root: Preflight,
+    @Ctx() ctx: RequestContext,
+    @Arg('steps', () => Int, { defaultValue: 100, description: 'Optimizer steps of the sweep, 20 to 1000.' }) steps: number,
+  ): Promise<LearningRateRangeTest> {
+    if (!root.spec) throw new Error("the range test needs the preflight query's run");
+    if (!(steps >= LR_FINDER_MIN_STEPS && steps <= 1000)) {
+      throw new AppError(RunErrorCode.RUN_INVALID_INPUT, `steps must be in [${LR_FINDER_MIN_STEPS}, 1000], got ${steps}`, {
+        field: 'steps',
+      });
+    }
+    const found = await preflightLearningRate(root.spec, {
+      registry: ctx.services.strategies,
+      datasets: ctx.services.preflightDatasets,
+      data: ctx.services.data,
+      steps,
+    });
+    return Object.assign(new LearningRateRangeTest(), { ...found, stoppedEarly: found.stoppedEarly ?? null });
   }
 }

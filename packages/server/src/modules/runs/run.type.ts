@@ -6,6 +6,7 @@ import { DeviceEnum, RunEventTypeEnum, TaskEnum, WarningCodeEnum } from '../../g
 import { connectionType } from '../../graphql/connection.ts';
 import { deletedPayload, payloadType } from '../../graphql/mutation.ts';
 import { Node } from '../../graphql/node.ts';
+import type { RunSpec } from '../../training/run-spec.ts';
 
 export const RunStatus = {
   QUEUED: 'QUEUED',
@@ -189,8 +190,39 @@ export const CancelRunPayload = payloadType('CancelRunPayload', 'run', () => Run
 export const ResumeRunPayload = payloadType('ResumeRunPayload', 'run', () => Run, { description: 'The run, QUEUED again.' });
 export const DeleteRunPayload = deletedPayload('DeleteRunPayload');
 
+@ObjectType({ description: "A learning-rate range test: rising rates, one optimizer step each, on a copy of the run's weights." })
+export class LearningRateRangeTest {
+  @Field(() => Float, {
+    description: 'The rate find_learning_rate would train at: where the smoothed loss falls fastest, before its lowest point.',
+  })
+  suggested!: number;
+
+  @Field(() => Boolean, {
+    description: "Whether the loss fell in the sweep; when it did not, `suggested` means nothing and a run keeps the strategy's rate.",
+  })
+  descent!: boolean;
+
+  @Field(() => Float, { description: "The lowest smoothed loss's rate divided by ten: the cautious choice." })
+  minimumOverTen!: number;
+
+  @Field(() => [Float], { description: "Each step's rate, rising geometrically from 1e-7." })
+  rates!: number[];
+
+  @Field(() => [Float], { description: "Each step's training loss." })
+  losses!: number[];
+
+  @Field(() => [Float], { description: 'The losses smoothed (exponential moving average, weight 0.98 on the past, bias-corrected).' })
+  smoothed!: number[];
+
+  @Field(() => String, { nullable: true, description: 'Why the sweep ended before its last step (the loss diverged), if it did.' })
+  stoppedEarly?: string | null;
+}
+
 @ObjectType({ description: 'What a run would cost, estimated before it is queued.' })
 export class Preflight {
+  /** The run the estimate is for: the range test's field resolver runs it. */
+  spec?: RunSpec;
+
   @Field(() => Float, { description: 'A Float: a count past 2^31, more than GraphQL Int holds.' })
   totalParameters!: number;
 

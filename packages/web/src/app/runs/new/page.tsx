@@ -187,7 +187,7 @@ export default function NewRunPage() {
   if (!data) return <Loading what="models, datasets and strategies" />;
 
   const hp = input?.hyperparameters ?? {};
-  const placeholders = settingsPlaceholders(trainerFields, strategy?.defaults as Record<string, unknown> | undefined);
+  const placeholders = settingsPlaceholders(trainerFields, strategy?.defaults as Record<string, unknown> | undefined, hp);
   // Blank epochs: the strategy's suggestion, else the schema's default (both in the placeholder).
   const steps = preflight ? (hp.maxSteps ?? preflight.stepsPerEpoch * (hp.epochs ?? Number(placeholders.epochs))) : 0;
   const epochsRun = preflight && preflight.stepsPerEpoch > 0 ? steps / preflight.stepsPerEpoch : 0;
