@@ -83,12 +83,24 @@ export {
 export { CorruptCheckpointError } from './train/checkpoint.ts';
 export { type EventSink, type TrainEvent, type TrainEventType, WARNING_CODES, type WarningCode } from './train/events.ts';
 export {
+  type RetentionProbe,
+  type RetentionReading,
+  type RetentionSettings,
+  type RetentionSource,
+  retentionProblem,
+  retentionSample,
+  retentionTask,
+  startRetentionProbe,
+  tunedWithBaseHead,
+} from './train/retention.ts';
+export {
   type CamelKeys,
   camelKeys,
   camelName,
   DEFAULT_SEED,
   EarlyStoppingSchema,
   HF_TRAINING_ALIASES,
+  RetentionSchema,
   resolveTrainingAliases,
   SETTING_LIMITS,
   SeedSchema,

@@ -1,0 +1,183 @@
+// The retention check: its figures against the masked-LM loss computed here from the base head's logits
+// (float64 log-softmax on the host), and the threshold's warn and stop paths through the trainer.
+
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadPretrained, modelBuilder } from '../models/pretrained.ts';
+import { Rng } from '../runtime/rng.ts';
+import { Runtime } from '../runtime/runtime.ts';
+import { compileInference } from '../step/compile.ts';
+import { collate, type Example, IGNORE_INDEX } from './batching.ts';
+import type { TrainEvent } from './events.ts';
+import { retentionProblem, retentionSample } from './retention.ts';
+import { type TrainerConfig, train } from './trainer.ts';
+
+const PARITY = fileURLToPath(new URL('../../fixtures/models/parity/', import.meta.url));
+/** The masked-LM checkpoint (its head included) serves as the base of a classifier. */
+const BASE = `${PARITY}bert-masked-lm`;
+/** An id of the fixture's 64-token vocabulary that the texts below never use. */
+const MASK = 3;
+const SPECIAL = new Set([2]);
+
+/** Token sequences of 6 to 20 tokens starting with [CLS] (2), with one marker (10, 20 or 30) that is the label. */
+function examples(n: number, seed: number): Example[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const length = 6 + rng.int(15);
+    const ids = [2, ...Array.from({ length: length - 1 }, () => 31 + rng.int(33))];
+    const which = rng.int(3);
+    ids[1 + rng.int(length - 1)] = [10, 20, 30][which] as number;
+    return { inputIds: ids, tokenTypeIds: ids.map(() => 0), label: which };
+  });
+}
+
+const DATA = { train: examples(64, 1), validation: examples(24, 2) };
+const CONFIG: Partial<TrainerConfig> = { epochs: 1, batchSize: 8, learningRate: 3e-2, threads: 1, maxBuckets: 2, seed: 7 };
+
+async function run(config: Partial<TrainerConfig>) {
+  const model = await loadPretrained(BASE, { task: 'sequence-classification', numLabels: 3 });
+  const base = await loadPretrained(BASE, { task: 'masked-lm' });
+  const events: TrainEvent[] = [];
+  const result = await train({
+    model,
+    data: DATA,
+    config: { ...CONFIG, ...config },
+    retention: { base, maskTokenId: MASK, specialIds: SPECIAL },
+    onEvent: (e) => events.push(e),
+  });
+  return { model, result, events };
+}
+
+/**
+ * The mean masked-LM cross-entropy over the sample's masked tokens, from logits at every position of the
+ * masked-LM model with `weights` (the trained classifier's backbone where it has one), in float64 here.
+ */
+async function referenceLoss(sample: readonly Example[], weights?: ReadonlyMap<string, Float32Array>): Promise<number> {
+  const lm = await loadPretrained(BASE, { task: 'masked-lm' });
+  for (const name of lm.params.names) {
+    const w = weights?.get(name);
+    if (w) lm.params.get(name).data = w;
+  }
+  lm.params.setTrainable(() => false);
+  const rt = await Runtime.start({ threads: 1 });
+  try {
+    let sum = 0;
+    let n = 0;
+    for (const [i, e] of sample.entries()) {
+      const length = e.inputIds.length;
+      const program = compileInference({ params: lm.params, build: modelBuilder(lm, { batch: 1, length, train: false }) });
+      const loaded = await rt.load(program, lm.params);
+      const feeds = collate(sample, [i], { batchSize: 1, length, padTokenId: 0, tokenTypes: true, labels: 'tokens' });
+      delete feeds.labels; // the loss is computed here, from the logits
+      const logits = (await loaded.run(feeds)).outputs.logits?.data as Float32Array; // (1, T, V)
+      await loaded.release();
+      const vocab = logits.length / length;
+      (e.label as readonly number[]).forEach((label, t) => {
+        if (label === IGNORE_INDEX) return;
+        const row = Array.from(logits.subarray(t * vocab, (t + 1) * vocab));
+        const max = Math.max(...row);
+        const logSum = max + Math.log(row.reduce((acc, x) => acc + Math.exp(x - max), 0));
+        sum += logSum - (row[label] as number);
+        n++;
+      });
+    }
+    return sum / n;
+  } finally {
+    await rt.close();
+  }
+}
+
+describe('retention', () => {
+  it('masks a fixed sample: 15% of the ordinary tokens, at least one, never [CLS] nor the last token', () => {
+    const sample = retentionSample(DATA.validation, { size: 16, seed: 7, task: 'masked-lm', maskTokenId: MASK, specialIds: SPECIAL });
+    expect(sample).toHaveLength(16);
+    for (const e of sample) {
+      const labels = e.label as number[];
+      const masked = labels.flatMap((l, t) => (l === IGNORE_INDEX ? [] : [t]));
+      expect(masked.length).toBe(Math.max(1, Math.round(0.15 * (e.inputIds.length - 2))));
+      expect(masked).not.toContain(0);
+      expect(masked).not.toContain(e.inputIds.length - 1);
+      for (const t of masked) expect(e.inputIds[t]).toBe(MASK);
+    }
+    // The same seed draws the same sample.
+    expect(retentionSample(DATA.validation, { size: 16, seed: 7, task: 'masked-lm', maskTokenId: MASK, specialIds: SPECIAL })).toEqual(
+      sample,
+    );
+  });
+
+  it("matches the masked-LM loss computed from the base head's logits, before and after training (1e-5 relative)", async () => {
+    // One evaluation only (at max_steps), so the weights the trainer restores as the best are the ones it scored.
+    const { model, result, events } = await run({ maxSteps: 6, retention: { sampleSize: 16, threshold: 0.01 } });
+    expect(result.status).toBe('finished');
+    const started = events.find((e) => e.type === 'started')?.values ?? {};
+    const evals = events.filter((e) => e.type === 'eval');
+    expect(evals).toHaveLength(1);
+    const reading = evals[0]?.values ?? {};
+    const sample = retentionSample(DATA.validation, { size: 16, seed: 7, task: 'masked-lm', maskTokenId: MASK, specialIds: SPECIAL });
+    expect(started.retention_sample).toBe(16);
+
+    const baseLoss = await referenceLoss(sample);
+    const tunedLoss = await referenceLoss(sample, new Map(model.params.names.map((n) => [n, model.params.get(n).data])));
+    expect(started.retention_base_loss).toBeCloseTo(baseLoss, 4);
+    expect(Math.abs((started.retention_base_loss as number) / baseLoss - 1)).toBeLessThan(1e-5);
+    expect(Math.abs((reading.eval_retention_loss as number) / tunedLoss - 1)).toBeLessThan(1e-5);
+    expect(Math.abs((reading.eval_retention as number) / Math.exp(baseLoss - tunedLoss) - 1)).toBeLessThan(1e-5);
+    // Full fine-tuning at this rate moves the backbone: the figure says so.
+    expect(Math.abs((reading.eval_retention as number) - 1)).toBeGreaterThan(0.01);
+  });
+
+  it('warns at each evaluation below the threshold, and the run goes on', async () => {
+    const { result, events } = await run({ evalEvery: 2, retention: { sampleSize: 8, threshold: 1, action: 'warn' } });
+    expect(result.status).toBe('finished');
+    const evals = events.filter((e) => e.type === 'eval');
+    const below = evals.filter((e) => (e.values.eval_retention as number) < 1);
+    expect(below.length).toBeGreaterThan(0);
+    const warnings = events.filter((e) => e.type === 'warning' && e.code === 'RETENTION_LOW');
+    expect(warnings).toHaveLength(below.length);
+    expect(warnings[0]?.message).toMatch(/^retention 0\.\d{3} at step \d+ is below the threshold 1 .*lower the learning rate/);
+  });
+
+  it('stops the run below the threshold, keeping the best weights scored above it', async () => {
+    // The first evaluations (small steps in warm-up) keep retention above 0.999; later ones fall under it.
+    const config: Partial<TrainerConfig> = { evalEvery: 1, warmupSteps: 4, retention: { sampleSize: 8, threshold: 0.999, action: 'stop' } };
+    const { result, events } = await run(config);
+    const evals = events.filter((e) => e.type === 'eval');
+    const last = evals.at(-1)?.values.eval_retention as number;
+    expect(last).toBeLessThan(0.999);
+    expect(evals.slice(0, -1).every((e) => (e.values.eval_retention as number) >= 0.999)).toBe(true);
+    expect(evals.length).toBeGreaterThan(1);
+    expect(result.status).toBe('early_stopped');
+    expect(result.steps).toBe(evals.at(-1)?.step);
+    expect(result.reason).toMatch(
+      /^retention 0\.\d{3} at step \d+ is below the threshold 0\.999 .*stopped, keeping the best weights \(step \d+\)/,
+    );
+    expect(result.best?.step).toBeLessThan(result.steps);
+    const stop = events.find((e) => e.type === 'early_stop');
+    expect(stop?.message).toBe(result.reason);
+    expect(events.at(-1)?.type).toBe('finished');
+  });
+
+  it('says so when the base checkpoint lacks its language-modelling head, and trains on', async () => {
+    const headless = await loadPretrained(`${PARITY}bert-sequence-classification`, { task: 'masked-lm' });
+    expect(retentionProblem(headless)).toMatch(/has no masked-lm head \(it lacks cls\.predictions\./);
+    const model = await loadPretrained(BASE, { task: 'sequence-classification', numLabels: 3 });
+    const events: TrainEvent[] = [];
+    const result = await train({
+      model,
+      data: DATA,
+      config: { ...CONFIG, maxSteps: 2, retention: {} },
+      retention: { base: headless, maskTokenId: MASK },
+      onEvent: (e) => events.push(e),
+    });
+    expect(result.status).toBe('finished');
+    expect(events.find((e) => e.code === 'RETENTION_UNAVAILABLE')?.message).toMatch(/retention is not measured$/);
+    expect(events.find((e) => e.type === 'eval')?.values.eval_retention).toBeUndefined();
+  });
+
+  it('is refused without the base model to compare with', async () => {
+    const model = await loadPretrained(BASE, { task: 'sequence-classification', numLabels: 3 });
+    await expect(train({ model, data: DATA, config: { ...CONFIG, retention: {} } })).rejects.toThrow(
+      /retention check needs the base model/,
+    );
+  });
+});
