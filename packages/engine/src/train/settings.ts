@@ -70,10 +70,10 @@ export const RetentionSchema = strictObjectWithHints({
     .describe('Held-back texts (from the validation split) the tuned backbone is scored on.'),
   threshold: z
     .number()
-    .gt(0)
+    .min(0)
     .max(1)
     .default(0.5)
-    .describe("The least retention accepted: below it the action is taken (0.5: the sample's perplexity doubled)."),
+    .describe("The least retention accepted: below it the action is taken (0.5: the sample's perplexity doubled; 0: never)."),
   action: z
     .enum(['warn', 'stop'])
     .default('warn')

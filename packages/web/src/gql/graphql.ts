@@ -91,6 +91,8 @@ export type HyperparametersInput = {
   maxSteps?: number | null | undefined;
   /** The validation metric that picks the best weights and drives early stopping; unset: the task's (accuracy, mse, entity_f1, f1 or loss). */
   metric?: string | null | undefined;
+  /** Score the tuned backbone with the base model's masked- or causal-LM head at every evaluation (`eval_retention`, 1 = unchanged); unset: off. */
+  retention?: HyperparametersRetentionInput | null | undefined;
   /** Learning-rate decay after warm-up. @default LINEAR */
   schedule?: HyperparametersSchedule | null | undefined;
   /** Warm-up as a fraction of all steps, unless warm-up steps are set. @default 0 */
@@ -99,6 +101,21 @@ export type HyperparametersInput = {
   warmupSteps?: number | null | undefined;
   /** AdamW decoupled weight decay on weight matrices (not biases nor norms). @default 0.01 */
   weightDecay?: number | null | undefined;
+};
+
+/** Below the threshold: `warn` (a warning event), or `stop` the run, keeping the best weights above it. */
+export type HyperparametersRetentionAction =
+  | 'STOP'
+  | 'WARN';
+
+/** Score the tuned backbone with the base model's masked- or causal-LM head at every evaluation (`eval_retention`, 1 = unchanged); unset: off. */
+export type HyperparametersRetentionInput = {
+  /** Below the threshold: `warn` (a warning event), or `stop` the run, keeping the best weights above it. @default WARN */
+  action?: HyperparametersRetentionAction | null | undefined;
+  /** Held-back texts (from the validation split) the tuned backbone is scored on. @default 64 */
+  sampleSize?: number | null | undefined;
+  /** The least retention accepted: below it the action is taken (0.5: the sample's perplexity doubled; 0: never). @default 0.5 */
+  threshold?: number | null | undefined;
 };
 
 /** Learning-rate decay after warm-up. */
@@ -155,10 +172,12 @@ export type TokenScope =
   | 'READ'
   | 'WRITE';
 
-/** CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on. */
+/** CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on; RETENTION_LOW: the tuned backbone's retention fell below the threshold; RETENTION_UNAVAILABLE: the base checkpoint lacks the language-modelling head retention is measured with. */
 export type WarningCode =
   | 'CHECKPOINT_DAMAGED'
-  | 'DROPOUT_CHANGED';
+  | 'DROPOUT_CHANGED'
+  | 'RETENTION_LOW'
+  | 'RETENTION_UNAVAILABLE';
 
 export type RunSummaryFieldsFragment = { id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null };
 
