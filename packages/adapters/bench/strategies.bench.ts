@@ -7,7 +7,10 @@
 // the runtime's worker thread) is that strategy's alone. step_ms is the median wall time between the
 // trainer's step events (every batch padded to the same 64 tokens, batch 8; the first two steps
 // skipped). accuracy is on the validation slice after the last epoch; untrained is the same model
-// right after inject, before any step. The (IA)^3 plugin is loaded by path, as a host loads a plugin.
+// right after inject, before any step. retention is the trainer's retention check after the last epoch:
+// exp(base loss - tuned loss) of the masked-LM loss on 64 validation paragraphs (never seen in
+// pre-training either) under the base model's MLM head; 1 = the backbone models text as the base did,
+// lower = it forgot. The (IA)^3 plugin is loaded by path, as a host loads a plugin.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,7 +19,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { train } from '@tuneql/engine';
 import { createRegistry } from '../src/index.ts';
-import { AUSTEN_RECIPES, type AustenRecipe, accuracy, austenModel, austenSlice, MAX_LENGTH } from '../src/testing/austen.ts';
+import { AUSTEN_RECIPES, type AustenRecipe, accuracy, austenModel, austenSlice, MAX_LENGTH, retention } from '../src/testing/austen.ts';
 
 const IA3 = fileURLToPath(new URL('../../../plugins/ia3/src/index.ts', import.meta.url));
 const RECIPES: readonly AustenRecipe[] = [
@@ -46,6 +49,10 @@ interface Line {
   peak_rss_mb: number;
   untrained_accuracy: number;
   accuracy: number;
+  retention: number;
+  /** The masked-LM loss behind `retention`: the tuned backbone's, and the base model's. */
+  retention_loss: number;
+  base_mlm_loss: number;
   train_s: number;
 }
 
@@ -111,6 +118,7 @@ async function runOne(recipe: AustenRecipe, opts: Options): Promise<Line> {
   const trainS = (performance.now() - t0) / 1000;
   if (result.status !== 'finished') throw new Error(`${recipe.strategy}: training ${result.status}: ${result.reason ?? ''}`);
   const gaps = stamps.slice(1).map((t, i) => t - (stamps[i] as number));
+  const kept = await retention(model, slice.validation, opts.threads, opts.model);
   return {
     strategy: recipe.strategy,
     trainable: applied.report.trainable,
@@ -123,6 +131,9 @@ async function runOne(recipe: AustenRecipe, opts: Options): Promise<Line> {
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     untrained_accuracy: Math.round(1e4 * untrained) / 1e4,
     accuracy: Math.round(1e4 * (await accuracy(model, slice.validation, opts.threads))) / 1e4,
+    retention: Math.round(1e4 * kept.retention) / 1e4,
+    retention_loss: Math.round(1e4 * kept.loss) / 1e4,
+    base_mlm_loss: Math.round(1e4 * kept.baseLoss) / 1e4,
     train_s: Math.round(10 * trainS) / 10,
   };
 }
@@ -137,6 +148,7 @@ function printTable(lines: readonly Line[]): void {
     ['peak_rss_mb', 'peak RSS MB'],
     ['untrained_accuracy', 'untrained acc'],
     ['accuracy', 'val acc'],
+    ['retention', 'retention'],
     ['train_s', 'train s'],
   ];
   const rows = [cols.map(([, h]) => h), ...lines.map((l) => cols.map(([k]) => String(l[k])))];

@@ -34,9 +34,9 @@ function examples(n: number, seed: number): Example[] {
 const DATA = { train: examples(64, 1), validation: examples(24, 2) };
 const CONFIG: Partial<TrainerConfig> = { epochs: 1, batchSize: 8, learningRate: 3e-2, threads: 1, maxBuckets: 2, seed: 7 };
 
-async function run(config: Partial<TrainerConfig>) {
-  const model = await loadPretrained(BASE, { task: 'sequence-classification', numLabels: 3 });
-  const base = await loadPretrained(BASE, { task: 'masked-lm' });
+async function run(config: Partial<TrainerConfig>, dir = BASE, task: 'masked-lm' | 'causal-lm' = 'masked-lm') {
+  const model = await loadPretrained(dir, { task: 'sequence-classification', numLabels: 3 });
+  const base = await loadPretrained(dir, { task });
   const events: TrainEvent[] = [];
   const result = await train({
     model,
@@ -49,11 +49,17 @@ async function run(config: Partial<TrainerConfig>) {
 }
 
 /**
- * The mean masked-LM cross-entropy over the sample's masked tokens, from logits at every position of the
- * masked-LM model with `weights` (the trained classifier's backbone where it has one), in float64 here.
+ * The mean language-modelling cross-entropy over the sample's targets (masked LM: the masked tokens; causal LM:
+ * every next token), from logits at every position of the LM model with `weights` (the trained classifier's
+ * backbone where it has one), in float64 here.
  */
-async function referenceLoss(sample: readonly Example[], weights?: ReadonlyMap<string, Float32Array>): Promise<number> {
-  const lm = await loadPretrained(BASE, { task: 'masked-lm' });
+async function referenceLoss(
+  sample: readonly Example[],
+  weights?: ReadonlyMap<string, Float32Array>,
+  dir = BASE,
+  task: 'masked-lm' | 'causal-lm' = 'masked-lm',
+): Promise<number> {
+  const lm = await loadPretrained(dir, { task });
   for (const name of lm.params.names) {
     const w = weights?.get(name);
     if (w) lm.params.get(name).data = w;
@@ -61,20 +67,25 @@ async function referenceLoss(sample: readonly Example[], weights?: ReadonlyMap<s
   lm.params.setTrainable(() => false);
   const rt = await Runtime.start({ threads: 1 });
   try {
+    // One padded batch of the whole sample, every position decoded (no masked_positions gather).
+    const batch = sample.length;
+    const length = Math.max(...sample.map((e) => e.inputIds.length));
+    const program = compileInference({ params: lm.params, build: modelBuilder(lm, { batch, length, train: false }) });
+    const loaded = await rt.load(program, lm.params);
+    const members = sample.map((_, i) => i);
+    const feeds = collate(sample, members, { batchSize: batch, length, padTokenId: 0, tokenTypes: lm.arch.tokenTypes, labels: 'tokens' });
+    delete feeds.labels; // the loss is computed here, from the logits
+    const logits = (await loaded.run(feeds)).outputs.logits?.data as Float32Array; // (B, T, V)
+    const vocab = logits.length / (batch * length);
     let sum = 0;
     let n = 0;
-    for (const [i, e] of sample.entries()) {
-      const length = e.inputIds.length;
-      const program = compileInference({ params: lm.params, build: modelBuilder(lm, { batch: 1, length, train: false }) });
-      const loaded = await rt.load(program, lm.params);
-      const feeds = collate(sample, [i], { batchSize: 1, length, padTokenId: 0, tokenTypes: true, labels: 'tokens' });
-      delete feeds.labels; // the loss is computed here, from the logits
-      const logits = (await loaded.run(feeds)).outputs.logits?.data as Float32Array; // (1, T, V)
-      await loaded.release();
-      const vocab = logits.length / length;
-      (e.label as readonly number[]).forEach((label, t) => {
+    for (const [r, e] of sample.entries()) {
+      // Causal LM: the logits at t predict the token at t + 1.
+      const targets = task === 'causal-lm' ? [...e.inputIds.slice(1), IGNORE_INDEX] : (e.label as readonly number[]);
+      targets.forEach((label, t) => {
         if (label === IGNORE_INDEX) return;
-        const row = Array.from(logits.subarray(t * vocab, (t + 1) * vocab));
+        const at = (r * length + t) * vocab;
+        const row = Array.from(logits.subarray(at, at + vocab));
         const max = Math.max(...row);
         const logSum = max + Math.log(row.reduce((acc, x) => acc + Math.exp(x - max), 0));
         sum += logSum - (row[label] as number);
@@ -126,6 +137,21 @@ describe('retention', () => {
     expect(Math.abs((reading.eval_retention as number) - 1)).toBeGreaterThan(0.01);
   });
 
+  it("matches a decoder's causal-LM loss computed from its tied LM head's logits (1e-5 relative)", async () => {
+    const gpt2 = `${PARITY}gpt2-causal-lm`;
+    const { model, events } = await run({ maxSteps: 4, retention: { sampleSize: 8, threshold: 0 } }, gpt2, 'causal-lm');
+    const started = events.find((e) => e.type === 'started')?.values ?? {};
+    const reading = events.find((e) => e.type === 'eval')?.values ?? {};
+    const sample = retentionSample(DATA.validation, { size: 8, seed: 7, task: 'causal-lm' });
+    const baseLoss = await referenceLoss(sample, undefined, gpt2, 'causal-lm');
+    const weights = new Map(model.params.names.map((n) => [n, model.params.get(n).data]));
+    const tunedLoss = await referenceLoss(sample, weights, gpt2, 'causal-lm');
+    expect(Math.abs((started.retention_base_loss as number) / baseLoss - 1)).toBeLessThan(1e-5);
+    expect(Math.abs((reading.eval_retention_loss as number) / tunedLoss - 1)).toBeLessThan(1e-5);
+    expect(Math.abs((reading.eval_retention as number) / Math.exp(baseLoss - tunedLoss) - 1)).toBeLessThan(1e-5);
+    expect(Math.abs((reading.eval_retention as number) - 1)).toBeGreaterThan(0.001);
+  });
+
   it('warns at each evaluation below the threshold, and the run goes on', async () => {
     const { result, events } = await run({ evalEvery: 2, retention: { sampleSize: 8, threshold: 1, action: 'warn' } });
     expect(result.status).toBe('finished');
@@ -174,10 +200,14 @@ describe('retention', () => {
     expect(events.find((e) => e.type === 'eval')?.values.eval_retention).toBeUndefined();
   });
 
-  it('is refused without the base model to compare with', async () => {
+  it('is refused without the base model to compare with, or without a validation split to draw texts from', async () => {
     const model = await loadPretrained(BASE, { task: 'sequence-classification', numLabels: 3 });
     await expect(train({ model, data: DATA, config: { ...CONFIG, retention: {} } })).rejects.toThrow(
       /retention check needs the base model/,
     );
+    const base = await loadPretrained(BASE, { task: 'masked-lm' });
+    await expect(
+      train({ model, data: { train: DATA.train }, config: { ...CONFIG, retention: {} }, retention: { base, maskTokenId: MASK } }),
+    ).rejects.toThrow(/this run has no validation split/);
   });
 });

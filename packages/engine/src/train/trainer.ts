@@ -182,6 +182,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const k = cfg.gradientAccumulation;
   if (cfg.retention && !options.retention)
     throw new Error('the retention check needs the base model with its language-modelling head (TrainOptions.retention)');
+  // Retention is measured at evaluations, which need a validation split: measuring nothing in silence would mislead.
+  if (cfg.retention && !data.validation?.length)
+    throw new Error('the retention check runs at evaluations, and this run has no validation split; give one, or unset retention');
   if (data.train.length < cfg.batchSize)
     throw new Error(`the training set has ${data.train.length} examples, fewer than one batch of ${cfg.batchSize}`);
 
