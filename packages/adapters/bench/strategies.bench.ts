@@ -1,7 +1,7 @@
 // Trains austen-bert-mini on the same slice of examples/austen/novels.jsonl with every strategy and
 // reports trainable parameters, median step time, peak memory and validation accuracy.
 //
-//   node packages/adapters/bench/strategies.bench.ts [--json] [--epochs N] [--threads N] [--only id,id] [--model DIR]
+//   node packages/adapters/bench/strategies.bench.ts [--json] [--epochs N] [--lr X] [--threads N] [--only id,id] [--model DIR]
 //
 // Each strategy runs in a child process of its own, so peak_rss_mb (the child's maxRSS, which covers
 // the runtime's worker thread) is that strategy's alone. step_ms is the median wall time between the
@@ -30,6 +30,8 @@ const RECIPES: readonly AustenRecipe[] = [
 interface Options {
   json: boolean;
   epochs?: number;
+  /** Overrides every recipe's learning rate (to compare strategies at several rates). */
+  lr?: number;
   threads: number;
   only?: string[];
   child?: string;
@@ -74,11 +76,15 @@ function parseArgs(argv: readonly string[]): Options {
       continue; // pnpm passes the separator through
     else if (a === '--json') opts.json = true;
     else if (a === '--epochs') opts.epochs = count(value());
-    else if (a === '--threads') opts.threads = count(value());
+    else if (a === '--lr') {
+      const v = value();
+      opts.lr = Number(v);
+      if (!(opts.lr > 0)) throw new Error(`--lr must be a positive number, got ${v}`);
+    } else if (a === '--threads') opts.threads = count(value());
     else if (a === '--only') opts.only = value().split(',');
     else if (a === '--child') opts.child = value();
     else if (a === '--model') opts.model = resolve(value());
-    else throw new Error(`unknown argument '${a}' (expected --json, --epochs N, --threads N, --only id,id, --model DIR)`);
+    else throw new Error(`unknown argument '${a}' (expected --json, --epochs N, --lr X, --threads N, --only id,id, --model DIR)`);
   }
   return opts;
 }
@@ -96,6 +102,7 @@ async function runOne(recipe: AustenRecipe, opts: Options): Promise<Line> {
   const applied = await registry.apply(recipe.strategy, model, recipe.config);
   const untrained = await accuracy(model, slice.validation, opts.threads);
   const epochs = opts.epochs ?? recipe.epochs;
+  const learningRate = opts.lr ?? recipe.learningRate;
   const stamps: number[] = [];
   const t0 = performance.now();
   const result = await train({
@@ -105,7 +112,7 @@ async function runOne(recipe: AustenRecipe, opts: Options): Promise<Line> {
     config: {
       epochs,
       batchSize: recipe.batchSize,
-      learningRate: recipe.learningRate,
+      learningRate,
       warmupRatio: 0.1,
       maxBuckets: 1,
       maxLength: MAX_LENGTH,
@@ -124,14 +131,14 @@ async function runOne(recipe: AustenRecipe, opts: Options): Promise<Line> {
     trainable: applied.report.trainable,
     total: applied.report.total,
     trainable_pct: Math.round((1e4 * applied.report.trainable) / applied.report.total) / 100,
-    learning_rate: recipe.learningRate,
+    learning_rate: learningRate,
     epochs,
     steps: result.steps,
     step_ms: Math.round(10 * median(gaps.slice(2))) / 10,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     untrained_accuracy: Math.round(1e4 * untrained) / 1e4,
     accuracy: Math.round(1e4 * (await accuracy(model, slice.validation, opts.threads))) / 1e4,
-    retention: Math.round(1e4 * kept.retention) / 1e4,
+    retention: Math.round(1e6 * kept.retention) / 1e6,
     retention_loss: Math.round(1e4 * kept.loss) / 1e4,
     base_mlm_loss: Math.round(1e4 * kept.baseLoss) / 1e4,
     train_s: Math.round(10 * trainS) / 10,
@@ -177,6 +184,7 @@ if (opts.child) {
   for (const recipe of chosen) {
     const args = [fileURLToPath(import.meta.url), '--child', recipe.strategy, '--threads', String(opts.threads)];
     if (opts.epochs) args.push('--epochs', String(opts.epochs));
+    if (opts.lr) args.push('--lr', String(opts.lr));
     if (opts.model) args.push('--model', opts.model);
     const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const line = JSON.parse(out.trim().split('\n').pop() as string) as Line;

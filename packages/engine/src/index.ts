@@ -83,11 +83,11 @@ export {
 export { CorruptCheckpointError } from './train/checkpoint.ts';
 export { type EventSink, type TrainEvent, type TrainEventType, WARNING_CODES, type WarningCode } from './train/events.ts';
 export {
+  missingHead,
   type RetentionProbe,
   type RetentionReading,
   type RetentionSettings,
   type RetentionSource,
-  retentionProblem,
   retentionSample,
   retentionTask,
   startRetentionProbe,

@@ -102,7 +102,9 @@ export async function retention(
       { sampleSize: 64, seed: 42, batchSize: 16, maxBuckets: 2, texts: examples },
     );
     const reading = await probe.read();
-    return { ...reading, baseLoss: probe.baseLoss };
+    if (reading.loss === undefined || probe.baseLoss === undefined)
+      throw new Error(`${modelDir} has no masked-LM head to measure retention with`);
+    return { retention: reading.retention, loss: reading.loss, baseLoss: probe.baseLoss };
   } finally {
     await rt.close();
   }

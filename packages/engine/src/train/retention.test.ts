@@ -1,15 +1,17 @@
-// The retention check: its figures against the masked-LM loss computed here from the base head's logits
-// (float64 log-softmax on the host), and the threshold's warn and stop paths through the trainer.
+// The retention check: its figures against the masked- and causal-LM losses computed here from the base
+// head's logits (float64 log-softmax on the host) and, for a checkpoint without that head, against the
+// hidden states' cosine similarity computed here; the threshold's warn and stop paths through the trainer.
 
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadPretrained, modelBuilder } from '../models/pretrained.ts';
+import { ForwardContext } from '../nn/layers.ts';
 import { Rng } from '../runtime/rng.ts';
 import { Runtime } from '../runtime/runtime.ts';
 import { compileInference } from '../step/compile.ts';
 import { collate, type Example, IGNORE_INDEX } from './batching.ts';
 import type { TrainEvent } from './events.ts';
-import { retentionProblem, retentionSample } from './retention.ts';
+import { missingHead, retentionSample } from './retention.ts';
 import { type TrainerConfig, train } from './trainer.ts';
 
 const PARITY = fileURLToPath(new URL('../../fixtures/models/parity/', import.meta.url));
@@ -183,21 +185,77 @@ describe('retention', () => {
     expect(events.at(-1)?.type).toBe('finished');
   });
 
-  it('says so when the base checkpoint lacks its language-modelling head, and trains on', async () => {
-    const headless = await loadPretrained(`${PARITY}bert-sequence-classification`, { task: 'masked-lm' });
-    expect(retentionProblem(headless)).toMatch(/has no masked-lm head \(it lacks cls\.predictions\./);
-    const model = await loadPretrained(BASE, { task: 'sequence-classification', numLabels: 3 });
+  it("falls back to the hidden states' cosine similarity where the base checkpoint lacks its LM head, and says so", async () => {
+    // A classifier's checkpoint: its backbone, no masked-LM head.
+    const dir = `${PARITY}bert-sequence-classification`;
+    const headless = await loadPretrained(dir, { task: 'masked-lm' });
+    expect(missingHead(headless)).toMatch(/^the base checkpoint has no masked-lm head \(it lacks cls\.predictions\./);
+    const model = await loadPretrained(dir, { task: 'sequence-classification' });
     const events: TrainEvent[] = [];
     const result = await train({
       model,
       data: DATA,
-      config: { ...CONFIG, maxSteps: 2, retention: {} },
+      config: { ...CONFIG, maxSteps: 6, retention: { sampleSize: 8, threshold: 0 } },
       retention: { base: headless, maskTokenId: MASK },
       onEvent: (e) => events.push(e),
     });
     expect(result.status).toBe('finished');
-    expect(events.find((e) => e.code === 'RETENTION_UNAVAILABLE')?.message).toMatch(/retention is not measured$/);
-    expect(events.find((e) => e.type === 'eval')?.values.eval_retention).toBeUndefined();
+    expect(events.find((e) => e.code === 'RETENTION_HEAD_MISSING')?.message).toMatch(/measured as the mean cosine similarity/);
+    const reading = events.find((e) => e.type === 'eval')?.values ?? {};
+    expect(reading.eval_retention_loss).toBeUndefined();
+
+    // The same figure from the base's and the trained backbone's states, one padded batch each, in float64 here.
+    const sample = retentionSample(DATA.validation, { size: 8, seed: 7, task: 'causal-lm' });
+    const states = async (weights?: ReadonlyMap<string, Float32Array>) => {
+      const m = await loadPretrained(dir, { task: 'sequence-classification' });
+      for (const [n, w] of weights ?? []) m.params.get(n).data = w;
+      m.params.setTrainable(() => false);
+      const length = Math.max(...sample.map((e) => e.inputIds.length));
+      const build: Parameters<typeof compileInference>[0]['build'] = (scope) => {
+        const g = scope.graph;
+        const inputs = {
+          inputIds: g.input('input_ids', 'int64', [sample.length, length]),
+          attentionMask: g.input('attention_mask', 'int64', [sample.length, length]),
+          tokenTypeIds: g.input('token_type_ids', 'int64', [sample.length, length]),
+        };
+        return { outputs: { hidden: m.arch.hidden(scope, m.config, m.task, inputs, ForwardContext.inference()) } };
+      };
+      const rt = await Runtime.start({ threads: 1 });
+      try {
+        const loaded = await rt.load(compileInference({ params: m.params, build }), m.params);
+        const feeds = collate(
+          sample,
+          sample.map((_, i) => i),
+          { batchSize: sample.length, length, padTokenId: 0, tokenTypes: true, labels: 'tokens' },
+        );
+        delete feeds.labels;
+        return { data: (await loaded.run(feeds)).outputs.hidden?.data as Float32Array, length };
+      } finally {
+        await rt.close();
+      }
+    };
+    const base = await states();
+    const tuned = await states(new Map(model.params.names.map((n) => [n, model.params.get(n).data])));
+    const width = base.data.length / (sample.length * base.length);
+    let sum = 0;
+    let n = 0;
+    for (const [r, e] of sample.entries()) {
+      for (let t = 0; t < e.inputIds.length; t++) {
+        const at = (r * base.length + t) * width;
+        let dot = 0;
+        let xx = 0;
+        let yy = 0;
+        for (let k = at; k < at + width; k++) {
+          dot += (base.data[k] as number) * (tuned.data[k] as number);
+          xx += (base.data[k] as number) ** 2;
+          yy += (tuned.data[k] as number) ** 2;
+        }
+        sum += dot / Math.sqrt(xx * yy);
+        n++;
+      }
+    }
+    expect(Math.abs((reading.eval_retention as number) - sum / n)).toBeLessThan(1e-5);
+    expect(reading.eval_retention as number).toBeLessThan(0.9999);
   });
 
   it('is refused without the base model to compare with, or without a validation split to draw texts from', async () => {

@@ -1,13 +1,16 @@
 // The catastrophic-forgetting guardrail: how well the tuned backbone still does its pre-training task
 // (masked or causal language modelling) on a held-back sample of text, against the base model's
-// own score on the same sample, measured at every evaluation.
+// own score on the same sample, measured at every evaluation. Where the checkpoint lacks that task's
+// head, how close the tuned backbone's hidden states stay to the base model's instead.
 
+import type { Tensor } from '../graph/graph.ts';
 import type { Task } from '../models/config.ts';
 import { modelBuilder, type PretrainedModel } from '../models/pretrained.ts';
+import { ForwardContext } from '../nn/layers.ts';
 import { ParameterSet } from '../params/parameters.ts';
 import { Rng } from '../runtime/rng.ts';
 import type { LoadedProgram, Runtime } from '../runtime/runtime.ts';
-import { compileInference } from '../step/compile.ts';
+import { compileInference, type ModelBuilder } from '../step/compile.ts';
 import { type Bucket, collate, type Example, evalBatches, IGNORE_INDEX, lengthBuckets } from './batching.ts';
 
 /** What the trainer needs from its caller to measure retention (see TrainOptions.retention). */
@@ -48,14 +51,14 @@ export function retentionTask(model: PretrainedModel): Task | undefined {
 }
 
 /**
- * Why retention cannot be measured from this base model (its checkpoint lacks the pre-training head, so
- * the head would be fresh noise), or undefined when it can.
+ * Why the language-modelling loss cannot measure retention with this base model (its checkpoint lacks the
+ * pre-training head, which would be fresh noise), or undefined when it can.
  */
-export function retentionProblem(base: PretrainedModel): string | undefined {
+export function missingHead(base: PretrainedModel): string | undefined {
   if (base.task !== 'masked-lm' && base.task !== 'causal-lm')
     return `the base model is loaded for '${base.task}', not a language-modelling head`;
   if (base.initialized.length === 0) return undefined;
-  return `the base checkpoint has no ${base.task} head (it lacks ${base.initialized.join(', ')}), so there is nothing to compare the tuned backbone's predictions with; retention is not measured`;
+  return `the base checkpoint has no ${base.task} head (it lacks ${base.initialized.join(', ')})`;
 }
 
 /**
@@ -181,18 +184,110 @@ async function loadScorer(
   };
 }
 
-/** Retention at one evaluation. */
-export interface RetentionReading {
-  /** exp(base loss - tuned loss): the ratio of the base's perplexity on the sample to the tuned model's; 1 = unchanged. */
-  retention: number;
-  /** The tuned backbone's loss on the sample, under the base head. */
-  loss: number;
+/** The backbone's last hidden state, (B, T, hidden), with the model's hooks: no head. */
+function hiddenBuilder(model: PretrainedModel, batch: number, length: number): ModelBuilder {
+  return (scope) => {
+    const g = scope.graph;
+    const inputs = {
+      inputIds: g.input('input_ids', 'int64', [batch, length]),
+      attentionMask: g.input('attention_mask', 'int64', [batch, length]),
+      tokenTypeIds: model.arch.tokenTypes ? g.input('token_type_ids', 'int64', [batch, length]) : undefined,
+    };
+    const ctx = ForwardContext.inference();
+    const hidden: Tensor = model.arch.hidden(scope.withHooks(model.hooks?.(ctx)), model.config, model.task, inputs, ctx);
+    return { outputs: { hidden } };
+  };
 }
 
-/** Measures the tuned model's retention against the base's loss, which is measured once, on loading. */
+/** Each sample text's hidden states, (tokens, hidden) in text order, from programs loaded in a runtime. */
+interface HiddenReader {
+  read(): Promise<Float32Array[]>;
+  release(): Promise<void>;
+}
+
+async function loadHiddenReader(
+  rt: Runtime,
+  model: PretrainedModel,
+  sample: readonly Example[],
+  batchSize: number,
+  maxBuckets: number,
+): Promise<HiddenReader> {
+  const buckets = lengthBuckets(sample, maxBuckets);
+  const programs: LoadedProgram[] = [];
+  for (const b of buckets) {
+    const program = compileInference({ params: model.params, build: hiddenBuilder(model, batchSize, b.length) });
+    programs.push(await rt.load(program, model.params));
+  }
+  const padTokenId = Number(model.config.raw.pad_token_id ?? 0);
+  return {
+    async read() {
+      const out: Float32Array[] = new Array(sample.length);
+      for (const batch of evalBatches(buckets, batchSize)) {
+        const length = (buckets[batch.bucket] as Bucket).length;
+        const feeds = collate(sample, batch.members, {
+          batchSize,
+          length,
+          padTokenId,
+          tokenTypes: model.arch.tokenTypes,
+          labels: 'tokens',
+        });
+        delete feeds.labels;
+        const states = (await (programs[batch.bucket] as LoadedProgram).run(feeds)).outputs.hidden?.data as Float32Array; // (B, T, H)
+        const width = states.length / (batchSize * length);
+        batch.members.forEach((index, row) => {
+          const tokens = (sample[index] as Example).inputIds.length;
+          out[index] = states.slice(row * length * width, (row * length + tokens) * width);
+        });
+      }
+      return out;
+    },
+    async release() {
+      for (const p of programs) await p.release();
+    },
+  };
+}
+
+/** The mean over every token of the sample of the cosine similarity between its two hidden states. */
+function meanCosine(a: readonly Float32Array[], b: readonly Float32Array[], width: number): number {
+  let sum = 0;
+  let n = 0;
+  for (const [i, x] of a.entries()) {
+    const y = b[i] as Float32Array;
+    for (let at = 0; at < x.length; at += width) {
+      let dot = 0;
+      let xx = 0;
+      let yy = 0;
+      for (let k = at; k < at + width; k++) {
+        const u = x[k] as number;
+        const v = y[k] as number;
+        dot += u * v;
+        xx += u * u;
+        yy += v * v;
+      }
+      sum += dot / Math.sqrt(xx * yy || 1);
+      n++;
+    }
+  }
+  return sum / n;
+}
+
+/** Retention at one evaluation. */
+export interface RetentionReading {
+  /**
+   * Language modelling: exp(base loss - tuned loss), the ratio of the base's perplexity on the sample to the
+   * tuned model's. Hidden states: their mean cosine similarity to the base's. 1 = unchanged.
+   */
+  retention: number;
+  /** Language modelling: the tuned backbone's loss on the sample, under the base head. */
+  loss?: number;
+}
+
+/** Measures the tuned model's retention against the base model, which is measured once, on loading. */
 export interface RetentionProbe {
-  /** The base model's loss on the sample. */
-  readonly baseLoss: number;
+  /** `lm`: the loss under the base checkpoint's pre-training head; `hidden`: the hidden states (no head to use). */
+  readonly measure: 'lm' | 'hidden';
+  /** Language modelling: the base model's loss on the sample. */
+  readonly baseLoss?: number;
   /** Texts in the sample. */
   readonly size: number;
   read(): Promise<RetentionReading>;
@@ -208,19 +303,42 @@ export async function startRetentionProbe(
   source: RetentionSource,
   options: { sampleSize: number; seed: number; batchSize: number; maxBuckets: number; texts: readonly Example[] },
 ): Promise<RetentionProbe> {
+  const hidden = missingHead(source.base) !== undefined;
   const sample = retentionSample(source.texts ?? options.texts, {
     size: options.sampleSize,
     seed: options.seed,
-    task: source.base.task,
+    // Hidden states are compared on the texts as they are: causal LM's sample leaves them unmasked.
+    task: hidden ? 'causal-lm' : source.base.task,
     maskTokenId: source.maskTokenId,
     specialIds: source.specialIds,
   });
   if (sample.length === 0) throw new Error('measuring retention needs texts of at least three tokens; the sample has none');
-  // The base is scored with every weight frozen (no slots), so a resumed run compares with the same figure.
+  // The base is measured with every weight frozen (no slots), so a resumed run compares with the same figure.
   const frozen = new ParameterSet();
   for (const name of source.base.params.names) {
     const p = source.base.params.get(name);
     frozen.add(name, p.shape, p.data, false);
+  }
+  if (hidden) {
+    // The base's states are kept on the host: sample texts x tokens x hidden size values.
+    const baseReader = await loadHiddenReader(
+      rt,
+      { ...source.base, params: frozen, hooks: undefined },
+      sample,
+      options.batchSize,
+      options.maxBuckets,
+    );
+    const baseStates = await baseReader.read();
+    await baseReader.release();
+    const width = tuned.arch.hiddenSize(tuned.config);
+    const reader = await loadHiddenReader(rt, tuned, sample, options.batchSize, options.maxBuckets);
+    return {
+      measure: 'hidden',
+      size: sample.length,
+      async read() {
+        return { retention: meanCosine(await reader.read(), baseStates, width) };
+      },
+    };
   }
   const baseScorer = await loadScorer(
     rt,
@@ -233,6 +351,7 @@ export async function startRetentionProbe(
   await baseScorer.release();
   const scorer = await loadScorer(rt, tunedWithBaseHead(tuned, source.base), sample, options.batchSize, options.maxBuckets);
   return {
+    measure: 'lm',
     baseLoss,
     size: sample.length,
     async read() {

@@ -30,7 +30,7 @@ import {
 } from './batching.ts';
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
 import type { EventSink, TrainEvent, TrainEventType, WarningCode } from './events.ts';
-import { type RetentionProbe, type RetentionSettings, type RetentionSource, retentionProblem, startRetentionProbe } from './retention.ts';
+import { missingHead, type RetentionProbe, type RetentionSettings, type RetentionSource, startRetentionProbe } from './retention.ts';
 import { type CamelKeys, camelKeys, DEFAULT_SEED, TRAINER_SETTINGS_DEFAULTS, type TrainerSettings } from './settings.ts';
 import { metricProblem, metricsFor } from './task-metrics.ts';
 
@@ -285,21 +285,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const evaluator = await evaluationPrograms(rt, model, data.validation, evalBatch, cfg.maxBuckets, predictions);
     const tester = data.test ? await evaluationPrograms(rt, model, data.test, evalBatch, cfg.maxBuckets, predictions) : undefined;
     const runEval = (e: EvalSet) => evaluate(e, task, collateFor, options.metrics);
-    // The base model's loss on the sample is measured here, before a resume restores trained weights.
+    // The base model is measured on the sample here, before a resume restores trained weights.
     const retentionSettings = cfg.retention ? { sampleSize: 64, threshold: 0.5, action: 'warn' as const, ...cfg.retention } : undefined;
     let retention: RetentionProbe | undefined;
-    let retentionUnavailable: string | undefined;
+    let headMissing: string | undefined;
     if (retentionSettings && options.retention && evaluator) {
-      retentionUnavailable = retentionProblem(options.retention.base);
-      if (!retentionUnavailable) {
-        retention = await startRetentionProbe(rt, model, options.retention, {
-          sampleSize: retentionSettings.sampleSize,
-          seed: cfg.seed,
-          batchSize: evalBatch,
-          maxBuckets: cfg.maxBuckets,
-          texts: data.validation ?? data.train,
-        });
-      }
+      headMissing = missingHead(options.retention.base);
+      retention = await startRetentionProbe(rt, model, options.retention, {
+        sampleSize: retentionSettings.sampleSize,
+        seed: cfg.seed,
+        batchSize: evalBatch,
+        maxBuckets: cfg.maxBuckets,
+        texts: data.validation ?? data.train,
+      });
     }
 
     const checkpointRoot = options.outDir ? join(options.outDir, 'checkpoints') : undefined;
@@ -362,9 +360,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       batches_per_epoch: batchesPerEpoch,
       trainable_parameters: model.params.count('trainable'),
       parameters: model.params.count(),
-      ...(retention ? { retention_base_loss: retention.baseLoss, retention_sample: retention.size } : {}),
+      ...(retention ? { retention_sample: retention.size } : {}),
+      ...(retention?.baseLoss !== undefined ? { retention_base_loss: retention.baseLoss } : {}),
     });
-    if (retentionUnavailable) warn('RETENTION_UNAVAILABLE', retentionUnavailable);
+    if (headMissing) {
+      warn(
+        'RETENTION_HEAD_MISSING',
+        `${headMissing}: retention is measured as the mean cosine similarity of the backbone's last hidden states to the base model's on the ${retention?.size} held-back texts instead of by its language-modelling loss`,
+      );
+    }
 
     const lowest = { loss: Number.POSITIVE_INFINITY };
     /** Set when the retention check stops the run: why. */
@@ -374,13 +378,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (!evaluator) return false;
       const values = await runEval(evaluator);
       const reading = retention ? await retention.read() : undefined;
-      if (reading) Object.assign(values, { retention: reading.retention, retention_loss: reading.loss });
+      if (reading)
+        Object.assign(values, { retention: reading.retention }, reading.loss === undefined ? {} : { retention_loss: reading.loss });
       emit('eval', Object.fromEntries(Object.entries(values).map(([key, v]) => [`eval_${key}`, v])));
       const value = values[metric];
       if (value === undefined) throw new Error(`the validation metrics have no '${metric}'; they are ${Object.keys(values).join(', ')}`);
       const below = reading && retentionSettings && reading.retention < retentionSettings.threshold;
       if (below) {
-        const what = `retention ${reading.retention.toFixed(3)} at step ${step} is below the threshold ${retentionSettings.threshold} (the base model's loss on the ${retention?.size} held-back texts was ${retention?.baseLoss.toFixed(3)}, the tuned backbone's is ${reading.loss.toFixed(3)})`;
+        const how =
+          reading.loss === undefined
+            ? `the mean cosine similarity of the backbone's hidden states to the base model's on the ${retention?.size} held-back texts`
+            : `the base model's loss on the ${retention?.size} held-back texts was ${retention?.baseLoss?.toFixed(3)}, the tuned backbone's is ${reading.loss.toFixed(3)}`;
+        const what = `retention ${reading.retention.toFixed(3)} at step ${step} is below the threshold ${retentionSettings.threshold} (${how})`;
         if (retentionSettings.action === 'stop') {
           // Weights that forgot this much are not kept as the best: the run ends on the best weights above the threshold.
           forgotten = `${what}; stopped, keeping the best weights ${best ? `(step ${best.step})` : '(none scored above the threshold: the last ones)'}`;

@@ -40,5 +40,5 @@ export const RunEventTypeEnum = graphqlEnum<TrainEventType>(
 export const WarningCodeEnum = graphqlEnum<WarningCode>(
   'WarningCode',
   WARNING_CODES,
-  "CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on; RETENTION_LOW: the tuned backbone's retention fell below the threshold; RETENTION_UNAVAILABLE: the base checkpoint lacks the language-modelling head retention is measured with.",
+  "CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on; RETENTION_LOW: the tuned backbone's retention fell below the threshold; RETENTION_HEAD_MISSING: the base checkpoint lacks its language-modelling head, so retention is measured from hidden states instead.",
 );

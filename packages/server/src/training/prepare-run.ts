@@ -178,7 +178,7 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
     });
   }
   if (model.initialized.length) log(`new parameters (initialized): ${model.initialized.join(', ')}`);
-  if (spec.training.retention) checkRetention(spec, model, tokenizerFile, dataset.validation.length);
+  if (spec.training.retention) checkRetention(model, tokenizerFile, dataset.validation.length);
   const applied = await applyStrategy(strategy, model, spec.strategy.config, { baseModel: modelName });
   log(`model: ${model.arch.modelType}, ${model.params.count()} parameters, ${model.params.count('trainable')} trainable`);
   log(
@@ -188,7 +188,7 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
 }
 
 /** What the retention check needs before anything trains: a pre-training head to score with, a mask token, held-back texts. */
-function checkRetention(spec: RunSpec, model: PretrainedModel, tokenizerFile: string, validation: number): void {
+function checkRetention(model: PretrainedModel, tokenizerFile: string, validation: number): void {
   const refuse = (message: string): never => {
     throw new RunSpecError(message, [{ path: 'training.retention', message }]);
   };

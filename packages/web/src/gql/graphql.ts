@@ -172,12 +172,12 @@ export type TokenScope =
   | 'READ'
   | 'WRITE';
 
-/** CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on; RETENTION_LOW: the tuned backbone's retention fell below the threshold; RETENTION_UNAVAILABLE: the base checkpoint lacks the language-modelling head retention is measured with. */
+/** CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on; RETENTION_LOW: the tuned backbone's retention fell below the threshold; RETENTION_HEAD_MISSING: the base checkpoint lacks its language-modelling head, so retention is measured from hidden states instead. */
 export type WarningCode =
   | 'CHECKPOINT_DAMAGED'
   | 'DROPOUT_CHANGED'
-  | 'RETENTION_LOW'
-  | 'RETENTION_UNAVAILABLE';
+  | 'RETENTION_HEAD_MISSING'
+  | 'RETENTION_LOW';
 
 export type RunSummaryFieldsFragment = { id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null };
 
