@@ -40,7 +40,7 @@ describe('retention through strategies', () => {
     { strategy: 'lora', config: { r: 4, alpha: 8 } },
     { strategy: 'bottleneck', config: { reductionFactor: 4 } },
   ])(
-    '$strategy: scored through its hooks as its merged model is (1e-5), and moved off 1 by its parameters',
+    '$strategy: scored through its hooks (as its merged model is, to 1e-5, where it merges), moved off 1 by its parameters',
     async ({ strategy, config }) => {
       const model = await loadPretrained(BASE, { task: 'sequence-classification', numLabels: 3 });
       const applied = await applyStrategy(createRegistry().get(strategy), model, config);
