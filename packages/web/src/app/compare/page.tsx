@@ -11,7 +11,7 @@ import { ErrorBox, Loading, StatusBadge } from '../../components/bits.tsx';
 import { formatBytes, formatCount, formatDuration, formatValue } from '../../components/format.ts';
 import { LineChart, SmoothingControl } from '../../components/line-chart.tsx';
 import { type ChartSeries, PALETTE } from '../../components/line-chart-draw.ts';
-import { mergeIdentical, validationTitle } from '../../lib/run-charts.ts';
+import { mergeIdentical, RETENTION_CHARTS, validationTitle } from '../../lib/run-charts.ts';
 import { type RunEventLike, RunSeries } from '../../lib/run-series.ts';
 
 /** Finished runs preselected when the page is opened without ids. */
@@ -71,6 +71,8 @@ function Compare() {
     const loaded = selected.filter((id) => curves[id]);
     // Metrics equal at every point in every run (accuracy and micro-F1...) are drawn once.
     const groups = mergeIdentical(names, (n) => loaded.map((id) => (curves[id] as RunSeries).series(n)));
+    // The retention check's charts after the task's metrics, as on the run page.
+    groups.sort((a, b) => Number((a[0] as string) in RETENTION_CHARTS) - Number((b[0] as string) in RETENTION_CHARTS));
     return groups.map((group) => {
       const n = group[0] as string;
       const label = group.map((g) => g.replace(/^eval_/, '')).join(' = ');
