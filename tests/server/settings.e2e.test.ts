@@ -196,6 +196,54 @@ describe('trainer settings through the API', () => {
     expect(body.errors[0]?.extensions.problems?.map((p) => p.path)).toEqual(['training.label_smoothing']);
   });
 
+  it("records the retention check in the run's events, and warns below its threshold", async () => {
+    const {
+      createRun: { run: created },
+    } = await gql<{ createRun: { run: { id: string; hyperparameters: Record<string, unknown> } } }>(
+      server.url,
+      'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id hyperparameters } } }',
+      {
+        i: {
+          modelId,
+          datasetId,
+          strategy: 'full',
+          // Full fine-tuning at a high rate moves the backbone within a few steps; threshold 1 warns at any loss.
+          hyperparameters: {
+            maxSteps: 4,
+            batchSize: 8,
+            learningRate: 5e-3,
+            evalEvery: 2,
+            retention: { sampleSize: 8, threshold: 1, action: 'WARN' },
+          },
+          maxLength: 32,
+        },
+      },
+    );
+    expect(created.hyperparameters.retention).toEqual({ sample_size: 8, threshold: 1, action: 'warn' });
+    const done = await waitForStatus(server.url, created.id, ['SUCCEEDED', 'FAILED']);
+    expect(done.error).toBeNull();
+    const { run } = await gql<{ run: { events: { nodes: { type: string; code: string | null; values: Record<string, number> }[] } } }>(
+      server.url,
+      'query($id: ID!) { run(id: $id) { events(types: [STARTED, EVAL, WARNING]) { nodes { type code values } } } }',
+      { id: created.id },
+    );
+    const started = run.events.nodes.find((e) => e.type === 'STARTED')?.values ?? {};
+    // The masked-LM loss of austen-bert-mini on held-back Austen paragraphs (its pre-training validation loss was 5.69).
+    expect(started.retention_base_loss).toBeGreaterThan(1);
+    expect(started.retention_base_loss).toBeLessThan(10);
+    const evals = run.events.nodes.filter((e) => e.type === 'EVAL');
+    expect(evals).toHaveLength(2);
+    for (const e of evals) {
+      expect(e.values.eval_retention).toBeCloseTo(
+        Math.exp((started.retention_base_loss as number) - (e.values.eval_retention_loss as number)),
+        10,
+      );
+    }
+    const below = evals.filter((e) => (e.values.eval_retention as number) < 1).length;
+    expect(below).toBeGreaterThan(0);
+    expect(run.events.nodes.filter((e) => e.type === 'WARNING').map((e) => e.code)).toEqual(new Array(below).fill('RETENTION_LOW'));
+  }, 120_000);
+
   it('stores and delivers warnings as warning events with their code', async () => {
     const {
       createRun: { run: createRun },

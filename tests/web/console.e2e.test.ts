@@ -324,7 +324,8 @@ describe('the web console', () => {
           modelId: models.nodes[0]?.id,
           datasetId: datasets.nodes.find((d) => d.name === 'austen-e2e')?.id,
           strategy: 'full',
-          hyperparameters: { maxSteps: 16, batchSize: 16, evalEvery: 8, learningRate: 1e-4 },
+          // The retention check on, for the compare page's chart and column.
+          hyperparameters: { maxSteps: 16, batchSize: 16, evalEvery: 8, learningRate: 1e-4, retention: { sampleSize: 8 } },
           maxLength: 32,
         },
       },
@@ -389,6 +390,12 @@ describe('the web console', () => {
     await expect.poll(() => page.locator('[data-testid="compare-table"] tbody tr').count()).toBe(2);
     await page.waitForSelector('[data-chart="Training loss"]');
     await expect.poll(() => page.getAttribute('[data-chart="Training loss"]', 'data-points')).toBe('28');
+    // Only the second run measured retention: its two evaluations are drawn, and its figure at the best step is listed.
+    await expect.poll(() => page.getAttribute('[data-chart="Retention (1 = as the base model)"]', 'data-points')).toBe('2');
+    const retention = await page.locator('[data-testid="compare-retention"]').allTextContents();
+    expect(retention).toHaveLength(2);
+    expect(retention.filter((t) => t === '—')).toHaveLength(1);
+    expect(retention.filter((t) => /^[01](\.\d+)?$/.test(t))).toHaveLength(1);
     await shot('compare');
 
     // Without ids (the menu's link): the most recent finished runs are preselected.

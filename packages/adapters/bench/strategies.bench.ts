@@ -1,13 +1,16 @@
 // Trains austen-bert-mini on the same slice of examples/austen/novels.jsonl with every strategy and
 // reports trainable parameters, median step time, peak memory and validation accuracy.
 //
-//   node packages/adapters/bench/strategies.bench.ts [--json] [--epochs N] [--threads N] [--only id,id] [--model DIR]
+//   node packages/adapters/bench/strategies.bench.ts [--json] [--epochs N] [--lr X] [--threads N] [--only id,id] [--model DIR]
 //
 // Each strategy runs in a child process of its own, so peak_rss_mb (the child's maxRSS, which covers
 // the runtime's worker thread) is that strategy's alone. step_ms is the median wall time between the
 // trainer's step events (every batch padded to the same 64 tokens, batch 8; the first two steps
 // skipped). accuracy is on the validation slice after the last epoch; untrained is the same model
-// right after inject, before any step. The (IA)^3 plugin is loaded by path, as a host loads a plugin.
+// right after inject, before any step. retention is the trainer's retention check after the last epoch:
+// exp(base loss - tuned loss) of the masked-LM loss on 64 validation paragraphs (never seen in
+// pre-training either) under the base model's MLM head; 1 = the backbone models text as the base did,
+// lower = it forgot. The (IA)^3 plugin is loaded by path, as a host loads a plugin.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,7 +19,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { train } from '@tuneql/engine';
 import { createRegistry } from '../src/index.ts';
-import { AUSTEN_RECIPES, type AustenRecipe, accuracy, austenModel, austenSlice, MAX_LENGTH } from '../src/testing/austen.ts';
+import { AUSTEN_RECIPES, type AustenRecipe, accuracy, austenModel, austenSlice, MAX_LENGTH, retention } from '../src/testing/austen.ts';
 
 const IA3 = fileURLToPath(new URL('../../../plugins/ia3/src/index.ts', import.meta.url));
 const RECIPES: readonly AustenRecipe[] = [
@@ -27,6 +30,8 @@ const RECIPES: readonly AustenRecipe[] = [
 interface Options {
   json: boolean;
   epochs?: number;
+  /** Overrides every recipe's learning rate (to compare strategies at several rates). */
+  lr?: number;
   threads: number;
   only?: string[];
   child?: string;
@@ -46,6 +51,10 @@ interface Line {
   peak_rss_mb: number;
   untrained_accuracy: number;
   accuracy: number;
+  retention: number;
+  /** The masked-LM loss behind `retention`: the tuned backbone's, and the base model's. */
+  retention_loss: number;
+  base_mlm_loss: number;
   train_s: number;
 }
 
@@ -67,11 +76,15 @@ function parseArgs(argv: readonly string[]): Options {
       continue; // pnpm passes the separator through
     else if (a === '--json') opts.json = true;
     else if (a === '--epochs') opts.epochs = count(value());
-    else if (a === '--threads') opts.threads = count(value());
+    else if (a === '--lr') {
+      const v = value();
+      opts.lr = Number(v);
+      if (!(opts.lr > 0)) throw new Error(`--lr must be a positive number, got ${v}`);
+    } else if (a === '--threads') opts.threads = count(value());
     else if (a === '--only') opts.only = value().split(',');
     else if (a === '--child') opts.child = value();
     else if (a === '--model') opts.model = resolve(value());
-    else throw new Error(`unknown argument '${a}' (expected --json, --epochs N, --threads N, --only id,id, --model DIR)`);
+    else throw new Error(`unknown argument '${a}' (expected --json, --epochs N, --lr X, --threads N, --only id,id, --model DIR)`);
   }
   return opts;
 }
@@ -89,6 +102,7 @@ async function runOne(recipe: AustenRecipe, opts: Options): Promise<Line> {
   const applied = await registry.apply(recipe.strategy, model, recipe.config);
   const untrained = await accuracy(model, slice.validation, opts.threads);
   const epochs = opts.epochs ?? recipe.epochs;
+  const learningRate = opts.lr ?? recipe.learningRate;
   const stamps: number[] = [];
   const t0 = performance.now();
   const result = await train({
@@ -98,7 +112,7 @@ async function runOne(recipe: AustenRecipe, opts: Options): Promise<Line> {
     config: {
       epochs,
       batchSize: recipe.batchSize,
-      learningRate: recipe.learningRate,
+      learningRate,
       warmupRatio: 0.1,
       maxBuckets: 1,
       maxLength: MAX_LENGTH,
@@ -111,18 +125,22 @@ async function runOne(recipe: AustenRecipe, opts: Options): Promise<Line> {
   const trainS = (performance.now() - t0) / 1000;
   if (result.status !== 'finished') throw new Error(`${recipe.strategy}: training ${result.status}: ${result.reason ?? ''}`);
   const gaps = stamps.slice(1).map((t, i) => t - (stamps[i] as number));
+  const kept = await retention(model, slice.validation, opts.threads, opts.model);
   return {
     strategy: recipe.strategy,
     trainable: applied.report.trainable,
     total: applied.report.total,
     trainable_pct: Math.round((1e4 * applied.report.trainable) / applied.report.total) / 100,
-    learning_rate: recipe.learningRate,
+    learning_rate: learningRate,
     epochs,
     steps: result.steps,
     step_ms: Math.round(10 * median(gaps.slice(2))) / 10,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     untrained_accuracy: Math.round(1e4 * untrained) / 1e4,
     accuracy: Math.round(1e4 * (await accuracy(model, slice.validation, opts.threads))) / 1e4,
+    retention: Math.round(1e6 * kept.retention) / 1e6,
+    retention_loss: Math.round(1e4 * kept.loss) / 1e4,
+    base_mlm_loss: Math.round(1e4 * kept.baseLoss) / 1e4,
     train_s: Math.round(10 * trainS) / 10,
   };
 }
@@ -137,6 +155,7 @@ function printTable(lines: readonly Line[]): void {
     ['peak_rss_mb', 'peak RSS MB'],
     ['untrained_accuracy', 'untrained acc'],
     ['accuracy', 'val acc'],
+    ['retention', 'retention'],
     ['train_s', 'train s'],
   ];
   const rows = [cols.map(([, h]) => h), ...lines.map((l) => cols.map(([k]) => String(l[k])))];
@@ -165,6 +184,7 @@ if (opts.child) {
   for (const recipe of chosen) {
     const args = [fileURLToPath(import.meta.url), '--child', recipe.strategy, '--threads', String(opts.threads)];
     if (opts.epochs) args.push('--epochs', String(opts.epochs));
+    if (opts.lr) args.push('--lr', String(opts.lr));
     if (opts.model) args.push('--model', opts.model);
     const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const line = JSON.parse(out.trim().split('\n').pop() as string) as Line;

@@ -85,6 +85,17 @@ export { CorruptCheckpointError } from './train/checkpoint.ts';
 export { type EventSink, type TrainEvent, type TrainEventType, WARNING_CODES, type WarningCode } from './train/events.ts';
 export { packExamples } from './train/packing.ts';
 export {
+  missingHead,
+  type RetentionProbe,
+  type RetentionReading,
+  type RetentionSettings,
+  type RetentionSource,
+  retentionSample,
+  retentionTask,
+  startRetentionProbe,
+  tunedWithBaseHead,
+} from './train/retention.ts';
+export {
   type CamelKeys,
   camelKeys,
   camelName,
@@ -92,6 +103,7 @@ export {
   EarlyStoppingSchema,
   HF_TRAINING_ALIASES,
   learningRateConflict,
+  RetentionSchema,
   resolveTrainingAliases,
   SETTING_LIMITS,
   SeedSchema,

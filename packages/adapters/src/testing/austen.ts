@@ -11,6 +11,7 @@ import {
   type PretrainedModel,
   Runtime,
   shuffled,
+  startRetentionProbe,
   Tokenizer,
 } from '@tuneql/engine';
 import { AUSTEN_DATA, AUSTEN_MODEL } from './fixtures.ts';
@@ -74,6 +75,36 @@ export async function accuracy(model: PretrainedModel, examples: readonly Exampl
       });
     }
     return right / examples.length;
+  } finally {
+    await rt.close();
+  }
+}
+
+/**
+ * The trainer's retention check on the model as it is: its backbone under austen-bert-mini's own masked-LM
+ * head, scored on 64 of `examples` (held back from training, never seen in pre-training) against the base
+ * model's loss on them; 1 = unchanged.
+ */
+export async function retention(
+  model: PretrainedModel,
+  examples: readonly Example[],
+  threads?: number,
+  modelDir = AUSTEN_MODEL,
+): Promise<{ retention: number; loss: number; baseLoss: number }> {
+  const tokenizer = Tokenizer.fromFile(join(modelDir, 'tokenizer.json'));
+  const base = await loadPretrained(modelDir, { task: 'masked-lm' });
+  const rt = await Runtime.start({ provider: 'cpu', threads });
+  try {
+    const probe = await startRetentionProbe(
+      rt,
+      model,
+      { base, maskTokenId: tokenizer.tokenToId('[MASK]'), specialIds: tokenizer.specialTokenIds() },
+      { sampleSize: 64, seed: 42, batchSize: 16, maxBuckets: 2, texts: examples },
+    );
+    const reading = await probe.read();
+    if (reading.loss === undefined || probe.baseLoss === undefined)
+      throw new Error(`${modelDir} has no masked-LM head to measure retention with`);
+    return { retention: reading.retention, loss: reading.loss, baseLoss: probe.baseLoss };
   } finally {
     await rt.close();
   }

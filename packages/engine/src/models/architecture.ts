@@ -58,6 +58,12 @@ export interface Architecture {
   hiddenSize(config: ConfigReader): number;
   /** Decoders: the shape of their key/value cache (an architecture without one cannot generate with a cache). */
   cacheShape?(config: ConfigReader): CacheShape;
+  /**
+   * The base model alone, as built for `task` (the same parameter names): its last hidden state, (B, T, hidden),
+   * what every head reads. The retention check compares it with the base model's where the checkpoint has no
+   * pre-training head.
+   */
+  hidden(scope: ParamScope, config: ConfigReader, task: Task, inputs: ModelInputs, ctx: ForwardContext): Tensor;
   /** Builds the model and the head for `task` under the Hugging Face parameter names. */
   build(scope: ParamScope, config: ConfigReader, task: Task, inputs: ModelInputs, ctx: ForwardContext): TaskOutputs;
 }

@@ -155,6 +155,7 @@ function family(modelType: 'bert' | 'roberta'): Architecture {
     },
     hiddenSize: (c) => readEncoderConfig(c, roberta).hidden,
     baseModel: () => modelType,
+    hidden: (scope, config, _task, inputs, ctx) => encoder(scope.pp(modelType), readEncoderConfig(config, roberta), inputs, ctx, roberta),
     build(scope, config, task: Task, inputs, ctx): TaskOutputs {
       const cfg = readEncoderConfig(config, roberta);
       const base = scope.pp(modelType);

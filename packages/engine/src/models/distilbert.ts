@@ -108,6 +108,7 @@ export const distilbert: Architecture = {
   maxLength: (c) => read(c).maxPositions,
   hiddenSize: (c) => read(c).dim,
   baseModel: () => 'distilbert',
+  hidden: (scope, config, _task, inputs, ctx) => body(scope.pp('distilbert'), read(config), inputs, ctx),
   build(scope, config, task, inputs, ctx): TaskOutputs {
     const cfg = read(config);
     const base = scope.pp('distilbert');

@@ -132,6 +132,7 @@ export const gpt2: Architecture = {
     return { layers: cfg.layers, kvHeads: cfg.heads, headDim: cfg.embd / cfg.heads };
   },
   baseModel: () => 'transformer',
+  hidden: (scope, config, _task, inputs, ctx) => body(scope.pp('transformer'), read(config), inputs, ctx),
   build(scope, config, task, inputs, ctx): TaskOutputs {
     const cfg = read(config);
     const base = scope.pp('transformer');

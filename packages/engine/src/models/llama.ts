@@ -140,6 +140,9 @@ export const llama: Architecture = {
     return { layers: cfg.layers, kvHeads: cfg.kvHeads, headDim: cfg.headDim };
   },
   baseModel: (task) => (task === 'question-answering' ? 'transformer' : 'model'),
+  hidden(scope, config, task, inputs, ctx) {
+    return body(scope.pp(this.baseModel(task)), read(config), inputs, ctx);
+  },
   build(scope, config, task, inputs, ctx): TaskOutputs {
     const cfg = read(config);
     // transformers names the base model 'transformer' in LlamaForQuestionAnswering, 'model' elsewhere.

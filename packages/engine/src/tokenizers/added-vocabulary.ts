@@ -134,6 +134,11 @@ export class AddedVocabulary {
     return this.specials.has(content);
   }
 
+  /** The ids of the special tokens ([CLS], [SEP], [PAD], [MASK]...). */
+  specialIds(): number[] {
+    return this.tokens.filter((t) => t.special).map((t) => t.id);
+  }
+
   /** Splits around added tokens in the raw text, normalizes the rest, then splits around normalized added tokens. */
   extractAndNormalize(normalizer: Normalizer | null, text: string): PreTokenizedString {
     const pre = new PreTokenizedString(text);

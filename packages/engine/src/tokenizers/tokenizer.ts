@@ -179,6 +179,11 @@ export class Tokenizer {
     return this.added.idToToken(id) ?? this.model.idToToken(id);
   }
 
+  /** The ids of the added tokens marked special ([CLS], [SEP], [PAD], [MASK]...), which masking leaves alone. */
+  specialTokenIds(): Set<number> {
+    return new Set(this.added.specialIds());
+  }
+
   /** Tokens of one text with their offsets and word ids, before truncation and post-processing. */
   private encodeSingle(text: string, typeId: number): EncodingState {
     const pre = this.added.extractAndNormalize(this.normalizer, text);

@@ -15,9 +15,11 @@ export type TrainEventType =
 
 /**
  * What a `warning` event is about: CHECKPOINT_DAMAGED (a damaged checkpoint was skipped on resume, an older
- * one used), DROPOUT_CHANGED (the checkpoint's engine drew dropout masks with another function).
+ * one used), DROPOUT_CHANGED (the checkpoint's engine drew dropout masks with another function),
+ * RETENTION_LOW (the tuned backbone's retention fell below the threshold), RETENTION_HEAD_MISSING (the base
+ * checkpoint lacks its language-modelling head, so retention is measured from hidden states instead).
  */
-export const WARNING_CODES = ['CHECKPOINT_DAMAGED', 'DROPOUT_CHANGED'] as const;
+export const WARNING_CODES = ['CHECKPOINT_DAMAGED', 'DROPOUT_CHANGED', 'RETENTION_LOW', 'RETENTION_HEAD_MISSING'] as const;
 export type WarningCode = (typeof WARNING_CODES)[number];
 
 export interface TrainEvent {

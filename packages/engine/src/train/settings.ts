@@ -52,6 +52,8 @@ export const SETTING_LIMITS = {
   buckets: 64,
   checkpoints: 1_000,
   patience: 10_000,
+  /** Texts the retention check scores at every evaluation. */
+  retentionSample: 10_000,
 } as const;
 
 /** An integer in [1, max]. */
@@ -70,6 +72,22 @@ export const EarlyStoppingSchema = strictObjectWithHints({
     .enum(['metric', 'loss'])
     .default('metric')
     .describe('What stopping watches: the metric or the validation loss (the best weights follow the metric either way).'),
+});
+
+export const RetentionSchema = strictObjectWithHints({
+  sample_size: positiveInt(SETTING_LIMITS.retentionSample)
+    .default(64)
+    .describe('Held-back texts (from the validation split) the tuned backbone is scored on.'),
+  threshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe("The least retention accepted: below it the action is taken (0.5: the sample's perplexity doubled; 0: never)."),
+  action: z
+    .enum(['warn', 'stop'])
+    .default('warn')
+    .describe('Below the threshold: `warn` (a warning event), or `stop` the run, keeping the best weights above it.'),
 });
 
 const settingsShape = {
@@ -105,6 +123,9 @@ const settingsShape = {
     ),
   early_stopping: EarlyStoppingSchema.optional().describe(
     'Stop when the monitored value (the metric, or the validation loss) has not improved by more than the minimum delta for `patience` evaluations; unset: never.',
+  ),
+  retention: RetentionSchema.optional().describe(
+    "Score the tuned backbone with the base model's masked- or causal-LM head at every evaluation (`eval_retention`, 1 = unchanged); unset: off.",
   ),
   max_buckets: positiveInt(SETTING_LIMITS.buckets).default(4).describe('Length buckets (static shapes) at most.'),
   keep_checkpoints: positiveInt(SETTING_LIMITS.checkpoints)

@@ -32,6 +32,7 @@ import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './check
 import type { EventSink, TrainEvent, TrainEventType, WarningCode } from './events.ts';
 import { findLearningRate } from './lr-finder.ts';
 import { packExamples } from './packing.ts';
+import { missingHead, type RetentionProbe, type RetentionSettings, type RetentionSource, startRetentionProbe } from './retention.ts';
 import { type CamelKeys, camelKeys, DEFAULT_SEED, TRAINER_SETTINGS_DEFAULTS, type TrainerSettings } from './settings.ts';
 import { metricProblem, metricsFor } from './task-metrics.ts';
 
@@ -39,12 +40,14 @@ import { metricProblem, metricsFor } from './task-metrics.ts';
  * The trainer's configuration: the settings of TrainerSettingsSchema (settings.ts, where each one's bounds,
  * default and description live) under camelCase names, and what a caller adds in code.
  */
-export interface TrainerConfig extends Omit<CamelKeys<TrainerSettings>, 'earlyStopping'> {
+export interface TrainerConfig extends Omit<CamelKeys<TrainerSettings>, 'earlyStopping' | 'retention'> {
   /**
    * Stop when the monitored value (`metric`, or the validation loss with monitor 'loss') has not improved by
    * more than `minDelta` (@default 0) for `patience` evaluations.
    */
   earlyStopping?: { patience: number; minDelta?: number; monitor?: 'metric' | 'loss' };
+  /** Score the tuned backbone against the base model at every evaluation (needs TrainOptions.retention). */
+  retention?: RetentionSettings;
   /** @default 42 (SeedSchema) */
   seed: number;
   /** Sequences are cut to this many tokens before batching. */
@@ -97,6 +100,11 @@ export interface TrainOptions {
    * unfreezing. The others keep their exact values (and optimizer state) until their epoch comes.
    */
   trainableSchedule?: (epoch: number) => ReadonlySet<string>;
+  /**
+   * The base model with its pre-training head (and for masked LM the mask token), for the retention check that
+   * config.retention turns on. Without it a config asking for retention is refused.
+   */
+  retention?: RetentionSource;
 }
 
 export interface TrainResult {
@@ -179,6 +187,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const evalBatch = cfg.evalBatchSize ?? cfg.batchSize;
   const k = cfg.gradientAccumulation;
   if (cfg.packing && task !== 'causal-lm') throw new Error(`packing applies to causal-lm; this model's task is ${task}`);
+  if (cfg.retention && !options.retention)
+    throw new Error('the retention check needs the base model with its language-modelling head (TrainOptions.retention)');
+  // Retention is measured at evaluations, which need a validation split: measuring nothing in silence would mislead.
+  if (cfg.retention && !data.validation?.length)
+    throw new Error('the retention check runs at evaluations, and this run has no validation split; give one, or unset retention');
   // Only training rows are packed: evaluation losses stay comparable with unpacked runs.
   const trainExamples = cfg.packing ? packExamples(data.train) : data.train;
   if (trainExamples.length < cfg.batchSize)
@@ -307,6 +320,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const evaluator = await evaluationPrograms(rt, model, data.validation, evalBatch, cfg.maxBuckets, predictions);
     const tester = data.test ? await evaluationPrograms(rt, model, data.test, evalBatch, cfg.maxBuckets, predictions) : undefined;
     const runEval = (e: EvalSet) => evaluate(e, task, collateFor, options.metrics);
+    // The base model is measured on the sample here, before a resume restores trained weights.
+    const retentionSettings = cfg.retention ? { sampleSize: 64, threshold: 0.5, action: 'warn' as const, ...cfg.retention } : undefined;
+    let retention: RetentionProbe | undefined;
+    let headMissing: string | undefined;
+    if (retentionSettings && options.retention && evaluator) {
+      headMissing = missingHead(options.retention.base);
+      retention = await startRetentionProbe(rt, model, options.retention, {
+        sampleSize: retentionSettings.sampleSize,
+        seed: cfg.seed,
+        batchSize: evalBatch,
+        maxBuckets: cfg.maxBuckets,
+        texts: data.validation ?? data.train,
+      });
+    }
 
     const checkpointRoot = options.outDir ? join(options.outDir, 'checkpoints') : undefined;
     const bestFile = options.outDir ? join(options.outDir, 'checkpoints', 'best.safetensors') : undefined;
@@ -373,17 +400,49 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         batches_per_epoch: batchesPerEpoch,
         trainable_parameters: model.params.count('trainable'),
         parameters: model.params.count(),
+        ...(retention ? { retention_sample: retention.size } : {}),
+        ...(retention?.baseLoss !== undefined ? { retention_base_loss: retention.baseLoss } : {}),
       },
       rateFound,
     );
+    if (headMissing) {
+      warn(
+        'RETENTION_HEAD_MISSING',
+        `${headMissing}: retention is measured as the mean cosine similarity of the backbone's last hidden states to the base model's on the ${retention?.size} held-back texts instead of by its language-modelling loss`,
+      );
+    }
 
     const lowest = { loss: Number.POSITIVE_INFINITY };
+    /** Set when the retention check stops the run: why. */
+    let forgotten: string | undefined;
+    /** Whether the run should stop: early stopping's patience ran out, or retention fell below its threshold with action `stop`. */
     const evaluateAndTrack = async (): Promise<boolean> => {
       if (!evaluator) return false;
       const values = await runEval(evaluator);
+      const reading = retention ? await retention.read() : undefined;
+      if (reading)
+        Object.assign(values, { retention: reading.retention }, reading.loss === undefined ? {} : { retention_loss: reading.loss });
       emit('eval', Object.fromEntries(Object.entries(values).map(([key, v]) => [`eval_${key}`, v])));
       const value = values[metric];
       if (value === undefined) throw new Error(`the validation metrics have no '${metric}'; they are ${Object.keys(values).join(', ')}`);
+      const below = reading && retentionSettings && reading.retention < retentionSettings.threshold;
+      if (below) {
+        const how =
+          reading.loss === undefined
+            ? `the mean cosine similarity of the backbone's hidden states to the base model's on the ${retention?.size} held-back texts`
+            : `the base model's loss on the ${retention?.size} held-back texts was ${retention?.baseLoss?.toFixed(3)}, the tuned backbone's is ${reading.loss.toFixed(3)}`;
+        const what = `retention ${reading.retention.toFixed(3)} at step ${step} is below the threshold ${retentionSettings.threshold} (${how})`;
+        if (retentionSettings.action === 'stop') {
+          // Weights that forgot this much are not kept as the best: the run ends on the best weights above the threshold.
+          forgotten = `${what}; stopped, keeping the best weights ${best ? `(step ${best.step})` : '(none scored above the threshold: the last ones)'}`;
+          await saveCheckpoint();
+          return true;
+        }
+        warn(
+          'RETENTION_LOW',
+          `${what}; the model is forgetting what it learned in pre-training: lower the learning rate, or train fewer parameters (LoRA, adapters)`,
+        );
+      }
       // The best weights follow any gain of the metric; stopping needs a gain of more than min_delta on the
       // monitored value over its reference (which moves only then), so a tie, or a slow creep of small gains
       // until they add up to more than min_delta, is no improvement (Keras's and Lightning's EarlyStopping).
@@ -425,6 +484,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       else emit('finished', best ? { [`best_${best.metric}`]: best.value, best_step: best.step } : {});
       result.events = seq;
       return result;
+    };
+
+    const stopEarly = async (): Promise<TrainResult> => {
+      const values: Record<string, number> = { [metric]: best?.value ?? Number.NaN, best_step: best?.step ?? 0 };
+      if (forgotten) {
+        emit('early_stop', values, forgotten);
+        return await finish('early_stopped', forgotten);
+      }
+      if (monitor === 'loss') values.loss = stopBest ?? Number.NaN;
+      emit('early_stop', values, `${monitored} did not improve by more than ${cfg.earlyStopping?.minDelta ?? 0} for ${cfg.earlyStopping?.patience} evaluations`);
+      return await finish('early_stopped');
     };
 
     let t0 = performance.now();
@@ -488,18 +558,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           );
         }
         if (cfg.evalEvery && step % cfg.evalEvery === 0 && step < totalSteps) {
-          if (await evaluateAndTrack()) {
-            emit(
-              'early_stop',
-              {
-                [metric]: best?.value ?? Number.NaN,
-                best_step: best?.step ?? 0,
-                ...(monitor === 'loss' ? { loss: stopBest ?? Number.NaN } : {}),
-              },
-              `${monitored} did not improve by more than ${cfg.earlyStopping?.minDelta ?? 0} for ${cfg.earlyStopping?.patience} evaluations`,
-            );
-            return await finish('early_stopped');
-          }
+          if (await evaluateAndTrack()) return await stopEarly();
         }
       }
       if (position >= batches.length) {
@@ -508,24 +567,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         let stop = false;
         if (evaluator) stop = await evaluateAndTrack();
         else await saveCheckpoint();
-        if (stop) {
-          emit(
-            'early_stop',
-            {
-              [metric]: best?.value ?? Number.NaN,
-              best_step: best?.step ?? 0,
-              ...(monitor === 'loss' ? { loss: stopBest ?? Number.NaN } : {}),
-            },
-            `${monitored} did not improve by more than ${cfg.earlyStopping?.minDelta ?? 0} for ${cfg.earlyStopping?.patience} evaluations`,
-          );
-          return await finish('early_stopped');
-        }
+        if (stop) return await stopEarly();
       }
     }
     if (position !== 0) {
       // maxSteps ended the run inside an epoch.
-      if (evaluator) await evaluateAndTrack();
-      else await saveCheckpoint();
+      if (evaluator && (await evaluateAndTrack()) && forgotten) return await stopEarly();
+      if (!evaluator) await saveCheckpoint();
     }
     return await finish('finished');
   } finally {

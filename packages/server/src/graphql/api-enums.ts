@@ -40,7 +40,7 @@ export const RunEventTypeEnum = graphqlEnum<TrainEventType>(
 export const WarningCodeEnum = graphqlEnum<WarningCode>(
   'WarningCode',
   WARNING_CODES,
-  "CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on.",
+  "CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on; RETENTION_LOW: the tuned backbone's retention fell below the threshold; RETENTION_HEAD_MISSING: the base checkpoint lacks its language-modelling head, so retention is measured from hidden states instead.",
 );
 
 export const FinishReasonEnum = graphqlEnum<FinishReason>(

@@ -9,7 +9,7 @@ import type { TrainEvent } from '@tuneql/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { predictMany } from '../predict/predictor.ts';
 import { executeRun, type RunOutcome } from './execute-run.ts';
-import type { RunSpec } from './run-spec.ts';
+import { type RunSpec, RunSpecError } from './run-spec.ts';
 import { austenRun, austenSlice } from './test-fixtures.ts';
 
 const LABELS = ['Emma', 'Mansfield Park', 'Northanger Abbey', 'Persuasion', 'Pride & Prejudice', 'Sense & Sensibility'];
@@ -114,6 +114,20 @@ describe('executeRun', () => {
     const evalOf = (list: TrainEvent[]) => list.find((e) => e.type === 'eval')?.values.eval_loss as number;
     expect(Math.abs(evalOf(second) - evalOf(events))).toBeLessThan(1e-6);
   }, 60_000);
+
+  it('refuses the retention check without a validation split before training, naming the setting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tuneql-retention-'));
+    const noValidation = {
+      ...spec,
+      data: { ...spec.data, validation: undefined },
+      training: { ...spec.training, retention: { sample_size: 8, threshold: 0.5, action: 'warn' as const } },
+    };
+    const err = await executeRun(noValidation, { outDir: dir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunSpecError);
+    expect(err).toMatchObject({ problems: [{ path: 'training.retention' }] });
+    expect((err as Error).message).toMatch(/this run has no validation split; give data.validation, or unset training.retention/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
 
   it('refuses a bad strategy config before reading data or writing anything', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tuneql-bad-'));

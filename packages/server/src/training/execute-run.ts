@@ -4,7 +4,19 @@
 
 import { join } from 'node:path';
 import type { StrategyRegistry } from '@tuneql/adapters';
-import { type DataThreads, metricsFor, type OnDataProgress, type TrainEvent, type TrainResult, train } from '@tuneql/engine';
+import {
+  type DataThreads,
+  loadPretrained,
+  metricsFor,
+  type OnDataProgress,
+  type PretrainedModel,
+  type RetentionSource,
+  retentionTask,
+  Tokenizer,
+  type TrainEvent,
+  type TrainResult,
+  train,
+} from '@tuneql/engine';
 import { type ModelCard, ONNX_FILE, writeModelFolder } from '../predict/model-folder.ts';
 import { type DatasetCache, prepareRun, trainerConfig } from './prepare-run.ts';
 import type { RunSpec } from './run-spec.ts';
@@ -49,6 +61,22 @@ export interface RunOutcome extends TrainResult {
   totalParameters: number;
 }
 
+/**
+ * The base model under its pre-training head (the checkpoint the run starts from, loaded again without the
+ * strategy) and the tokenizer's mask and special tokens, for the retention check.
+ */
+async function retentionSource(modelDir: string, model: PretrainedModel, tokenizerFile: string): Promise<RetentionSource> {
+  const task = retentionTask(model);
+  if (!task) throw new Error(`${model.arch.modelType} has neither a masked- nor a causal-LM head to measure retention with`);
+  const base = await loadPretrained(modelDir, { task });
+  if (task === 'causal-lm') return { base };
+  const tokenizer = Tokenizer.fromFile(tokenizerFile);
+  const maskTokenId = ['[MASK]', '<mask>'].map((t) => tokenizer.tokenToId(t)).find((id) => id !== undefined);
+  if (maskTokenId === undefined)
+    throw new Error(`${tokenizerFile} has no mask token ([MASK] or <mask>) to measure a masked-LM retention with`);
+  return { base, maskTokenId, specialIds: tokenizer.specialTokenIds() };
+}
+
 export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Promise<RunOutcome> {
   const log = options.log ?? (() => {});
   const prepared = await prepareRun(spec, {
@@ -77,6 +105,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
       // settings leave out when the range test is asked for (it would read as a rate given by the user).
       ...(spec.training.find_learning_rate ? { learningRate: applied.strategy.defaults.learningRate } : {}),
     },
+    retention: spec.training.retention ? await retentionSource(spec.model, model, prepared.tokenizerFile) : undefined,
   });
   const outcome: RunOutcome = { ...result, trainableParameters, totalParameters };
   if (result.status === 'failed' || result.status === 'cancelled') return outcome;

@@ -19,6 +19,8 @@ import {
   type PretrainedModel,
   packExamples,
   readModelConfig,
+  retentionTask,
+  Tokenizer,
   type TrainerConfig,
   unpackDataset,
 } from '@tuneql/engine';
@@ -177,12 +179,29 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
     });
   }
   if (model.initialized.length) log(`new parameters (initialized): ${model.initialized.join(', ')}`);
+  if (spec.training.retention) checkRetention(model, tokenizerFile, dataset.validation.length);
   const applied = await applyStrategy(strategy, model, spec.strategy.config, { baseModel: modelName });
   log(`model: ${model.arch.modelType}, ${model.params.count()} parameters, ${model.params.count('trainable')} trainable`);
   log(
     `strategy: ${strategy.id}${applied.report.added.length ? `, ${applied.report.added.length} new parameter tensors` : ''}${applied.report.modules?.length ? ` on ${applied.report.modules.length} modules` : ''}`,
   );
   return { spec, tokenizerFile, dataset, labels, model, applied, plan };
+}
+
+/** What the retention check needs before anything trains: a pre-training head to score with, a mask token, held-back texts. */
+function checkRetention(model: PretrainedModel, tokenizerFile: string, validation: number): void {
+  const refuse = (message: string): never => {
+    throw new RunSpecError(message, [{ path: 'training.retention', message }]);
+  };
+  const task = retentionTask(model);
+  if (!task)
+    refuse(`${model.arch.modelType} has neither a masked- nor a causal-LM head to measure retention with; unset training.retention`);
+  if (task === 'masked-lm' && ['[MASK]', '<mask>'].every((t) => Tokenizer.fromFile(tokenizerFile).tokenToId(t) === undefined))
+    refuse(`${tokenizerFile} has no mask token ([MASK] or <mask>) to hide tokens with for the masked-LM retention check`);
+  if (validation === 0)
+    refuse(
+      'the retention check scores held-back texts at each evaluation, and this run has no validation split; give data.validation, or unset training.retention',
+    );
 }
 
 /** The model folder's tokenizer.json; a folder that is missing, or lacks the file, is reported as such. */

@@ -79,6 +79,13 @@ describe('drawLineChart', () => {
     drawLineChart(ctx, { width: 300, height: 150, dpr: 1 }, [{ name: 'eval_loss', x: [6, 12], y: [1.8141, 1.8122], color: '#000' }]);
     const yLabels = labels.filter((l) => l.startsWith('1.8'));
     expect(new Set(yLabels).size).toBe(yLabels.length);
+    // A narrow range near 1 (a retention curve): as many decimals as the ticks' step has, so the label fits the margin.
+    labels.length = 0;
+    drawLineChart(ctx, { width: 300, height: 300, dpr: 1 }, [{ name: 'eval_retention', x: [8, 16], y: [1.01182, 1.01132], color: '#000' }]);
+    const near1 = labels.filter((l) => l.startsWith('1.01'));
+    expect(near1.length).toBeGreaterThan(1);
+    expect(new Set(near1).size).toBe(near1.length);
+    for (const l of near1) expect(l).toMatch(/^1\.01\d\d$/);
     drawLineChart(ctx, { width: 300, height: 150, dpr: 1 }, [{ name: 'one', x: [6], y: [0.5], color: '#000' }]);
     expect(counts.arc).toBe(1);
   });

@@ -83,12 +83,18 @@ export interface DrawResult {
   signature: number;
 }
 
-/** Short tick labels; where three significant digits would print two ticks alike (1.805, 1.81), as many decimals as the step needs. */
+/**
+ * Short tick labels; where three significant digits would print two ticks alike (1.805, 1.81), as many decimals as
+ * the step needs and no more (a step of 1e-4 prints 1.0119, not 1.011900, which the axis margin would cut).
+ */
 function tickLabels(ticks: readonly number[]): string[] {
   const short = ticks.map(formatTick);
   if (new Set(short).size === short.length) return short;
   const step = ticks.length > 1 ? Math.abs((ticks[1] as number) - (ticks[0] as number)) : 1;
-  const decimals = Math.min(20, Math.max(0, Math.ceil(-Math.log10(step)) + 1));
+  // The fewest decimals that write the step whole (a step computed as 9.99999e-5 is 1e-4: four decimals).
+  let decimals = 0;
+  while (decimals < 20 && Math.abs(step * 10 ** decimals - Math.round(step * 10 ** decimals)) > 1e-6 * Math.max(1, step * 10 ** decimals))
+    decimals++;
   return ticks.map((t) => t.toFixed(decimals));
 }
 

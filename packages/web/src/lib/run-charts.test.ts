@@ -46,6 +46,18 @@ describe('planRunCharts', () => {
     expect(new Set(drawn).size).toBe(drawn.length);
   });
 
+  it("draws the retention check's figures in charts of their own, after the task's metrics", () => {
+    const withRetention: Record<string, number[]> = { ...SERIES, eval_retention: [0.99, 0.98], eval_retention_loss: [5.7, 5.72] };
+    const plans = planRunCharts(Object.keys(withRetention), (n) => ({ x: [2, 4], y: withRetention[n] ?? [] }));
+    const validation = plans.filter((p) => p.section === 'validation');
+    expect(validation.slice(-2).map((p) => [p.title, p.series.map((s) => s.name)])).toEqual([
+      ['Retention (1 = as the base model)', ['eval_retention']],
+      ['Retention: language-modelling loss on held-back texts', ['eval_retention_loss']],
+    ]);
+    const drawn = plans.flatMap((p) => p.series.map((s) => s.name));
+    expect(drawn.filter((n) => n.startsWith('eval_retention'))).toEqual(['eval_retention', 'eval_retention_loss']);
+  });
+
   it('keeps apart series that differ at any point, and those without points', () => {
     expect(mergeIdentical(['a', 'b', 'c'], (n) => [{ x: [1, 2], y: n === 'c' ? [1, 3] : [1, 2] }])).toEqual([['a', 'b'], ['c']]);
     expect(mergeIdentical(['a', 'b'], () => [{ x: [], y: [] }])).toEqual([['a'], ['b']]);

@@ -1,7 +1,8 @@
 // Which charts a run page draws, from the series it has: metrics equal at every point (accuracy and micro-F1 in
 // single-label classification, among others) are drawn once, titled with all their names; precision, recall and
 // F1 of one averaging share a chart; losses share one; the training dynamics (learning rate, gradient norm,
-// throughput) follow.
+// throughput) follow. The retention check's figures (how well the tuned backbone still models held-back text
+// against the base model) get charts of their own.
 import { sameSeries } from './chart-math.ts';
 
 interface Points {
@@ -43,6 +44,17 @@ const STEP_CHARTS: Record<string, string> = {
 
 const AVERAGING = /^(.*)_(macro|micro|weighted|samples)$/;
 
+/** The retention check's series (the trainer's `retention` setting), and their charts' titles. */
+export const RETENTION_CHARTS: Readonly<Record<string, string>> = {
+  eval_retention: 'Retention (1 = as the base model)',
+  eval_retention_loss: 'Retention: language-modelling loss on held-back texts',
+};
+
+/** A validation series' chart title where it has a chart of its own (the compare page draws one chart per name). */
+export function validationTitle(name: string, label: string): string {
+  return RETENTION_CHARTS[name] ?? `Validation ${label}`;
+}
+
 /**
  * The charts for a run's series (names as RunSeries.names() lists them). A merged series is named by its first
  * name and labelled with all of them ('accuracy = f1_micro').
@@ -54,7 +66,7 @@ export function planRunCharts(names: readonly string[], get: (name: string) => P
   if (names.includes('eval_loss')) loss.push({ name: 'eval_loss', label: 'eval_loss', dots: true });
   out.push({ title: 'Loss', section: 'training', series: loss.length ? loss : [{ name: 'loss', label: 'loss' }] });
 
-  const evals = names.filter((n) => n.startsWith('eval_') && n !== 'eval_loss');
+  const evals = names.filter((n) => n.startsWith('eval_') && n !== 'eval_loss' && !(n in RETENTION_CHARTS));
   const groups = mergeIdentical(evals, (n) => [get(n)]);
   const short = (n: string) => n.replace(/^eval_/, '');
   const byAveraging = new Map<string, ChartPlan>();
@@ -83,6 +95,9 @@ export function planRunCharts(names: readonly string[], get: (name: string) => P
   for (const c of out) {
     const only = c.series[0];
     if (c.title.startsWith('Validation, ') && c.series.length === 1 && only) c.title = `Validation ${short(only.name)}`;
+  }
+  for (const [name, title] of Object.entries(RETENTION_CHARTS)) {
+    if (names.includes(name)) out.push({ title, section: 'validation', series: [{ name, label: short(name), dots: true }] });
   }
 
   for (const [name, title] of Object.entries(STEP_CHARTS)) {

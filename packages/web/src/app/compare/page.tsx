@@ -11,7 +11,7 @@ import { ErrorBox, Loading, StatusBadge } from '../../components/bits.tsx';
 import { formatBytes, formatCount, formatDuration, formatValue } from '../../components/format.ts';
 import { LineChart, SmoothingControl } from '../../components/line-chart.tsx';
 import { type ChartSeries, PALETTE } from '../../components/line-chart-draw.ts';
-import { mergeIdentical } from '../../lib/run-charts.ts';
+import { mergeIdentical, RETENTION_CHARTS, validationTitle } from '../../lib/run-charts.ts';
 import { type RunEventLike, RunSeries } from '../../lib/run-series.ts';
 
 /** Finished runs preselected when the page is opened without ids. */
@@ -71,11 +71,13 @@ function Compare() {
     const loaded = selected.filter((id) => curves[id]);
     // Metrics equal at every point in every run (accuracy and micro-F1...) are drawn once.
     const groups = mergeIdentical(names, (n) => loaded.map((id) => (curves[id] as RunSeries).series(n)));
+    // The retention check's charts after the task's metrics, as on the run page.
+    groups.sort((a, b) => Number((a[0] as string) in RETENTION_CHARTS) - Number((b[0] as string) in RETENTION_CHARTS));
     return groups.map((group) => {
       const n = group[0] as string;
       const label = group.map((g) => g.replace(/^eval_/, '')).join(' = ');
       return {
-        title: n === 'loss' ? 'Training loss' : `Validation ${label}`,
+        title: n === 'loss' ? 'Training loss' : validationTitle(n, label),
         series: loaded.map((id, i): ChartSeries => {
           const run = runs.find((r) => r.id === id);
           return {
@@ -90,6 +92,7 @@ function Compare() {
   }, [selected, curves, runs]);
   const version = Object.keys(curves).length + selected.length * 1000;
 
+  const withRetention = chosen.some((r) => (curves[r.id]?.series('eval_retention').y.length ?? 0) > 0);
   const testKeys = [...new Set(chosen.flatMap((r) => Object.keys((r.testResults as Record<string, unknown> | null) ?? {})))].sort();
   return (
     <>
@@ -134,6 +137,14 @@ function Compare() {
                   <th className="num">Peak memory</th>
                   <th className="num">Final loss</th>
                   <th>Best</th>
+                  {withRetention && (
+                    <th
+                      className="num"
+                      title="The retention check at the best step: 1 = the base model's language-modelling loss on held-back texts"
+                    >
+                      Retention
+                    </th>
+                  )}
                 </tr>
               </thead>
               <tbody>
@@ -159,6 +170,11 @@ function Compare() {
                       <td className="num">{formatBytes(r.peakMemoryBytes)}</td>
                       <td className="num">{loss?.length ? formatValue(loss[loss.length - 1]) : '—'}</td>
                       <td className="small">{r.best ? `${r.best.metric} ${formatValue(r.best.value)} @ step ${r.best.step}` : '—'}</td>
+                      {withRetention && (
+                        <td className="num" data-testid="compare-retention">
+                          {formatValue(retentionAtBest(curves[r.id], r.best?.step))}
+                        </td>
+                      )}
                     </tr>
                   );
                 })}
@@ -217,4 +233,12 @@ export default function ComparePage() {
       <Compare />
     </Suspense>
   );
+}
+
+/** The retention check's figure for the weights a run kept (its best step), else its last. */
+function retentionAtBest(curves: RunSeries | undefined, bestStep: number | undefined): number | undefined {
+  const s = curves?.series('eval_retention');
+  if (!s?.y.length) return undefined;
+  const at = bestStep === undefined ? -1 : s.x.indexOf(bestStep);
+  return at >= 0 ? s.y[at] : s.y[s.y.length - 1];
 }
