@@ -550,3 +550,43 @@ async function evaluate(
   else Object.assign(values, (metrics ?? metricsFor(task))(set.examples, outputs));
   return values;
 }
+
+export interface EvaluateModelOptions {
+  model: PretrainedModel;
+  examples: readonly Example[];
+  /** @default 16 */
+  batchSize?: number;
+  /** Length buckets (static shapes) at most. @default 4 */
+  maxBuckets?: number;
+  /** The task's metrics (metricsFor) unless given. */
+  metrics?: MetricsFn;
+  /** @default 'cpu' */
+  provider?: Provider;
+  threads?: number;
+}
+
+/**
+ * Scores a model as it stands (inference mode) on examples, exactly as a run's evaluation does: the loss and the
+ * task's metrics. What an untrained head scores, say, to show that fine-tuning learned something.
+ */
+export async function evaluateModel(options: EvaluateModelOptions): Promise<Record<string, number>> {
+  const { model, examples } = options;
+  const batchSize = options.batchSize ?? 16;
+  const rt = await Runtime.start({ provider: options.provider ?? 'cpu', threads: options.threads });
+  try {
+    const predictions = model.task === 'masked-lm' ? DEFAULT_TRAINER_CONFIG.mlmPredictions : undefined;
+    const set = await evaluationPrograms(rt, model, examples, batchSize, options.maxBuckets ?? 4, predictions);
+    if (!set) throw new Error('evaluateModel needs at least one example');
+    const collateFor = (b: number, length: number): CollateOptions => ({
+      batchSize: b,
+      length,
+      padTokenId: Number(model.config.raw.pad_token_id ?? 0),
+      tokenTypes: model.arch.tokenTypes,
+      labels: predictions ? 'positions' : labelKind(model.task),
+      predictions,
+    });
+    return await evaluate(set, model.task, collateFor, options.metrics);
+  } finally {
+    await rt.close();
+  }
+}
