@@ -79,8 +79,7 @@ const NEGATIVE = new Set(
 );
 
 /** A word that can turn the sentence's sense around; such sentences are left out rather than mislabelled. */
-const NEGATION =
-  /^(?:not|no|never|nor|nothing|none|nobody|neither|without|cannot|hardly|scarcely)$|n't$/i;
+const NEGATION = /^(?:not|no|never|nor|nothing|none|nobody|neither|without|cannot|hardly|scarcely)$|n't$/i;
 
 function sentimentOf(ws: readonly string[]): 'positive' | 'negative' | undefined {
   let pos = 0;
@@ -162,10 +161,7 @@ const SPEECH_VERB = '(?:said|cried|replied|answered|returned|exclaimed|continued
  * '"Quote," said Mr. Darcy': the quote, and the speaker as the text names them (title included), when every
  * word of the name is on the list of people, so that 'said she' or 'said the other' never count.
  */
-const ATTRIBUTION = new RegExp(
-  `"([^"]{8,}?)[,!?]?" ${SPEECH_VERB} ((?:${TITLE} )?[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?=[ ,.;:!?]|$)`,
-  'g',
-);
+const ATTRIBUTION = new RegExp(`"([^"]{8,}?)[,!?]?" ${SPEECH_VERB} ((?:${TITLE} )?[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?=[ ,.;:!?]|$)`, 'g');
 
 export interface QaRow {
   context: string;
@@ -183,7 +179,11 @@ function speakerQuestions(paragraph: string): QaRow[] {
       const speaker = m[2] as string;
       const nameWords = speaker.split(' ').filter((w) => !new RegExp(`^${TITLE}$`).test(w));
       if (nameWords.length === 0 || !nameWords.every((w) => PEOPLE.has(w))) continue;
-      const opening = quote.split(/\s+/).slice(0, 6).join(' ').replace(/[,;:]$/, '');
+      const opening = quote
+        .split(/\s+/)
+        .slice(0, 6)
+        .join(' ')
+        .replace(/[,;:]$/, '');
       const start = (m.index as number) + m[0].length - speaker.length;
       rows.push({
         context: sentence,
@@ -213,7 +213,8 @@ function main(): void {
 
   const positive: object[] = [];
   const negative: object[] = [];
-  const withEntities: object[] = [];
+  const withPlaces: object[] = [];
+  const withPeopleOnly: object[] = [];
   const withoutEntities: object[] = [];
   const qa: QaRow[] = [];
   for (const p of paragraphs) {
@@ -225,18 +226,26 @@ function main(): void {
       }
       if (ws.length >= 5 && ws.length <= 25) {
         const tags = entityTags(ws);
-        (tags.some((t) => t !== 'O') ? withEntities : withoutEntities).push({ tokens: ws, tags, novel: p.label });
+        const row = { tokens: ws, tags, novel: p.label };
+        if (tags.includes('B-LOC')) withPlaces.push(row);
+        else (tags.includes('B-PER') ? withPeopleOnly : withoutEntities).push(row);
       }
     }
     qa.push(...speakerQuestions(p.text).map((r) => ({ ...r, novel: p.label })));
   }
 
-  // Balanced classes for sentiment; one sentence in six without any entity, so 'O' everywhere is not enough.
+  // Balanced classes for sentiment. Places are far rarer than people in the text: up to a third of the NER
+  // sentences name one, so that LOC is learnt at all; one in six names nobody, so 'O' everywhere is not enough.
   const half = Math.min(LIMITS.sentiment / 2, positive.length, negative.length);
   const sentiment = shuffled([...shuffled(positive, SEED).slice(0, half), ...shuffled(negative, SEED + 1).slice(0, half)], SEED + 2);
   const plain = Math.round(LIMITS.ner / 6);
+  const places = shuffled(withPlaces, SEED + 3).slice(0, Math.round(LIMITS.ner / 3));
   const ner = shuffled(
-    [...shuffled(withEntities, SEED + 3).slice(0, LIMITS.ner - plain), ...shuffled(withoutEntities, SEED + 4).slice(0, plain)],
+    [
+      ...places,
+      ...shuffled(withPeopleOnly, SEED + 4).slice(0, LIMITS.ner - plain - places.length),
+      ...shuffled(withoutEntities, SEED + 7).slice(0, plain),
+    ],
     SEED + 5,
   );
   const questions = shuffled(qa, SEED + 6).slice(0, LIMITS.qa);
@@ -248,7 +257,7 @@ function main(): void {
     console.log(`${file}: ${rows.length} rows, ${(Buffer.byteLength(text) / 1024).toFixed(0)} KB`);
   };
   console.log(
-    `candidates: ${positive.length} positive and ${negative.length} negative sentences; ${withEntities.length} with entities, ${withoutEntities.length} without; ${qa.length} attributed lines`,
+    `candidates: ${positive.length} positive and ${negative.length} negative sentences; ${withPlaces.length} naming a place, ${withPeopleOnly.length} only people, ${withoutEntities.length} neither; ${qa.length} attributed lines`,
   );
   write('austen-sentiment.jsonl', sentiment);
   write('austen-ner.jsonl', ner);
