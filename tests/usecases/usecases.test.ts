@@ -3,7 +3,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { evaluateModel, metricsFor, shuffled, train } from '../../packages/engine/src/index.ts';
+import { evaluateModel, shuffled, train } from '../../packages/engine/src/index.ts';
 import { readTrainConfig } from '../../packages/server/src/cli/config.ts';
 import { prepareRun } from '../../packages/server/src/training/prepare-run.ts';
 
@@ -42,8 +42,8 @@ describe('use cases: fine-tuning austen-bert-mini beats the untrained head', () 
       const { model, dataset, labels } = prepared;
       const heldOut = dataset.test;
       expect(heldOut.length).toBeGreaterThanOrEqual(90);
-      const metrics = metricsFor(spec.task, { labels });
-      const before = await evaluateModel({ model, examples: heldOut, batchSize: 32, maxBuckets: 2, metrics });
+      const scoring = { model, examples: heldOut, batchSize: 32, maxBuckets: 2, labels };
+      const before = await evaluateModel(scoring);
       const result = await train({
         model,
         // The splits of a stratified file come grouped by label: a slice of one must be drawn at random.
@@ -58,7 +58,7 @@ describe('use cases: fine-tuning austen-bert-mini beats the untrained head', () 
         },
       });
       expect(result.status).toBe('finished');
-      const after = await evaluateModel({ model, examples: heldOut, batchSize: 32, maxBuckets: 2, metrics });
+      const after = await evaluateModel(scoring);
       const shown = (v: Record<string, number>) =>
         Object.entries(v)
           .map(([k, x]) => `${k} ${x.toFixed(3)}`)

@@ -558,7 +558,9 @@ export interface EvaluateModelOptions {
   batchSize?: number;
   /** Length buckets (static shapes) at most. @default 4 */
   maxBuckets?: number;
-  /** The task's metrics (metricsFor) unless given. */
+  /** Label names by id, which token classification's metrics need to find entities. */
+  labels?: readonly string[];
+  /** The task's metrics (metricsFor with `labels`) unless given. */
   metrics?: MetricsFn;
   /** @default 'cpu' */
   provider?: Provider;
@@ -585,7 +587,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Reco
       labels: predictions ? 'positions' : labelKind(model.task),
       predictions,
     });
-    return await evaluate(set, model.task, collateFor, options.metrics);
+    return await evaluate(set, model.task, collateFor, options.metrics ?? metricsFor(model.task, { labels: options.labels }));
   } finally {
     await rt.close();
   }
