@@ -24,7 +24,7 @@ const LIMITS = { sentiment: 1600, ner: 1500, qa: 1400 };
 /** Sentence ends: . ! ? (and a closing quote), not after a title's full stop. */
 const SENTENCE_END = /(?<!\b(?:Mr|Mrs|Dr|St|Messrs)\.)(?<=[.!?]["']?)\s+(?=["']?[A-Z])/;
 
-export function sentences(paragraph: string): string[] {
+function sentences(paragraph: string): string[] {
   return paragraph
     .replace(/_/g, '') // the Gutenberg text marks italics with underscores
     .split(SENTENCE_END)
@@ -46,7 +46,7 @@ function balanceQuotes(s: string): string {
 /** Words and punctuation marks; a title keeps its full stop and a possessive 's is a word of its own (as in CoNLL). */
 const WORD = /(?:Mr|Mrs|Dr|St)\.|[A-Za-z]+(?:'[a-rt-zA-Z][A-Za-z]*)*|'s\b|\d+|[^\sA-Za-z\d]/g;
 
-export function words(sentence: string): string[] {
+function words(sentence: string): string[] {
   return sentence.match(WORD) ?? [];
 }
 
@@ -127,7 +127,7 @@ const PLACES = `Mansfield Park|Norland Park|Barton Park|Barton Cottage|Kellynch 
   .sort((a, b) => b.length - a.length);
 
 /** BIO tags: places by longest match, then runs of capitalized name words as one person. */
-export function entityTags(ws: readonly string[]): string[] {
+function entityTags(ws: readonly string[]): string[] {
   const tags = ws.map(() => 'O');
   for (let i = 0; i < ws.length; ) {
     const place = PLACES.find((p) => p.every((w, k) => ws[i + k] === w));
@@ -161,9 +161,10 @@ const SPEECH_VERB = '(?:said|cried|replied|answered|returned|exclaimed|continued
  * '"Quote," said Mr. Darcy': the quote, and the speaker as the text names them (title included), when every
  * word of the name is on the list of people, so that 'said she' or 'said the other' never count.
  */
+const TITLE_WORD = new RegExp(`^${TITLE}$`);
 const ATTRIBUTION = new RegExp(`"([^"]{8,}?)[,!?]?" ${SPEECH_VERB} ((?:${TITLE} )?[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?=[ ,.;:!?]|$)`, 'g');
 
-export interface QaRow {
+interface QaRow {
   context: string;
   question: string;
   answers: { text: string[]; answer_start: number[] };
@@ -177,7 +178,7 @@ function speakerQuestions(paragraph: string): QaRow[] {
     for (const m of sentence.matchAll(ATTRIBUTION)) {
       const quote = m[1] as string;
       const speaker = m[2] as string;
-      const nameWords = speaker.split(' ').filter((w) => !new RegExp(`^${TITLE}$`).test(w));
+      const nameWords = speaker.split(' ').filter((w) => !TITLE_WORD.test(w));
       if (nameWords.length === 0 || !nameWords.every((w) => PEOPLE.has(w))) continue;
       const opening = quote
         .split(/\s+/)
