@@ -29,6 +29,7 @@ import {
   type Remask,
 } from './batching.ts';
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
+import { DivergenceWatch } from './divergence.ts';
 import type { EventSink, TrainEvent, TrainEventType, WarningCode } from './events.ts';
 import { type CamelKeys, camelKeys, DEFAULT_SEED, TRAINER_SETTINGS_DEFAULTS, type TrainerSettings } from './settings.ts';
 import { metricProblem, metricsFor } from './task-metrics.ts';
@@ -335,7 +336,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       parameters: model.params.count(),
     });
 
-    const lowest = { loss: Number.POSITIVE_INFINITY };
+    const divergence = new DivergenceWatch(cfg.divergenceFactor);
     const evaluateAndTrack = async (): Promise<boolean> => {
       if (!evaluator) return false;
       const values = await runEval(evaluator);
@@ -429,12 +430,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         emit('step', { loss: meanLoss, learning_rate: lr, grad_norm: gradNorm, tokens_per_s: tokens / seconds });
         t0 = performance.now();
         tokens = 0;
-        lowest.loss = Math.min(lowest.loss, meanLoss);
-        if (meanLoss > cfg.divergenceFactor * Math.max(lowest.loss, 1e-3) && step > 10) {
+        const diverged = divergence.push(meanLoss);
+        if (diverged !== undefined) {
           await saveCheckpoint();
           return await finish(
             'failed',
-            `the loss diverged: ${meanLoss.toPrecision(4)} at step ${step}, over ${cfg.divergenceFactor}x the lowest so far (${lowest.loss.toPrecision(4)})`,
+            `the loss diverged: ${diverged.toPrecision(4)} at step ${step} (smoothed over about ten steps; this step's ${meanLoss.toPrecision(4)}), over ${cfg.divergenceFactor}x the lowest so far (${divergence.lowest.toPrecision(4)})`,
           );
         }
         if (cfg.evalEvery && step % cfg.evalEvery === 0 && step < totalSteps) {
