@@ -30,7 +30,7 @@ interface UseCase {
 const USE_CASES: readonly UseCase[] = [
   { name: 'sentiment', metric: 'accuracy', margin: 0.15, maxLength: 48, rows: 480, epochs: 2 },
   { name: 'ner', metric: 'entity_f1', margin: 0.4, maxLength: 40, rows: 480, epochs: 2 },
-  { name: 'qa', metric: 'f1', margin: 30, maxLength: 72, rows: 320, epochs: 3 },
+  { name: 'qa', metric: 'f1', margin: 30, maxLength: 64, rows: 320, epochs: 3 },
 ];
 
 describe('use cases: fine-tuning austen-bert-mini beats the untrained head', () => {
