@@ -121,7 +121,9 @@ export { metricProblem, metricsFor, TASK_METRICS, type TaskMetricsOptions } from
 export {
   DEFAULT_TRAINER_CONFIG,
   defaultMetric,
+  type EvaluateModelOptions,
   type ExampleOutputs,
+  evaluateModel,
   type MetricsFn,
   type TrainerConfig,
   type TrainerData,

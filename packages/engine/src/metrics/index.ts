@@ -19,6 +19,7 @@ export { LossAccumulator, perplexity } from './language.ts';
 export {
   type ClassificationTask,
   createMetric,
+  ENTITY_TYPE_F1_PREFIX,
   greaterIsBetter,
   type LanguageModelingTask,
   type Metric,

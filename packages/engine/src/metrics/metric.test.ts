@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { classificationReport } from './classification.ts';
 import { createMetric, greaterIsBetter } from './metric.ts';
 import { squadScores } from './qa.ts';
-import { reference } from './reference-fixture.ts';
+import { expectClose, reference } from './reference-fixture.ts';
 import { regressionReport } from './regression.ts';
 import { entityReport } from './tokens.ts';
 
@@ -77,13 +77,22 @@ describe('createMetric', () => {
       entity_recall: e.recall,
       entity_f1: e.f1,
       token_accuracy: e.tokenAccuracy,
+      ...Object.fromEntries(Object.entries(e.perType).map(([type, s]) => [`entity_f1_${type}`, s.f1])),
     });
+    // Each type's F1 is seqeval's.
+    for (const [type, s] of Object.entries(c.expected.perType)) expectClose(m.compute()[`entity_f1_${type}`] as number, s.f1, type);
 
     const id2label = ['O', 'B-PER', 'I-PER'];
     const ids = createMetric({ task: 'token-classification', id2label });
     // The prediction at the -100 position would open a second entity; it must be ignored.
     ids.add([Int32Array.from([1, 2, 1, 0, 2])], [BigInt64Array.from([1n, 2n, -100n, 0n, 0n])]);
-    expect(ids.compute()).toEqual({ entity_precision: 0.5, entity_recall: 1, entity_f1: 2 / 3, token_accuracy: 3 / 4 });
+    expect(ids.compute()).toEqual({
+      entity_precision: 0.5,
+      entity_recall: 1,
+      entity_f1: 2 / 3,
+      token_accuracy: 3 / 4,
+      entity_f1_PER: 2 / 3,
+    });
     expect(() => createMetric({ task: 'token-classification' }).add([[1]], [[1]])).toThrow(/id2label/);
   });
 

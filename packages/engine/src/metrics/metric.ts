@@ -68,7 +68,7 @@ export function createMetric(spec: ClassificationTask): Metric<LabelArray, Label
 export function createMetric(spec: MultiLabelTask): Metric<readonly LabelRow[], readonly LabelRow[]>;
 /** Keys: mse, mae, rmse, pearson, spearman, r2. */
 export function createMetric(spec: RegressionTask): Metric<ArrayLike<number>, ArrayLike<number>>;
-/** Keys: entity_precision, entity_recall, entity_f1 (micro over entities), token_accuracy. */
+/** Keys: entity_precision, entity_recall, entity_f1 (micro over entities), token_accuracy, and entity_f1_TYPE per entity type. */
 export function createMetric(spec: TokenClassificationTask): Metric<TagBatch, TagBatch>;
 /** Keys: exact_match, f1 (percent). Predicted answer texts against each example's gold answer texts. */
 export function createMetric(spec: QuestionAnsweringTask): Metric<readonly string[], readonly (readonly string[])[]>;
@@ -162,6 +162,9 @@ function regressionMetric(): Metric<ArrayLike<number>, ArrayLike<number>> {
   };
 }
 
+/** Names an entity type's F1 among token classification's metrics: `entity_f1_PER`. */
+export const ENTITY_TYPE_F1_PREFIX = 'entity_f1_';
+
 const isTagSentence = (s: readonly string[] | LabelArray): s is readonly string[] => typeof s[0] === 'string';
 
 function tokenMetric(spec: TokenClassificationTask): Metric<TagBatch, TagBatch> {
@@ -184,7 +187,15 @@ function tokenMetric(spec: TokenClassificationTask): Metric<TagBatch, TagBatch> 
     },
     compute: () => {
       const s = counter.report();
-      return { entity_precision: s.precision, entity_recall: s.recall, entity_f1: s.f1, token_accuracy: s.tokenAccuracy };
+      const values: Record<string, number> = {
+        entity_precision: s.precision,
+        entity_recall: s.recall,
+        entity_f1: s.f1,
+        token_accuracy: s.tokenAccuracy,
+      };
+      // Each type's F1 too (seqeval's per-type report): a model can find every person and no place.
+      for (const [type, t] of Object.entries(s.perType)) values[`${ENTITY_TYPE_F1_PREFIX}${type}`] = t.f1;
+      return values;
     },
     reset: () => {
       counter = new EntityCounter(options);

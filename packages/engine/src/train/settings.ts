@@ -131,7 +131,11 @@ const settingsShape = {
   keep_checkpoints: positiveInt(SETTING_LIMITS.checkpoints)
     .default(2)
     .describe('Checkpoints kept on disk (the best weights are kept apart).'),
-  divergence_factor: z.number().gt(1).default(100).describe('Stop when the step loss exceeds this multiple of the lowest loss so far.'),
+  divergence_factor: z
+    .number()
+    .gt(1)
+    .default(100)
+    .describe('Stop when the step loss, smoothed over about ten steps, exceeds this multiple of its lowest value so far.'),
   packing: z
     .boolean()
     .default(false)

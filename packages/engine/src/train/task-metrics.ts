@@ -11,7 +11,8 @@ const LANGUAGE_MODELLING = ['loss', 'perplexity'];
 
 /**
  * What an evaluation of each task reports (the loss always): the names `training.metric` may choose from.
- * A test holds it to what metricsFor computes.
+ * A test holds it to what metricsFor computes. Token classification also reports each entity type's F1
+ * (`entity_f1_PER`...), named by the data's tags, which is why those are not listed here.
  */
 export const TASK_METRICS: Readonly<Record<Task, readonly string[]>> = {
   'sequence-classification': [

@@ -29,6 +29,7 @@ import {
   type Remask,
 } from './batching.ts';
 import { loadLoopCheckpoint, type SlotValues, saveLoopCheckpoint } from './checkpoint.ts';
+import { DivergenceWatch } from './divergence.ts';
 import type { EventSink, TrainEvent, TrainEventType, WarningCode } from './events.ts';
 import { findLearningRate } from './lr-finder.ts';
 import { packExamples } from './packing.ts';
@@ -412,7 +413,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
     }
 
-    const lowest = { loss: Number.POSITIVE_INFINITY };
+    const divergence = new DivergenceWatch(cfg.divergenceFactor);
     /** Set when the retention check stops the run: why. */
     let forgotten: string | undefined;
     /** Whether the run should stop: early stopping's patience ran out, or retention fell below its threshold with action `stop`. */
@@ -549,12 +550,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         emit('step', { loss: meanLoss, learning_rate: lr, grad_norm: gradNorm, tokens_per_s: tokens / seconds });
         t0 = performance.now();
         tokens = 0;
-        lowest.loss = Math.min(lowest.loss, meanLoss);
-        if (meanLoss > cfg.divergenceFactor * Math.max(lowest.loss, 1e-3) && step > 10) {
+        const diverged = divergence.push(meanLoss);
+        if (diverged !== undefined) {
           await saveCheckpoint();
           return await finish(
             'failed',
-            `the loss diverged: ${meanLoss.toPrecision(4)} at step ${step}, over ${cfg.divergenceFactor}x the lowest so far (${lowest.loss.toPrecision(4)})`,
+            `the loss diverged: ${diverged.toPrecision(4)} at step ${step} (smoothed over about ten steps; this step's ${meanLoss.toPrecision(4)}), over ${cfg.divergenceFactor}x the lowest so far (${divergence.lowest.toPrecision(4)})`,
           );
         }
         if (cfg.evalEvery && step % cfg.evalEvery === 0 && step < totalSteps) {
@@ -655,4 +656,46 @@ async function evaluate(
   if (lm) values.perplexity = Math.exp(loss);
   else Object.assign(values, (metrics ?? metricsFor(task))(set.examples, outputs));
   return values;
+}
+
+export interface EvaluateModelOptions {
+  model: PretrainedModel;
+  examples: readonly Example[];
+  /** @default 16 */
+  batchSize?: number;
+  /** Length buckets (static shapes) at most. @default 4 */
+  maxBuckets?: number;
+  /** Label names by id, which token classification's metrics need to find entities. */
+  labels?: readonly string[];
+  /** The task's metrics (metricsFor with `labels`) unless given. */
+  metrics?: MetricsFn;
+  /** @default 'cpu' */
+  provider?: Provider;
+  threads?: number;
+}
+
+/**
+ * Scores a model as it stands (inference mode) on examples, exactly as a run's evaluation does: the loss and the
+ * task's metrics. What an untrained head scores, say, to show that fine-tuning learned something.
+ */
+export async function evaluateModel(options: EvaluateModelOptions): Promise<Record<string, number>> {
+  const { model, examples } = options;
+  const batchSize = options.batchSize ?? 16;
+  const rt = await Runtime.start({ provider: options.provider ?? 'cpu', threads: options.threads });
+  try {
+    const predictions = model.task === 'masked-lm' ? DEFAULT_TRAINER_CONFIG.mlmPredictions : undefined;
+    const set = await evaluationPrograms(rt, model, examples, batchSize, options.maxBuckets ?? 4, predictions);
+    if (!set) throw new Error('evaluateModel needs at least one example');
+    const collateFor = (b: number, length: number): CollateOptions => ({
+      batchSize: b,
+      length,
+      padTokenId: Number(model.config.raw.pad_token_id ?? 0),
+      tokenTypes: model.arch.tokenTypes,
+      labels: predictions ? 'positions' : labelKind(model.task),
+      predictions,
+    });
+    return await evaluate(set, model.task, collateFor, options.metrics ?? metricsFor(model.task, { labels: options.labels }));
+  } finally {
+    await rt.close();
+  }
 }

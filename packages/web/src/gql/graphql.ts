@@ -67,7 +67,7 @@ export type HyperparametersInput = {
   batchSize?: number | null | undefined;
   /** Global gradient-norm clipping; null turns it off. @default 1 */
   clipGradNorm?: number | null | undefined;
-  /** Stop when the step loss exceeds this multiple of the lowest loss so far. @default 100 */
+  /** Stop when the step loss, smoothed over about ten steps, exceeds this multiple of its lowest value so far. @default 100 */
   divergenceFactor?: number | null | undefined;
   /** Stop when the metric has not improved by the minimum delta for `patience` evaluations; unset: never. */
   earlyStopping?: HyperparametersEarlyStoppingInput | null | undefined;

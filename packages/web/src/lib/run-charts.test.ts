@@ -58,6 +58,43 @@ describe('planRunCharts', () => {
     expect(drawn.filter((n) => n.startsWith('eval_retention'))).toEqual(['eval_retention', 'eval_retention_loss']);
   });
 
+  it('charts entity precision, recall and F1 together and each entity type F1 together, even when equal', () => {
+    const ner: Record<string, number[]> = {
+      loss: [1.5, 0.2],
+      eval_loss: [0.4],
+      eval_entity_precision: [0.78],
+      eval_entity_recall: [0.78],
+      eval_entity_f1: [0.78],
+      eval_token_accuracy: [0.98],
+      eval_entity_f1_LOC: [0],
+      eval_entity_f1_PER: [0.82],
+      eval_entity_f1_MISC: [0],
+    };
+    const plans = planRunCharts(Object.keys(ner), (n) => ({ x: (ner[n] ?? []).map((_, i) => i + 1), y: ner[n] ?? [] }));
+    expect(plans.map((p) => p.title)).toEqual([
+      'Loss',
+      'Validation entities (token classification)',
+      'Validation entity F1 by type',
+      'Validation token_accuracy',
+    ]);
+    expect(plans[1]?.series.map((s) => s.label)).toEqual(['precision', 'recall', 'f1']);
+    expect(plans[2]?.series.map((s) => [s.name, s.label])).toEqual([
+      ['eval_entity_f1_LOC', 'LOC'],
+      ['eval_entity_f1_PER', 'PER'],
+      ['eval_entity_f1_MISC', 'MISC'],
+    ]);
+  });
+
+  it('charts exact match and F1 of question answering together', () => {
+    const qa: Record<string, number[]> = { loss: [3, 1], eval_loss: [1.2], eval_exact_match: [80], eval_f1: [86] };
+    const plans = planRunCharts(Object.keys(qa), (n) => ({ x: (qa[n] ?? []).map((_, i) => i + 1), y: qa[n] ?? [] }));
+    expect(plans.map((p) => p.title)).toEqual(['Loss', 'Validation exact match and F1 (%)']);
+    expect(plans[1]?.series.map((s) => [s.name, s.label])).toEqual([
+      ['eval_exact_match', 'exact_match'],
+      ['eval_f1', 'f1'],
+    ]);
+  });
+
   it('keeps apart series that differ at any point, and those without points', () => {
     expect(mergeIdentical(['a', 'b', 'c'], (n) => [{ x: [1, 2], y: n === 'c' ? [1, 3] : [1, 2] }])).toEqual([['a', 'b'], ['c']]);
     expect(mergeIdentical(['a', 'b'], () => [{ x: [], y: [] }])).toEqual([['a'], ['b']]);

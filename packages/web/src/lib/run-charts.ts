@@ -1,8 +1,9 @@
 // Which charts a run page draws, from the series it has: metrics equal at every point (accuracy and micro-F1 in
 // single-label classification, among others) are drawn once, titled with all their names; precision, recall and
-// F1 of one averaging share a chart; losses share one; the training dynamics (learning rate, gradient norm,
-// throughput) follow. The retention check's figures (how well the tuned backbone still models held-back text
-// against the base model) get charts of their own.
+// F1 of one averaging share a chart, as do entity precision, recall and F1 (token classification), each entity
+// type's F1, and exact match with F1 (question answering); losses share one; the training dynamics (learning
+// rate, gradient norm, throughput) follow. The retention check's figures (how well the tuned backbone still
+// models held-back text against the base model) get charts of their own.
 import { sameSeries } from './chart-math.ts';
 
 interface Points {
@@ -56,6 +57,23 @@ export function validationTitle(name: string, label: string): string {
 }
 
 /**
+ * Metrics of one task read together, charted as one group before equal series are merged: entity precision and
+ * recall are often equal at an evaluation, yet are different measures. `when` is a name the task always reports.
+ */
+const TASK_GROUPS: readonly { title: string; when: string; members: readonly string[]; label: (name: string) => string }[] = [
+  {
+    title: 'Validation entities (token classification)',
+    when: 'entity_f1',
+    members: ['entity_precision', 'entity_recall', 'entity_f1'],
+    label: (n) => n.replace(/^entity_/, ''),
+  },
+  { title: 'Validation exact match and F1 (%)', when: 'exact_match', members: ['exact_match', 'f1'], label: (n) => n },
+];
+
+/** Each entity type's F1 (`entity_f1_PER`), as the engine's token-classification evaluation names them. */
+const ENTITY_TYPE_F1 = /^entity_f1_(.+)$/;
+
+/**
  * The charts for a run's series (names as RunSeries.names() lists them). A merged series is named by its first
  * name and labelled with all of them ('accuracy = f1_micro').
  */
@@ -66,9 +84,24 @@ export function planRunCharts(names: readonly string[], get: (name: string) => P
   if (names.includes('eval_loss')) loss.push({ name: 'eval_loss', label: 'eval_loss', dots: true });
   out.push({ title: 'Loss', section: 'training', series: loss.length ? loss : [{ name: 'loss', label: 'loss' }] });
 
-  const evals = names.filter((n) => n.startsWith('eval_') && n !== 'eval_loss' && !(n in RETENTION_CHARTS));
-  const groups = mergeIdentical(evals, (n) => [get(n)]);
   const short = (n: string) => n.replace(/^eval_/, '');
+  let evals = names.filter((n) => n.startsWith('eval_') && n !== 'eval_loss' && !(n in RETENTION_CHARTS));
+  for (const g of TASK_GROUPS) {
+    if (!evals.includes(`eval_${g.when}`)) continue;
+    const members = g.members.map((m) => `eval_${m}`).filter((n) => evals.includes(n));
+    out.push({ title: g.title, section: 'validation', series: members.map((n) => ({ name: n, label: g.label(short(n)), dots: true })) });
+    evals = evals.filter((n) => !members.includes(n));
+  }
+  const perType = evals.filter((n) => ENTITY_TYPE_F1.test(short(n)));
+  if (perType.length) {
+    out.push({
+      title: 'Validation entity F1 by type',
+      section: 'validation',
+      series: perType.map((n) => ({ name: n, label: ENTITY_TYPE_F1.exec(short(n))?.[1] as string, dots: true })),
+    });
+    evals = evals.filter((n) => !perType.includes(n));
+  }
+  const groups = mergeIdentical(evals, (n) => [get(n)]);
   const byAveraging = new Map<string, ChartPlan>();
   for (const group of groups) {
     const first = group[0] as string;
