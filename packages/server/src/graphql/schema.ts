@@ -14,6 +14,7 @@ import { NodeResolver } from '../modules/nodes/node.resolver.ts';
 import { PredictResolver } from '../modules/predict/predict.resolver.ts';
 import { RunResolver } from '../modules/runs/run.resolver.ts';
 import { StrategyResolver } from '../modules/strategies/strategy.resolver.ts';
+import { RunSweepResolver, SweepResolver } from '../modules/sweeps/sweep.resolver.ts';
 import type { RequestContext } from './context.ts';
 
 /** `@Authorized('write')`: the caller's token must hold every scope named. */
@@ -32,6 +33,8 @@ export function tuneqlSchema(): Promise<GraphQLSchema> {
       DatasetResolver,
       StrategyResolver,
       RunResolver,
+      SweepResolver,
+      RunSweepResolver,
       ArtifactResolver,
       PredictResolver,
       ApiTokenResolver,
