@@ -189,8 +189,12 @@ describe('sweeps', () => {
       expect(t.run.strategyConfig).toEqual({ r: 4, alpha: 8 });
       expect(t.run.sweep?.id).toBe(sweep.id);
       expect(t.run.sweepTrial).toBe(t.number);
-      expect(['SUCCEEDED', 'PRUNED']).toContain(t.state);
     }
+    // Training is seeded, so each trial's curve is the same every time; which trials have finished when one is
+    // judged depends on timing, but not the verdicts: trials 1-3 and 5 are judged only at their last evaluation
+    // (a 1-epoch trial's second) or before two trials finished, and trials 4 (1e-5 barely moves the loss) and
+    // 6 (1e-2 overshoots) are above the median of any two or more finished ones at epoch 1.
+    expect(trials.map((t) => t.state)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'PRUNED', 'SUCCEEDED', 'PRUNED']);
     // Two workers, two trials at a time: both workers trained trials, and some trials overlapped in time.
     expect(new Set(trials.map((t) => t.run.workerId)).size).toBe(2);
     const spans = trials.map((t) => [Date.parse(t.run.startedAt as string), Date.parse(t.run.finishedAt as string)] as const);
@@ -208,7 +212,7 @@ describe('sweeps', () => {
     }
     // The promoted trial: the lowest validation loss among the succeeded ones, flagged on its run.
     const succeeded = trials.filter((t) => t.state === 'SUCCEEDED');
-    expect(succeeded.length).toBeGreaterThanOrEqual(2);
+    for (const t of succeeded) expect(t.run.error).toBeNull();
     for (const t of succeeded) expect(t.objective).toBe(t.run.best?.value);
     const best = succeeded.reduce((a, b) => ((b.objective as number) < (a.objective as number) ? b : a));
     expect(sweep.bestRun?.id).toBe(best.run.id);

@@ -395,8 +395,9 @@ export class SweepService {
    * the sweep's succeeded trials. A stopped trial's run is marked (error TRIAL_PRUNED, with the figures)
    * and asked to cancel; its worker stops it at once.
    */
-  async judge(run: Pick<RunEntity, 'id' | 'sweepId'>, event: TrainEvent): Promise<boolean> {
-    if (!run.sweepId) return false;
+  async judge(run: Pick<RunEntity, 'id' | 'sweepId'>, event: TrainEvent, totalSteps: number): Promise<boolean> {
+    // The last evaluation saves nothing by stopping: the trial ends anyway, and counts as finished.
+    if (!run.sweepId || (totalSteps > 0 && event.step >= totalSteps)) return false;
     const sweep = await this.repo.findOneBy({ id: run.sweepId });
     if (!sweep?.earlyStopping || sweep.status !== 'RUNNING' || event.values[`eval_${sweep.metric}`] === undefined) return false;
     const trials = await this.trials(sweep.id);
