@@ -35,7 +35,16 @@ export function ParallelCoordinates({
   greaterIsBetter: boolean;
 }) {
   const [hover, setHover] = useState<string>();
-  const axes = useMemo(() => specs.map((spec, i) => makeAxis(spec, trials.map((t) => t.values[i]))), [specs, trials]);
+  const axes = useMemo(
+    () =>
+      specs.map((spec, i) =>
+        makeAxis(
+          spec,
+          trials.map((t) => t.values[i]),
+        ),
+      ),
+    [specs, trials],
+  );
   const lines = useMemo(() => trialLines(axes, trials), [axes, trials]);
   const step = axes.length > 1 ? (WIDTH - PAD.left - PAD.right) / (axes.length - 1) : 0;
   const x = (i: number) => PAD.left + i * step;

@@ -25,7 +25,12 @@ describe('parallel-coordinates axes', () => {
 
   it('gives each trial a point per axis, none where it has no value', () => {
     const axes = [makeAxis({ name: 'r' }, [2, 8]), makeAxis({ name: 'loss' }, [0.5, 1.5])];
-    expect(trialLines(axes, [{ id: 'a', values: [2, 1.5] }, { id: 'b', values: [8, null] }])).toEqual([
+    expect(
+      trialLines(axes, [
+        { id: 'a', values: [2, 1.5] },
+        { id: 'b', values: [8, null] },
+      ]),
+    ).toEqual([
       { id: 'a', points: [0, 1] },
       { id: 'b', points: [1, undefined] },
     ]);

@@ -47,7 +47,9 @@ export function makeAxis(spec: AxisSpec, observed: readonly unknown[]): Axis {
     };
   }
   const log = !!spec.log;
-  const numbers = [...(spec.values ?? []), ...observed].filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && (!log || v > 0));
+  const numbers = [...(spec.values ?? []), ...observed].filter(
+    (v): v is number => typeof v === 'number' && Number.isFinite(v) && (!log || v > 0),
+  );
   const t = (v: number) => (log ? Math.log10(v) : v);
   let lo = numbers.length ? Math.min(...numbers.map(t)) : 0;
   let hi = numbers.length ? Math.max(...numbers.map(t)) : 1;
