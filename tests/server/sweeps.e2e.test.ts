@@ -107,17 +107,35 @@ describe('sweeps', () => {
         i: { run: baseRun(), ...input },
       });
     const cases: [Record<string, unknown>, string, RegExp][] = [
-      [{ parameters: [{ name: 'lerningRate', values: [1e-3] }] }, 'SWEEP_PARAMETER_UNKNOWN', /'lerningRate' is not a trainer setting.*learningRate/],
-      [{ parameters: [{ name: 'strategyConfig.rank', values: [4] }] }, 'SWEEP_PARAMETER_UNKNOWN', /'lora' has no option 'rank'.*strategyConfig\.r\b/],
+      [
+        { parameters: [{ name: 'lerningRate', values: [1e-3] }] },
+        'SWEEP_PARAMETER_UNKNOWN',
+        /'lerningRate' is not a trainer setting.*learningRate/,
+      ],
+      [
+        { parameters: [{ name: 'strategyConfig.rank', values: [4] }] },
+        'SWEEP_PARAMETER_UNKNOWN',
+        /'lora' has no option 'rank'.*strategyConfig\.r\b/,
+      ],
       [{ parameters: [] }, 'SWEEP_SPACE_EMPTY', /parameters is empty/],
       [{ parameters: [{ name: 'learningRate', values: [] }] }, 'SWEEP_SPACE_EMPTY', /values is empty/],
       [{ parameters: [{ name: 'batchSize', min: 9, max: 8 }] }, 'SWEEP_SPACE_EMPTY', /holds no whole number/],
       [
-        { algorithm: 'GRID', parameters: [{ name: 'learningRate', values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] }, { name: 'epochs', values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }] },
+        {
+          algorithm: 'GRID',
+          parameters: [
+            { name: 'learningRate', values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] },
+            { name: 'epochs', values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
+          ],
+        },
         'SWEEP_TOO_MANY_TRIALS',
         /the grid has 110 points/,
       ],
-      [{ algorithm: 'TPE', maxTrials: 1000, parameters: [{ name: 'learningRate', min: 1e-5, max: 1e-2, scale: 'LOG' }] }, 'SWEEP_TOO_MANY_TRIALS', /1000 is out of range/],
+      [
+        { algorithm: 'TPE', maxTrials: 1000, parameters: [{ name: 'learningRate', min: 1e-5, max: 1e-2, scale: 'LOG' }] },
+        'SWEEP_TOO_MANY_TRIALS',
+        /1000 is out of range/,
+      ],
       [{ parameters: [{ name: 'learningRate', min: 0, max: 1, scale: 'LOG' }] }, 'SWEEP_SPACE_INVALID', /LOG range needs min > 0/],
       [{ parameters: [{ name: 'batchSize', values: [8, 0] }] }, 'SWEEP_PARAMETER_INVALID', /batchSize = 0/],
       [{ parameters: [{ name: 'strategyConfig.r', values: [4, -1] }] }, 'SWEEP_PARAMETER_INVALID', /strategyConfig\.r = -1/],
@@ -207,7 +225,8 @@ describe('sweeps', () => {
     for (const t of trials.filter((x) => x.state === 'PRUNED')) {
       expect(t.run.status).toBe('CANCELLED');
       expect(t.run.error?.code).toBe('TRIAL_PRUNED');
-      const [, value, median] = t.run.error?.message.match(/so far, ([\d.e-]+), is above the median ([\d.e-]+) of \d+ finished trials/) ?? [];
+      const [, value, median] =
+        t.run.error?.message.match(/so far, ([\d.e-]+), is above the median ([\d.e-]+) of \d+ finished trials/) ?? [];
       expect(Number(value)).toBeGreaterThan(Number(median));
       expect(t.objective).toBeNull();
     }
@@ -224,9 +243,13 @@ describe('sweeps', () => {
     expect(seen[0]).toMatch(/^RUNNING:/);
     expect(seen.at(-1)).toMatch(/^SUCCEEDED:/);
     // node(id:) finds a sweep too.
-    const { node } = await gql<{ node: { __typename: string; id: string } }>(server.url, 'query($id: ID!) { node(id: $id) { __typename id } }', {
-      id: sweep.id,
-    });
+    const { node } = await gql<{ node: { __typename: string; id: string } }>(
+      server.url,
+      'query($id: ID!) { node(id: $id) { __typename id } }',
+      {
+        id: sweep.id,
+      },
+    );
     expect(node).toEqual({ __typename: 'Sweep', id: sweep.id });
   }, 240_000);
 
@@ -268,7 +291,9 @@ describe('sweeps', () => {
       view = await sweepView(id);
     }
     expect(view.trials.nodes.map((t) => t.state)).toEqual(['CANCELLED']);
-    const again = await gqlRaw(server.url, 'mutation($i: CancelSweepInput!) { cancelSweep(input: $i) { sweep { status } } }', { i: { id } });
+    const again = await gqlRaw(server.url, 'mutation($i: CancelSweepInput!) { cancelSweep(input: $i) { sweep { status } } }', {
+      i: { id },
+    });
     expect(again.errors?.[0]?.extensions?.code).toBe('SWEEP_INVALID_STATE');
   }, 90_000);
 });

@@ -259,7 +259,8 @@ export class TrainWorker {
           const r = await events.append(run.id, run.attempt, e, totalSteps);
           if (r.cancelRequested) stop('cancel');
           // A sweep's trial is judged at each evaluation; a poor one stops like a cancelled run.
-          else if (e.type === 'eval' && r.seq !== undefined && run.sweepId && (await this.services.sweeps.judge(run, e, totalSteps))) stop('cancel');
+          else if (e.type === 'eval' && r.seq !== undefined && run.sweepId && (await this.services.sweeps.judge(run, e, totalSteps)))
+            stop('cancel');
         } catch (err) {
           if (err instanceof ClaimLostError) {
             log.warn(err.message);
@@ -332,7 +333,13 @@ export class TrainWorker {
           return;
         }
         // A trial judged poor at the very end has nothing left to save: it succeeded.
-        await this.finish(run, { status: 'SUCCEEDED', best: outcome.best ?? null, errorCode: null, errorMessage: null, finishedAt: new Date() });
+        await this.finish(run, {
+          status: 'SUCCEEDED',
+          best: outcome.best ?? null,
+          errorCode: null,
+          errorMessage: null,
+          finishedAt: new Date(),
+        });
       } else if (outcome.status === 'failed') {
         await this.finish(run, {
           status: 'FAILED',

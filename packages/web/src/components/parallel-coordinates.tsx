@@ -65,6 +65,7 @@ export function ParallelCoordinates({
             .join(' L ');
           if (!d) return null;
           return (
+            // biome-ignore lint/a11y/noStaticElementInteractions: hovering only highlights a line; the trials table lists the same figures
             <path
               key={line.id}
               d={`M ${d}`}

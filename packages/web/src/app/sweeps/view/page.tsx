@@ -88,16 +88,14 @@ function SweepView() {
     const colorOf = (i: number) => PALETTE[i % PALETTE.length] as string;
     return [`eval_${sweep.metric}`, 'loss'].map((name) => ({
       title: name === 'loss' ? 'Training loss' : `Validation ${sweep.metric}`,
-      series: trials
-        .filter((t) => curves[t.run.id])
-        .map(
-          (t, i): ChartSeries => ({
-            ...(curves[t.run.id]?.series as RunSeries).series(name),
-            name: `#${t.number}${t.state === 'PRUNED' ? ' (pruned)' : ''}`,
-            color: colorOf(i),
-            dots: name !== 'loss',
-          }),
-        ),
+      series: trials.flatMap((t): ChartSeries[] => {
+        const loaded = curves[t.run.id];
+        if (!loaded) return [];
+        const s = loaded.series.series(name);
+        return [
+          { ...s, name: `#${t.number}${t.state === 'PRUNED' ? ' (pruned)' : ''}`, color: colorOf(t.number - 1), dots: name !== 'loss' },
+        ];
+      }),
     }));
   }, [sweep, trials, curves]);
   const version = Object.values(curves).reduce((a, c) => a + c.seq, 0);
