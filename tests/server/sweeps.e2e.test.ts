@@ -251,7 +251,7 @@ describe('sweeps', () => {
       },
     );
     expect(node).toEqual({ __typename: 'Sweep', id: sweep.id });
-  }, 240_000);
+  }, 300_000);
 
   it('cancels a sweep: its queued and running trials stop and no more are made', async () => {
     const { createSweep } = await gql<{ createSweep: { sweep: { id: string } } }>(
