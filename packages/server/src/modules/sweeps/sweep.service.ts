@@ -145,7 +145,11 @@ export class SweepService {
     if (p.values != null) {
       if (hasRange) fail(SweepErrorCode.SWEEP_SPACE_INVALID, `${where}: give values or min and max, not both`, { parameter: p.name });
       if (!p.values.length) fail(SweepErrorCode.SWEEP_SPACE_EMPTY, `${where}: values is empty; give at least one`, { parameter: p.name });
-      return { name: p.name, kind: 'choice', values: p.values };
+      // An enum's values as the API spells them (COSINE) or as config files do (cosine): kept as config files do.
+      const values = p.values.map((v) =>
+        typeof v === 'string' && !schema.safeParse(v).success && schema.safeParse(v.toLowerCase()).success ? v.toLowerCase() : v,
+      );
+      return { name: p.name, kind: 'choice', values };
     }
     if (p.min == null || p.max == null) {
       fail(SweepErrorCode.SWEEP_SPACE_INVALID, `${where}: give values, or both min and max`, { parameter: p.name });
@@ -243,12 +247,17 @@ export class SweepService {
       });
     }
     // Every trial is checked as createRun checks a run, before anything is queued: each grid point, or
-    // each dimension's extremes (each choice, a range's ends) with the others at their first value.
+    // each dimension's extremes (each choice, a range's ends) with the others at their first value, and
+    // all at their last.
     const first = Object.fromEntries(dims.map((d) => [d.name, extremes(d)[0]]));
     const points: ParameterValues[] =
       input.algorithm === 'grid'
         ? Array.from({ length: maxTrials }, (_, i) => gridPoint(dims, i) as ParameterValues)
-        : dims.flatMap((d) => extremes(d).map((v) => ({ ...first, [d.name]: v })));
+        : [
+            ...dims.flatMap((d) => extremes(d).map((v) => ({ ...first, [d.name]: v }))),
+            // Every dimension at its last value together: the largest batch with the largest rank, for the memory check.
+            Object.fromEntries(dims.map((d) => [d.name, extremes(d).at(-1)])),
+          ];
     for (const point of points) await this.checkPoint(base, point);
 
     const metric = spec.training.metric ?? defaultMetric(spec.task as Task);
