@@ -87,7 +87,7 @@ describe('the console sweep pages', () => {
 
     await page.goto(`${server.url}/sweeps/`);
     await page.waitForSelector(`tr[data-sweep-id="${sweepId}"]`);
-    expect(await page.textContent(`tr[data-sweep-id="${sweepId}"]`)).toMatch(/page sweep.*SUCCEEDED.*grid over learningRate.*2 \/ 2 done/);
+    expect(await page.textContent(`tr[data-sweep-id="${sweepId}"]`)).toMatch(/page sweep.*SUCCEEDED.*GRID over learningRate.*2 \/ 2 done/);
     await page.screenshot({ path: join(SHOTS, 'sweeps.png'), fullPage: true });
 
     // The runs list says which runs are trials, and of which sweep.

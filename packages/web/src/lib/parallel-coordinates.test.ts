@@ -34,6 +34,11 @@ describe('parallel-coordinates axes', () => {
       { id: 'a', points: [0, 1] },
       { id: 'b', points: [1, undefined] },
     ]);
-    expect([0.000123, 12345.6, 100000, 0.5].map(tickLabel)).toEqual(['1.2e−4', '12300', '1.0e+5', '0.5']);
+    expect([0.000123, 12345.6, 100000, 0.5].map((v) => tickLabel(v))).toEqual(['1.2e−4', '12300', '1.0e+5', '0.5']);
+  });
+
+  it('labels ticks with as many digits as tell them apart (close losses)', () => {
+    expect(makeAxis({ name: 'loss' }, [1.7912, 1.7958]).ticks.map((t) => t.label)).toEqual(['1.791', '1.794', '1.796']);
+    expect(makeAxis({ name: 'epochs' }, [1, 3]).ticks.map((t) => t.label)).toEqual(['1', '2', '3']);
   });
 });

@@ -22,11 +22,20 @@ export interface Axis {
 
 const key = (v: unknown) => JSON.stringify(v);
 
-/** A short label for a number: 3 significant digits, exponent form for very small or large ones. */
-export function tickLabel(v: number): string {
+/** A short label for a number: `digits` significant digits (3 by default), exponent form for very small or large ones. */
+export function tickLabel(v: number, digits = 3): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  return a < 1e-3 || a >= 1e5 ? v.toExponential(1).replace('e-', 'e−') : String(Number(v.toPrecision(3)));
+  return a < 1e-3 || a >= 1e5 ? v.toExponential(digits - 2).replace('e-', 'e−') : String(Number(v.toPrecision(digits)));
+}
+
+/** Labels for `values` with the fewest significant digits (3 to 8) that tell them apart: close losses need more. */
+export function distinctLabels(values: readonly number[]): string[] {
+  for (let digits = 3; digits < 8; digits++) {
+    const labels = values.map((v) => tickLabel(v, digits));
+    if (new Set(labels).size === new Set(values).size) return labels;
+  }
+  return values.map((v) => tickLabel(v, 8));
 }
 
 /** An axis for `spec` over the values the trials took (`observed`), which widen a numeric axis beyond none. */
@@ -58,10 +67,9 @@ export function makeAxis(spec: AxisSpec, observed: readonly unknown[]): Axis {
     hi += 0.5;
   }
   const position = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && (!log || v > 0) ? (t(v) - lo) / (hi - lo) : undefined);
-  const ticks = [0, 0.5, 1].map((f) => {
-    const u = lo + f * (hi - lo);
-    return { at: f, label: tickLabel(log ? 10 ** u : u) };
-  });
+  const at = [0, 0.5, 1];
+  const labels = distinctLabels(at.map((f) => (log ? 10 ** (lo + f * (hi - lo)) : lo + f * (hi - lo))));
+  const ticks = at.map((f, i) => ({ at: f, label: labels[i] as string }));
   return { name: spec.name, kind: 'numeric', log, ticks, position };
 }
 
