@@ -38,7 +38,7 @@ describe('parallel-coordinates axes', () => {
   });
 
   it('labels ticks with as many digits as tell them apart (close losses)', () => {
-    expect(makeAxis({ name: 'loss' }, [1.7912, 1.7958]).ticks.map((t) => t.label)).toEqual(['1.791', '1.794', '1.796']);
+    expect(makeAxis({ name: 'loss' }, [1.7912, 1.7958]).ticks.map((t) => t.label)).toEqual(['1.791', '1.793', '1.796']);
     expect(makeAxis({ name: 'epochs' }, [1, 3]).ticks.map((t) => t.label)).toEqual(['1', '2', '3']);
   });
 });
