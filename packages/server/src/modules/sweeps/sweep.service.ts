@@ -123,7 +123,9 @@ export class SweepService {
       const strategy = this.deps.strategies.get(strategyId);
       const option = p.name.slice(STRATEGY_PREFIX.length);
       const options = Object.keys(strategy.configSchema.shape);
-      schema = (strategy.configSchema.shape as Record<string, typeof schema>)[option];
+      // Own keys only: '__proto__' or 'constructor' name no option.
+      const shape = strategy.configSchema.shape as Record<string, typeof schema>;
+      schema = Object.hasOwn(shape, option) ? shape[option] : undefined;
       if (!schema) {
         fail(
           SweepErrorCode.SWEEP_PARAMETER_UNKNOWN,
