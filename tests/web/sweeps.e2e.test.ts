@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { austenDataset, gql, REPO, startServer, type TestServer } from '../server/harness.ts';
 
 const CONSOLE_BUILD = join(REPO, 'packages/web/out');
@@ -61,6 +61,10 @@ describe('the console sweep pages', () => {
     sweepId = createSweep.sweep.id;
   }, 120_000);
 
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail' && page) await page.screenshot({ path: join(SHOTS, 'failed-sweep-pages.png'), fullPage: true });
+  });
+
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
@@ -93,7 +97,7 @@ describe('the console sweep pages', () => {
     // The runs list says which runs are trials, and of which sweep.
     await page.goto(`${server.url}/`);
     await page.waitForSelector('[data-testid="runs-table"]');
-    const trialLinks = page.locator(`[data-testid="runs-table"] a[href*="/sweeps/view?id=${sweepId}"]`);
+    const trialLinks = page.locator(`[data-testid="runs-table"] a[href*="sweeps/view"][href*="${sweepId}"]`);
     await expect.poll(() => trialLinks.count()).toBe(2);
     expect(await page.textContent('[data-testid="runs-table"]')).toContain('★ best');
     expect(pageErrors).toEqual([]);
