@@ -90,7 +90,15 @@ export function ParallelCoordinates({
               {a.log ? ' (log)' : ''}
             </text>
             {a.ticks.map((t) => (
-              <text key={`${t.at}`} x={x(i) - 5} y={y(t.at) + 4} textAnchor="end" fontSize="10" fill="#555">
+              // The last axis (the objective) is labelled on its right, clear of the lines arriving at it.
+              <text
+                key={`${t.at}`}
+                x={i === objective && i > 0 ? x(i) + 5 : x(i) - 5}
+                y={y(t.at) + 4}
+                textAnchor={i === objective && i > 0 ? 'start' : 'end'}
+                fontSize="10"
+                fill="#555"
+              >
                 {t.label}
               </text>
             ))}
