@@ -296,4 +296,28 @@ describe('sweeps', () => {
     });
     expect(again.errors?.[0]?.extensions?.code).toBe('SWEEP_INVALID_STATE');
   }, 90_000);
+
+  it('fails a sweep none of whose trials succeeded, when its last trial run is cancelled', async () => {
+    const { createSweep } = await gql<{ createSweep: { sweep: { id: string } } }>(
+      server.url,
+      'mutation($i: CreateSweepInput!) { createSweep(input: $i) { sweep { id } } }',
+      { i: { run: baseRun({ epochs: 1 }), algorithm: 'GRID', parameters: [{ name: 'learningRate', values: [1e-3] }] } },
+    );
+    const first = await sweepView(createSweep.sweep.id);
+    const runId = first.trials.nodes[0]?.run.id as string;
+    await gql(server.url, 'mutation($i: CancelRunInput!) { cancelRun(input: $i) { run { id } } }', { i: { id: runId } });
+    const end = Date.now() + 60_000;
+    let view = first;
+    while (view.status === 'RUNNING' && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 250));
+      view = await sweepView(createSweep.sweep.id);
+    }
+    expect(view.status).toBe('FAILED');
+    expect(view.error).toEqual({
+      code: 'SWEEP_NO_TRIAL_SUCCEEDED',
+      message: "none of the 1 trials succeeded with a value of loss; see their runs' errors",
+    });
+    expect(view.bestRun).toBeNull();
+    expect(view.trials.nodes.map((t) => [t.state, t.promoted])).toEqual([['CANCELLED', false]]);
+  }, 90_000);
 });
