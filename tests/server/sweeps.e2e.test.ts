@@ -4,6 +4,8 @@
 // queued; a cancelled sweep queues nothing more.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextPoint } from '../../packages/server/src/modules/sweeps/samplers.ts';
+import type { Dimension } from '../../packages/server/src/modules/sweeps/search-space.ts';
 import {
   austenDataset,
   freshDatabase,
@@ -278,6 +280,12 @@ describe('sweeps', () => {
     expect(p.learningRate).toBeGreaterThanOrEqual(1e-4);
     expect(p.learningRate).toBeLessThanOrEqual(1e-2);
     expect(Number.isInteger(p['strategyConfig.r'])).toBe(true);
+    // Reproducible: the sampler with the same seed, trial number and (empty) history draws the same point here.
+    const dims: Dimension[] = [
+      { name: 'learningRate', kind: 'range', min: 1e-4, max: 1e-2, log: true, integer: false },
+      { name: 'strategyConfig.r', kind: 'range', min: 2, max: 8, log: false, integer: true },
+    ];
+    expect(p).toEqual(nextPoint({ algorithm: 'tpe', dims, seed: 3, trial: 1, maxTrials: 5, history: [] }));
     const { cancelSweep } = await gql<{ cancelSweep: { sweep: { status: string } } }>(
       server.url,
       'mutation($i: CancelSweepInput!) { cancelSweep(input: $i) { sweep { status } } }',
