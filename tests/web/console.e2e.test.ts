@@ -455,8 +455,19 @@ describe('the web console', () => {
     expect(new URL(page.url()).pathname).toBe('/explorer/');
     await page.waitForSelector('.graphiql-container .graphiql-execute-button');
     await introspected;
-    await page.click('.graphiql-execute-button');
-    await expect.poll(() => page.textContent('.graphiql-response'), { timeout: 30_000 }).toContain('"runs"');
+    // GraphiQL builds its schema from that answer before its run button does anything; on a busy machine that
+    // takes a while after the answer arrives (longer as the schema grows), so a click that found no handler is
+    // made again until the response shows.
+    await expect
+      .poll(
+        async () => {
+          const text = await page.textContent('.graphiql-response');
+          if (!text?.includes('"runs"')) await page.click('.graphiql-execute-button');
+          return text;
+        },
+        { timeout: 30_000, interval: 2_000 },
+      )
+      .toContain('"runs"');
     expect(await page.textContent('.graphiql-response')).toContain('"trainableParameters"');
     await shot('explorer');
     expect(outside).toEqual([]);

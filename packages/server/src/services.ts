@@ -15,6 +15,7 @@ import { ModelService } from './modules/models/model.service.ts';
 import type { RunEntity } from './modules/runs/run.entity.ts';
 import { RunService } from './modules/runs/run.service.ts';
 import { RunEventStore } from './modules/runs/run-events.service.ts';
+import { SweepService } from './modules/sweeps/sweep.service.ts';
 import { logger } from './ops/logger.ts';
 import { databaseMetricSources } from './ops/metric-sources.ts';
 import { Metrics } from './ops/metrics.ts';
@@ -42,6 +43,8 @@ export interface Services {
   datasets: DatasetService;
   runs: RunService;
   events: RunEventStore;
+  /** Hyperparameter sweeps: their trials are runs, advanced by whichever process sees one end. */
+  sweeps: SweepService;
   artifacts: ArtifactService;
   /** What /readyz checks; a dependency adds its own with one line: `readiness.add('storage', () => store.check())`. */
   readiness: ReadinessChecks;
@@ -77,6 +80,16 @@ export async function createServices(settings: ServerSettings, db: Database, opt
   const datasets = new DatasetService(dataSource, cache, data);
   const readiness = new ReadinessChecks().add('database', () => dataSource.query('SELECT 1')).add('storage', () => storage.check());
   const metrics = new Metrics(databaseMetricSources(dataSource, queue));
+  const runs = new RunService({
+    dataSource,
+    cache,
+    notifier,
+    queue,
+    models,
+    datasets,
+    strategies,
+    memoryLimit: runMemoryLimit(settings.runMemoryBytes),
+  });
   const services: Services = {
     settings,
     db,
@@ -89,16 +102,8 @@ export async function createServices(settings: ServerSettings, db: Database, opt
     auth: new AuthService(dataSource, settings.requireTokens, settings.tokenCacheSeconds),
     models,
     datasets,
-    runs: new RunService({
-      dataSource,
-      cache,
-      notifier,
-      queue,
-      models,
-      datasets,
-      strategies,
-      memoryLimit: runMemoryLimit(settings.runMemoryBytes),
-    }),
+    runs,
+    sweeps: new SweepService({ dataSource, runs, strategies }),
     events: new RunEventStore(dataSource, notifier),
     artifacts: new ArtifactService(dataSource, cache),
     readiness,

@@ -7,5 +7,6 @@ import { UploadEntity } from '../modules/datasets/upload.entity.ts';
 import { ModelEntity } from '../modules/models/model.entity.ts';
 import { RunEntity } from '../modules/runs/run.entity.ts';
 import { RunEventEntity } from '../modules/runs/run-event.entity.ts';
+import { SweepEntity } from '../modules/sweeps/sweep.entity.ts';
 
-export const ENTITIES = [ModelEntity, UploadEntity, DatasetEntity, RunEntity, RunEventEntity, ArtifactEntity, ApiTokenEntity];
+export const ENTITIES = [ModelEntity, UploadEntity, DatasetEntity, RunEntity, RunEventEntity, ArtifactEntity, ApiTokenEntity, SweepEntity];

@@ -36,6 +36,7 @@ const BOUNDED_LISTS: Record<string, string> = {
   'PredictionResult.labels': "one per label of the model's head",
   'PredictionResult.words': 'one per word of one input',
   'PredictionResult.fills': 'a few candidates per mask of one input',
+  'Sweep.parameters': 'the dimensions of its search space, given once at creation',
 };
 
 /** Fields whose values form a closed set, each with the enum it must have. */
@@ -43,6 +44,9 @@ const ENUM_FIELDS: Record<string, string> = {
   'Run.task': 'Task',
   'Run.device': 'Device',
   'Run.status': 'RunStatus',
+  'Sweep.status': 'SweepStatus',
+  'Sweep.algorithm': 'SweepAlgorithm',
+  'SweepTrial.state': 'TrialState',
   'Dataset.task': 'Task',
   'Dataset.format': 'DatasetFormat',
   'Model.supportedTasks': 'Task',
@@ -143,7 +147,7 @@ describe('GraphQL conventions', () => {
     const node = schema.getType('Node');
     expect(isInterfaceType(node)).toBe(true);
     const withId = objectTypes().filter((t) => String(t.getFields().id?.type) === 'ID!');
-    expect(withId.map((t) => t.name).sort()).toEqual(['ApiToken', 'Artifact', 'Dataset', 'Model', 'Run']);
+    expect(withId.map((t) => t.name).sort()).toEqual(['ApiToken', 'Artifact', 'Dataset', 'Model', 'Run', 'Sweep']);
     for (const t of withId)
       expect(
         t.getInterfaces().map((i) => i.name),

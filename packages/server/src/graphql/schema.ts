@@ -15,6 +15,7 @@ import { GenerateResolver } from '../modules/predict/generate.resolver.ts';
 import { PredictResolver } from '../modules/predict/predict.resolver.ts';
 import { PreflightResolver, RunResolver } from '../modules/runs/run.resolver.ts';
 import { StrategyResolver } from '../modules/strategies/strategy.resolver.ts';
+import { RunSweepResolver, SweepResolver } from '../modules/sweeps/sweep.resolver.ts';
 import type { RequestContext } from './context.ts';
 
 /** `@Authorized('write')`: the caller's token must hold every scope named. */
@@ -34,6 +35,8 @@ export function tuneqlSchema(): Promise<GraphQLSchema> {
       StrategyResolver,
       RunResolver,
       PreflightResolver,
+      SweepResolver,
+      RunSweepResolver,
       ArtifactResolver,
       PredictResolver,
       GenerateResolver,

@@ -109,7 +109,9 @@ export class TrainWorker {
       .getRepository(RunEntity)
       .update({ id: run.id, attempt: run.attempt, status: 'RUNNING' }, fields);
     this.services.runs.announce(run.id);
-    return (r.affected ?? 0) > 0;
+    const done = (r.affected ?? 0) > 0;
+    if (done && fields.status !== 'QUEUED') this.services.runs.ended(run);
+    return done;
   }
 
   private async handle(runId: string, claimSignal: AbortSignal, claim: JobClaim): Promise<void> {
@@ -256,6 +258,9 @@ export class TrainWorker {
         try {
           const r = await events.append(run.id, run.attempt, e, totalSteps);
           if (r.cancelRequested) stop('cancel');
+          // A sweep's trial is judged at each evaluation; a poor one stops like a cancelled run.
+          else if (e.type === 'eval' && r.seq !== undefined && run.sweepId && (await this.services.sweeps.judge(run, e, totalSteps)))
+            stop('cancel');
         } catch (err) {
           if (err instanceof ClaimLostError) {
             log.warn(err.message);
@@ -327,7 +332,14 @@ export class TrainWorker {
           await this.failForStorage(run, err as Error);
           return;
         }
-        await this.finish(run, { status: 'SUCCEEDED', best: outcome.best ?? null, finishedAt: new Date() });
+        // A trial judged poor at the very end has nothing left to save: it succeeded.
+        await this.finish(run, {
+          status: 'SUCCEEDED',
+          best: outcome.best ?? null,
+          errorCode: null,
+          errorMessage: null,
+          finishedAt: new Date(),
+        });
       } else if (outcome.status === 'failed') {
         await this.finish(run, {
           status: 'FAILED',
@@ -373,6 +385,10 @@ export async function failLostRuns(services: Services): Promise<void> {
         finishedAt: new Date(),
       },
     );
-    if (r.affected) services.runs.announce(runId);
+    if (r.affected) {
+      services.runs.announce(runId);
+      const run = await services.dataSource.getRepository(RunEntity).findOneBy({ id: runId });
+      if (run) services.runs.ended(run);
+    }
   });
 }

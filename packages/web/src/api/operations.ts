@@ -33,6 +33,12 @@ export const RunSummaryFields = graphql(`
       code
       message
     }
+    sweepTrial
+    promoted
+    sweep {
+      id
+      name
+    }
   }
 `);
 
@@ -593,6 +599,131 @@ export const RevokeApiTokenMutation = graphql(`
       token {
         id
         revokedAt
+      }
+    }
+  }
+`);
+
+export const SweepFields = graphql(`
+  fragment SweepFields on Sweep {
+    id
+    name
+    status
+    algorithm
+    metric
+    greaterIsBetter
+    maxTrials
+    parallelism
+    seed
+    createdAt
+    finishedAt
+    error {
+      code
+      message
+    }
+    earlyStopping {
+      rule
+      warmupEvaluations
+      minTrials
+    }
+    parameters {
+      name
+      values
+      min
+      max
+      log
+      integer
+    }
+    model {
+      id
+      name
+    }
+    dataset {
+      id
+      name
+    }
+    bestRun {
+      id
+      name
+    }
+  }
+`);
+
+export const SweepsQuery = graphql(`
+  query Sweeps($first: Int!, $after: String) {
+    sweeps(first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+      nodes {
+        ...SweepFields
+        trials(first: 100) {
+          totalCount
+          nodes {
+            number
+            state
+            objective
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const SweepQuery = graphql(`
+  query Sweep($id: ID!) {
+    sweep(id: $id) {
+      ...SweepFields
+      base
+      trials(first: 100) {
+        totalCount
+        nodes {
+          number
+          params
+          state
+          objective
+          bestSoFar
+          promoted
+          run {
+            id
+            name
+            status
+            lastSeq
+            progress {
+              step
+              totalSteps
+              epoch
+              fraction
+              etaSeconds
+            }
+            error {
+              code
+              message
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const SweepChangedSubscription = graphql(`
+  subscription SweepChanged($sweepId: ID!) {
+    sweepChanged(sweepId: $sweepId) {
+      id
+      status
+    }
+  }
+`);
+
+export const CancelSweepMutation = graphql(`
+  mutation CancelSweep($input: CancelSweepInput!) {
+    cancelSweep(input: $input) {
+      sweep {
+        id
+        status
       }
     }
   }

@@ -59,9 +59,14 @@ export default function RunsPage() {
     <>
       <div className="spread">
         <h1>Runs</h1>
-        <Link className="button" href="/runs/new">
-          New run
-        </Link>
+        <div className="row">
+          <Link className="button secondary" href="/sweeps">
+            Sweeps
+          </Link>
+          <Link className="button" href="/runs/new">
+            New run
+          </Link>
+        </div>
       </div>
       <section className="card">
         <div className="row" style={{ marginBottom: 12 }}>
@@ -123,6 +128,12 @@ export default function RunsPage() {
                   <tr key={r.id} data-run-id={r.id}>
                     <td>
                       <Link href={`/runs/view?id=${r.id}`}>{r.name}</Link>
+                      {node.sweep && (
+                        <div className="small muted">
+                          trial {node.sweepTrial} of <Link href={`/sweeps/view?id=${node.sweep.id}`}>{node.sweep.name}</Link>
+                          {node.promoted ? ' ★ best' : ''}
+                        </div>
+                      )}
                     </td>
                     <td>
                       <StatusBadge status={r.status} />

@@ -9,6 +9,7 @@ const PAGES: [href: string, label: string][] = [
   ['/', 'Runs'],
   ['/runs/new', 'New run'],
   ['/compare', 'Compare'],
+  ['/sweeps', 'Sweeps'],
   ['/playground', 'Playground'],
   ['/datasets', 'Datasets'],
   ['/models', 'Models'],

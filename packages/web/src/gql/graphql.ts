@@ -4,6 +4,11 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type CancelSweepInput = {
+  /** The running sweep to cancel, with its queued and running trials. */
+  id: string | number;
+};
+
 export type CreateDatasetInput = {
   /** Task field -> column, e.g. {"text": "paragraph", "label": "novel"}; each task has defaults. */
   columns?: Record<string, unknown> | null | undefined;
@@ -67,7 +72,7 @@ export type HyperparametersInput = {
   batchSize?: number | null | undefined;
   /** Global gradient-norm clipping; null turns it off. @default 1 */
   clipGradNorm?: number | null | undefined;
-  /** Stop when the step loss, smoothed over about ten steps, exceeds this multiple of its lowest value so far. @default 100 */
+  /** Stop when the step loss exceeds this multiple of the lowest loss so far. @default 100 */
   divergenceFactor?: number | null | undefined;
   /** Stop when the metric has not improved by the minimum delta for `patience` evaluations; unset: never. */
   earlyStopping?: HyperparametersEarlyStoppingInput | null | undefined;
@@ -91,8 +96,6 @@ export type HyperparametersInput = {
   maxSteps?: number | null | undefined;
   /** The validation metric that picks the best weights and drives early stopping; unset: the task's (accuracy, mse, entity_f1, f1 or loss). */
   metric?: string | null | undefined;
-  /** Score the tuned backbone with the base model's masked- or causal-LM head at every evaluation (`eval_retention`, 1 = unchanged); unset: off. */
-  retention?: HyperparametersRetentionInput | null | undefined;
   /** Learning-rate decay after warm-up. @default LINEAR */
   schedule?: HyperparametersSchedule | null | undefined;
   /** Warm-up as a fraction of all steps, unless warm-up steps are set. @default 0 */
@@ -101,21 +104,6 @@ export type HyperparametersInput = {
   warmupSteps?: number | null | undefined;
   /** AdamW decoupled weight decay on weight matrices (not biases nor norms). @default 0.01 */
   weightDecay?: number | null | undefined;
-};
-
-/** Below the threshold: `warn` (a warning event), or `stop` the run, keeping the best weights above it. */
-export type HyperparametersRetentionAction =
-  | 'STOP'
-  | 'WARN';
-
-/** Score the tuned backbone with the base model's masked- or causal-LM head at every evaluation (`eval_retention`, 1 = unchanged); unset: off. */
-export type HyperparametersRetentionInput = {
-  /** Below the threshold: `warn` (a warning event), or `stop` the run, keeping the best weights above it. @default WARN */
-  action?: HyperparametersRetentionAction | null | undefined;
-  /** Held-back texts (from the validation split) the tuned backbone is scored on. @default 64 */
-  sampleSize?: number | null | undefined;
-  /** The least retention accepted: below it the action is taken (0.5: the sample's perplexity doubled; 0: never). @default 0.5 */
-  threshold?: number | null | undefined;
 };
 
 /** Learning-rate decay after warm-up. */
@@ -158,6 +146,19 @@ export type RunStatus =
   | 'RUNNING'
   | 'SUCCEEDED';
 
+/** GRID: every combination of the values, in order; RANDOM: seeded draws; TPE: seeded random draws first, then the tree-structured Parzen estimator learning from the finished trials. */
+export type SweepAlgorithm =
+  | 'GRID'
+  | 'RANDOM'
+  | 'TPE';
+
+/** RUNNING -> SUCCEEDED (a trial promoted), FAILED (with error) or CANCELLED. */
+export type SweepStatus =
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
 /** What a model is fine-tuned to do. */
 export type Task =
   | 'CAUSAL_LM'
@@ -172,14 +173,21 @@ export type TokenScope =
   | 'READ'
   | 'WRITE';
 
-/** CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on; RETENTION_LOW: the tuned backbone's retention fell below the threshold; RETENTION_HEAD_MISSING: the base checkpoint lacks its language-modelling head, so retention is measured from hidden states instead. */
+/** The trial's run status, except PRUNED: stopped early by the sweep's early-termination rule (its run is CANCELLED with error TRIAL_PRUNED). */
+export type TrialState =
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'PRUNED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+/** CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on. */
 export type WarningCode =
   | 'CHECKPOINT_DAMAGED'
-  | 'DROPOUT_CHANGED'
-  | 'RETENTION_HEAD_MISSING'
-  | 'RETENTION_LOW';
+  | 'DROPOUT_CHANGED';
 
-export type RunSummaryFieldsFragment = { id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null };
+export type RunSummaryFieldsFragment = { id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, sweepTrial: number | null, promoted: boolean, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null, sweep: { id: string, name: string } | null };
 
 export type RunsQueryVariables = Exact<{
   filter?: RunFilter | null | undefined;
@@ -188,14 +196,14 @@ export type RunsQueryVariables = Exact<{
 }>;
 
 
-export type RunsQuery = { runs: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ cursor: string, node: { id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string }, dataset: { id: string, name: string }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } }> }, strategies: { nodes: Array<{ id: string }> } };
+export type RunsQuery = { runs: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ cursor: string, node: { id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, sweepTrial: number | null, promoted: boolean, model: { id: string, name: string }, dataset: { id: string, name: string }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null, sweep: { id: string, name: string } | null } }> }, strategies: { nodes: Array<{ id: string }> } };
 
 export type RunChangedSubscriptionVariables = Exact<{
   runId?: string | number | null | undefined;
 }>;
 
 
-export type RunChangedSubscription = { runChanged: { lastSeq: number, id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } };
+export type RunChangedSubscription = { runChanged: { lastSeq: number, id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, sweepTrial: number | null, promoted: boolean, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null, sweep: { id: string, name: string } | null } };
 
 export type RunQueryVariables = Exact<{
   id: string | number;
@@ -204,7 +212,7 @@ export type RunQueryVariables = Exact<{
 }>;
 
 
-export type RunQuery = { run: { strategyConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, seed: number, device: Device, maxLength: number, lastSeq: number, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string, modelType: string }, dataset: { id: string, name: string }, checkpoints: { nodes: Array<{ step: number, time: string, available: boolean }> }, artifacts: Array<{ id: string, kind: ExportKind, bytes: number, sha256: string, url: string, createdAt: string }>, events: { nodes: Array<{ seq: number, type: RunEventType, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: WarningCode | null }> }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } };
+export type RunQuery = { run: { strategyConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, seed: number, device: Device, maxLength: number, lastSeq: number, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, sweepTrial: number | null, promoted: boolean, model: { id: string, name: string, modelType: string }, dataset: { id: string, name: string }, checkpoints: { nodes: Array<{ step: number, time: string, available: boolean }> }, artifacts: Array<{ id: string, kind: ExportKind, bytes: number, sha256: string, url: string, createdAt: string }>, events: { nodes: Array<{ seq: number, type: RunEventType, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: WarningCode | null }> }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null, sweep: { id: string, name: string } | null } };
 
 export type RunEventFieldsFragment = { seq: number, type: RunEventType, step: number, epoch: number, time: string, values: Record<string, unknown>, message: string | null, code: WarningCode | null };
 
@@ -269,7 +277,7 @@ export type CompareRunsQueryVariables = Exact<{
 }>;
 
 
-export type CompareRunsQuery = { runs: { edges: Array<{ node: { hyperparameters: Record<string, unknown>, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, model: { id: string, name: string }, dataset: { id: string, name: string }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null } }> } };
+export type CompareRunsQuery = { runs: { edges: Array<{ node: { hyperparameters: Record<string, unknown>, testResults: Record<string, unknown> | null, id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, sweepTrial: number | null, promoted: boolean, model: { id: string, name: string }, dataset: { id: string, name: string }, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null, sweep: { id: string, name: string } | null } }> } };
 
 export type RunCurvesQueryVariables = Exact<{
   id: string | number;
@@ -394,6 +402,37 @@ export type RevokeApiTokenMutationVariables = Exact<{
 
 export type RevokeApiTokenMutation = { revokeApiToken: { token: { id: string, revokedAt: string | null } | null } };
 
+export type SweepFieldsFragment = { id: string, name: string, status: SweepStatus, algorithm: SweepAlgorithm, metric: string, greaterIsBetter: boolean, maxTrials: number, parallelism: number, seed: number, createdAt: string, finishedAt: string | null, error: { code: string, message: string } | null, earlyStopping: { rule: string, warmupEvaluations: number, minTrials: number } | null, parameters: Array<{ name: string, values: Array<unknown> | null, min: number | null, max: number | null, log: boolean, integer: boolean }>, model: { id: string, name: string }, dataset: { id: string, name: string }, bestRun: { id: string, name: string } | null };
+
+export type SweepsQueryVariables = Exact<{
+  first: number;
+  after?: string | null | undefined;
+}>;
+
+
+export type SweepsQuery = { sweeps: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, nodes: Array<{ id: string, name: string, status: SweepStatus, algorithm: SweepAlgorithm, metric: string, greaterIsBetter: boolean, maxTrials: number, parallelism: number, seed: number, createdAt: string, finishedAt: string | null, trials: { totalCount: number, nodes: Array<{ number: number, state: TrialState, objective: number | null }> }, error: { code: string, message: string } | null, earlyStopping: { rule: string, warmupEvaluations: number, minTrials: number } | null, parameters: Array<{ name: string, values: Array<unknown> | null, min: number | null, max: number | null, log: boolean, integer: boolean }>, model: { id: string, name: string }, dataset: { id: string, name: string }, bestRun: { id: string, name: string } | null }> } };
+
+export type SweepQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type SweepQuery = { sweep: { base: Record<string, unknown>, id: string, name: string, status: SweepStatus, algorithm: SweepAlgorithm, metric: string, greaterIsBetter: boolean, maxTrials: number, parallelism: number, seed: number, createdAt: string, finishedAt: string | null, trials: { totalCount: number, nodes: Array<{ number: number, params: Record<string, unknown>, state: TrialState, objective: number | null, bestSoFar: number | null, promoted: boolean, run: { id: string, name: string, status: RunStatus, lastSeq: number, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, error: { code: string, message: string } | null } }> }, error: { code: string, message: string } | null, earlyStopping: { rule: string, warmupEvaluations: number, minTrials: number } | null, parameters: Array<{ name: string, values: Array<unknown> | null, min: number | null, max: number | null, log: boolean, integer: boolean }>, model: { id: string, name: string }, dataset: { id: string, name: string }, bestRun: { id: string, name: string } | null } };
+
+export type SweepChangedSubscriptionVariables = Exact<{
+  sweepId: string | number;
+}>;
+
+
+export type SweepChangedSubscription = { sweepChanged: { id: string, status: SweepStatus } };
+
+export type CancelSweepMutationVariables = Exact<{
+  input: CancelSweepInput;
+}>;
+
+
+export type CancelSweepMutation = { cancelSweep: { sweep: { id: string, status: SweepStatus } } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -442,6 +481,12 @@ export const RunSummaryFieldsFragmentDoc = new TypedDocumentString(`
   error {
     code
     message
+  }
+  sweepTrial
+  promoted
+  sweep {
+    id
+    name
   }
 }
     `, {"fragmentName":"RunSummaryFields"}) as unknown as TypedDocumentString<RunSummaryFieldsFragment, unknown>;
@@ -496,6 +541,50 @@ export const StrategyFieldsFragmentDoc = new TypedDocumentString(`
   configSchema
 }
     `, {"fragmentName":"StrategyFields"}) as unknown as TypedDocumentString<StrategyFieldsFragment, unknown>;
+export const SweepFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SweepFields on Sweep {
+  id
+  name
+  status
+  algorithm
+  metric
+  greaterIsBetter
+  maxTrials
+  parallelism
+  seed
+  createdAt
+  finishedAt
+  error {
+    code
+    message
+  }
+  earlyStopping {
+    rule
+    warmupEvaluations
+    minTrials
+  }
+  parameters {
+    name
+    values
+    min
+    max
+    log
+    integer
+  }
+  model {
+    id
+    name
+  }
+  dataset {
+    id
+    name
+  }
+  bestRun {
+    id
+    name
+  }
+}
+    `, {"fragmentName":"SweepFields"}) as unknown as TypedDocumentString<SweepFieldsFragment, unknown>;
 export const RunsDocument = new TypedDocumentString(`
     query Runs($filter: RunFilter, $first: Int!, $after: String) {
   runs(filter: $filter, first: $first, after: $after) {
@@ -555,6 +644,12 @@ export const RunsDocument = new TypedDocumentString(`
     code
     message
   }
+  sweepTrial
+  promoted
+  sweep {
+    id
+    name
+  }
 }`) as unknown as TypedDocumentString<RunsQuery, RunsQueryVariables>;
 export const RunChangedDocument = new TypedDocumentString(`
     subscription RunChanged($runId: ID) {
@@ -592,6 +687,12 @@ export const RunChangedDocument = new TypedDocumentString(`
   error {
     code
     message
+  }
+  sweepTrial
+  promoted
+  sweep {
+    id
+    name
   }
 }`) as unknown as TypedDocumentString<RunChangedSubscription, RunChangedSubscriptionVariables>;
 export const RunDocument = new TypedDocumentString(`
@@ -665,6 +766,12 @@ export const RunDocument = new TypedDocumentString(`
   error {
     code
     message
+  }
+  sweepTrial
+  promoted
+  sweep {
+    id
+    name
   }
 }
 fragment RunEventFields on RunEvent {
@@ -848,6 +955,12 @@ export const CompareRunsDocument = new TypedDocumentString(`
   error {
     code
     message
+  }
+  sweepTrial
+  promoted
+  sweep {
+    id
+    name
   }
 }`) as unknown as TypedDocumentString<CompareRunsQuery, CompareRunsQueryVariables>;
 export const RunCurvesDocument = new TypedDocumentString(`
@@ -1149,3 +1262,161 @@ export const RevokeApiTokenDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RevokeApiTokenMutation, RevokeApiTokenMutationVariables>;
+export const SweepsDocument = new TypedDocumentString(`
+    query Sweeps($first: Int!, $after: String) {
+  sweeps(first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      endCursor
+      hasNextPage
+    }
+    nodes {
+      ...SweepFields
+      trials(first: 100) {
+        totalCount
+        nodes {
+          number
+          state
+          objective
+        }
+      }
+    }
+  }
+}
+    fragment SweepFields on Sweep {
+  id
+  name
+  status
+  algorithm
+  metric
+  greaterIsBetter
+  maxTrials
+  parallelism
+  seed
+  createdAt
+  finishedAt
+  error {
+    code
+    message
+  }
+  earlyStopping {
+    rule
+    warmupEvaluations
+    minTrials
+  }
+  parameters {
+    name
+    values
+    min
+    max
+    log
+    integer
+  }
+  model {
+    id
+    name
+  }
+  dataset {
+    id
+    name
+  }
+  bestRun {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<SweepsQuery, SweepsQueryVariables>;
+export const SweepDocument = new TypedDocumentString(`
+    query Sweep($id: ID!) {
+  sweep(id: $id) {
+    ...SweepFields
+    base
+    trials(first: 100) {
+      totalCount
+      nodes {
+        number
+        params
+        state
+        objective
+        bestSoFar
+        promoted
+        run {
+          id
+          name
+          status
+          lastSeq
+          progress {
+            step
+            totalSteps
+            epoch
+            fraction
+            etaSeconds
+          }
+          error {
+            code
+            message
+          }
+        }
+      }
+    }
+  }
+}
+    fragment SweepFields on Sweep {
+  id
+  name
+  status
+  algorithm
+  metric
+  greaterIsBetter
+  maxTrials
+  parallelism
+  seed
+  createdAt
+  finishedAt
+  error {
+    code
+    message
+  }
+  earlyStopping {
+    rule
+    warmupEvaluations
+    minTrials
+  }
+  parameters {
+    name
+    values
+    min
+    max
+    log
+    integer
+  }
+  model {
+    id
+    name
+  }
+  dataset {
+    id
+    name
+  }
+  bestRun {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<SweepQuery, SweepQueryVariables>;
+export const SweepChangedDocument = new TypedDocumentString(`
+    subscription SweepChanged($sweepId: ID!) {
+  sweepChanged(sweepId: $sweepId) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<SweepChangedSubscription, SweepChangedSubscriptionVariables>;
+export const CancelSweepDocument = new TypedDocumentString(`
+    mutation CancelSweep($input: CancelSweepInput!) {
+  cancelSweep(input: $input) {
+    sweep {
+      id
+      status
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CancelSweepMutation, CancelSweepMutationVariables>;

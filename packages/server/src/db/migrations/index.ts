@@ -5,6 +5,7 @@ import { RunMeasurements1764000000002 } from './0002-run-measurements.ts';
 import { BigintParameterCounts1764000000003 } from './0003-bigint-parameter-counts.ts';
 import { RunEventCodes1764000000004 } from './0004-run-event-codes.ts';
 import { TokenExpiryUploadUse1764000000005 } from './0005-token-expiry-upload-use.ts';
+import { Sweeps1764000000006 } from './0006-sweeps.ts';
 
 export const MIGRATIONS = [
   Initial1764000000001,
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   BigintParameterCounts1764000000003,
   RunEventCodes1764000000004,
   TokenExpiryUploadUse1764000000005,
+  Sweeps1764000000006,
 ];

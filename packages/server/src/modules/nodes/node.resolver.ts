@@ -9,9 +9,17 @@ import { Node, type Typed } from '../../graphql/node.ts';
 import { toArtifact } from '../artifacts/artifact.resolver.ts';
 import { requireScope } from '../auth/auth.service.ts';
 import { toRun } from '../runs/run.resolver.ts';
+import { toSweep } from '../sweeps/sweep.resolver.ts';
 
 /** The tables whose rows are nodes, by the object type they are in the API. */
-const NODE_TABLES = { Run: 'runs', Model: 'models', Dataset: 'datasets', Artifact: 'artifacts', ApiToken: 'api_tokens' } as const;
+const NODE_TABLES = {
+  Run: 'runs',
+  Model: 'models',
+  Dataset: 'datasets',
+  Artifact: 'artifacts',
+  ApiToken: 'api_tokens',
+  Sweep: 'sweeps',
+} as const;
 type NodeType = keyof typeof NODE_TABLES;
 
 const MAX_IDS = 100;
@@ -37,6 +45,8 @@ async function fetchNode(ctx: RequestContext, type: NodeType, id: string): Promi
       return { __typename: type, ...(await s.datasets.get(id)) };
     case 'Artifact':
       return { __typename: type, ...toArtifact(await s.artifacts.get(id)) };
+    case 'Sweep':
+      return { __typename: type, ...toSweep(await s.sweeps.get(id)) };
     case 'ApiToken': {
       requireScope(ctx.caller, 'write'); // as apiTokens asks
       const token = await s.auth.find(id);

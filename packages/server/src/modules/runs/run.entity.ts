@@ -98,6 +98,22 @@ export class RunEntity {
   @Column({ type: 'double precision', name: 'peak_memory_bytes', nullable: true })
   peakMemoryBytes!: number | null;
 
+  /** The sweep this run is a trial of; null for a run of its own. */
+  @Column({ type: 'uuid', name: 'sweep_id', nullable: true })
+  sweepId!: string | null;
+
+  /** The trial's number in its sweep, from 1. */
+  @Column({ type: 'integer', name: 'sweep_trial', nullable: true })
+  sweepTrial!: number | null;
+
+  /** The point of the sweep's space this trial tries (parameter name -> value). */
+  @Column({ type: 'jsonb', name: 'sweep_params', nullable: true })
+  sweepParams!: Record<string, unknown> | null;
+
+  /** The best trial of its sweep. */
+  @Column({ type: 'boolean' })
+  promoted!: boolean;
+
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;
 

@@ -165,6 +165,10 @@ export class RunService {
       peakMemoryBytes: null,
       startedAt: null,
       finishedAt: null,
+      sweepId: null as string | null,
+      sweepTrial: null as number | null,
+      sweepParams: null as Record<string, unknown> | null,
+      promoted: false,
     };
     const spec = this.specOf(
       fields,
@@ -200,13 +204,34 @@ export class RunService {
     }
   }
 
-  async create(input: CreateRunInput): Promise<RunEntity> {
+  /** Every check createRun makes, queueing nothing: the spec the run would train from. */
+  async check(input: CreateRunInput): Promise<RunSpec> {
+    const { spec, model, dataset } = await this.validate(input);
+    await this.checkMemory(spec, model, dataset);
+    return spec;
+  }
+
+  /** Checks and queues a run; `trial` makes it a sweep's trial (a second run with the same sweep and number is refused by the database). */
+  async create(input: CreateRunInput, trial?: { sweepId: string; number: number; params: Record<string, unknown> }): Promise<RunEntity> {
     const { spec, model, dataset, fields } = await this.validate(input);
     await this.checkMemory(spec, model, dataset);
+    if (trial) Object.assign(fields, { sweepId: trial.sweepId, sweepTrial: trial.number, sweepParams: trial.params });
     const run = await this.repo.save(fields);
     await this.deps.queue.enqueue(run.id);
     this.announce(run.id);
     return run;
+  }
+
+  private readonly endListeners: ((run: Pick<RunEntity, 'id' | 'sweepId'>) => void)[] = [];
+
+  /** Calls `listener` each time a run of this process ends (finished, failed, cancelled, lost): sweeps go on from there. */
+  onEnded(listener: (run: Pick<RunEntity, 'id' | 'sweepId'>) => void): void {
+    this.endListeners.push(listener);
+  }
+
+  /** Says that `run` ended, to the onEnded listeners. */
+  ended(run: Pick<RunEntity, 'id' | 'sweepId'>): void {
+    for (const listener of this.endListeners) listener(run);
   }
 
   /** The runs `filter` lets through, newest first, to read a page at a time. */
@@ -253,7 +278,10 @@ export class RunService {
       }
     }
     this.announce(id);
-    return this.get(id);
+    const run = await this.get(id);
+    // A queued run ends here; a running one ends in its worker.
+    if (queued.affected) this.ended(run);
+    return run;
   }
 
   /** Queues a CANCELLED or FAILED run again; the worker continues from its last checkpoint. */

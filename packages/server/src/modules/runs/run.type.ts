@@ -166,6 +166,12 @@ export class Run {
   @Field(() => Float, { nullable: true, description: 'Largest resident memory of the worker process while it trained this run, in bytes.' })
   peakMemoryBytes!: number | null;
 
+  @Field(() => Int, { nullable: true, description: "The trial's number in its sweep (run { sweep }); null for a run of its own." })
+  sweepTrial!: number | null;
+
+  @Field(() => Boolean, { description: 'The best trial of its sweep, promoted when the sweep ended.' })
+  promoted!: boolean;
+
   @Field(() => Int, { description: 'The last event sequence number: subscribe with afterSeq to get what follows.' })
   lastSeq!: number;
 

@@ -187,9 +187,17 @@ function RunView({ id }: { id: string }) {
   return (
     <>
       <div className="spread">
-        <h1>
-          {run.name} <StatusBadge status={run.status} />
-        </h1>
+        <div>
+          <h1>
+            {run.name} <StatusBadge status={run.status} />
+          </h1>
+          {run.sweep && (
+            <p className="small muted" data-testid="run-sweep">
+              Trial {run.sweepTrial} of the sweep <Link href={`/sweeps/view?id=${run.sweep.id}`}>{run.sweep.name}</Link>
+              {run.promoted ? ': its best trial, promoted' : ''}
+            </p>
+          )}
+        </div>
         <div className="row">
           {(run.status === 'QUEUED' || run.status === 'RUNNING') && (
             <button
