@@ -494,7 +494,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         return await finish('early_stopped', forgotten);
       }
       if (monitor === 'loss') values.loss = stopBest ?? Number.NaN;
-      emit('early_stop', values, `${monitored} did not improve by more than ${cfg.earlyStopping?.minDelta ?? 0} for ${cfg.earlyStopping?.patience} evaluations`);
+      emit(
+        'early_stop',
+        values,
+        `${monitored} did not improve by more than ${cfg.earlyStopping?.minDelta ?? 0} for ${cfg.earlyStopping?.patience} evaluations`,
+      );
       return await finish('early_stopped');
     };
 

@@ -9,6 +9,18 @@ export type CancelSweepInput = {
   id: string | number;
 };
 
+/** One turn of a conversation. */
+export type ChatMessageInput = {
+  content: string;
+  role: ChatRole;
+};
+
+/** Who speaks a turn of a conversation. */
+export type ChatRole =
+  | 'ASSISTANT'
+  | 'SYSTEM'
+  | 'USER';
+
 export type CreateDatasetInput = {
   /** Task field -> column, e.g. {"text": "paragraph", "label": "novel"}; each task has defaults. */
   columns?: Record<string, unknown> | null | undefined;
@@ -58,13 +70,69 @@ export type ExportKind =
   | 'MERGED'
   | 'ONNX';
 
-/** Stop when the metric has not improved by the minimum delta for `patience` evaluations; unset: never. */
+/** Why generation ended: EOS (the model's end-of-sequence token), STOP (a stop string), MAX_NEW_TOKENS, or MAX_LENGTH (the model's longest sequence). */
+export type FinishReason =
+  | 'EOS'
+  | 'MAX_LENGTH'
+  | 'MAX_NEW_TOKENS'
+  | 'STOP';
+
+export type GenerateInput = {
+  generation?: GenerationInput | null | undefined;
+  /** A conversation, rendered with the model's chat template and followed by the assistant's turn; give this or prompt. */
+  messages?: Array<ChatMessageInput> | null | undefined;
+  /** Which model generates. */
+  model?: GenerationModel;
+  /** The text to continue; give this or messages. */
+  prompt?: string | null | undefined;
+  /** A causal-LM run that has SUCCEEDED. */
+  runId: string | number;
+};
+
+/** TOKEN for each token as it is generated, then one FINISHED. */
+export type GenerationEventType =
+  | 'FINISHED'
+  | 'TOKEN';
+
+/** How a causal LM generates: Hugging Face GenerationConfig's names. Greedy unless temperature, topK or topP is given (or doSample); always stops at the model's end-of-sequence token. */
+export type GenerationInput = {
+  /** Sample rather than take the likeliest token. @default true when temperature, topK or topP is given */
+  doSample?: boolean | null | undefined;
+  /** Tokens to generate at most, 1 to 4096 (fewer at the model's longest sequence). @default 20 */
+  maxNewTokens?: number | null | undefined;
+  /** A seen token's positive logit divided by this, a negative one multiplied; > 0, 1 is off. @default 1 */
+  repetitionPenalty?: number | null | undefined;
+  /** Seed of the sampler, >= 0: the same seed gives the same tokens. @default a random one, returned in Generation.seed */
+  seed?: number | null | undefined;
+  /** Stop when the continuation contains one of these (at most 16, 200 characters each); the text is cut before it. */
+  stop?: Array<string> | null | undefined;
+  /** Divides the logits before sampling, >= 0; 0 is greedy. @default 1 */
+  temperature?: number | null | undefined;
+  /** Sample among the k likeliest tokens, >= 0; 0 is off. @default 0 */
+  topK?: number | null | undefined;
+  /** Sample among the fewest likeliest tokens whose probability reaches p, in (0, 1]; 1 is off. @default 1 */
+  topP?: number | null | undefined;
+};
+
+/** TUNED: the run's fine-tuned model; BASE: the model it started from. */
+export type GenerationModel =
+  | 'BASE'
+  | 'TUNED';
+
+/** Stop when the monitored value (the metric, or the validation loss) has not improved by more than the minimum delta for `patience` evaluations; unset: never. */
 export type HyperparametersEarlyStoppingInput = {
-  /** The least change of the metric that counts as an improvement. @default 0 */
+  /** An evaluation is an improvement only when the monitored value beats its value at the last improvement by more than this; a tie or a smaller gain is not (small gains count once they add up to more). @default 0 */
   minDelta?: number | null | undefined;
+  /** What stopping watches: the metric or the validation loss (the best weights follow the metric either way). @default METRIC */
+  monitor?: HyperparametersEarlyStoppingMonitor | null | undefined;
   /** Evaluations without improvement before the run stops. */
   patience: number;
 };
+
+/** What stopping watches: the metric or the validation loss (the best weights follow the metric either way). */
+export type HyperparametersEarlyStoppingMonitor =
+  | 'LOSS'
+  | 'METRIC';
 
 /** Trainer settings: the `training:` section of a `tuneql train` config under camelCase names; each one left out takes the strategy's suggestion, else the default shown. */
 export type HyperparametersInput = {
@@ -72,9 +140,9 @@ export type HyperparametersInput = {
   batchSize?: number | null | undefined;
   /** Global gradient-norm clipping; null turns it off. @default 1 */
   clipGradNorm?: number | null | undefined;
-  /** Stop when the step loss exceeds this multiple of the lowest loss so far. @default 100 */
+  /** Stop when the step loss, smoothed over about ten steps, exceeds this multiple of its lowest value so far. @default 100 */
   divergenceFactor?: number | null | undefined;
-  /** Stop when the metric has not improved by the minimum delta for `patience` evaluations; unset: never. */
+  /** Stop when the monitored value (the metric, or the validation loss) has not improved by more than the minimum delta for `patience` evaluations; unset: never. */
   earlyStopping?: HyperparametersEarlyStoppingInput | null | undefined;
   /** Passes over the training split. @default 3 */
   epochs?: number | null | undefined;
@@ -82,6 +150,8 @@ export type HyperparametersInput = {
   evalBatchSize?: number | null | undefined;
   /** Evaluate (and checkpoint) every N optimizer steps as well as at each epoch end. */
   evalEvery?: number | null | undefined;
+  /** Pick the peak learning rate with a range test before training (rates rising from 1e-7 to 1 over 100 steps, the steepest fall of the loss; the weights are restored after it); give no learning rate with it. @default false */
+  findLearningRate?: boolean | null | undefined;
   /** Micro-batches summed per optimizer step. @default 1 */
   gradientAccumulation?: number | null | undefined;
   /** Checkpoints kept on disk (the best weights are kept apart). @default 2 */
@@ -96,6 +166,10 @@ export type HyperparametersInput = {
   maxSteps?: number | null | undefined;
   /** The validation metric that picks the best weights and drives early stopping; unset: the task's (accuracy, mse, entity_f1, f1 or loss). */
   metric?: string | null | undefined;
+  /** Causal LM: lay short training examples end to end in rows as long as the longest one; attention and positions stay within each example. @default false */
+  packing?: boolean | null | undefined;
+  /** Score the tuned backbone with the base model's masked- or causal-LM head at every evaluation (`eval_retention`, 1 = unchanged); unset: off. */
+  retention?: HyperparametersRetentionInput | null | undefined;
   /** Learning-rate decay after warm-up. @default LINEAR */
   schedule?: HyperparametersSchedule | null | undefined;
   /** Warm-up as a fraction of all steps, unless warm-up steps are set. @default 0 */
@@ -104,6 +178,21 @@ export type HyperparametersInput = {
   warmupSteps?: number | null | undefined;
   /** AdamW decoupled weight decay on weight matrices (not biases nor norms). @default 0.01 */
   weightDecay?: number | null | undefined;
+};
+
+/** Below the threshold: `warn` (a warning event), or `stop` the run, keeping the best weights above it. */
+export type HyperparametersRetentionAction =
+  | 'STOP'
+  | 'WARN';
+
+/** Score the tuned backbone with the base model's masked- or causal-LM head at every evaluation (`eval_retention`, 1 = unchanged); unset: off. */
+export type HyperparametersRetentionInput = {
+  /** Below the threshold: `warn` (a warning event), or `stop` the run, keeping the best weights above it. @default WARN */
+  action?: HyperparametersRetentionAction | null | undefined;
+  /** Held-back texts (from the validation split) the tuned backbone is scored on. @default 64 */
+  sampleSize?: number | null | undefined;
+  /** The least retention accepted: below it the action is taken (0.5: the sample's perplexity doubled; 0: never). @default 0.5 */
+  threshold?: number | null | undefined;
 };
 
 /** Learning-rate decay after warm-up. */
@@ -182,10 +271,12 @@ export type TrialState =
   | 'RUNNING'
   | 'SUCCEEDED';
 
-/** CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on. */
+/** CHECKPOINT_DAMAGED: a damaged checkpoint was skipped on resume; DROPOUT_CHANGED: dropout differs from an uninterrupted run's from the resume on; RETENTION_LOW: the tuned backbone's retention fell below the threshold; RETENTION_HEAD_MISSING: the base checkpoint lacks its language-modelling head, so retention is measured from hidden states instead. */
 export type WarningCode =
   | 'CHECKPOINT_DAMAGED'
-  | 'DROPOUT_CHANGED';
+  | 'DROPOUT_CHANGED'
+  | 'RETENTION_HEAD_MISSING'
+  | 'RETENTION_LOW';
 
 export type RunSummaryFieldsFragment = { id: string, name: string, status: RunStatus, task: Task, strategy: string, createdAt: string, startedAt: string | null, finishedAt: string | null, attempt: number, trainableParameters: number | null, totalParameters: number | null, meanStepSeconds: number | null, peakMemoryBytes: number | null, sweepTrial: number | null, promoted: boolean, progress: { step: number, totalSteps: number, epoch: number, fraction: number, etaSeconds: number | null } | null, best: { metric: string, value: number, step: number } | null, error: { code: string, message: string } | null, sweep: { id: string, name: string } | null };
 
@@ -302,6 +393,13 @@ export type PredictMutationVariables = Exact<{
 export type PredictMutation = { predict: { predictions: Array<{ text: string, tuned: { task: Task, value: number | null, continuation: string | null, labels: Array<{ label: string, score: number }> | null, words: Array<{ word: string, tag: string, score: number }> | null, answer: { text: string, start: number, end: number, score: number } | null, fills: Array<Array<{ token: string, score: number }>> | null }, base: { task: Task, value: number | null, continuation: string | null, labels: Array<{ label: string, score: number }> | null, words: Array<{ word: string, tag: string, score: number }> | null, answer: { text: string, start: number, end: number, score: number } | null, fills: Array<Array<{ token: string, score: number }>> | null } | null }> } };
 
 export type PredictionFieldsFragment = { task: Task, value: number | null, continuation: string | null, labels: Array<{ label: string, score: number }> | null, words: Array<{ word: string, tag: string, score: number }> | null, answer: { text: string, start: number, end: number, score: number } | null, fills: Array<Array<{ token: string, score: number }>> | null };
+
+export type GenerateSubscriptionVariables = Exact<{
+  input: GenerateInput;
+}>;
+
+
+export type GenerateSubscription = { generate: { type: GenerationEventType, index: number, text: string, continuation: string | null, generation: { finishReason: FinishReason, tokenIds: Array<number>, promptTokens: number, seed: number | null } | null } };
 
 export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1046,6 +1144,22 @@ export const PredictDocument = new TypedDocumentString(`
   }
   continuation
 }`) as unknown as TypedDocumentString<PredictMutation, PredictMutationVariables>;
+export const GenerateDocument = new TypedDocumentString(`
+    subscription Generate($input: GenerateInput!) {
+  generate(input: $input) {
+    type
+    index
+    text
+    continuation
+    generation {
+      finishReason
+      tokenIds
+      promptTokens
+      seed
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<GenerateSubscription, GenerateSubscriptionVariables>;
 export const DatasetsDocument = new TypedDocumentString(`
     query Datasets {
   datasets(first: 100) {
