@@ -4,15 +4,12 @@
 // next to the base model, and visit every page, writing a screenshot of each to tests/web/screenshots/.
 // Needs the console's static build: pnpm --filter @tuneql/web build.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { austenSlice, freshDatabase, gql, REPO, startServer, type TestServer } from '../server/harness.ts';
-
-const CONSOLE_BUILD = join(REPO, 'packages/web/out');
-const SHOTS = join(import.meta.dirname, 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { austenSlice, freshDatabase, gql, startServer, type TestServer } from '../server/harness.ts';
+import { launchBrowser, SHOTS } from './browser.ts';
 
 // The embedded database, as the quick start runs; TUNEQL_WEB_E2E_DB=postgres runs on a fresh PostgreSQL database.
 const POSTGRES = process.env.TUNEQL_WEB_E2E_DB === 'postgres';
@@ -38,29 +35,9 @@ describe('the web console', () => {
   beforeAll(async () => {
     // A page waits on the server and the browser on a shared, busy machine: polls wait up to 20 s (1 s by default).
     vi.setConfig({ expect: { poll: { timeout: 20_000 } } });
-    if (!existsSync(join(CONSOLE_BUILD, 'index.html'))) {
-      throw new Error(`no console build in ${CONSOLE_BUILD}: run 'pnpm --filter @tuneql/web build' first`);
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-    mkdirSync(SHOTS, { recursive: true });
     let databaseUrl: string | undefined;
     if (POSTGRES) ({ url: databaseUrl, drop } = await freshDatabase());
-    [server, browser] = await Promise.all([
-      startServer({ databaseUrl }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless=new',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      }),
-    ]);
+    [server, browser] = await Promise.all([startServer({ databaseUrl }), launchBrowser()]);
     expect(server.output()).toContain('console on');
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(30_000);

@@ -3,16 +3,12 @@
 // to the base model's, each equal to what the generate subscription gives a script for the same conversation.
 // Needs the console's static build: pnpm --filter @tuneql/web build.
 
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'graphql-ws';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { REPO, startServer, type TestServer, tinyCausalLmRun, wsClient } from '../server/harness.ts';
-
-const CONSOLE_BUILD = join(REPO, 'packages/web/out');
-const SHOTS = join(import.meta.dirname, 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { startServer, type TestServer, tinyCausalLmRun, wsClient } from '../server/harness.ts';
+import { launchBrowser, SHOTS } from './browser.ts';
 
 let server: TestServer;
 let browser: Browser;
@@ -44,18 +40,7 @@ function apiAnswer(model: 'TUNED' | 'BASE', messages: { role: string; content: s
 describe('the playground chat view', () => {
   beforeAll(async () => {
     vi.setConfig({ expect: { poll: { timeout: 20_000 } } });
-    if (!existsSync(join(CONSOLE_BUILD, 'index.html'))) {
-      throw new Error(`no console build in ${CONSOLE_BUILD}: run 'pnpm --filter @tuneql/web build' first`);
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-    mkdirSync(SHOTS, { recursive: true });
-    [server, browser] = await Promise.all([
-      startServer(),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-      }),
-    ]);
+    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
     client = wsClient(server.url);
     runId = await tinyCausalLmRun(server.url);
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

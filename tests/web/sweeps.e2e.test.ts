@@ -4,15 +4,11 @@
 // their curves; the runs list links each trial to its sweep. Screenshots go to tests/web/screenshots/.
 // Needs the console's static build: pnpm --filter @tuneql/web build.
 
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { austenDataset, gql, REPO, startServer, type TestServer } from '../server/harness.ts';
-
-const CONSOLE_BUILD = join(REPO, 'packages/web/out');
-const SHOTS = join(import.meta.dirname, 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { austenDataset, gql, startServer, type TestServer } from '../server/harness.ts';
+import { launchBrowser, SHOTS } from './browser.ts';
 
 let server: TestServer;
 let browser: Browser;
@@ -23,15 +19,7 @@ const pageErrors: string[] = [];
 describe('the console sweep pages', () => {
   beforeAll(async () => {
     vi.setConfig({ expect: { poll: { timeout: 20_000 } } });
-    if (!existsSync(join(CONSOLE_BUILD, 'index.html'))) {
-      throw new Error(`no console build in ${CONSOLE_BUILD}: run 'pnpm --filter @tuneql/web build' first`);
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-    mkdirSync(SHOTS, { recursive: true });
-    [server, browser] = await Promise.all([
-      startServer({ workers: 2 }),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'] }),
-    ]);
+    [server, browser] = await Promise.all([startServer({ workers: 2 }), launchBrowser()]);
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(30_000);
     page.on('pageerror', (e) => pageErrors.push(e.message));
