@@ -319,15 +319,10 @@ export async function startRetentionProbe(
     const p = source.base.params.get(name);
     frozen.add(name, p.shape, p.data, false);
   }
+  const frozenBase = { ...source.base, params: frozen, hooks: undefined };
   if (hidden) {
     // The base's states are kept on the host: sample texts x tokens x hidden size values.
-    const baseReader = await loadHiddenReader(
-      rt,
-      { ...source.base, params: frozen, hooks: undefined },
-      sample,
-      options.batchSize,
-      options.maxBuckets,
-    );
+    const baseReader = await loadHiddenReader(rt, frozenBase, sample, options.batchSize, options.maxBuckets);
     const baseStates = await baseReader.read();
     await baseReader.release();
     const width = tuned.arch.hiddenSize(tuned.config);
@@ -340,13 +335,7 @@ export async function startRetentionProbe(
       },
     };
   }
-  const baseScorer = await loadScorer(
-    rt,
-    { ...source.base, params: frozen, hooks: undefined },
-    sample,
-    options.batchSize,
-    options.maxBuckets,
-  );
+  const baseScorer = await loadScorer(rt, frozenBase, sample, options.batchSize, options.maxBuckets);
   const baseLoss = await baseScorer.loss();
   await baseScorer.release();
   const scorer = await loadScorer(rt, tunedWithBaseHead(tuned, source.base), sample, options.batchSize, options.maxBuckets);
