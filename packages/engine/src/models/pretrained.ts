@@ -47,6 +47,12 @@ export interface LoadOptions {
   seed?: number;
   /** Parameters the checkpoint does not hold get shapes but no values (see ParameterSet.shapesOnly): for estimates. @default false */
   shapesOnly?: boolean;
+  /**
+   * `random`: the checkpoint's tensors are checked (names, shapes) as when loading, but every parameter takes
+   * fresh values from its initializer, seeded as a new head's; `initialized` still lists only what the
+   * checkpoint lacks, so a strategy trains the same parameters either way. @default 'pretrained'
+   */
+  init?: 'pretrained' | 'random';
 }
 
 /** Builds the parameter set of `task` for `config`, taking values from `tensors` where they exist. */
@@ -96,7 +102,7 @@ export function instantiate(
     if (!(t.data instanceof Float32Array))
       throw new ConfigError(`${source}: checkpoint tensor '${key}' is ${t.dtype}, not a floating-point tensor`);
     used.add(key);
-    return t.data;
+    return options.init === 'random' ? undefined : t.data;
   };
   // Tracing the model once declares every parameter of this task with its value.
   probe(arch, config, options.task);

@@ -41,7 +41,8 @@ import { metricProblem, metricsFor } from './task-metrics.ts';
  * The trainer's configuration: the settings of TrainerSettingsSchema (settings.ts, where each one's bounds,
  * default and description live) under camelCase names, and what a caller adds in code.
  */
-export interface TrainerConfig extends Omit<CamelKeys<TrainerSettings>, 'earlyStopping' | 'retention'> {
+// `init` is the model's, read where it is loaded (LoadOptions.init), not the trainer's.
+export interface TrainerConfig extends Omit<CamelKeys<TrainerSettings>, 'earlyStopping' | 'retention' | 'init'> {
   /**
    * Stop when the monitored value (`metric`, or the validation loss with monitor 'loss') has not improved by
    * more than `minDelta` (@default 0) for `patience` evaluations.

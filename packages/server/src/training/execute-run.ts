@@ -121,7 +121,10 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
   );
   outcome.exports = { model: modelDir };
   // Strategies that add no parameters (full, partial) export the whole model: model/ already is that.
-  if (applied.canExport && applied.report.added.length > 0) {
+  // An adapter trained on freshly initialized weights is worthless on the base model its export names: model/ holds the whole result.
+  if (applied.canExport && applied.report.added.length > 0 && spec.training.init === 'random') {
+    log('no adapter export: the adapter was trained on randomly initialized weights, not on the base model it would name');
+  } else if (applied.canExport && applied.report.added.length > 0) {
     const adapterDir = join(exportDir, 'adapter');
     const report = await applied.export(adapterDir);
     log(`saved ${adapterDir} (${report.format})`);

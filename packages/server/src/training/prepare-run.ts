@@ -171,7 +171,9 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
     numLabels: labels?.length,
     seed: spec.seed,
     shapesOnly: options.shapesOnly,
+    init: spec.training.init,
   });
+  if (spec.training.init === 'random') log(`init: random (the architecture of ${modelName} with fresh weights, seed ${spec.seed})`);
   if (labels) {
     Object.assign(model.config.raw as Record<string, unknown>, {
       id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
@@ -263,5 +265,7 @@ export function planBatches(examples: readonly Example[], spec: Pick<RunSpec, 't
 
 /** The run's training settings as the engine's trainer takes them: the same settings under camelCase names. */
 export function trainerConfig(spec: RunSpec): Partial<TrainerConfig> {
-  return { ...camelKeys(spec.training), seed: spec.seed, provider: spec.device, threads: spec.threads };
+  // init is the model loader's (prepareRun), not the trainer's.
+  const { init: _init, ...training } = camelKeys(spec.training);
+  return { ...training, seed: spec.seed, provider: spec.device, threads: spec.threads };
 }

@@ -10,14 +10,14 @@ export const AUSTEN_MODEL = fileURLToPath(new URL('../../../../models/austen-ber
 export const AUSTEN_DATA = fileURLToPath(new URL('../../../../examples/austen/novels.jsonl', import.meta.url));
 
 /**
- * Every 12th paragraph of novels.jsonl (the file is grouped by novel, so all six appear): one in five
- * of those to validation.jsonl (32), the others to train.jsonl (126), in a fresh temporary folder.
+ * Every 12th paragraph of novels.jsonl (the file is grouped by novel, so all six appear), or every `every`th:
+ * one in five of those to validation.jsonl (32), the others to train.jsonl (126), in a fresh temporary folder.
  */
-export function austenSlice(): { dir: string; train: string; validation: string } {
+export function austenSlice(every = 12): { dir: string; train: string; validation: string } {
   const lines = readFileSync(AUSTEN_DATA, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
-    .filter((_, i) => i % 12 === 0);
+    .filter((_, i) => i % every === 0);
   const dir = mkdtempSync(join(tmpdir(), 'tuneql-austen-'));
   const write = (name: string, rows: string[]) => {
     const file = join(dir, name);

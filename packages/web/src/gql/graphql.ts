@@ -134,6 +134,11 @@ export type HyperparametersEarlyStoppingMonitor =
   | 'LOSS'
   | 'METRIC';
 
+/** The base model's weights: `pretrained` loads the checkpoint; `random` builds the same architecture from its config.json with fresh weights (seeded as a new head is), to show what pre-training brings. */
+export type HyperparametersInit =
+  | 'PRETRAINED'
+  | 'RANDOM';
+
 /** Trainer settings: the `training:` section of a `tuneql train` config under camelCase names; each one left out takes the strategy's suggestion, else the default shown. */
 export type HyperparametersInput = {
   /** Examples per micro-batch. @default 16 */
@@ -154,6 +159,8 @@ export type HyperparametersInput = {
   findLearningRate?: boolean | null | undefined;
   /** Micro-batches summed per optimizer step. @default 1 */
   gradientAccumulation?: number | null | undefined;
+  /** The base model's weights: `pretrained` loads the checkpoint; `random` builds the same architecture from its config.json with fresh weights (seeded as a new head is), to show what pre-training brings. @default PRETRAINED */
+  init?: HyperparametersInit | null | undefined;
   /** Checkpoints kept on disk (the best weights are kept apart). @default 2 */
   keepCheckpoints?: number | null | undefined;
   /** Label smoothing of the cross-entropy loss. @default 0 */
