@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DatasetError, GenerationOptionError } from '@tuneql/engine';
+import type { ApiError } from './api-client.ts';
 import { describePrediction, GENERATION_FLAGS, predict } from './predict.ts';
 import { findLearningRateCommand, trainCommand } from './train.ts';
 
@@ -17,6 +18,13 @@ const USAGE = `usage:
   tuneql token create NAME [--scope read] [--scope write] | list | revoke ID
   tuneql train CONFIG --out DIR [--resume]     fine-tune as CONFIG (JSON or YAML) says; results in DIR
   tuneql train CONFIG --find-lr                run the learning-rate range test alone and print the rate it picks
+  tuneql sweep FILE [--server URL] [--token T] [--detach]
+                                               create a hyperparameter sweep on a server from FILE (YAML or
+                                               JSON) and follow its trials to the promoted one; exits 1 unless
+                                               it succeeded. --server defaults to $TUNEQL_SERVER, else
+                                               http://127.0.0.1:4000; --token to $TUNEQL_TOKEN
+  tuneql sweep watch ID | cancel ID [--server URL] [--token T]
+                                               follow a running sweep, or stop it
   tuneql predict MODEL_DIR TEXT [--pair TEXT | --context TEXT] [--json]
                 [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
                 [--repetition-penalty R] [--seed S] [--stop TEXT]...
@@ -78,6 +86,34 @@ async function main(argv: string[]): Promise<number> {
     });
     return result.status === 'failed' ? 1 : result.status === 'cancelled' ? 130 : 0;
   }
+  if (command === 'sweep') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { server: { type: 'string' }, token: { type: 'string' }, detach: { type: 'boolean' } },
+    });
+    const api = {
+      url: (values.server ?? process.env.TUNEQL_SERVER ?? 'http://127.0.0.1:4000').replace(/\/+$/, '').replace(/\/graphql$/, ''),
+      token: values.token ?? (process.env.TUNEQL_TOKEN || undefined),
+    };
+    const sweeps = await import('./sweep.ts');
+    const [first, id] = positionals;
+    if (positionals.length === 2 && first === 'cancel') {
+      await sweeps.cancelSweepCommand(id as string, api);
+      return 0;
+    }
+    const controller = new AbortController();
+    // Ctrl-C stops following; the sweep runs on the server (tuneql sweep cancel stops it).
+    process.once('SIGINT', () => controller.abort());
+    let status: string;
+    if (positionals.length === 2 && first === 'watch')
+      status = await sweeps.watchSweep(id as string, { ...api, signal: controller.signal });
+    else if (positionals.length === 1)
+      status = await sweeps.sweepCommand(first as string, { ...api, detach: values.detach, signal: controller.signal });
+    else throw new UsageError('tuneql sweep needs FILE, or watch ID, or cancel ID');
+    if (controller.signal.aborted) return 130;
+    return status === 'SUCCEEDED' || (values.detach && status === 'RUNNING') ? 0 : 1;
+  }
   if (command === 'predict') {
     const { values, positionals } = parseArgs({
       args: rest,
@@ -135,6 +171,8 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError) process.stderr.write(`tuneql: ${err.message}\n${USAGE}\n`);
     // Every listed problem (up to 20 of each kind) and the counts, not only the message's first few.
     else if (err instanceof DatasetError) process.stderr.write(`tuneql: ${err.report()}\n`);
+    // A server's refusal with its code (SWEEP_PARAMETER_UNKNOWN...) and the field at fault.
+    else if (err instanceof Error && err.name === 'ApiError') process.stderr.write(`tuneql: ${(err as ApiError).describe()}\n`);
     else process.stderr.write(`tuneql: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(err instanceof UsageError ? 2 : 1);
   },

@@ -9,7 +9,7 @@ import { enumName, graphqlEnum } from './enums.ts';
 const WRAPPERS = new Set(['optional', 'default', 'prefault', 'nullable', 'readonly']);
 
 /** The schema under optional(), default(), nullable()... */
-function unwrap(schema: z.ZodType): z.ZodType {
+export function unwrap(schema: z.ZodType): z.ZodType {
   let s = schema;
   while (WRAPPERS.has(s._zod.def.type)) s = (s._zod.def as unknown as { innerType: z.ZodType }).innerType;
   return s;
