@@ -728,3 +728,14 @@ export const CancelSweepMutation = graphql(`
     }
   }
 `);
+
+export const CreateSweepMutation = graphql(`
+  mutation CreateSweep($input: CreateSweepInput!) {
+    createSweep(input: $input) {
+      sweep {
+        id
+        status
+      }
+    }
+  }
+`);

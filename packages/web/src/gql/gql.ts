@@ -54,6 +54,7 @@ type Documents = {
     "\n  query Sweep($id: ID!) {\n    sweep(id: $id) {\n      ...SweepFields\n      base\n      trials(first: 100) {\n        totalCount\n        nodes {\n          number\n          params\n          state\n          objective\n          bestSoFar\n          promoted\n          run {\n            id\n            name\n            status\n            lastSeq\n            progress {\n              step\n              totalSteps\n              epoch\n              fraction\n              etaSeconds\n            }\n            error {\n              code\n              message\n            }\n          }\n        }\n      }\n    }\n  }\n": typeof types.SweepDocument,
     "\n  subscription SweepChanged($sweepId: ID!) {\n    sweepChanged(sweepId: $sweepId) {\n      id\n      status\n    }\n  }\n": typeof types.SweepChangedDocument,
     "\n  mutation CancelSweep($input: CancelSweepInput!) {\n    cancelSweep(input: $input) {\n      sweep {\n        id\n        status\n      }\n    }\n  }\n": typeof types.CancelSweepDocument,
+    "\n  mutation CreateSweep($input: CreateSweepInput!) {\n    createSweep(input: $input) {\n      sweep {\n        id\n        status\n      }\n    }\n  }\n": typeof types.CreateSweepDocument,
 };
 const documents: Documents = {
     "\n  fragment RunSummaryFields on Run {\n    id\n    name\n    status\n    task\n    strategy\n    createdAt\n    startedAt\n    finishedAt\n    attempt\n    trainableParameters\n    totalParameters\n    meanStepSeconds\n    peakMemoryBytes\n    progress {\n      step\n      totalSteps\n      epoch\n      fraction\n      etaSeconds\n    }\n    best {\n      metric\n      value\n      step\n    }\n    error {\n      code\n      message\n    }\n    sweepTrial\n    promoted\n    sweep {\n      id\n      name\n    }\n  }\n": types.RunSummaryFieldsFragmentDoc,
@@ -95,6 +96,7 @@ const documents: Documents = {
     "\n  query Sweep($id: ID!) {\n    sweep(id: $id) {\n      ...SweepFields\n      base\n      trials(first: 100) {\n        totalCount\n        nodes {\n          number\n          params\n          state\n          objective\n          bestSoFar\n          promoted\n          run {\n            id\n            name\n            status\n            lastSeq\n            progress {\n              step\n              totalSteps\n              epoch\n              fraction\n              etaSeconds\n            }\n            error {\n              code\n              message\n            }\n          }\n        }\n      }\n    }\n  }\n": types.SweepDocument,
     "\n  subscription SweepChanged($sweepId: ID!) {\n    sweepChanged(sweepId: $sweepId) {\n      id\n      status\n    }\n  }\n": types.SweepChangedDocument,
     "\n  mutation CancelSweep($input: CancelSweepInput!) {\n    cancelSweep(input: $input) {\n      sweep {\n        id\n        status\n      }\n    }\n  }\n": types.CancelSweepDocument,
+    "\n  mutation CreateSweep($input: CreateSweepInput!) {\n    createSweep(input: $input) {\n      sweep {\n        id\n        status\n      }\n    }\n  }\n": types.CreateSweepDocument,
 };
 
 /**
@@ -253,6 +255,10 @@ export function graphql(source: "\n  subscription SweepChanged($sweepId: ID!) {\
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CancelSweep($input: CancelSweepInput!) {\n    cancelSweep(input: $input) {\n      sweep {\n        id\n        status\n      }\n    }\n  }\n"): typeof import('./graphql').CancelSweepDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateSweep($input: CreateSweepInput!) {\n    createSweep(input: $input) {\n      sweep {\n        id\n        status\n      }\n    }\n  }\n"): typeof import('./graphql').CreateSweepDocument;
 
 
 export function graphql(source: string) {

@@ -53,6 +53,23 @@ export type CreateRunInput = {
   task?: Task | null | undefined;
 };
 
+export type CreateSweepInput = {
+  algorithm?: SweepAlgorithm;
+  /** Stop poor trials early; unset: every trial runs to its end. */
+  earlyStopping?: SweepEarlyStoppingInput | null | undefined;
+  /** @default the grid's size for GRID, 10 otherwise; at most 100. */
+  maxTrials?: number | null | undefined;
+  /** @default "<algorithm> sweep of <strategy>" */
+  name?: string | null | undefined;
+  /** Trials queued or running at once (the workers take them in parallel). */
+  parallelism?: number;
+  parameters: Array<SweepParameterInput>;
+  /** The run every trial starts from; each trial lays its parameters over it. Its hyperparameters' metric (else the task's) is the objective. */
+  run: CreateRunInput;
+  /** Seeds the draws of RANDOM and TPE: the same seed and results give the same trials. */
+  seed?: number;
+};
+
 /** How a dataset file is written. */
 export type DatasetFormat =
   | 'CSV'
@@ -247,6 +264,31 @@ export type SweepAlgorithm =
   | 'GRID'
   | 'RANDOM'
   | 'TPE';
+
+/** The median stopping rule: a trial stops at an evaluation when its best so far is worse than the median of the finished trials at the same epoch. */
+export type SweepEarlyStoppingInput = {
+  /** Finished trials needed before any trial is stopped. */
+  minTrials?: number;
+  /** Evaluations of a trial that never stop it. */
+  warmupEvaluations?: number;
+};
+
+/** One dimension of the space: a list of values, or a range (min and max). */
+export type SweepParameterInput = {
+  max?: number | null | undefined;
+  min?: number | null | undefined;
+  /** A trainer setting by its hyperparameters name (learningRate, batchSize, epochs, warmupRatio...), or a strategy option as strategyConfig.<option> (strategyConfig.r). */
+  name: string;
+  /** A range of a learning rate is usually LOG. */
+  scale?: SweepScale;
+  /** The values to choose from (as hyperparameters or strategyConfig take them). */
+  values?: Array<unknown> | null | undefined;
+};
+
+/** How a range is drawn from: uniformly, or uniformly in its logarithm. */
+export type SweepScale =
+  | 'LINEAR'
+  | 'LOG';
 
 /** RUNNING -> SUCCEEDED (a trial promoted), FAILED (with error) or CANCELLED. */
 export type SweepStatus =
@@ -537,6 +579,13 @@ export type CancelSweepMutationVariables = Exact<{
 
 
 export type CancelSweepMutation = { cancelSweep: { sweep: { id: string, status: SweepStatus } } };
+
+export type CreateSweepMutationVariables = Exact<{
+  input: CreateSweepInput;
+}>;
+
+
+export type CreateSweepMutation = { createSweep: { sweep: { id: string, status: SweepStatus } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1541,3 +1590,13 @@ export const CancelSweepDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CancelSweepMutation, CancelSweepMutationVariables>;
+export const CreateSweepDocument = new TypedDocumentString(`
+    mutation CreateSweep($input: CreateSweepInput!) {
+  createSweep(input: $input) {
+    sweep {
+      id
+      status
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateSweepMutation, CreateSweepMutationVariables>;

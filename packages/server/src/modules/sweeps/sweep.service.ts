@@ -183,8 +183,11 @@ export class SweepService {
     return { ...base, ...(name ? { name } : {}), hyperparameters, strategyConfig } as CreateRunInput;
   }
 
-  /** Checks the run `point` makes as createRun would; a refusal names the parameters and keeps the run's code and message. */
-  private async checkPoint(base: CreateRunInput, point: ParameterValues): Promise<void> {
+  /**
+   * Checks the run `point` makes as createRun would; a refusal names the parameters and keeps the run's code and
+   * message, and with `blame` the one parameter (and its field) the point was made to try.
+   */
+  private async checkPoint(base: CreateRunInput, point: ParameterValues, blame?: { parameter: string; field: string }): Promise<void> {
     try {
       await this.deps.runs.check(this.trialInput(base, point));
     } catch (err) {
@@ -196,6 +199,7 @@ export class SweepService {
       fail(SweepErrorCode.SWEEP_PARAMETER_INVALID, `a trial with ${at} would be refused: ${d?.message ?? (err as Error).message}`, {
         parameters: point,
         cause: d?.code,
+        ...blame,
       });
     }
   }
@@ -252,15 +256,21 @@ export class SweepService {
     // each dimension's extremes (each choice, a range's ends) with the others at their first value, and
     // all at their last.
     const first = Object.fromEntries(dims.map((d) => [d.name, extremes(d)[0]]));
-    const points: ParameterValues[] =
+    // A point that differs from the first one (checked before it) in one dimension only is that dimension's fault:
+    // the refusal names its field, so a form can mark it.
+    const blame = (d: Dimension, i: number, v: unknown) =>
+      v === first[d.name] && dims.length > 1
+        ? undefined
+        : { parameter: d.name, field: `parameters.${i}.${d.kind === 'choice' ? 'values' : v === extremes(d)[0] ? 'min' : 'max'}` };
+    const points: { point: ParameterValues; blame?: { parameter: string; field: string } }[] =
       input.algorithm === 'grid'
-        ? Array.from({ length: maxTrials }, (_, i) => gridPoint(dims, i) as ParameterValues)
+        ? Array.from({ length: maxTrials }, (_, i) => ({ point: gridPoint(dims, i) as ParameterValues }))
         : [
-            ...dims.flatMap((d) => extremes(d).map((v) => ({ ...first, [d.name]: v }))),
+            ...dims.flatMap((d, i) => extremes(d).map((v) => ({ point: { ...first, [d.name]: v }, blame: blame(d, i, v) }))),
             // Every dimension at its last value together: the largest batch with the largest rank, for the memory check.
-            Object.fromEntries(dims.map((d) => [d.name, extremes(d).at(-1)])),
+            { point: Object.fromEntries(dims.map((d) => [d.name, extremes(d).at(-1)])) },
           ];
-    for (const point of points) await this.checkPoint(base, point);
+    for (const { point, blame: at } of points) await this.checkPoint(base, point, at);
 
     const metric = spec.training.metric ?? defaultMetric(spec.task as Task);
     const sweep = await this.repo.save({

@@ -17,9 +17,14 @@ export default function SweepsPage() {
     <>
       <div className="spread">
         <h1>Sweeps</h1>
-        <button type="button" className="secondary" onClick={() => void q.refetch()}>
-          Refresh
-        </button>
+        <div className="row">
+          <Link href="/sweeps/new" className="button" data-testid="new-sweep">
+            New sweep
+          </Link>
+          <button type="button" className="secondary" onClick={() => void q.refetch()}>
+            Refresh
+          </button>
+        </div>
       </div>
       <section className="card">
         <ErrorBox error={q.error} />
@@ -73,8 +78,9 @@ export default function SweepsPage() {
           </table>
         ) : (
           <p className="muted">
-            No sweeps yet. Start one through the API: <code>createSweep(input: {'{ run: {...}, parameters: [...], algorithm: TPE }'})</code>{' '}
-            (see the <Link href="/explorer">GraphQL explorer</Link>).
+            No sweeps yet. Start one with <Link href="/sweeps/new">New sweep</Link>, <code>tuneql sweep FILE</code>, or through the API:{' '}
+            <code>createSweep(input: {'{ run: {...}, parameters: [...], algorithm: TPE }'})</code> (see the{' '}
+            <Link href="/explorer">GraphQL explorer</Link>).
           </p>
         )}
         <div className="row" style={{ marginTop: 10 }}>
