@@ -33,6 +33,36 @@ function wholeNumber(text: string): number | undefined {
   return Number.isInteger(n) ? n : Number.NaN;
 }
 
+/** A labelled text input with its help and its problem (client's or server's) under it. */
+function TextField(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string;
+  help?: string;
+  placeholder?: string;
+  inputMode?: 'decimal' | 'numeric';
+  wide?: boolean;
+}) {
+  return (
+    <label className="field" htmlFor={props.id} style={props.wide ? { gridColumn: 'span 2' } : undefined}>
+      <span className="name">{props.label}</span>
+      <input
+        id={props.id}
+        type="text"
+        inputMode={props.inputMode}
+        className={props.error ? 'invalid' : undefined}
+        placeholder={props.placeholder}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      {props.help && <span className="help">{props.help}</span>}
+      {props.error && <span className="field-error">{props.error}</span>}
+    </label>
+  );
+}
+
 export default function NewSweepPage() {
   const router = useRouter();
   const options = useQuery(NewRunOptionsQuery, {});
@@ -137,8 +167,14 @@ export default function NewSweepPage() {
             {rows.map((row, i) => {
               const p = sweepable.find((s) => s.name === row.name);
               return (
-                // biome-ignore lint/suspicious/noArrayIndexKey: a row is its position (errors name it by index)
-                <div className="form-grid" key={i} data-testid="space-row" data-row={i}>
+                <div
+                  className="form-grid"
+                  // biome-ignore lint/suspicious/noArrayIndexKey: a row is its position (errors name it by index)
+                  key={i}
+                  data-testid="space-row"
+                  data-row={i}
+                  style={{ gridTemplateColumns: 'minmax(0, 1.4fr) minmax(0, 1fr) minmax(0, 0.8fr) minmax(0, 0.8fr) auto', marginBottom: 8 }}
+                >
                   <label className="field" htmlFor={`space-${i}-name`}>
                     <span className="name">Parameter</span>
                     <select
@@ -177,44 +213,33 @@ export default function NewSweepPage() {
                     {fieldError(`parameters.${i}.kind`)}
                   </label>
                   {row.kind === 'choice' ? (
-                    <label className="field" htmlFor={`space-${i}-values`} style={{ gridColumn: 'span 2' }}>
-                      <span className="name">Values</span>
-                      <input
-                        id={`space-${i}-values`}
-                        type="text"
-                        className={invalid(`parameters.${i}.values`)}
-                        placeholder={p?.field.options ? p.field.options.map((o) => o.label).join(', ') : 'e.g. 4, 8, 16'}
-                        value={row.values}
-                        onChange={(e) => setRow(i, { values: e.target.value })}
-                      />
-                      {fieldError(`parameters.${i}.values`)}
-                    </label>
+                    <TextField
+                      id={`space-${i}-values`}
+                      label="Values"
+                      wide
+                      placeholder={p?.field.options ? p.field.options.map((o) => o.label).join(', ') : 'e.g. 4, 8, 16'}
+                      value={row.values}
+                      onChange={(values) => setRow(i, { values })}
+                      error={errors[`parameters.${i}.values`]}
+                    />
                   ) : (
                     <>
-                      <label className="field" htmlFor={`space-${i}-min`}>
-                        <span className="name">Min</span>
-                        <input
-                          id={`space-${i}-min`}
-                          type="text"
-                          inputMode="decimal"
-                          className={invalid(`parameters.${i}.min`)}
-                          value={row.min}
-                          onChange={(e) => setRow(i, { min: e.target.value })}
-                        />
-                        {fieldError(`parameters.${i}.min`)}
-                      </label>
-                      <label className="field" htmlFor={`space-${i}-max`}>
-                        <span className="name">Max</span>
-                        <input
-                          id={`space-${i}-max`}
-                          type="text"
-                          inputMode="decimal"
-                          className={invalid(`parameters.${i}.max`)}
-                          value={row.max}
-                          onChange={(e) => setRow(i, { max: e.target.value })}
-                        />
-                        {fieldError(`parameters.${i}.max`)}
-                      </label>
+                      <TextField
+                        id={`space-${i}-min`}
+                        label="Min"
+                        inputMode="decimal"
+                        value={row.min}
+                        onChange={(min) => setRow(i, { min })}
+                        error={errors[`parameters.${i}.min`]}
+                      />
+                      <TextField
+                        id={`space-${i}-max`}
+                        label="Max"
+                        inputMode="decimal"
+                        value={row.max}
+                        onChange={(max) => setRow(i, { max })}
+                        error={errors[`parameters.${i}.max`]}
+                      />
                     </>
                   )}
                   <div className="field">
@@ -249,33 +274,25 @@ export default function NewSweepPage() {
                   ))}
                 </select>
               </label>
-              <label className="field" htmlFor="sweep-max-trials">
-                <span className="name">Trials</span>
-                <input
-                  id="sweep-max-trials"
-                  type="text"
-                  inputMode="numeric"
-                  className={invalid('maxTrials')}
-                  placeholder={algorithm === 'GRID' ? "the grid's size" : '10'}
-                  value={maxTrials}
-                  onChange={(e) => setMaxTrials(e.target.value)}
-                />
-                <span className="help">at most 100</span>
-                {fieldError('maxTrials')}
-              </label>
-              <label className="field" htmlFor="sweep-parallelism">
-                <span className="name">Parallelism</span>
-                <input
-                  id="sweep-parallelism"
-                  type="text"
-                  inputMode="numeric"
-                  className={invalid('parallelism')}
-                  value={parallelism}
-                  onChange={(e) => setParallelism(e.target.value)}
-                />
-                <span className="help">trials queued or running at once; the workers take them in parallel</span>
-                {fieldError('parallelism')}
-              </label>
+              <TextField
+                id="sweep-max-trials"
+                label="Trials"
+                inputMode="numeric"
+                placeholder={algorithm === 'GRID' ? "the grid's size" : '10'}
+                value={maxTrials}
+                onChange={setMaxTrials}
+                help="at most 100"
+                error={errors.maxTrials}
+              />
+              <TextField
+                id="sweep-parallelism"
+                label="Parallelism"
+                inputMode="numeric"
+                value={parallelism}
+                onChange={setParallelism}
+                help="trials queued or running at once; the workers take them in parallel"
+                error={errors.parallelism}
+              />
               <div className="field">
                 <label className="check">
                   <input id="sweep-early" type="checkbox" checked={early} onChange={(e) => setEarly(e.target.checked)} />
@@ -288,47 +305,35 @@ export default function NewSweepPage() {
               </div>
               {early && (
                 <>
-                  <label className="field" htmlFor="sweep-warmup">
-                    <span className="name">Warm-up evaluations</span>
-                    <input
-                      id="sweep-warmup"
-                      type="text"
-                      inputMode="numeric"
-                      className={invalid('earlyStopping.warmupEvaluations')}
-                      value={warmup}
-                      onChange={(e) => setWarmup(e.target.value)}
-                    />
-                    <span className="help">evaluations of a trial that never stop it</span>
-                    {fieldError('earlyStopping.warmupEvaluations')}
-                  </label>
-                  <label className="field" htmlFor="sweep-min-trials">
-                    <span className="name">Finished trials first</span>
-                    <input
-                      id="sweep-min-trials"
-                      type="text"
-                      inputMode="numeric"
-                      className={invalid('earlyStopping.minTrials')}
-                      value={minTrials}
-                      onChange={(e) => setMinTrials(e.target.value)}
-                    />
-                    <span className="help">trials that must have succeeded before any is stopped</span>
-                    {fieldError('earlyStopping.minTrials')}
-                  </label>
+                  <TextField
+                    id="sweep-warmup"
+                    label="Warm-up evaluations"
+                    inputMode="numeric"
+                    value={warmup}
+                    onChange={setWarmup}
+                    help="evaluations of a trial that never stop it"
+                    error={errors['earlyStopping.warmupEvaluations']}
+                  />
+                  <TextField
+                    id="sweep-min-trials"
+                    label="Finished trials first"
+                    inputMode="numeric"
+                    value={minTrials}
+                    onChange={setMinTrials}
+                    help="trials that must have succeeded before any is stopped"
+                    error={errors['earlyStopping.minTrials']}
+                  />
                 </>
               )}
-              <label className="field" htmlFor="sweep-seed">
-                <span className="name">Seed</span>
-                <input
-                  id="sweep-seed"
-                  type="text"
-                  inputMode="numeric"
-                  className={invalid('seed')}
-                  value={seed}
-                  onChange={(e) => setSeed(e.target.value)}
-                />
-                <span className="help">the draws of random and TPE: the same seed and results give the same trials</span>
-                {fieldError('seed')}
-              </label>
+              <TextField
+                id="sweep-seed"
+                label="Seed"
+                inputMode="numeric"
+                value={seed}
+                onChange={setSeed}
+                help="the draws of random and TPE: the same seed and results give the same trials"
+                error={errors.seed}
+              />
             </div>
             {errors.other && (
               <div className="error-box small" role="alert" data-testid="sweep-error">
