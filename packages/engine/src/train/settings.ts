@@ -91,12 +91,6 @@ export const RetentionSchema = strictObjectWithHints({
 });
 
 const settingsShape = {
-  init: z
-    .enum(['pretrained', 'random'])
-    .default('pretrained')
-    .describe(
-      "The base model's weights: `pretrained` loads the checkpoint; `random` builds the same architecture from its config.json with fresh weights (seeded as a new head is), to show what pre-training brings.",
-    ),
   epochs: positiveInt(SETTING_LIMITS.epochs).default(3).describe('Passes over the training split.'),
   max_steps: positiveInt(SETTING_LIMITS.steps)
     .optional()
@@ -147,6 +141,12 @@ const settingsShape = {
     .default(false)
     .describe(
       'Causal LM: lay short training examples end to end in rows as long as the longest one; attention and positions stay within each example.',
+    ),
+  init: z
+    .enum(['pretrained', 'random'])
+    .default('pretrained')
+    .describe(
+      "The base model's weights: `pretrained` loads the checkpoint; `random` builds the same architecture from its config.json with fresh weights (seeded as a new head is), to show what pre-training brings.",
     ),
 };
 
