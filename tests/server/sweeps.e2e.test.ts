@@ -147,6 +147,25 @@ describe('sweeps', () => {
       expect(r.errors?.[0]?.extensions?.code, JSON.stringify(input)).toBe(code);
       expect(r.errors?.[0]?.message).toMatch(message);
     }
+    // A refused trial that differs from the first one checked in one parameter alone blames that parameter's field.
+    const blamed = await create({
+      parameters: [
+        { name: 'learningRate', min: 1e-4, max: 1e-2, scale: 'LOG' },
+        { name: 'strategyConfig.r', values: [4, -1] },
+      ],
+    });
+    expect(blamed.errors?.[0]?.extensions).toMatchObject({
+      code: 'SWEEP_PARAMETER_INVALID',
+      parameter: 'strategyConfig.r',
+      field: 'parameters.1.values',
+      parameters: { learningRate: 1e-4, 'strategyConfig.r': -1 },
+    });
+    const range = await create({ parameters: [{ name: 'batchSize', min: 8, max: 100_000 }] });
+    expect(range.errors?.[0]?.extensions).toMatchObject({
+      code: 'SWEEP_PARAMETER_INVALID',
+      parameter: 'batchSize',
+      field: 'parameters.0.max',
+    });
     expect(await counts()).toEqual(before);
   });
 
