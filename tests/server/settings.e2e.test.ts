@@ -102,6 +102,28 @@ describe('trainer settings through the API', () => {
     });
   }, 60_000);
 
+  it('takes init: RANDOM through the API and preflight, and the stored run hands it to the model loader', async () => {
+    const run = await create({ hyperparameters: { init: 'RANDOM' } });
+    expect(run.hyperparameters.init).toBe('random');
+    expect((await create({})).hyperparameters.init).toBe('pretrained');
+    const { preflight } = await gql<{ preflight: { trainableParameters: number; totalParameters: number } }>(
+      server.url,
+      'query($i: CreateRunInput!) { preflight(input: $i) { trainableParameters totalParameters } }',
+      { i: { modelId, datasetId, strategy: 'full', hyperparameters: { init: 'RANDOM', batchSize: 8 }, maxLength: 32 } },
+    );
+    expect(preflight.trainableParameters).toBe(preflight.totalParameters);
+    // The worker's path: the stored settings as a RunSpec, whose init prepareRun hands to the loader (model-init.test.ts
+    // shows the weights it builds); the trainer's config does not carry it.
+    const spec = parseRunSpec({
+      model: 'm',
+      task: 'sequence-classification',
+      data: { file: 'f', columns: {} },
+      training: run.hyperparameters,
+    });
+    expect(spec.training.init).toBe('random');
+    expect(trainerConfig(spec)).not.toHaveProperty('init');
+  }, 60_000);
+
   it('runs the range test in preflight on request, and a run with findLearningRate records the rate it trained at', async () => {
     const input = {
       modelId,
