@@ -122,6 +122,26 @@ describe('trainer settings through the API', () => {
     });
     expect(spec.training.init).toBe('random');
     expect(trainerConfig(spec)).not.toHaveProperty('init');
+    // A sweep can vary it: "pre-training helps" as a two-point grid (cancelled at once; only its trials' settings matter).
+    const { createSweep } = await gql<{ createSweep: { sweep: { id: string; trials: { nodes: { params: unknown; run: RunFields }[] } } } }>(
+      server.url,
+      `mutation($i: CreateSweepInput!) { createSweep(input: $i) { sweep { id trials { nodes { params run { ${RUN_FIELDS} } } } } } }`,
+      {
+        i: {
+          run: { modelId, datasetId, strategy: 'full', hyperparameters: { batchSize: 8 }, maxLength: 32 },
+          algorithm: 'GRID',
+          parallelism: 1,
+          parameters: [{ name: 'init', values: ['RANDOM', 'PRETRAINED'] }],
+        },
+      },
+    );
+    await gql(server.url, 'mutation($i: CancelSweepInput!) { cancelSweep(input: $i) { sweep { id } } }', {
+      i: { id: createSweep.sweep.id },
+    });
+    const [first] = createSweep.sweep.trials.nodes;
+    expect(first?.params).toEqual({ init: 'random' });
+    expect(first?.run.hyperparameters.init).toBe('random');
+    await waitForStatus(server.url, first?.run.id as string, ['CANCELLED', 'SUCCEEDED']);
   }, 60_000);
 
   it('runs the range test in preflight on request, and a run with findLearningRate records the rate it trained at', async () => {
