@@ -19,6 +19,8 @@ const SLOW_FILES: readonly string[] = [
   'tests/web/console.e2e.test.ts',
   'tests/usecases/usecases.test.ts',
   'tests/server/sweeps.e2e.test.ts',
+  'tests/server/sweep-cli.e2e.test.ts', // 70-100 on a busy machine
+  'packages/server/src/training/model-init.test.ts', // 30-60 on a busy machine
   'tests/server/generate.e2e.test.ts',
   'packages/engine/src/demo/spirals.test.ts', // 40
   'packages/engine/src/train/pretraining.test.ts', // 37

@@ -155,7 +155,7 @@ describe('tuneql sweep', () => {
     const nowhere = await tuneql(['sweep', await sweepFile('ok.json', tiny), '--server', 'http://127.0.0.1:9', '--token', token]);
     expect(nowhere.code).toBe(1);
     expect(nowhere.stderr).toMatch(/^tuneql: cannot reach the server at http:\/\/127\.0\.0\.1:9/m);
-  }, 60_000);
+  }, 90_000);
 
   it('--detach returns once the sweep is queued; watch follows it, cancel stops it', async () => {
     const file = await sweepFile('detach.json', (s) => {
