@@ -46,7 +46,8 @@ type Editable = SweepFile & Record<string, unknown> & { run: { training: Record<
 function tiny(sweep: Editable): void {
   sweep.run.dataset = 'austen-sweep-cli';
   sweep.run.max_length = 32;
-  sweep.run.training = { epochs: 1, batch_size: 8 };
+  // Hugging Face's names and a nested enum, as a config file may write them.
+  sweep.run.training = { num_train_epochs: 1, per_device_train_batch_size: 8, early_stopping: { patience: 5, monitor: 'loss' } };
   sweep.max_trials = 3;
   sweep.early_stopping = null;
 }
@@ -84,16 +85,18 @@ describe('tuneql sweep', () => {
     const { sweep } = await gql<{
       sweep: {
         status: string;
+        base: { hyperparameters: Record<string, unknown> };
         bestRun: { id: string } | null;
         trials: { nodes: { number: number; state: string; objective: number; promoted: boolean; params: Record<string, unknown> }[] };
       };
     }>(
       server.url,
-      'query($id: ID!) { sweep(id: $id) { status bestRun { id } trials { nodes { number state objective promoted params } } } }',
+      'query($id: ID!) { sweep(id: $id) { status base bestRun { id } trials { nodes { number state objective promoted params } } } }',
       { id },
       token,
     );
     expect(sweep.status).toBe('SUCCEEDED');
+    expect(sweep.base.hyperparameters).toEqual({ epochs: 1, batchSize: 8, earlyStopping: { patience: 5, monitor: 'loss' } });
     expect(sweep.trials.nodes).toHaveLength(3);
     for (const t of sweep.trials.nodes) {
       expect(t.state).toBe('SUCCEEDED');
@@ -147,6 +150,20 @@ describe('tuneql sweep', () => {
     expect(local.stderr).toContain(`${typo}: 2 problems:`);
     expect(local.stderr).toMatch(/ {2}algorithm: .*grid.*random.*tpe/);
     expect(local.stderr).toMatch(/ {2}run\.training: .*batch_sise.*batch_size/);
+
+    const missing = await tuneql([
+      'sweep',
+      await sweepFile('missing.json', (s) => {
+        tiny(s);
+        s.run.model = 'austen-bert-maxi';
+      }),
+      '--server',
+      server.url,
+      '--token',
+      token,
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^tuneql: run\.model: the server has no model named 'austen-bert-maxi'; it has .*austen-bert-mini/m);
 
     const noToken = await tuneql(['sweep', await sweepFile('ok.json', tiny), '--server', server.url]);
     expect(noToken.code).toBe(1);

@@ -99,19 +99,19 @@ function apiValues(schema: z.ZodType | undefined, value: unknown): unknown {
   return value;
 }
 
-type Named = { id: string; name: string };
+type Page = { nodes: { id: string; name: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 
 /** A registered model or dataset by id, or by name (paged through; names need not be unique, the oldest wins). */
 async function findByName(api: ApiOptions, kind: 'models' | 'datasets', wanted: string): Promise<string> {
   const names: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: { [k: string]: { nodes: Named[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await gql(
+    const data: Record<string, Page> = await gql(
       api,
       `query($after: String) { ${kind}(first: 100, after: $after) { nodes { id name } pageInfo { hasNextPage endCursor } } }`,
       { after },
     );
-    const { nodes, pageInfo } = page[kind] as { nodes: Named[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+    const { nodes, pageInfo } = data[kind] as Page;
     const found = nodes.find((n) => n.id === wanted || n.name === wanted);
     if (found) return found.id;
     names.push(...nodes.map((n) => n.name));
@@ -128,15 +128,13 @@ async function findByName(api: ApiOptions, kind: 'models' | 'datasets', wanted: 
 export async function sweepInput(api: ApiOptions, file: SweepFile): Promise<Record<string, unknown>> {
   const r = file.run;
   const [modelId, datasetId] = await Promise.all([findByName(api, 'models', r.model), findByName(api, 'datasets', r.dataset)]);
-  const shape = TrainerSettingsSchema.shape as Record<string, z.ZodType>;
-  const training = resolveTrainingAliases(r.training ?? {}) as Record<string, unknown>;
   const run = {
     modelId,
     datasetId,
     task: r.task && enumName(r.task),
     strategy: r.strategy?.id,
     strategyConfig: r.strategy?.config,
-    hyperparameters: Object.fromEntries(Object.entries(training).map(([k, v]) => [camelName(k), apiValues(shape[k], v)])),
+    hyperparameters: apiValues(TrainerSettingsSchema, resolveTrainingAliases(r.training ?? {})),
     maxLength: r.max_length,
     seed: r.seed,
     device: r.device && enumName(r.device),
