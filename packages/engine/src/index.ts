@@ -180,6 +180,7 @@ export {
   type TokenizeOptions,
   tokenizeRecords,
   unpackDataset,
+  unpackExamples,
   type ValidatedData,
   type ValidateOptions,
   validateTables,
