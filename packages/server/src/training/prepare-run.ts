@@ -4,12 +4,20 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { type AppliedStrategy, applyStrategy, createRegistry, parseStrategyConfig, type StrategyRegistry } from '@tuneql/adapters';
+import {
+  type AppliedStrategy,
+  applyStrategy,
+  createRegistry,
+  inputEmbeddings,
+  parseStrategyConfig,
+  type StrategyRegistry,
+} from '@tuneql/adapters';
 import {
   architectureFor,
   assignBuckets,
   camelKeys,
   chooseBuckets,
+  type DatasetStats,
   type DataThreads,
   dataThreads,
   type Example,
@@ -19,6 +27,7 @@ import {
   type PackedDataset,
   type PretrainedModel,
   packExamples,
+  readChatTemplate,
   readModelConfig,
   retentionTask,
   Tokenizer,
@@ -158,6 +167,8 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   if (model.initialized.length) log(`new parameters (initialized): ${model.initialized.join(', ')}`);
   if (spec.training.retention) checkRetention(model, tokenizerFile, dataset.validation.length);
   const applied = await applyStrategy(strategy, model, spec.strategy.config, { baseModel: modelName });
+  const frozen = frozenMarkupWarning(spec, model, dataset.stats, tokenizerFile);
+  if (frozen) log(`warning: ${frozen}`);
   log(`model: ${model.arch.modelType}, ${model.params.count()} parameters, ${model.params.count('trainable')} trainable`);
   log(
     `strategy: ${strategy.id}${applied.report.added.length ? `, ${applied.report.added.length} new parameter tensors` : ''}${applied.report.modules?.length ? ` on ${applied.report.modules.length} modules` : ''}`,
@@ -219,6 +230,41 @@ export async function checkRunData(
   if (spec.training.retention) {
     checkRetention({ arch: architectureFor(await readModelConfig(spec.model)) }, tokenizerFile, packed.validation.count);
   }
+}
+
+/** The default template's markup, as text the tokenizer splits into ordinary tokens. */
+const CHAT_MARKUP = ['<|im_start|>', '<|im_end|>'];
+
+/**
+ * Why a chat run may never learn to end its turn (decision 0022), or undefined: the conversations are rendered
+ * with the default template, whose markup (`<|im_end|>`) the base model never learned to write, and the strategy
+ * leaves every row of the input embeddings (and of an LM head tied to them) frozen, so nothing but the blocks can
+ * move towards those tokens. Says which token ids to train.
+ */
+export function frozenMarkupWarning(
+  spec: Pick<RunSpec, 'task' | 'model' | 'strategy'>,
+  model: PretrainedModel,
+  stats: Pick<DatasetStats, 'conversations'>,
+  tokenizerFile: string,
+): string | undefined {
+  if (spec.task !== 'causal-lm' || !stats.conversations) return undefined;
+  if (!readChatTemplate(spec.model).isDefault) return undefined;
+  const embeddings = inputEmbeddings(model);
+  if (!embeddings) return undefined;
+  const module = embeddings.slice(0, -'.weight'.length);
+  if (model.params.trainableNames.some((n) => n === embeddings || n.startsWith(`${module}.`))) return undefined;
+  const tokenizer = Tokenizer.fromFile(tokenizerFile);
+  const ids = [
+    ...new Set(
+      CHAT_MARKUP.flatMap((m) => tokenizer.encode(m, undefined, { addSpecialTokens: false, truncation: null, padding: null }).ids),
+    ),
+  ];
+  const short = module.slice(module.lastIndexOf('.') + 1);
+  const fix =
+    spec.strategy.id === 'lora'
+      ? `set the strategy's trainableTokenIndices: [${ids.join(', ')}] (those tokens' rows train; PEFT's trainable_token_indices), or modulesToSave: ['${short}'] (the whole embedding matrix)`
+      : `train the embeddings (modulesToSave: ['${short}'] where the strategy takes it)`;
+  return `the default chat template's markup (${CHAT_MARKUP.join(', ')}) is written with tokens ${ids.join(', ')}, whose rows of ${embeddings} stay frozen under strategy '${spec.strategy.id}': the model may never learn to end its turn; ${fix}`;
 }
 
 /** What the retention check needs before anything trains: a pre-training head to score with, a mask token, held-back texts. */
