@@ -49,7 +49,9 @@ export function trainableRows(site: ParameterSite, rows: readonly number[]): Ten
   const source = site.scope.params.get(site.name);
   const delta = site.scope.pp('lora_token_adapter').get('trainable_tokens_delta', [rows.length, width], () => {
     const out = new Float32Array(rows.length * width);
-    rows.forEach((row, k) => out.set(source.data.subarray(row * width, (row + 1) * width), k * width));
+    rows.forEach((row, k) => {
+      out.set(source.data.subarray(row * width, (row + 1) * width), k * width);
+    });
     return out;
   });
   const keep = new Float32Array(vocab).fill(1);
@@ -67,6 +69,8 @@ export function trainableRows(site: ParameterSite, rows: readonly number[]): Ten
 export function foldRows(weight: Float32Array, delta: Float32Array, rows: readonly number[]): Float32Array {
   const width = delta.length / rows.length;
   const out = weight.slice();
-  rows.forEach((row, k) => out.set(delta.subarray(k * width, (k + 1) * width), row * width));
+  rows.forEach((row, k) => {
+    out.set(delta.subarray(k * width, (k + 1) * width), row * width);
+  });
   return out;
 }
