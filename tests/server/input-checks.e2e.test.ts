@@ -297,6 +297,44 @@ describe('createRun checks what needs the data tokenized, before queueing (issue
     expect(await runCount()).toBe(before);
   });
 
+  it('refuses malformed conversations at createDataset, naming the line and the message; nothing is stored', async () => {
+    const datasets = async () =>
+      (await gql<{ datasets: { totalCount: number } }>(server.url, '{ datasets { totalCount } }')).datasets.totalCount;
+    const before = await datasets();
+    const ok = {
+      messages: [
+        { role: 'user', content: 'Who is Emma?' },
+        { role: 'assistant', content: 'Emma Woodhouse.' },
+      ],
+    };
+    const rows = [
+      ok,
+      { messages: 'Who is Emma?' },
+      {
+        messages: [
+          { role: 'user', content: 'Who is Emma?' },
+          { role: 'bot', content: 'Emma Woodhouse.' },
+        ],
+      },
+      {
+        messages: [
+          { role: 'user', content: 'Who is Emma?' },
+          { role: 'assistant', content: '  ' },
+        ],
+      },
+    ];
+    const up = await upload(server.url, 'bad-chat.jsonl', `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const r = await gqlRaw(server.url, 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id } } }', {
+      i: { name: 'bad-chat', uploadId: up.json.id, task: 'CAUSAL_LM' },
+    });
+    expect(first(r.errors)?.extensions?.code).toBe('DATASET_INVALID');
+    const issues = first(r.errors)?.extensions?.issues as { row: number; message: string }[];
+    expect(issues.map((i) => i.row)).toEqual([2, 3, 4]);
+    expect(issues[1]?.message).toMatch(/messages\[1\]: unknown role 'bot'; roles are system, user, assistant/);
+    expect(issues[2]?.message).toMatch(/messages\[1\]/);
+    expect(await datasets()).toBe(before);
+  });
+
   it('queues a run whose data passes', async () => {
     const before = await runCount();
     const r = await chatRun(plainModelId, { maxLength: 128 });
