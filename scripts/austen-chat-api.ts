@@ -3,7 +3,7 @@
 // lora.yaml with --lora) does, then asks the README's questions over the `generate` subscription, of the base
 // model and of the tuned one, and prints both answers.
 //   TUNEQL_MODEL_DIRS=$PWD/models pnpm tuneql serve --data /tmp/chat-api &
-//   node scripts/austen-chat-api.ts [--url http://127.0.0.1:4000] [--lora]
+//   node scripts/austen-chat-api.ts [--url http://127.0.0.1:4000] [--lora] [--run ID (ask a run that has succeeded)]
 
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,7 +19,11 @@ const QUESTIONS = [
 ];
 
 const { values: args } = parseArgs({
-  options: { url: { type: 'string', default: 'http://127.0.0.1:4000' }, lora: { type: 'boolean', default: false } },
+  options: {
+    url: { type: 'string', default: 'http://127.0.0.1:4000' },
+    lora: { type: 'boolean', default: false },
+    run: { type: 'string' },
+  },
 });
 const url = args.url as string;
 
@@ -34,61 +38,67 @@ async function gql<T>(query: string, variables: Record<string, unknown> = {}): P
   return body.data as T;
 }
 
-const { importModelFromDirectory } = await gql<{ importModelFromDirectory: { model: { id: string } } }>(
-  'mutation($p: String!) { importModelFromDirectory(input: { name: "austen-gpt2-mini", path: $p }) { model { id } } }',
-  { p: join(REPO, 'models/austen-gpt2-mini') },
-);
-const up = await fetch(`${url}/uploads?filename=austen-chat.jsonl`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/octet-stream' },
-  body: readFileSync(join(REPO, 'data/austen-chat.jsonl')),
-});
-const { id: uploadId } = (await up.json()) as { id: string };
-const { createDataset } = await gql<{ createDataset: { dataset: { id: string } } }>(
-  'mutation($u: ID!) { createDataset(input: { name: "austen-chat", uploadId: $u, task: CAUSAL_LM, columns: { messages: "messages" } }) { dataset { id } } }',
-  { u: uploadId },
-);
-// The example's settings (examples/austen-chat/*.yaml).
-const strategy = args.lora
-  ? {
-      strategy: 'lora',
-      strategyConfig: { r: 16, alpha: 32, targetModules: ['c_attn', 'c_proj', 'c_fc'], bias: 'all', modulesToSave: ['wte'] },
-    }
-  : { strategy: 'full' };
-const { createRun } = await gql<{ createRun: { run: { id: string } } }>(
-  'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
-  {
-    i: {
-      name: `austen-chat ${strategy.strategy}`,
-      modelId: importModelFromDirectory.model.id,
-      datasetId: createDataset.dataset.id,
-      ...strategy,
-      maxLength: 128,
-      seed: 42,
-      hyperparameters: {
-        epochs: 3,
-        batchSize: 16,
-        learningRate: 1e-3 * (args.lora ? 10 : 1),
-        warmupRatio: 0.1,
-        evalEvery: 50,
-        packing: !args.lora,
+/** Imports the model, uploads the data, fine-tunes as the example does and waits for the run; returns its id. */
+async function fineTune(): Promise<string> {
+  const { importModelFromDirectory } = await gql<{ importModelFromDirectory: { model: { id: string } } }>(
+    'mutation($p: String!) { importModelFromDirectory(input: { name: "austen-gpt2-mini", path: $p }) { model { id } } }',
+    { p: join(REPO, 'models/austen-gpt2-mini') },
+  );
+  const up = await fetch(`${url}/uploads?filename=austen-chat.jsonl`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: readFileSync(join(REPO, 'data/austen-chat.jsonl')),
+  });
+  const { id: uploadId } = (await up.json()) as { id: string };
+  const { createDataset } = await gql<{ createDataset: { dataset: { id: string } } }>(
+    'mutation($u: ID!) { createDataset(input: { name: "austen-chat", uploadId: $u, task: CAUSAL_LM, columns: { messages: "messages" } }) { dataset { id } } }',
+    { u: uploadId },
+  );
+  // The example's settings (examples/austen-chat/*.yaml).
+  const strategy = args.lora
+    ? {
+        strategy: 'lora',
+        strategyConfig: { r: 16, alpha: 32, targetModules: ['c_attn', 'c_proj', 'c_fc'], bias: 'all', modulesToSave: ['wte'] },
+      }
+    : { strategy: 'full' };
+  const { createRun } = await gql<{ createRun: { run: { id: string } } }>(
+    'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
+    {
+      i: {
+        name: `austen-chat ${strategy.strategy}`,
+        modelId: importModelFromDirectory.model.id,
+        datasetId: createDataset.dataset.id,
+        ...strategy,
+        maxLength: 128,
+        seed: 42,
+        hyperparameters: {
+          epochs: 3,
+          batchSize: 16,
+          learningRate: 1e-3 * (args.lora ? 10 : 1),
+          warmupRatio: 0.1,
+          evalEvery: 50,
+          packing: !args.lora,
+        },
       },
     },
-  },
-);
-const runId = createRun.run.id;
-console.log(`run ${runId} queued`);
-for (;;) {
-  const { run } = await gql<{
-    run: { status: string; progress: { step: number; totalSteps: number } | null; best: { value: number } | null };
-  }>('query($id: ID!) { run(id: $id) { status progress { step totalSteps } best { value } } }', { id: runId });
-  if (run.status === 'SUCCEEDED') {
-    console.log(`run ${runId} succeeded; best validation loss ${run.best?.value}`);
-    break;
+  );
+  const runId = createRun.run.id;
+  console.log(`run ${runId} queued`);
+  for (;;) {
+    const { run } = await gql<{
+      run: { status: string; progress: { step: number; totalSteps: number } | null; best: { value: number } | null };
+    }>('query($id: ID!) { run(id: $id) { status progress { step totalSteps } best { value } } }', { id: runId });
+    if (run.status === 'SUCCEEDED') {
+      console.log(`run ${runId} succeeded; best validation loss ${run.best?.value}`);
+      break;
+    }
+    if (run.status === 'FAILED' || run.status === 'CANCELLED') throw new Error(`run ${runId} is ${run.status}`);
+    await new Promise((r) => setTimeout(r, 5000));
   }
-  if (run.status === 'FAILED' || run.status === 'CANCELLED') throw new Error(`run ${runId} is ${run.status}`);
-  await new Promise((r) => setTimeout(r, 5000));
+  return runId;
 }
+
+const runId = args.run ?? (await fineTune());
 
 const client = createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
 /** One model's answer to `question`, greedy, as the generate subscription streams it. */
