@@ -27,6 +27,11 @@ const { values: args } = parseArgs({
 });
 const url = args.url as string;
 
+interface Named {
+  id: string;
+  name: string;
+}
+
 async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const res = await fetch(`${url}/graphql`, {
     method: 'POST',
@@ -40,20 +45,32 @@ async function gql<T>(query: string, variables: Record<string, unknown> = {}): P
 
 /** Imports the model, uploads the data, fine-tunes as the example does and waits for the run; returns its id. */
 async function fineTune(): Promise<string> {
-  const { importModelFromDirectory } = await gql<{ importModelFromDirectory: { model: { id: string } } }>(
-    'mutation($p: String!) { importModelFromDirectory(input: { name: "austen-gpt2-mini", path: $p }) { model { id } } }',
-    { p: join(REPO, 'models/austen-gpt2-mini') },
+  // The model and data set of an earlier call are used again.
+  const { models, datasets } = await gql<{ models: { nodes: Named[] }; datasets: { nodes: Named[] } }>(
+    '{ models(first: 100) { nodes { id name } } datasets(first: 100) { nodes { id name } } }',
   );
-  const up = await fetch(`${url}/uploads?filename=austen-chat.jsonl`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/octet-stream' },
-    body: readFileSync(join(REPO, 'data/austen-chat.jsonl')),
-  });
-  const { id: uploadId } = (await up.json()) as { id: string };
-  const { createDataset } = await gql<{ createDataset: { dataset: { id: string } } }>(
-    'mutation($u: ID!) { createDataset(input: { name: "austen-chat", uploadId: $u, task: CAUSAL_LM, columns: { messages: "messages" } }) { dataset { id } } }',
-    { u: uploadId },
-  );
+  const modelId =
+    models.nodes.find((m) => m.name === 'austen-gpt2-mini')?.id ??
+    (
+      await gql<{ importModelFromDirectory: { model: Named } }>(
+        'mutation($p: String!) { importModelFromDirectory(input: { name: "austen-gpt2-mini", path: $p }) { model { id name } } }',
+        { p: join(REPO, 'models/austen-gpt2-mini') },
+      )
+    ).importModelFromDirectory.model.id;
+  let datasetId = datasets.nodes.find((d) => d.name === 'austen-chat')?.id;
+  if (!datasetId) {
+    const up = await fetch(`${url}/uploads?filename=austen-chat.jsonl`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: readFileSync(join(REPO, 'data/austen-chat.jsonl')),
+    });
+    const { id: uploadId } = (await up.json()) as { id: string };
+    const { createDataset } = await gql<{ createDataset: { dataset: Named } }>(
+      'mutation($u: ID!) { createDataset(input: { name: "austen-chat", uploadId: $u, task: CAUSAL_LM, columns: { messages: "messages" } }) { dataset { id name } } }',
+      { u: uploadId },
+    );
+    datasetId = createDataset.dataset.id;
+  }
   // The example's settings (examples/austen-chat/*.yaml).
   const strategy = args.lora
     ? {
@@ -66,8 +83,8 @@ async function fineTune(): Promise<string> {
     {
       i: {
         name: `austen-chat ${strategy.strategy}`,
-        modelId: importModelFromDirectory.model.id,
-        datasetId: createDataset.dataset.id,
+        modelId,
+        datasetId,
         ...strategy,
         maxLength: 128,
         seed: 42,
