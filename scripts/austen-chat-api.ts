@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { gql as request } from '../packages/server/src/cli/demo-run.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const QUESTIONS = [
@@ -32,15 +33,9 @@ interface Named {
   name: string;
 }
 
-async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
-  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
-  return body.data as T;
+/** A request to the server at `url`. */
+function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  return request<T>(url, query, variables);
 }
 
 /** Imports the model, uploads the data, fine-tunes as the example does and waits for the run; returns its id. */
