@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readSafetensors, Tokenizer } from '@tuneql/engine';
+import { readChatTemplate, readSafetensors, Tokenizer } from '@tuneql/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { executeRun, type RunOutcome } from './execute-run.ts';
 import { prepareRun } from './prepare-run.ts';
@@ -79,6 +79,8 @@ describe('a LoRA chat run', () => {
       expect(moved, `row ${id}`).toBeGreaterThan(1e-3);
       expect(row(merged?.data as Float32Array, id)).toEqual(trained);
     });
+    // The export carries the default template, still known as the default: generate stops its answers at <|im_end|>.
+    expect(readChatTemplate(outcome.exports?.model as string).isDefault).toBe(true);
     // Every other row is the base model's, bit for bit.
     const others = Array.from({ length: 2000 }, (_, i) => i).filter((i) => !ids.includes(i));
     const changed = others.filter((i) => row(merged?.data as Float32Array, i).some((v, j) => v !== row(base?.data as Float32Array, i)[j]));
