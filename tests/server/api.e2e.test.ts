@@ -244,7 +244,12 @@ describe.each(BACKENDS)('the API on $name', ({ postgres }) => {
   onPostgres(
     'delivers events live to subscribers on another server replica (LISTEN/NOTIFY)',
     async () => {
-      const replica = await startServer({ databaseUrl: (server as TestServer & { databaseUrl?: string }).databaseUrl, workers: 0 });
+      // A replica shares the database and the storage (createRun reads the dataset from it to check the run's data).
+      const replica = await startServer({
+        databaseUrl: (server as TestServer & { databaseUrl?: string }).databaseUrl,
+        workers: 0,
+        env: { TUNEQL_STORAGE: join(server.dataDir, 'artifacts') },
+      });
       try {
         const { models, datasets } = await gql<{
           models: { nodes: { id: string; name: string }[] };

@@ -163,6 +163,186 @@ describe('createRun checks every input before queueing', () => {
   });
 });
 
+describe('createRun checks what needs the data tokenized, before queueing (issue 15, decision 0021)', () => {
+  const GPT2_MODEL = join(REPO, 'models/austen-gpt2-mini');
+  let chatDatasetId: string;
+  let textDatasetId: string;
+
+  /** austen-gpt2-mini, copied and imported with `template` as its tokenizer_config.json's chat_template. */
+  async function chatModel(name: string, template: string): Promise<string> {
+    const dir = join(modelRoot, name);
+    cpSync(GPT2_MODEL, dir, { recursive: true });
+    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ chat_template: template }));
+    const { importModelFromDirectory } = await gql<{ importModelFromDirectory: { model: { id: string } } }>(
+      server.url,
+      'mutation($n: String!, $p: String!) { importModelFromDirectory(input: { name: $n, path: $p }) { model { id } } }',
+      { n: name, p: dir },
+    );
+    return importModelFromDirectory.model.id;
+  }
+
+  async function causalDataset(name: string, rows: unknown[]): Promise<string> {
+    const up = await upload(server.url, `${name}.jsonl`, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    expect(up.status).toBe(201);
+    const { createDataset } = await gql<{ createDataset: { dataset: { id: string } } }>(
+      server.url,
+      'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id } } }',
+      { i: { name, uploadId: up.json.id, task: 'CAUSAL_LM' } },
+    );
+    return createDataset.dataset.id;
+  }
+
+  const chatRun = (model: string, change: Record<string, unknown> = {}) =>
+    gqlRaw<{ createRun: { run: { id: string } } }>(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }', {
+      i: { modelId: model, datasetId: chatDatasetId, strategy: 'lora', maxLength: 64, hyperparameters: { batchSize: 4 }, ...change },
+    });
+  const preflightOf = (model: string, change: Record<string, unknown> = {}) =>
+    gqlRaw<{ preflight: { memoryBytes: number } }>(server.url, 'query($i: CreateRunInput!) { preflight(input: $i) { memoryBytes } }', {
+      i: { modelId: model, datasetId: chatDatasetId, strategy: 'lora', maxLength: 64, hyperparameters: { batchSize: 4 }, ...change },
+    });
+  let plainModelId: string;
+
+  beforeAll(async () => {
+    const chat = Array.from({ length: 12 }, (_, k) => ({
+      messages: [
+        { role: 'user', content: `Which novel has Mr. Knightley in it? (${k})` },
+        { role: 'assistant', content: 'Emma.' },
+      ],
+    }));
+    // Row 8 (line 8 of the file): a system turn, which the strict template below refuses, and a reply far past 64 tokens.
+    chat[7] = {
+      messages: [
+        { role: 'system', content: 'You answer questions about Jane Austen.' },
+        { role: 'user', content: 'Tell me about Emma.' },
+        {
+          role: 'assistant',
+          content: 'Emma Woodhouse, handsome, clever, and rich, with a comfortable home and happy disposition. '.repeat(2),
+        },
+      ],
+    };
+    chatDatasetId = await causalDataset('chat-checks', chat);
+    textDatasetId = await causalDataset('text-checks', [
+      { text: 'Emma Woodhouse, handsome, clever, and rich.' },
+      { text: 'It is a truth.' },
+    ]);
+    // The project's causal LM as it is: no tokenizer_config.json, so conversations get the default ChatML template.
+    const { importModelFromDirectory } = await gql<{ importModelFromDirectory: { model: { id: string } } }>(
+      server.url,
+      'mutation($p: String!) { importModelFromDirectory(input: { name: "gpt2-mini-checks", path: $p }) { model { id } } }',
+      { p: GPT2_MODEL },
+    );
+    plainModelId = importModelFromDirectory.model.id;
+  }, 60_000);
+
+  it('refuses a chat template that does not parse (CHAT_TEMPLATE_INVALID), in createRun and preflight; nothing is queued', async () => {
+    const model = await chatModel('gpt2-broken-template', '{% for m in messages %}{{ m.content }');
+    const before = await runCount();
+    for (const r of [await chatRun(model), await preflightOf(model)]) {
+      expect(first(r.errors)?.extensions?.code).toBe('CHAT_TEMPLATE_INVALID');
+      expect(first(r.errors)?.message).toMatch(/tokenizer_config\.json/);
+    }
+    expect(await runCount()).toBe(before);
+  });
+
+  it('refuses a template that fails on a row (CHAT_TEMPLATE_FAILED) and a conversation past max_length, each naming the row; nothing is queued', async () => {
+    const strict =
+      "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('system turns are not supported') }}{% endif %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}";
+    const model = await chatModel('gpt2-strict-template', strict);
+    const before = await runCount();
+    for (const r of [await chatRun(model, { maxLength: 128 }), await preflightOf(model, { maxLength: 128 })]) {
+      expect(first(r.errors)?.extensions?.code).toBe('DATASET_INVALID');
+      const issues = first(r.errors)?.extensions?.issues as { row: number; code?: string; message: string }[];
+      expect(issues).toEqual([
+        expect.objectContaining({
+          row: 8,
+          code: 'CHAT_TEMPLATE_FAILED',
+          message: expect.stringContaining('system turns are not supported'),
+        }),
+      ]);
+      expect(issues[0]?.message).toMatch(/line 8/);
+    }
+    // The default template renders every row; row 8's reply passes 64 tokens.
+    for (const r of [await chatRun(plainModelId), await preflightOf(plainModelId)]) {
+      expect(first(r.errors)?.extensions?.code).toBe('DATASET_INVALID');
+      const issues = first(r.errors)?.extensions?.issues as { row: number; code?: string; message: string }[];
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatchObject({ row: 8, code: 'CONVERSATION_TOO_LONG' });
+      expect(issues[0]?.message).toMatch(/more than max_length 64; it passes the limit in messages\[2\] \(assistant\)/);
+    }
+    expect(await runCount()).toBe(before);
+  });
+
+  it('refuses the retention check without a validation split to score; nothing is queued', async () => {
+    const { dataset } = await gql<{ dataset: { statistics: { splits: { train: number; validation: number } } } }>(
+      server.url,
+      'query($id: ID!) { dataset(id: $id) { statistics { splits { train validation } } } }',
+      { id: textDatasetId },
+    );
+    expect(dataset.statistics.splits.validation).toBe(0);
+    const before = await runCount();
+    // Two texts: the 80/10/10 split leaves no validation split for the retention check to score.
+    const r = await gqlRaw(server.url, 'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }', {
+      i: {
+        modelId: plainModelId,
+        datasetId: textDatasetId,
+        strategy: 'full',
+        maxLength: 32,
+        hyperparameters: { batchSize: 1, retention: { sampleSize: 4 } },
+      },
+    });
+    expect(first(r.errors)?.extensions?.code).toBe('RUN_INVALID_INPUT');
+    expect(first(r.errors)?.extensions?.problems).toEqual([
+      { path: 'training.retention', message: expect.stringContaining('no validation split') },
+    ]);
+    expect(await runCount()).toBe(before);
+  });
+
+  it('refuses malformed conversations at createDataset, naming the line and the message; nothing is stored', async () => {
+    const datasets = async () =>
+      (await gql<{ datasets: { totalCount: number } }>(server.url, '{ datasets { totalCount } }')).datasets.totalCount;
+    const before = await datasets();
+    const ok = {
+      messages: [
+        { role: 'user', content: 'Who is Emma?' },
+        { role: 'assistant', content: 'Emma Woodhouse.' },
+      ],
+    };
+    const rows = [
+      ok,
+      { messages: 'Who is Emma?' },
+      {
+        messages: [
+          { role: 'user', content: 'Who is Emma?' },
+          { role: 'bot', content: 'Emma Woodhouse.' },
+        ],
+      },
+      {
+        messages: [
+          { role: 'user', content: 'Who is Emma?' },
+          { role: 'assistant', content: '  ' },
+        ],
+      },
+    ];
+    const up = await upload(server.url, 'bad-chat.jsonl', `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const r = await gqlRaw(server.url, 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { dataset { id } } }', {
+      i: { name: 'bad-chat', uploadId: up.json.id, task: 'CAUSAL_LM' },
+    });
+    expect(first(r.errors)?.extensions?.code).toBe('DATASET_INVALID');
+    const issues = first(r.errors)?.extensions?.issues as { row: number; message: string }[];
+    expect(issues.map((i) => i.row)).toEqual([2, 3, 4]);
+    expect(issues[1]?.message).toMatch(/messages\[1\]: unknown role 'bot'; roles are system, user, assistant/);
+    expect(issues[2]?.message).toMatch(/messages\[1\]/);
+    expect(await datasets()).toBe(before);
+  });
+
+  it('queues a run whose data passes', async () => {
+    const before = await runCount();
+    const r = await chatRun(plainModelId, { maxLength: 128 });
+    expect(r.errors).toBeUndefined();
+    expect(await runCount()).toBe(before + 1);
+  });
+});
+
 describe('model import checks config.json', () => {
   const importDir = (path: string) =>
     gqlRaw<{ importModelFromDirectory: { model: { id: string } } }>(

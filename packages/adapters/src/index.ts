@@ -65,6 +65,7 @@ export {
   headModules,
   headParameters,
   inModules,
+  inputEmbeddings,
   layerCount,
   layerIndex,
   plainCopy,

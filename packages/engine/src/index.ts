@@ -180,11 +180,20 @@ export {
   type TokenizeOptions,
   tokenizeRecords,
   unpackDataset,
+  unpackExamples,
   type ValidatedData,
   type ValidateOptions,
   validateTables,
 } from './data/index.ts';
-export { type AdapterKind, type AdapterSite, adapterPoint, hookedLinear, type LinearSite, type ModuleHooks } from './nn/hooks.ts';
+export {
+  type AdapterKind,
+  type AdapterSite,
+  adapterPoint,
+  hookedLinear,
+  type LinearSite,
+  type ModuleHooks,
+  type ParameterSite,
+} from './nn/hooks.ts';
 export * from './tokenizers/index.ts';
 export {
   findLearningRate,

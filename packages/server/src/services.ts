@@ -80,6 +80,7 @@ export async function createServices(settings: ServerSettings, db: Database, opt
   const datasets = new DatasetService(dataSource, cache, data);
   const readiness = new ReadinessChecks().add('database', () => dataSource.query('SELECT 1')).add('storage', () => storage.check());
   const metrics = new Metrics(databaseMetricSources(dataSource, queue));
+  const preflightDatasets = new DatasetCache();
   const runs = new RunService({
     dataSource,
     cache,
@@ -89,6 +90,8 @@ export async function createServices(settings: ServerSettings, db: Database, opt
     datasets,
     strategies,
     memoryLimit: runMemoryLimit(settings.runMemoryBytes),
+    data,
+    preparedData: preflightDatasets,
   });
   const services: Services = {
     settings,
@@ -109,7 +112,7 @@ export async function createServices(settings: ServerSettings, db: Database, opt
     readiness,
     metrics,
     data,
-    preflightDatasets: new DatasetCache(),
+    preflightDatasets,
     statusFeed: (runId, signal) => followRunChanges(dataSource, notifier, runId, signal, db.embedded),
     async close() {
       await queue.stop().catch(() => undefined);

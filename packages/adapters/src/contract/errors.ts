@@ -35,7 +35,17 @@ export const STRATEGY_ERROR_CODES = [
 export type StrategyErrorCode = (typeof STRATEGY_ERROR_CODES)[number];
 
 /** The hooks a strategy may have, as named in errors. Model hooks run while a graph is built. */
-export const HOOK_NAMES = ['inject', 'schedule', 'merge', 'export', 'load', 'hooks', 'hooks.linear', 'hooks.adapter'] as const;
+export const HOOK_NAMES = [
+  'inject',
+  'schedule',
+  'merge',
+  'export',
+  'load',
+  'hooks',
+  'hooks.linear',
+  'hooks.adapter',
+  'hooks.parameter',
+] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
 
 export interface StrategyErrorDetails {

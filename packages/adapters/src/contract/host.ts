@@ -1,7 +1,7 @@
 // The host side of the contract: applies a strategy and runs every hook through one wrapper that names the plugin.
 
 import { mkdir } from 'node:fs/promises';
-import type { AdapterSite, LinearSite, ModuleHooks, PretrainedModel } from '@tuneql/engine';
+import type { AdapterSite, LinearSite, ModuleHooks, ParameterSite, PretrainedModel } from '@tuneql/engine';
 import type { z } from 'zod';
 import { freshParameters } from '../modules/saved.ts';
 import { type HookName, StrategyError } from './errors.ts';
@@ -51,6 +51,7 @@ function guardModelHooks(strategy: Strategy, factory: NonNullable<PretrainedMode
     const guarded: ModuleHooks = {};
     if (hooks?.linear) guarded.linear = (site: LinearSite) => runHook(strategy, 'hooks.linear', () => hooks.linear?.(site));
     if (hooks?.adapter) guarded.adapter = (site: AdapterSite) => runHook(strategy, 'hooks.adapter', () => hooks.adapter?.(site));
+    if (hooks?.parameter) guarded.parameter = (site: ParameterSite) => runHook(strategy, 'hooks.parameter', () => hooks.parameter?.(site));
     return guarded;
   };
 }

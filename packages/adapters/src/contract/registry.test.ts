@@ -157,7 +157,7 @@ describe('configs', () => {
     const err = await caught(() => applyStrategy(lora, model, { r: 0, dropout: 1.5, bias: 'some', rank: 4 }));
     expect(err).toMatchObject({ code: 'STRATEGY_CONFIG_INVALID', plugin: 'lora', path: 'r' });
     expect(err.message).toMatch(
-      /^strategy 'lora': config\.r: .*>=1.*; config\.dropout: .*; config\.bias: .*; config\.rank: 'lora' has no option 'rank'; its options are r, alpha, dropout, targetModules, bias, useRslora, modulesToSave; fix the run's strategy config/,
+      /^strategy 'lora': config\.r: .*>=1.*; config\.dropout: .*; config\.bias: .*; config\.rank: 'lora' has no option 'rank'; its options are r, alpha, dropout, targetModules, bias, useRslora, modulesToSave, trainableTokenIndices; fix the run's strategy config/,
     );
     const typo = await caught(() => applyStrategy(lora, model, { alpah: 8 }));
     expect(typo).toMatchObject({ code: 'STRATEGY_CONFIG_INVALID', path: 'alpah' });

@@ -23,6 +23,15 @@ export function headModules(model: PretrainedModel): string[] {
   return [...new Set(headParameters(model).map((n) => n.split('.')[0] as string))];
 }
 
+/** The input embeddings' module names by architecture family (what transformers' get_input_embeddings returns). */
+const INPUT_EMBEDDINGS = ['wte', 'embeddings.word_embeddings', 'embed_tokens'];
+
+/** The input embeddings' weight ('transformer.wte.weight', 'model.embed_tokens.weight'), undefined for a model without one. */
+export function inputEmbeddings(model: Pick<PretrainedModel, 'arch' | 'task' | 'params'>): string | undefined {
+  const base = `${model.arch.baseModel(model.task)}.`;
+  return INPUT_EMBEDDINGS.map((m) => `${base}${m}.weight`).find((n) => model.params.has(n));
+}
+
 /** Whether a parameter lies in one of `modules` (by its leading path segments). */
 export function inModules(name: string, modules: readonly string[]): boolean {
   return modules.some((m) => name.startsWith(`${m}.`));

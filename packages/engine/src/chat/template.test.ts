@@ -67,6 +67,13 @@ describe('renderChat', () => {
     expect(readChatTemplate(mkdtempSync(join(tmpdir(), 'tuneql-chat-'))).isDefault).toBe(true);
   });
 
+  it('knows the default template in a tokenizer_config.json (an export of a model that had none), whose turns end in text', () => {
+    const exported = readChatTemplate(modelDir({ chat_template: DEFAULT_CHAT_TEMPLATE, eos_token: '<|endoftext|>' }));
+    expect(exported.isDefault).toBe(true);
+    expect(exported.specialTokens.eos_token).toBe('<|endoftext|>');
+    expect(readChatTemplate(modelDir({ chat_template: ZEPHYR })).isDefault).toBe(false);
+  });
+
   it('answers a template that does not parse, or fails on a conversation, with a coded error naming it and the row', () => {
     const dir = modelDir({ chat_template: '{% for m in messages %}{{ m.content }' });
     const err = (() => {

@@ -34,7 +34,10 @@ export interface ChatTemplate {
   name: string;
   /** bos_token, eos_token, pad_token...: the variables transformers passes the template. */
   specialTokens: Record<string, string>;
-  /** True when the model has no template of its own and this is DEFAULT_CHAT_TEMPLATE. */
+  /**
+   * True when this is DEFAULT_CHAT_TEMPLATE: the model has no template of its own, or its tokenizer_config.json holds
+   * the default one (an export of a model that had none writes it there). Its turns end with the text `<|im_end|>`.
+   */
   isDefault: boolean;
 }
 
@@ -101,7 +104,8 @@ export function readChatTemplate(dir: string): ChatTemplate {
   if (typeof source !== 'string' || source.trim() === '') {
     throw new ChatTemplateError('CHAT_TEMPLATE_INVALID', file, `${file}: chat_template must be a Jinja template string`);
   }
-  const template: ChatTemplate = { source, name: file, specialTokens, isDefault: false };
+  // An export of a model without a template carries the default one: it still ends turns with text, not a token.
+  const template: ChatTemplate = { source, name: file, specialTokens, isDefault: source === DEFAULT_CHAT_TEMPLATE };
   compiled(template);
   return template;
 }

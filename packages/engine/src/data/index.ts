@@ -24,7 +24,7 @@ export {
   MAX_KINDS,
 } from './issues.ts';
 export { type JsonlOptions, parseJsonl } from './jsonl.ts';
-export { type PackedDataset, type PackedExamples, packDataset, unpackDataset } from './packed.ts';
+export { type PackedDataset, type PackedExamples, packDataset, unpackDataset, unpackExamples } from './packed.ts';
 export { formatFromName, type ReadOptions, readTable, streamTable } from './read.ts';
 export { type DataSource, DEFAULT_MAX_BYTES } from './source.ts';
 export { type SplitOptions, type Splits, shuffled, splitDataset } from './split.ts';

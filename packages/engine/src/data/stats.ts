@@ -21,6 +21,8 @@ export interface SplitStats {
   tokens: LengthStats;
   /** Examples longer than maxLength, which lost tokens. */
   truncated: number;
+  /** Causal LM: rows that are conversations (rendered with a chat template); absent when none are. */
+  conversations?: number;
 }
 
 export interface DatasetStats extends SplitStats {
@@ -57,6 +59,9 @@ export function splitStats(
   labels?: readonly string[],
 ): SplitStats {
   const stats: SplitStats = { rows: records.length, tokens: lengthStats(lengths), truncated };
+  let conversations = 0;
+  for (const r of records) if (r.task === 'causal-lm' && 'messages' in r) conversations++;
+  if (conversations) stats.conversations = conversations;
   if (labels) {
     const counts: Record<string, number> = Object.fromEntries(labels.map((l) => [l, 0]));
     const bump = (id: number): void => {

@@ -96,8 +96,14 @@ export function tokenizeRecords(records: readonly DatasetRecord[], options: Toke
     } catch (err) {
       if (err instanceof DatasetConfigError) throw err;
       // A template's own failure or a conversation too long already says what and where; others are the tokenizer's.
-      const said = err instanceof ChatTemplateError || err instanceof ConversationTooLongError;
-      out.issues.push({ ...source(record), message: said ? (err as Error).message : `cannot tokenize: ${(err as Error).message}` });
+      // Coded, so an API client tells them apart (and each is one kind however many rows it hits).
+      const code =
+        err instanceof ChatTemplateError ? err.code : err instanceof ConversationTooLongError ? CONVERSATION_TOO_LONG : undefined;
+      out.issues.push({
+        ...source(record),
+        message: code ? (err as Error).message : `cannot tokenize: ${(err as Error).message}`,
+        ...(code ? { code } : {}),
+      });
     }
   });
   return out;
@@ -260,6 +266,9 @@ export function tokenizeRecords(records: readonly DatasetRecord[], options: Toke
     return { inputIds, tokenTypeIds: enc.typeIds, label: labels };
   }
 }
+
+/** The issue code of a conversation longer than max_length. */
+export const CONVERSATION_TOO_LONG = 'CONVERSATION_TOO_LONG';
 
 /** A conversation longer than maxLength: an error of the row, not of the tokenizer. */
 class ConversationTooLongError extends Error {

@@ -1,5 +1,5 @@
-// Where fine-tuning strategies reach into a model: every linear layer, and the residual adapter
-// points of each transformer block, called by module path (as PEFT's target_modules match paths).
+// Where fine-tuning strategies reach into a model: every linear layer, the residual adapter points of
+// each transformer block, and every parameter as it is read, called by path (as PEFT's target_modules match paths).
 
 import type { Tensor } from '../graph/graph.ts';
 import type { ParamScope } from '../params/parameters.ts';
@@ -40,11 +40,25 @@ export interface AdapterSite {
   norm?: (x: Tensor) => Tensor;
 }
 
+export interface ParameterSite {
+  /** The parameter's full name, e.g. 'transformer.wte.weight'. */
+  name: string;
+  /** The scope of the module that holds it: new parameters declared here are named under its path. */
+  scope: ParamScope;
+  /** The parameter as stored. */
+  value: Tensor;
+}
+
 export interface ModuleHooks {
   /** Replaces a linear layer's output; undefined keeps the layer as it is. */
   linear?(site: LinearSite): Tensor | undefined;
   /** Transforms a sublayer output at an adapter point; undefined keeps it. */
   adapter?(site: AdapterSite): Tensor | undefined;
+  /**
+   * Replaces a parameter wherever the model reads it (a tied LM head reads the token embeddings too); undefined
+   * keeps it. PEFT's trainable tokens swap rows of the embeddings this way.
+   */
+  parameter?(site: ParameterSite): Tensor | undefined;
 }
 
 /** Runs a linear layer through the scope's hooks. */

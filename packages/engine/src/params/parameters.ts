@@ -163,6 +163,7 @@ export class ParamScope {
       const loaded = this.params.source?.(full, shape);
       this.params.add(full, shape, loaded ?? fill);
     }
-    return this.graph.param(full, shape);
+    const value = this.graph.param(full, shape);
+    return this.hooks?.parameter?.({ name: full, scope: this, value }) ?? value;
   }
 }

@@ -44,7 +44,7 @@ const MASK_SHARE = 0.15;
 const MAX_MASKED = 20;
 
 /** The pre-training task whose head a model's checkpoint holds: masked-lm for encoders, causal-lm for decoders. */
-export function retentionTask(model: PretrainedModel): Task | undefined {
+export function retentionTask(model: Pick<PretrainedModel, 'arch'>): Task | undefined {
   if (model.arch.tasks.includes('masked-lm')) return 'masked-lm';
   if (model.arch.tasks.includes('causal-lm')) return 'causal-lm';
   return undefined;

@@ -26,7 +26,8 @@ const SHOWCASE = [
   },
 ];
 
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+/** One GraphQL request over HTTP; the errors, if any, thrown as one. */
+export async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const res = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

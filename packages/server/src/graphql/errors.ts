@@ -61,7 +61,14 @@ export function describeError(err: unknown): { code: string; message: string; ex
       code: 'DATASET_INVALID',
       message: err.message,
       extensions: {
-        issues: err.issues.map((i) => ({ file: i.file, row: i.row, column: i.column ?? null, message: i.message })),
+        // `code` where the issue has one (CHAT_TEMPLATE_FAILED, CONVERSATION_TOO_LONG, ...).
+        issues: err.issues.map((i) => ({
+          file: i.file,
+          row: i.row,
+          column: i.column ?? null,
+          message: i.message,
+          ...(i.code ? { code: i.code } : {}),
+        })),
         issueCounts: err.kinds.map((k) => ({
           file: k.file,
           column: k.column ?? null,

@@ -14,7 +14,7 @@ import {
   type OnDataProgress,
   type PretrainedModel,
 } from '@tuneql/engine';
-import { type DatasetCache, type PreparedRun, prepareRun, trainerConfig } from './prepare-run.ts';
+import { type DatasetCache, frozenMarkupWarning, type PreparedRun, prepareRun, trainerConfig } from './prepare-run.ts';
 import {
   checkRunMemory,
   estimateMemory,
@@ -213,6 +213,8 @@ function warnings(prepared: PreparedRun, memoryBytes: number, limit: MemoryLimit
   if (!t.find_learning_rate && (t.learning_rate > 10 * usual || t.learning_rate < usual / 10)) {
     out.push(`strategy '${applied.strategy.id}' usually trains near learning_rate ${usual}; this run uses ${t.learning_rate}`);
   }
+  const frozen = frozenMarkupWarning(spec, prepared.model, dataset.stats, prepared.tokenizerFile);
+  if (frozen) out.push(frozen);
   if (!dataset.validation.length) {
     out.push(
       `there is no validation data: no evaluation during training${t.early_stopping ? ', so early_stopping never triggers' : ''}, and the last weights are kept rather than the best`,

@@ -4,11 +4,20 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { type AppliedStrategy, applyStrategy, createRegistry, parseStrategyConfig, type StrategyRegistry } from '@tuneql/adapters';
 import {
+  type AppliedStrategy,
+  applyStrategy,
+  createRegistry,
+  inputEmbeddings,
+  parseStrategyConfig,
+  type StrategyRegistry,
+} from '@tuneql/adapters';
+import {
+  architectureFor,
   assignBuckets,
   camelKeys,
   chooseBuckets,
+  type DatasetStats,
   type DataThreads,
   dataThreads,
   type Example,
@@ -18,11 +27,13 @@ import {
   type PackedDataset,
   type PretrainedModel,
   packExamples,
+  readChatTemplate,
   readModelConfig,
   retentionTask,
   Tokenizer,
   type TrainerConfig,
   unpackDataset,
+  unpackExamples,
 } from '@tuneql/engine';
 import { formatFigure } from './figures.ts';
 import { checkMaxLength, sequenceLimits, tokenizerLimit } from './model-limits.ts';
@@ -119,32 +130,7 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   const modelName = spec.model_name ?? basename(resolve(spec.model));
   // Before any data is read: a sequence longer than the model takes fails here, not at the first step.
   checkMaxLength(spec, modelName, sequenceLimits(await readModelConfig(spec.model), tokenizerLimit(spec.model)));
-  const d = spec.data;
-  // Read and tokenized in a worker thread: a large file never stalls this event loop (an API, a progress bar).
-  const load = () =>
-    (options.data ?? dataThreads()).loadPacked(
-      {
-        files: d.file ? { file: d.file } : { train: d.train as string, validation: d.validation, test: d.test },
-        format: d.format,
-        task: spec.task,
-        columns: d.columns,
-        tokenizerFile,
-        maxLength: d.max_length,
-        seed: spec.seed,
-        labels: d.labels,
-      },
-      options.onDataProgress,
-    );
-  const key = JSON.stringify([
-    [d.file, d.train, d.validation, d.test, tokenizerFile].map(fileStamp),
-    d.format,
-    spec.task,
-    d.columns,
-    d.max_length,
-    spec.seed,
-    d.labels,
-  ]);
-  const dataset = await unpackDataset(await (options.datasets ? options.datasets.get(key, load) : load()));
+  const dataset = await unpackDataset(await loadRunData(spec, tokenizerFile, options));
   const labels = dataset.labels;
   const { stats } = dataset;
   log(
@@ -183,6 +169,8 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   if (model.initialized.length) log(`new parameters (initialized): ${model.initialized.join(', ')}`);
   if (spec.training.retention) checkRetention(model, tokenizerFile, dataset.validation.length);
   const applied = await applyStrategy(strategy, model, spec.strategy.config, { baseModel: modelName });
+  const frozen = frozenMarkupWarning(spec, model, dataset.stats, tokenizerFile);
+  if (frozen) log(`warning: ${frozen}`);
   log(`model: ${model.arch.modelType}, ${model.params.count()} parameters, ${model.params.count('trainable')} trainable`);
   log(
     `strategy: ${strategy.id}${applied.report.added.length ? `, ${applied.report.added.length} new parameter tensors` : ''}${applied.report.modules?.length ? ` on ${applied.report.modules.length} modules` : ''}`,
@@ -190,8 +178,99 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   return { spec, tokenizerFile, dataset, labels, model, applied, plan };
 }
 
+/**
+ * The run's dataset, read and tokenized in a worker thread (a large file never stalls this event loop: an API,
+ * a progress bar), kept in `options.datasets` by everything that decides it, so a run queued after createRun's
+ * or preflight's check does not tokenize again in this process.
+ */
+function loadRunData(
+  spec: RunSpec,
+  tokenizerFile: string,
+  options: Pick<PrepareOptions, 'datasets' | 'data' | 'onDataProgress'>,
+): Promise<PackedDataset> {
+  const d = spec.data;
+  const load = () =>
+    (options.data ?? dataThreads()).loadPacked(
+      {
+        files: d.file ? { file: d.file } : { train: d.train as string, validation: d.validation, test: d.test },
+        format: d.format,
+        task: spec.task,
+        columns: d.columns,
+        tokenizerFile,
+        maxLength: d.max_length,
+        seed: spec.seed,
+        labels: d.labels,
+      },
+      options.onDataProgress,
+    );
+  const key = JSON.stringify([
+    [d.file, d.train, d.validation, d.test, tokenizerFile].map(fileStamp),
+    d.format,
+    spec.task,
+    d.columns,
+    d.max_length,
+    spec.seed,
+    d.labels,
+  ]);
+  return options.datasets ? options.datasets.get(key, load) : load();
+}
+
+/**
+ * The checks of a run's inputs that need its data tokenized, for createRun before it queues the run: the
+ * model's chat template parses (CHAT_TEMPLATE_INVALID) and renders every conversation, no conversation is
+ * longer than max_length (both DATASET_INVALID issues naming the row), the training set fills a batch, and
+ * the retention check has what it needs. The tokenized data is kept in `options.datasets` for the run.
+ */
+export async function checkRunData(
+  spec: RunSpec,
+  options: Pick<PrepareOptions, 'datasets' | 'data' | 'onDataProgress'> = {},
+): Promise<void> {
+  const tokenizerFile = checkModelFolder(spec.model);
+  const packed = await loadRunData(spec, tokenizerFile, options);
+  // Lengths are all the batch plan reads; unpacked 1,024 examples at a time between turns of the loop.
+  planBatches(await unpackExamples(packed.train), spec);
+  if (spec.training.retention) {
+    checkRetention({ arch: architectureFor(await readModelConfig(spec.model)) }, tokenizerFile, packed.validation.count);
+  }
+}
+
+/** The default template's markup, as text the tokenizer splits into ordinary tokens. */
+const CHAT_MARKUP = ['<|im_start|>', '<|im_end|>'];
+
+/**
+ * Why a chat run may never learn to end its turn (decision 0022), or undefined: the conversations are rendered
+ * with the default template, whose markup (`<|im_end|>`) the base model never learned to write, and the strategy
+ * leaves every row of the input embeddings (and of an LM head tied to them) frozen, so nothing but the blocks can
+ * move towards those tokens. Says which token ids to train.
+ */
+export function frozenMarkupWarning(
+  spec: Pick<RunSpec, 'task' | 'model' | 'strategy'>,
+  model: PretrainedModel,
+  stats: Pick<DatasetStats, 'conversations'>,
+  tokenizerFile: string,
+): string | undefined {
+  if (spec.task !== 'causal-lm' || !stats.conversations) return undefined;
+  if (!readChatTemplate(spec.model).isDefault) return undefined;
+  const embeddings = inputEmbeddings(model);
+  if (!embeddings) return undefined;
+  const module = embeddings.slice(0, -'.weight'.length);
+  if (model.params.trainableNames.some((n) => n === embeddings || n.startsWith(`${module}.`))) return undefined;
+  const tokenizer = Tokenizer.fromFile(tokenizerFile);
+  const ids = [
+    ...new Set(
+      CHAT_MARKUP.flatMap((m) => tokenizer.encode(m, undefined, { addSpecialTokens: false, truncation: null, padding: null }).ids),
+    ),
+  ];
+  const short = module.slice(module.lastIndexOf('.') + 1);
+  const fix =
+    spec.strategy.id === 'lora'
+      ? `set the strategy's trainableTokenIndices: [${ids.join(', ')}] (those tokens' rows train; PEFT's trainable_token_indices), or modulesToSave: ['${short}'] (the whole embedding matrix)`
+      : `train the embeddings (modulesToSave: ['${short}'] where the strategy takes it)`;
+  return `the default chat template's markup (${CHAT_MARKUP.join(', ')}) is written with tokens ${ids.join(', ')}, whose rows of ${embeddings} stay frozen under strategy '${spec.strategy.id}': the model may never learn to end its turn; ${fix}`;
+}
+
 /** What the retention check needs before anything trains: a pre-training head to score with, a mask token, held-back texts. */
-function checkRetention(model: PretrainedModel, tokenizerFile: string, validation: number): void {
+function checkRetention(model: Pick<PretrainedModel, 'arch'>, tokenizerFile: string, validation: number): void {
   const refuse = (message: string): never => {
     throw new RunSpecError(message, [{ path: 'training.retention', message }]);
   };

@@ -37,6 +37,8 @@ const expectedKinds: Record<string, Record<string, FieldKind>> = {
     bias: 'enum',
     useRslora: 'boolean',
     modulesToSave: 'string-list',
+    // A list of token ids: no field of its own, edited as JSON ([28, 92]).
+    trainableTokenIndices: 'json',
   },
   bottleneck: {
     variant: 'enum',
@@ -163,7 +165,16 @@ describe('LoRA’s form in detail', () => {
   const check = (values: Record<string, unknown>) => validateValues(schema, { ...defaultValues(schema), ...values });
 
   it('labels, bounds and options', () => {
-    expect(fields.map((f) => f.label)).toEqual(['R', 'Alpha', 'Dropout', 'Target modules', 'Bias', 'Use rslora', 'Modules to save']);
+    expect(fields.map((f) => f.label)).toEqual([
+      'R',
+      'Alpha',
+      'Dropout',
+      'Target modules',
+      'Bias',
+      'Use rslora',
+      'Modules to save',
+      'Trainable token indices',
+    ]);
     expect(field('r')).toMatchObject({ kind: 'integer', minimum: 1, default: 8, required: false });
     expect(field('r').maximum).toBe(4096); // LoRA's own bound (inject also holds r to the layers' width)
     expect(field('alpha')).toMatchObject({ exclusiveMinimum: 0, maximum: 65536 });

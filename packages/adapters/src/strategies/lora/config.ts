@@ -32,6 +32,13 @@ export const loraConfigSchema = z.strictObject({
     .describe(
       "modules trained in full and saved with the adapter, besides the task head and any module the checkpoint lacked (a new pooler), which always are; an entry names a module path or its last segments ('pooler', 'bert.pooler.dense'), as PEFT's modules_to_save",
     ),
+  trainableTokenIndices: z
+    .array(z.int().min(0))
+    .max(65_536)
+    .optional()
+    .describe(
+      "token ids whose rows of the input embeddings (and of an LM head tied to them) train, the rest frozen, as PEFT's trainable_token_indices: for tokens the base model never learned to write, such as a chat template's markup (`<|im_end|>`)",
+    ),
 });
 
 export type LoraConfig = z.output<typeof loraConfigSchema>;

@@ -25,6 +25,14 @@ defineStrategySuite(lora, [
     lossRatio: 0.99,
   },
   {
+    name: "gpt2 causal LM with trainable tokens (PEFT's trainable_token_indices) on the tied embeddings",
+    model: parity('gpt2-causal-lm'),
+    task: 'causal-lm',
+    config: { r: 4, alpha: 8, dropout: 0, trainableTokenIndices: [1, 5, 7, 5] },
+    learningRate: 3e-2,
+    lossRatio: 0.99,
+  },
+  {
     name: 'roberta question answering, all-linear, all biases',
     model: parity('roberta-question-answering'),
     task: 'question-answering',

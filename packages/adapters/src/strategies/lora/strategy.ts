@@ -11,6 +11,7 @@ import { type LinearModule, linearModules } from '../../modules/sites.ts';
 import { describeTarget, matchesTarget } from '../../modules/targets.ts';
 import { DEFAULT_TARGETS, LORA_DEFAULTS, type LoraConfig, loraConfigSchema, scaling } from './config.ts';
 import { foldLora, loraLinear } from './layer.ts';
+import { embeddingsOf, foldRows, PEFT_TOKENS_PARAMETER, TOKENS_PARAMETER, tokenRows, trainableRows } from './tokens.ts';
 
 /** PEFT's key prefix for a PeftModel's wrapped model. */
 export const PEFT_PREFIX = 'base_model.model.';
@@ -62,6 +63,24 @@ function biasTrains(config: LoraConfig, targets: ReadonlySet<string>): (name: st
   };
 }
 
+/** The trainable token rows the config asks for: the embeddings' name and module, the rows, and their parameter. */
+function trainableTokens(
+  model: PretrainedModel,
+  config: LoraConfig,
+): { embeddings: string; module: string; parameter: string; rows: number[] } | undefined {
+  if (!config.trainableTokenIndices?.length) return undefined;
+  const embeddings = embeddingsOf(model);
+  const module = embeddings.slice(0, -'.weight'.length);
+  return { embeddings, module, parameter: `${module}.${TOKENS_PARAMETER}`, rows: tokenRows(model, config.trainableTokenIndices) };
+}
+
+/** adapter_config.json's trainable_token_indices as a list: PEFT takes a list, or a dict of one embedding module's. */
+function tokenIndicesOf(value: unknown): number[] | undefined {
+  if (Array.isArray(value)) return value as number[];
+  if (value && typeof value === 'object') return Object.values(value as Record<string, number[]>).flat();
+  return undefined;
+}
+
 export const lora = defineStrategy({
   id: 'lora',
   version: '0.1.0',
@@ -84,7 +103,11 @@ export const lora = defineStrategy({
     }
     const paths = new Set(targets.map((t) => t.path));
     const shape = { r: config.r, scale: scaling(config), dropout: config.dropout };
-    model.hooks = (ctx) => ({ linear: (site) => (paths.has(site.path) ? loraLinear(site, ctx, shape) : undefined) });
+    const tokens = trainableTokens(model, config);
+    model.hooks = (ctx) => ({
+      linear: (site) => (paths.has(site.path) ? loraLinear(site, ctx, shape) : undefined),
+      ...(tokens && { parameter: (site) => (site.name === tokens.embeddings ? trainableRows(site, tokens.rows) : undefined) }),
+    });
     const added = declareParameters(model);
     const saved = savedOf(model, config);
     const fresh = new Set(added);
@@ -92,16 +115,18 @@ export const lora = defineStrategy({
     model.params.setTrainable((n) => fresh.has(n) || inModules(n, saved) || bias(n));
     return reportOf(model, added, {
       modules: [...paths],
-      details: { r: config.r, alpha: config.alpha, scale: shape.scale, modulesToSave: saved },
+      details: { r: config.r, alpha: config.alpha, scale: shape.scale, modulesToSave: saved, trainableTokens: tokens?.rows.length ?? 0 },
     });
   },
   merge({ model, config }) {
     const scale = scaling(config);
     const byPath = new Map(linearModules(model).map((l) => [l.path, l]));
+    const tokens = trainableTokens(model, config);
     return plainCopy(
       model,
       (n) => !carriesPrefix(n, 'lora_'),
       (name, data) => {
+        if (tokens && name === tokens.embeddings) return foldRows(data, model.params.get(tokens.parameter).data, tokens.rows);
         const path = name.slice(0, -'.weight'.length);
         if (!name.endsWith('.weight') || !model.params.has(`${path}.lora_A.weight`)) return data.slice();
         const site = byPath.get(path) as LinearModule;
@@ -130,6 +155,8 @@ export const lora = defineStrategy({
       put(`${path}.lora_A.weight`, `${path}.lora_A.weight`);
       put(`${path}.lora_B.weight`, `${path}.lora_B.weight`);
     }
+    const tokens = trainableTokens(model, config);
+    if (tokens) put(`${tokens.module}.${PEFT_TOKENS_PARAMETER}`, tokens.parameter);
     for (const name of model.params.names) {
       if (carriesPrefix(name, 'lora_')) continue;
       if (inModules(name, saved)) put(name, name);
@@ -152,6 +179,7 @@ export const lora = defineStrategy({
       use_rslora: config.useRslora,
       fan_in_fan_out: layouts.has('in_out'),
       modules_to_save: saved.length ? saved : null,
+      trainable_token_indices: tokens ? tokens.rows : null,
       init_lora_weights: true,
       inference_mode: true,
       layers_to_transform: null,
@@ -184,10 +212,14 @@ export const lora = defineStrategy({
       bias: c.bias ?? 'none',
       useRslora: c.use_rslora ?? false,
       modulesToSave: c.modules_to_save ?? undefined,
+      // PEFT writes the list it was given; a dict names the embedding module ({ embed_tokens: [...] }).
+      trainableTokenIndices: tokenIndicesOf(c.trainable_token_indices),
     };
     const values = new Map<string, Float32Array>();
     for (const [key, t] of tensors) {
-      const name = (key.startsWith(PEFT_PREFIX) ? key.slice(PEFT_PREFIX.length) : key).replace('.base_layer.', '.');
+      const name = (key.startsWith(PEFT_PREFIX) ? key.slice(PEFT_PREFIX.length) : key)
+        .replace('.base_layer.', '.')
+        .replace(`.${PEFT_TOKENS_PARAMETER}`, `.${TOKENS_PARAMETER}`);
       values.set(name, t.data);
     }
     return { config, tensors: values };

@@ -3,16 +3,19 @@
 
 import type { StrategyRegistry } from '@tuneql/adapters';
 import { parseStrategyConfig } from '@tuneql/adapters';
-import { checkProvider, snakeKeys, TrainerSettingsSchema } from '@tuneql/engine';
+import { checkProvider, type DataThreads, snakeKeys, TrainerSettingsSchema } from '@tuneql/engine';
 import type { DataSource } from 'typeorm';
 import { isUuid } from '../../db/columns.ts';
 import { type Notifier, Topic } from '../../events/notifier.ts';
 import { CREATED_KEY, type KeysetSource, queryKeyset } from '../../graphql/connection.ts';
 import { AppError } from '../../graphql/errors.ts';
+import { logger } from '../../ops/logger.ts';
 import type { RunQueue } from '../../queue/run-queue.ts';
 import { runKey } from '../../storage/run-keys.ts';
 import type { StorageCache } from '../../storage/storage-cache.ts';
+import { progressLogger } from '../../training/data-progress.ts';
 import { checkMaxLength, sequenceLimits } from '../../training/model-limits.ts';
+import { checkRunData, type DatasetCache } from '../../training/prepare-run.ts';
 import { checkRunMemory, type MemoryLimit, RunTooLargeError } from '../../training/run-memory.ts';
 import { parseRunSpec, type RunSpec, withStrategyDefaults } from '../../training/run-spec.ts';
 import type { DatasetEntity } from '../datasets/dataset.entity.ts';
@@ -45,6 +48,10 @@ export interface RunServiceDeps {
   strategies: StrategyRegistry;
   /** What one run may use (runMemoryLimit): createRun refuses a run whose worst case exceeds it. */
   memoryLimit: MemoryLimit;
+  /** Where the data checks read and tokenize a run's dataset (worker threads: the event loop only routes). */
+  data: DataThreads;
+  /** Tokenized datasets, shared with preflight and this process's workers, so a queued run does not tokenize again. */
+  preparedData: DatasetCache;
 }
 
 export class RunService {
@@ -204,10 +211,26 @@ export class RunService {
     }
   }
 
+  /**
+   * The checks that need the data tokenized (decision 0021): the chat template against every conversation,
+   * each conversation against max_length, a full batch, the retention check's needs. The dataset is fetched
+   * to this machine and tokenized in a worker thread, once per (dataset, tokenizer, max_length, ...): the
+   * cache is the one preflight and this process's workers read.
+   */
+  private async checkData(fields: Omit<RunEntity, 'id' | 'createdAt'>, model: ModelEntity, dataset: DatasetEntity): Promise<void> {
+    const spec = this.specOf(fields, dataset, await this.localFiles(model, dataset), model.name);
+    await checkRunData(spec, {
+      datasets: this.deps.preparedData,
+      data: this.deps.data,
+      onDataProgress: progressLogger(`checks of a run on ${dataset.id}`, (line) => logger().info(line)),
+    });
+  }
+
   /** Every check createRun makes, queueing nothing: the spec the run would train from. */
   async check(input: CreateRunInput): Promise<RunSpec> {
-    const { spec, model, dataset } = await this.validate(input);
+    const { spec, model, dataset, fields } = await this.validate(input);
     await this.checkMemory(spec, model, dataset);
+    await this.checkData(fields, model, dataset);
     return spec;
   }
 
@@ -215,6 +238,7 @@ export class RunService {
   async create(input: CreateRunInput, trial?: { sweepId: string; number: number; params: Record<string, unknown> }): Promise<RunEntity> {
     const { spec, model, dataset, fields } = await this.validate(input);
     await this.checkMemory(spec, model, dataset);
+    await this.checkData(fields, model, dataset);
     if (trial) Object.assign(fields, { sweepId: trial.sweepId, sweepTrial: trial.number, sweepParams: trial.params });
     const run = await this.repo.save(fields);
     await this.deps.queue.enqueue(run.id);
