@@ -179,7 +179,8 @@ export const lora = defineStrategy({
       use_rslora: config.useRslora,
       fan_in_fan_out: layouts.has('in_out'),
       modules_to_save: saved.length ? saved : null,
-      trainable_token_indices: tokens ? tokens.rows : null,
+      // Written only when set: the adapters PEFT was checked with predate the key, and PEFT defaults it to null.
+      ...(tokens ? { trainable_token_indices: tokens.rows } : {}),
       init_lora_weights: true,
       inference_mode: true,
       layers_to_transform: null,
