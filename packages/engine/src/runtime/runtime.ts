@@ -155,6 +155,18 @@ export interface StepResult {
   runMs: number;
 }
 
+/** An int64 feed as the int32 the compiled programs compute with (see EmitOptions.narrowIntegers). */
+function narrowFeed(name: string, data: BigInt64Array, shape: readonly number[]): WireTensor {
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as bigint;
+    if (v < -2147483648n || v > 2147483647n)
+      throw new InputError(`input '${name}' holds ${v} at element ${i}, outside the int32 range the runtime computes ids and labels in`);
+    out[i] = Number(v);
+  }
+  return { dtype: 'int32', shape, data: out };
+}
+
 /** A program loaded into a runtime. */
 export class LoadedProgram {
   readonly runtime: Runtime;
@@ -197,7 +209,7 @@ export class LoadedProgram {
           `input '${spec.name}' has ${data.length} elements but the program expects ${want} (${sizeOf(spec.shape)} elements)`,
         );
       }
-      wire[spec.name] = { dtype, shape: spec.shape, data };
+      wire[spec.name] = dtype === 'int64' ? narrowFeed(spec.name, data as BigInt64Array, spec.shape) : { dtype, shape: spec.shape, data };
     }
     return wire;
   }

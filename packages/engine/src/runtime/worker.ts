@@ -42,6 +42,7 @@ let profile: string | undefined;
 const programs = new Map<number, Loaded>();
 const slots = new Map<string, Slot>();
 const readers = new Map<string, ort.InferenceSession>();
+const uploaders = new Map<string, ort.InferenceSession>();
 let nextProgram = 1;
 
 const onGpu = () => provider !== 'cpu';
@@ -90,13 +91,41 @@ async function load(program: Omit<Program, 'scalarValues'>): Promise<number> {
   return id;
 }
 
-function setSlots(values: Record<string, WireTensor>): void {
-  for (const [name, t] of Object.entries(values)) {
+async function setSlots(values: Record<string, WireTensor>): Promise<void> {
+  const names = Object.keys(values);
+  // On a GPU every slot moves there once: a frozen weight read from a slot (compile's frozenInputs) would
+  // otherwise be uploaded on every step, and a trainable one on the first.
+  const fronts = onGpu() ? await upload(names.map((n) => [n, toOrt(values[n] as WireTensor)])) : undefined;
+  for (const name of names) {
+    const t = values[name] as WireTensor;
     const old = slots.get(name);
     if (old && onGpu() && old.front.location === 'gpu-buffer') old.front.dispose();
     const back = onGpu() ? undefined : toOrt({ ...t, data: allocate(t.dtype, t.data.length) });
-    slots.set(name, { shape: t.shape, front: toOrt(t), back });
+    slots.set(name, { shape: t.shape, front: fronts?.get(name) ?? toOrt(t), back });
   }
+}
+
+/** Host tensors copied into GPU buffers, by a session whose outputs copy its inputs and stay on the GPU. */
+async function upload(entries: [string, ort.Tensor][]): Promise<Map<string, ort.Tensor>> {
+  const out = new Map<string, ort.Tensor>();
+  if (!entries.length) return out;
+  const key = entries.map(([n, t]) => `${n}:${t.dims.join('x')}`).join('\n');
+  let uploader = uploaders.get(key);
+  if (!uploader) {
+    const g = new Graph();
+    const tensors = entries.map(([n, t]) => g.param(n, [...t.dims]));
+    const model = emitModel(g, {
+      outputs: tensors.map((tensor, i) => ({ name: `up${i}`, tensor })),
+      paramInputs: new Set(entries.map(([n]) => n)),
+      paramValue: () => new Float32Array(0),
+    });
+    const location = Object.fromEntries(entries.map((_, i) => [`up${i}`, 'gpu-buffer' as const]));
+    uploader = await createSession(model, sessionOptions({ preferredOutputLocation: location }));
+    uploaders.set(key, uploader);
+  }
+  const result = await uploader.run(Object.fromEntries(entries));
+  entries.forEach(([n], i) => out.set(n, result[`up${i}`] as ort.Tensor));
+  return out;
 }
 
 function slot(name: string): Slot {
@@ -215,7 +244,7 @@ async function handle(req: Request): Promise<unknown> {
     }
     case 'close':
       for (const p of programs.values()) await releaseSession(p);
-      for (const r of readers.values()) await r.release();
+      for (const r of [...readers.values(), ...uploaders.values()]) await r.release();
       programs.clear();
       return null;
   }

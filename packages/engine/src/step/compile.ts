@@ -5,7 +5,7 @@ import { gradients } from '../autodiff/backward.ts';
 import type { DType } from '../graph/dtype.ts';
 import { Graph, type Shape, type Tensor } from '../graph/graph.ts';
 import { add, concat, div, less, mul, reduceSum, reshape, slice, split, sqrt, where } from '../graph/ops.ts';
-import { type EmitOutput, emitModel } from '../onnx/emit.ts';
+import { type EmitOutput, emitModel, liveNodes } from '../onnx/emit.ts';
 import type { Optimizer } from '../optim/optimizers.ts';
 import { type ParameterSet, ParamScope } from '../params/parameters.ts';
 
@@ -28,8 +28,9 @@ export interface SlotBinding {
 
 export interface Program {
   kind: 'train' | 'accumulate' | 'apply' | 'infer';
+  /** The ONNX model, emitted with int32 integers (EmitOptions.narrowIntegers): the runtime narrows int64 feeds. */
   model: Uint8Array;
-  /** Inputs fed on every run (batch tensors). */
+  /** Inputs fed on every run (batch tensors); int64 ones are taken as int64 and passed to the model as int32. */
   inputs: InputSpec[];
   /** Scalar float32 inputs fed by the host (learning rate and optimizer scalars). */
   scalars: string[];
@@ -67,7 +68,16 @@ export interface TrainStepSpec {
    * recompiling. @default false
    */
   gated?: boolean;
+  /**
+   * Frozen parameters become inputs bound to runtime slots (read, never written) instead of constants in
+   * the model: an ONNX model is one protobuf, which cannot exceed 2 GiB, so LoRA on a 1B-parameter model
+   * cannot embed its base weights. The CPU provider cannot pre-pack them then. @default when they hold more than 1 GiB
+   */
+  frozenInputs?: boolean;
 }
+
+/** Frozen parameters beyond this many bytes are fed from slots (TrainStepSpec.frozenInputs). */
+export const FROZEN_INPUT_BYTES = 1 << 30;
 
 export const SLOT_SEP = '::';
 /** The gated programs' switch input. */
@@ -250,12 +260,35 @@ function scalarHooks(opt: Optimizer): Pick<Program, 'scalars' | 'scalarValues'> 
   };
 }
 
-function emitProgram(g: Graph, spec: TrainStepSpec, trainable: readonly Tensor[], outputs: EmitOutput[]): Uint8Array {
-  return emitModel(g, {
+interface Emitted {
+  model: Uint8Array;
+  /** Frozen parameters the model reads from slots (see TrainStepSpec.frozenInputs). */
+  frozen: SlotBinding[];
+}
+
+function emitProgram(
+  g: Graph,
+  spec: Pick<TrainStepSpec, 'params' | 'frozenInputs'>,
+  trainable: readonly Tensor[],
+  outputs: EmitOutput[],
+): Emitted {
+  const live = new Set(
+    liveNodes(
+      g,
+      outputs.map((o) => o.tensor),
+    ).flatMap((n) => n.inputs.map((t) => t.id)),
+  );
+  const trainableNames = new Set(trainable.map((t) => t.name));
+  const frozen = [...g.params.values()].filter((t) => !trainableNames.has(t.name) && live.has(t.id));
+  const bytes = frozen.reduce((sum, t) => sum + 4 * t.size, 0);
+  const fed = (spec.frozenInputs ?? bytes > FROZEN_INPUT_BYTES) ? frozen : [];
+  const model = emitModel(g, {
     outputs,
-    paramInputs: new Set(trainable.map((t) => t.name)),
+    paramInputs: new Set([...trainableNames, ...fed.map((t) => t.name)]),
     paramValue: (n) => spec.params.get(n).data,
+    narrowIntegers: true,
   });
+  return { model, frozen: fed.map((t) => ({ slot: t.name, param: t.name, shape: t.shape })) };
 }
 
 /** One training step: forward, backward, clipping and the optimizer update in one graph. */
@@ -263,12 +296,13 @@ export function compileTrainStep(spec: TrainStepSpec): Program {
   const { g, loss, userInputs, userOutputs, trainable } = trace(spec);
   const update = appendUpdate(g, spec, trainable, gradients(loss, trainable));
   const head = [{ name: 'loss', tensor: loss }, { name: 'grad_norm', tensor: update.gradNorm }, ...userOutputs];
+  const { model, frozen } = emitProgram(g, spec, trainable, [...head, ...update.outputs]);
   return {
     kind: 'train',
     gated: spec.gated ? trainable.map((t) => t.name) : undefined,
-    model: emitProgram(g, spec, trainable, [...head, ...update.outputs]),
+    model,
     inputs: userInputs,
-    slots: update.slots,
+    slots: [...update.slots, ...frozen],
     outputs: head.map((o) => o.name),
     ...scalarHooks(spec.optimizer),
   };
@@ -294,13 +328,14 @@ export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number):
     sumOutputs.push({ name: slot + UPDATED, tensor: add(g.input(slot, 'float32', p.shape), grads[i] as Tensor) });
   });
   const head = [{ name: 'loss', tensor: loss }, ...userOutputs];
+  const emitted = emitProgram(g, spec, trainable, [...head, ...sumOutputs]);
   const accumulate: Program = {
     kind: 'accumulate',
-    model: emitProgram(g, spec, trainable, [...head, ...sumOutputs]),
+    model: emitted.model,
     inputs: userInputs,
     scalars: [],
     // Parameters are read, not written, by a micro-step.
-    slots: [...trainable.map((p) => ({ slot: p.name, param: p.name, shape: p.shape })), ...sums],
+    slots: [...trainable.map((p) => ({ slot: p.name, param: p.name, shape: p.shape })), ...sums, ...emitted.frozen],
     outputs: head.map((o) => o.name),
   };
 
@@ -321,7 +356,7 @@ export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number):
   const apply: Program = {
     kind: 'apply',
     gated: spec.gated ? trainable.map((t) => t.name) : undefined,
-    model: emitProgram(ga, spec, params, [{ name: 'grad_norm', tensor: update.gradNorm }, ...update.outputs, ...reset]),
+    model: emitProgram(ga, spec, params, [{ name: 'grad_norm', tensor: update.gradNorm }, ...update.outputs, ...reset]).model,
     inputs: [],
     slots: applySlots,
     outputs: ['grad_norm'],
@@ -333,6 +368,8 @@ export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number):
 export interface InferSpec {
   build: ModelBuilder;
   params: ParameterSet;
+  /** As TrainStepSpec.frozenInputs. */
+  frozenInputs?: boolean;
 }
 
 /** An inference graph whose trainable parameters are read from the runtime's slots. */
@@ -344,17 +381,18 @@ export function compileInference(spec: InferSpec): Program {
   if (named.length === 0) throw new Error('an inference program needs at least one output');
   const inputs = inputSpecs(g);
   const trainable = trainableIn(g, spec.params);
-  const model = emitModel(g, {
-    outputs: named.map(([name, tensor]) => ({ name, tensor })),
-    paramInputs: new Set(trainable.map((t) => t.name)),
-    paramValue: (n) => spec.params.get(n).data,
-  });
+  const { model, frozen } = emitProgram(
+    g,
+    spec,
+    trainable,
+    named.map(([name, tensor]) => ({ name, tensor })),
+  );
   return {
     kind: 'infer',
     model,
     inputs,
     scalars: [],
-    slots: trainable.map((t) => ({ slot: t.name, param: t.name, shape: t.shape })),
+    slots: [...trainable.map((t) => ({ slot: t.name, param: t.name, shape: t.shape })), ...frozen],
     outputs: named.map(([n]) => n),
   };
 }
