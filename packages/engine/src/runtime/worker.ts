@@ -124,7 +124,9 @@ async function upload(entries: [string, ort.Tensor][]): Promise<Map<string, ort.
     uploaders.set(key, uploader);
   }
   const result = await uploader.run(Object.fromEntries(entries));
-  entries.forEach(([n], i) => out.set(n, result[`up${i}`] as ort.Tensor));
+  entries.forEach(([n], i) => {
+    out.set(n, result[`up${i}`] as ort.Tensor);
+  });
   return out;
 }
 
