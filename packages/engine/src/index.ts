@@ -65,7 +65,13 @@ export {
   compileInference,
   compileTrainStep,
   type InferSpec,
+  LOSS_SCALE,
+  LOSS_SCALING_DEFAULTS,
+  type LossScaling,
   type ModelBuilder,
+  PRECISIONS,
+  type Precision,
+  PrecisionError,
   type Program,
   type TrainStepSpec,
 } from './step/compile.ts';

@@ -30,6 +30,11 @@ export interface EmitOptions {
    * (decision 29). Exported models keep int64, the ONNX convention. @default false
    */
   narrowIntegers?: boolean;
+  /**
+   * Ids of MatMul and Gemm nodes computed in float16: their float32 inputs are cast down (once per tensor)
+   * and their result cast back up, as torch.autocast runs its float16 op list (decision 30).
+   */
+  halfGemms?: ReadonlySet<number>;
 }
 
 type Attr = { name: string } & ({ i: number } | { f: number } | { ints: readonly number[] } | { s: string });
@@ -59,6 +64,18 @@ export class Emitter {
 
   constructor(narrow = false) {
     this.narrow = narrow;
+  }
+
+  private readonly halves = new Map<string, string>();
+
+  /** `name` cast to float16, one Cast per tensor however many half-precision nodes read it. */
+  halfOf(name: string): string {
+    let half = this.halves.get(name);
+    if (!half) {
+      half = this.temp('Cast', [name], [{ name: 'to', i: ONNX_DTYPE.float16 }]);
+      this.halves.set(name, half);
+    }
+    return half;
   }
 
   /** The dtype a graph dtype is emitted as. */
@@ -334,12 +351,22 @@ export function emitModel(graph: Graph, options: EmitOptions): Uint8Array {
 
   for (const n of nodes) {
     const emit = EMIT[n.op] as OpEmitter<OpName>;
+    const inputs = n.inputs.map((t) => e.nameOf(t));
+    const outputs = n.outputs.map((t) => e.nameOf(t));
+    if (!options.halfGemms?.has(n.id)) {
+      emit(e, n, inputs, outputs);
+      continue;
+    }
+    const halfOut = outputs.map((o) => e.fresh(`${o}_f16`));
     emit(
       e,
       n,
-      n.inputs.map((t) => e.nameOf(t)),
-      n.outputs.map((t) => e.nameOf(t)),
+      inputs.map((i) => e.halfOf(i)),
+      halfOut,
     );
+    halfOut.forEach((h, i) => {
+      e.node('Cast', [h], [outputs[i] as string], [{ name: 'to', i: ONNX_DTYPE.float32 }]);
+    });
   }
   for (const o of copies) {
     if (e.dtype(o.tensor.dtype) === o.tensor.dtype) e.node('Identity', [e.nameOf(o.tensor)], [o.name]);

@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { allocate } from '../graph/dtype.ts';
 import { Graph } from '../graph/graph.ts';
 import { emitModel } from '../onnx/emit.ts';
-import type { Program } from '../step/compile.ts';
+import { PrecisionError, type Program } from '../step/compile.ts';
 import {
   NonFiniteLossError,
   type Reply,
@@ -156,7 +156,9 @@ async function run(
   for (const s of program.slots) if (s.output) fetches[s.output] = onGpu() ? null : (slot(s.slot).back as ort.Tensor);
 
   const t0 = performance.now();
-  const result = await session.run(feeds, fetches);
+  const result = await session.run(feeds, fetches).catch((err: unknown) => {
+    throw explainRunError(err);
+  });
   const runMs = performance.now() - t0;
 
   const updates = program.slots.filter((s) => s.output);
@@ -184,6 +186,16 @@ async function run(
   const outputs: Record<string, WireTensor> = {};
   for (const o of program.outputs) outputs[o] = fromOrt(result[o] as ort.Tensor);
   return { outputs, runMs };
+}
+
+/** A float16 kernel on a GPU without shader-f16 (SwiftShader) fails when it is first built, at a run. */
+function explainRunError(err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!/requires f16 but the device does not support it/.test(message)) return err instanceof Error ? err : new Error(message);
+  return new PrecisionError(
+    'PRECISION_UNSUPPORTED',
+    `precision 'fp16' cannot run on this ${provider} device: its GPU lacks WebGPU's shader-f16 feature (${message.split('\n')[0]}); use precision 'fp32'`,
+  );
 }
 
 /** Copies slot values to the host. GPU buffers are read through a session with CPU outputs. */

@@ -39,6 +39,8 @@ export interface Program {
   outputs: string[];
   /** Trainable parameters in the order of the `train::active` switches (gated programs). */
   gated?: string[];
+  /** Half-precision programs: the runtime feeds LOSS_SCALE and skips the steps whose gradients overflow. */
+  lossScaling?: LossScaling;
   /**
    * Host side only: the scalar inputs for optimizer step `step` (1-based). Gated programs take each one as a
    * vector, one value per parameter at that parameter's own step (see LoadedProgram.paramSteps).
@@ -74,6 +76,63 @@ export interface TrainStepSpec {
    * cannot embed its base weights. The CPU provider cannot pre-pack them then. @default when they hold more than 1 GiB
    */
   frozenInputs?: boolean;
+  /**
+   * Compute precision (decision 30). 'fp16': the forward and backward GEMMs run in float16 on float32
+   * master weights and optimizer state, with dynamic loss scaling (Program.lossScaling); 'bf16' is refused
+   * (PrecisionError): no provider onnxruntime-node ships has bfloat16 kernels. @default 'fp32'
+   */
+  precision?: Precision;
+  /** Dynamic loss scaling for 'fp16' (torch.amp.GradScaler's defaults). */
+  lossScaling?: Partial<LossScaling>;
+}
+
+export const PRECISIONS = ['fp32', 'fp16', 'bf16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+/** torch.amp.GradScaler's settings, with its defaults. */
+export interface LossScaling {
+  /** @default 65_536 (2^16) */
+  initial: number;
+  /** @default 2 */
+  growthFactor: number;
+  /** @default 0.5 */
+  backoffFactor: number;
+  /** Steps without an overflow before the scale grows. @default 2_000 */
+  growthInterval: number;
+}
+
+export const LOSS_SCALING_DEFAULTS: LossScaling = { initial: 2 ** 16, growthFactor: 2, backoffFactor: 0.5, growthInterval: 2000 };
+
+/** The scalar input that the loss is multiplied by before the backward pass (see LossScaling). */
+export const LOSS_SCALE = `train${'::'}loss_scale`;
+
+export type PrecisionErrorCode = 'PRECISION_UNSUPPORTED';
+
+/** A compute precision this build cannot run. */
+export class PrecisionError extends Error {
+  override name = 'PrecisionError';
+  readonly code: PrecisionErrorCode;
+  constructor(code: PrecisionErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function checkPrecision(precision: Precision, accumulated: boolean): void {
+  if (!PRECISIONS.includes(precision))
+    throw new PrecisionError('PRECISION_UNSUPPORTED', `precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`);
+  if (precision === 'bf16') {
+    throw new PrecisionError(
+      'PRECISION_UNSUPPORTED',
+      "precision 'bf16' cannot run here: onnxruntime-node's CPU and WebGPU providers have no bfloat16 kernels (WGSL has no bfloat16 type); use 'fp16' or 'fp32'",
+    );
+  }
+  if (precision === 'fp16' && accumulated) {
+    throw new PrecisionError(
+      'PRECISION_UNSUPPORTED',
+      "precision 'fp16' is not supported with gradient accumulation yet; set gradient_accumulation to 1 or precision to 'fp32'",
+    );
+  }
 }
 
 /** Frozen parameters beyond this many bytes are fed from slots (TrainStepSpec.frozenInputs). */
@@ -166,6 +225,7 @@ function appendUpdate(
   spec: TrainStepSpec,
   params: readonly Tensor[],
   raw: readonly Tensor[],
+  skipNonFinite = false,
 ): { gradNorm: Tensor; outputs: EmitOutput[]; slots: SlotBinding[] } {
   const active = spec.gated ? g.input(ACTIVE, 'float32', [params.length]) : undefined;
   const switchOf = (i: number) => reshape(slice(active as Tensor, 0, i, i + 1), []); // 0 or 1
@@ -239,15 +299,19 @@ function appendUpdate(
       });
     });
   });
+  // Loss scaling: a step whose gradients overflowed (an infinite or NaN norm) keeps every value, as
+  // GradScaler skips optimizer.step(). NaN < x and inf < x are both false.
+  const finite = skipNonFinite ? less(gradNorm, 3.4e38) : undefined;
+  const kept = (next: Tensor, old: Tensor): Tensor => (finite ? where(finite, next, old) : next);
   const slots: SlotBinding[] = [];
   const outputs: EmitOutput[] = [];
   params.forEach((p, i) => {
     slots.push({ slot: p.name, output: p.name + UPDATED, param: p.name, shape: p.shape });
-    outputs.push({ name: p.name + UPDATED, tensor: nextParam[i] as Tensor });
+    outputs.push({ name: p.name + UPDATED, tensor: kept(nextParam[i] as Tensor, p) });
     opt.slots.forEach((s, j) => {
       const slot = `${p.name}${SLOT_SEP}${s}`;
       slots.push({ slot, output: slot + UPDATED, param: p.name, shape: p.shape });
-      outputs.push({ name: slot + UPDATED, tensor: nextState[i]?.[j] as Tensor });
+      outputs.push({ name: slot + UPDATED, tensor: kept(nextState[i]?.[j] as Tensor, state[i]?.[j] as Tensor) });
     });
   });
   return { gradNorm, outputs, slots };
@@ -271,6 +335,7 @@ function emitProgram(
   spec: Pick<TrainStepSpec, 'params' | 'frozenInputs'>,
   trainable: readonly Tensor[],
   outputs: EmitOutput[],
+  halfGemms?: ReadonlySet<number>,
 ): Emitted {
   const live = new Set(
     liveNodes(
@@ -287,18 +352,29 @@ function emitProgram(
     paramInputs: new Set([...trainableNames, ...fed.map((t) => t.name)]),
     paramValue: (n) => spec.params.get(n).data,
     narrowIntegers: true,
+    halfGemms,
   });
   return { model, frozen: fed.map((t) => ({ slot: t.name, param: t.name, shape: t.shape })) };
 }
 
 /** One training step: forward, backward, clipping and the optimizer update in one graph. */
 export function compileTrainStep(spec: TrainStepSpec): Program {
+  const precision = spec.precision ?? 'fp32';
+  checkPrecision(precision, false);
   const { g, loss, userInputs, userOutputs, trainable } = trace(spec);
-  const update = appendUpdate(g, spec, trainable, gradients(loss, trainable));
+  const half = precision === 'fp16';
+  // Half precision: the backward pass starts from loss x scale, so that small gradients survive float16,
+  // and the float32 update divides the scale out again.
+  const scale = half ? g.input(LOSS_SCALE, 'float32', []) : undefined;
+  const raw = gradients(scale ? mul(loss, scale) : loss, trainable);
+  const halfGemms = half ? gemmsBefore(g, g.nodes.length) : undefined;
+  const grads = scale ? raw.map((t) => div(t, scale)) : raw;
+  const update = appendUpdate(g, spec, trainable, grads, half);
   const head = [{ name: 'loss', tensor: loss }, { name: 'grad_norm', tensor: update.gradNorm }, ...userOutputs];
-  const { model, frozen } = emitProgram(g, spec, trainable, [...head, ...update.outputs]);
+  const { model, frozen } = emitProgram(g, spec, trainable, [...head, ...update.outputs], halfGemms);
   return {
     kind: 'train',
+    lossScaling: half ? { ...LOSS_SCALING_DEFAULTS, ...spec.lossScaling } : undefined,
     gated: spec.gated ? trainable.map((t) => t.name) : undefined,
     model,
     inputs: userInputs,
@@ -306,6 +382,15 @@ export function compileTrainStep(spec: TrainStepSpec): Program {
     outputs: head.map((o) => o.name),
     ...scalarHooks(spec.optimizer),
   };
+}
+
+/** The float32 MatMul and Gemm nodes among the first `end` of `g` (the forward and backward passes). */
+function gemmsBefore(g: Graph, end: number): Set<number> {
+  const ids = new Set<number>();
+  for (const n of g.nodes.slice(0, end)) {
+    if ((n.op === 'MatMul' || n.op === 'Gemm') && n.inputs.every((t) => t.dtype === 'float32')) ids.add(n.id);
+  }
+  return ids;
 }
 
 export const GRAD_SUM = `${SLOT_SEP}grad_sum`;
@@ -318,6 +403,7 @@ export const GRAD_SUM = `${SLOT_SEP}grad_sum`;
 export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number): { accumulate: Program; apply: Program } {
   if (!Number.isInteger(microSteps) || microSteps < 1)
     throw new Error(`gradient accumulation needs a whole number of micro-steps >= 1, got ${microSteps}`);
+  checkPrecision(spec.precision ?? 'fp32', true);
   const { g, loss, userInputs, userOutputs, trainable } = trace(spec);
   const grads = gradients(loss, trainable);
   const sums: SlotBinding[] = [];
