@@ -26,7 +26,8 @@ step() {
 torch_device=cpu
 "$python" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null && torch_device=cuda
 
-# GPU issue 13: placement, BERT-base full fine-tuning in float32 and float16, Llama-1B LoRA, a profile.
+# GPU issue 13: placement, float16's loss curve against float32, BERT-base full fine-tuning in float32 and
+# float16, Llama-1B LoRA, a profile.
 # Each step writes $OUT/<name>.jsonl (the benchmark's JSON lines) and $OUT/<name>.log (its stderr and
 # timing), so a step that fails or times out leaves the others' results.
 issue13() {
@@ -45,11 +46,12 @@ issue13() {
   }
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
   local torch=(--torch --python "$python" --torch-device "$torch_device" --json)
-  # Worst case 510 s in all; each figure is printed as it comes.
-  run placement.jsonl 60 node packages/engine/bench/gpu-check.ts --provider webgpu --placement --json
+  # Worst case 540 s in all; each figure is printed as it comes.
+  run placement.jsonl 30 node packages/engine/bench/gpu-check.ts --provider webgpu --placement --json
+  run fp16-curve.jsonl 60 node packages/engine/bench/gpu-check.ts --provider webgpu --fp16-curve --json
   run bert-base-fp32.jsonl 120 node $bench --provider webgpu --model bert-base --strategy full --precision fp32 "${size[@]}" "${steps[@]}" "${torch[@]}"
   run bert-base-fp16.jsonl 90 node $bench --provider webgpu --model bert-base --strategy full --precision fp16 "${size[@]}" "${steps[@]}" "${torch[@]}"
-  run llama-1b-lora-fp32.jsonl 180 node $bench --provider webgpu --model llama-1b --strategy lora --precision fp32 "${size[@]}" --steps 3 --warmup 1 "${torch[@]}"
+  run llama-1b-lora-fp32.jsonl 150 node $bench --provider webgpu --model llama-1b --strategy lora --precision fp32 "${size[@]}" --steps 3 --warmup 1 "${torch[@]}"
   run bert-base-profile.txt 60 node $bench --provider webgpu --model bert-base --strategy full "${size[@]}" --steps 3 --warmup 2 --profile "$out/profile"
   # The profile's summary is the text output; the raw traces are large.
   rm -rf "$out/profile"

@@ -39,8 +39,10 @@ export interface Program {
   outputs: string[];
   /** Trainable parameters in the order of the `train::active` switches (gated programs). */
   gated?: string[];
-  /** Half-precision programs: the runtime feeds LOSS_SCALE and skips the steps whose gradients overflow. */
+  /** Loss-scaled programs: the runtime feeds LOSS_SCALE and skips the steps whose gradients overflow. */
   lossScaling?: LossScaling;
+  /** The compute precision (TrainStepSpec.precision); the runtime refuses 'fp16' on the CPU provider. */
+  precision?: Precision;
   /**
    * Host side only: the scalar inputs for optimizer step `step` (1-based). Gated programs take each one as a
    * vector, one value per parameter at that parameter's own step (see LoadedProgram.paramSteps).
@@ -82,8 +84,11 @@ export interface TrainStepSpec {
    * (PrecisionError): no provider onnxruntime-node ships has bfloat16 kernels. @default 'fp32'
    */
   precision?: Precision;
-  /** Dynamic loss scaling for 'fp16' (torch.amp.GradScaler's defaults). */
-  lossScaling?: Partial<LossScaling>;
+  /**
+   * Dynamic loss scaling (torch.amp.GradScaler's rule and defaults): on for 'fp16', and for any precision
+   * when given (false turns it off).
+   */
+  lossScaling?: Partial<LossScaling> | boolean;
 }
 
 export const PRECISIONS = ['fp32', 'fp16', 'bf16'] as const;
@@ -363,18 +368,20 @@ export function compileTrainStep(spec: TrainStepSpec): Program {
   checkPrecision(precision, false);
   const { g, loss, userInputs, userOutputs, trainable } = trace(spec);
   const half = precision === 'fp16';
-  // Half precision: the backward pass starts from loss x scale, so that small gradients survive float16,
+  const scaling = spec.lossScaling ?? half;
+  // Loss scaling: the backward pass starts from loss x scale, so that small gradients survive float16,
   // and the float32 update divides the scale out again.
-  const scale = half ? g.input(LOSS_SCALE, 'float32', []) : undefined;
+  const scale = scaling ? g.input(LOSS_SCALE, 'float32', []) : undefined;
   const raw = gradients(scale ? mul(loss, scale) : loss, trainable);
   const halfGemms = half ? gemmsBefore(g, g.nodes.length) : undefined;
   const grads = scale ? raw.map((t) => div(t, scale)) : raw;
-  const update = appendUpdate(g, spec, trainable, grads, half);
+  const update = appendUpdate(g, spec, trainable, grads, scale !== undefined);
   const head = [{ name: 'loss', tensor: loss }, { name: 'grad_norm', tensor: update.gradNorm }, ...userOutputs];
   const { model, frozen } = emitProgram(g, spec, trainable, [...head, ...update.outputs], halfGemms);
   return {
     kind: 'train',
-    lossScaling: half ? { ...LOSS_SCALING_DEFAULTS, ...spec.lossScaling } : undefined,
+    lossScaling: scaling ? { ...LOSS_SCALING_DEFAULTS, ...(typeof scaling === 'object' ? scaling : {}) } : undefined,
+    precision,
     gated: spec.gated ? trainable.map((t) => t.name) : undefined,
     model,
     inputs: userInputs,

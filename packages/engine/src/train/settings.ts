@@ -4,6 +4,7 @@
 // TrainingArguments is one dataclass behind its CLI and docs).
 
 import { z } from 'zod';
+import { PRECISIONS } from '../step/compile.ts';
 import { unknownKeysMessage } from './spelling.ts';
 
 /**
@@ -136,6 +137,12 @@ const settingsShape = {
     .gt(1)
     .default(100)
     .describe('Stop when the step loss, smoothed over about ten steps, exceeds this multiple of its lowest value so far.'),
+  precision: z
+    .enum(PRECISIONS)
+    .default('fp32')
+    .describe(
+      "Compute precision. fp16: float16 GEMMs on float32 weights and optimizer state, with dynamic loss scaling (overflowed steps are skipped and counted as skipped_steps); needs a GPU with WebGPU's shader-f16, not the cpu provider, and no gradient accumulation. bf16 is refused: onnxruntime-node ships no bfloat16 kernels.",
+    ),
   packing: z
     .boolean()
     .default(false)
