@@ -73,6 +73,7 @@ export {
   type Precision,
   PrecisionError,
   type Program,
+  precisionProblem,
   type TrainStepSpec,
 } from './step/compile.ts';
 export {
@@ -121,6 +122,7 @@ export {
   type TrainerSettingsInput,
   TrainerSettingsSchema,
   TrainingSectionSchema,
+  trainingPrecisionProblem,
 } from './train/settings.ts';
 export { closestName, editDistance, unknownKeysMessage } from './train/spelling.ts';
 export { metricProblem, metricsFor, TASK_METRICS, type TaskMetricsOptions } from './train/task-metrics.ts';

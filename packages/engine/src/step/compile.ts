@@ -123,21 +123,21 @@ export class PrecisionError extends Error {
   }
 }
 
-function checkPrecision(precision: Precision, accumulated: boolean): void {
-  if (!PRECISIONS.includes(precision))
-    throw new PrecisionError('PRECISION_UNSUPPORTED', `precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`);
+/** Why `precision` cannot train here (with gradient accumulation when `accumulated`), or undefined. */
+export function precisionProblem(precision: string, accumulated: boolean): string | undefined {
+  if (!PRECISIONS.includes(precision as Precision)) return `precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`;
   if (precision === 'bf16') {
-    throw new PrecisionError(
-      'PRECISION_UNSUPPORTED',
-      "precision 'bf16' cannot run here: onnxruntime-node's CPU and WebGPU providers have no bfloat16 kernels (WGSL has no bfloat16 type); use 'fp16' or 'fp32'",
-    );
+    return "precision 'bf16' cannot run here: onnxruntime-node's CPU and WebGPU providers have no bfloat16 kernels (WGSL has no bfloat16 type); use 'fp16' or 'fp32'";
   }
   if (precision === 'fp16' && accumulated) {
-    throw new PrecisionError(
-      'PRECISION_UNSUPPORTED',
-      "precision 'fp16' is not supported with gradient accumulation yet; set gradient_accumulation to 1 or precision to 'fp32'",
-    );
+    return "precision 'fp16' is not supported with gradient accumulation yet; set gradient_accumulation to 1 or precision to 'fp32'";
   }
+  return undefined;
+}
+
+function checkPrecision(precision: Precision, accumulated: boolean): void {
+  const problem = precisionProblem(precision, accumulated);
+  if (problem) throw new PrecisionError('PRECISION_UNSUPPORTED', problem);
 }
 
 /** Frozen parameters beyond this many bytes are fed from slots (TrainStepSpec.frozenInputs). */

@@ -4,7 +4,7 @@
 // TrainingArguments is one dataclass behind its CLI and docs).
 
 import { z } from 'zod';
-import { PRECISIONS } from '../step/compile.ts';
+import { PRECISIONS, precisionProblem } from '../step/compile.ts';
 import { unknownKeysMessage } from './spelling.ts';
 
 /**
@@ -238,4 +238,16 @@ export function learningRateConflict(given: unknown): string | undefined {
   if (typeof g !== 'object' || g === null || g.find_learning_rate !== true) return undefined;
   if (g.learning_rate === undefined || g.learning_rate === null) return undefined;
   return `find_learning_rate picks the learning rate, and learning_rate ${String(g.learning_rate)} is given too; keep one`;
+}
+
+/**
+ * A precision this build cannot train in (bf16), or fp16 with gradient accumulation, in the user's settings:
+ * refused where settings come in, before a run is queued (the cpu provider's refusal of fp16 comes from the
+ * worker, which knows its provider).
+ */
+export function trainingPrecisionProblem(given: unknown): string | undefined {
+  const g = resolveTrainingAliases(given) as Record<string, unknown> | undefined;
+  if (typeof g !== 'object' || g === null || typeof g.precision !== 'string') return undefined;
+  const accumulation = typeof g.gradient_accumulation === 'number' ? g.gradient_accumulation : 1;
+  return precisionProblem(g.precision, accumulation > 1);
 }

@@ -12,6 +12,7 @@ import {
   snakeKeys,
   strictObjectWithHints,
   TrainingSectionSchema,
+  trainingPrecisionProblem,
 } from '@tuneql/engine';
 import { z } from 'zod';
 
@@ -114,6 +115,8 @@ export function withStrategyDefaults(training: unknown, suggested: Readonly<Reco
   if (training !== undefined && !isRecord(training)) return training;
   const conflict = learningRateConflict(training);
   if (conflict) throw new RunSpecError(conflict, [{ path: 'training.find_learning_rate', message: conflict }]);
+  const precision = trainingPrecisionProblem(training);
+  if (precision) throw new RunSpecError(precision, [{ path: 'training.precision', message: precision }]);
   const given = training ?? {};
   const out: Record<string, unknown> = { ...given };
   // The range test picks the rate: the strategy's suggestion would only collide with it.
