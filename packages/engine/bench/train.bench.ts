@@ -8,7 +8,8 @@
 // GPU issue 13's options: --model picks the model (bert-small, the default, is described below; bert-base is
 // BERT-base, 12 x 768; llama-1b is a Llama of TinyLlama-1.1B's shape at batch 4 x 512, causal LM), all with
 // random weights in the Hugging Face layout; --strategy lora trains LoRA of rank 16 on every linear layer
-// but the head (bench/train-models.ts); --precision sets the trainer's compute precision; --tiny shrinks the
+// but the head (bench/train-models.ts); --precision sets the trainer's compute precision (fp16 needs a GPU
+// with shader-f16, decision 30); --tiny shrinks the
 // model to toy sizes (2 layers x 64) to check a path on a CPU; --batch and --length override the batch.
 // With --torch, torch_train.py runs the same model twice, in float32 and with torch.amp (float16 with
 // GradScaler for --precision fp16, bfloat16 otherwise), one JSON line each; peak_gpu_mb is
