@@ -8,7 +8,7 @@ import { dtypeOfArray, type HostArray } from '../graph/dtype.ts';
 import { sizeOf } from '../graph/graph.ts';
 import { DROPOUT_SEED } from '../nn/layers.ts';
 import type { ParameterSet } from '../params/parameters.ts';
-import { ACTIVE, type InputSpec, LOSS_SCALE, PrecisionError, type Program } from '../step/compile.ts';
+import { ACTIVE, type InputSpec, LOSS_SCALE, PrecisionError, type Program, precisionProblem } from '../step/compile.ts';
 import { fromWireError, type Reply, type Request, type RunResult, type ScalarValue, type WireTensor } from './protocol.ts';
 import { checkProvider, type Provider } from './providers.ts';
 import { Rng } from './rng.ts';
@@ -96,14 +96,8 @@ export class Runtime {
    * sees the weights the training program has updated.
    */
   async load(program: Program, params: ParameterSet, options: { reset?: boolean } = {}): Promise<LoadedProgram> {
-    if (program.precision === 'fp16' && this.provider === 'cpu') {
-      // Measured: its float16 Gemm is cast to float32 and the cast pairs then dropped, so a "float16" step
-      // computed float32 values (the same losses to the last bit), and its MatMul only rounds.
-      throw new PrecisionError(
-        'PRECISION_UNSUPPORTED',
-        "precision 'fp16' needs a GPU: onnxruntime's CPU provider computes float16 GEMMs in float32; use precision 'fp32' on the cpu provider",
-      );
-    }
+    const problem = program.precision ? precisionProblem(program.precision, false, this.provider) : undefined;
+    if (problem) throw new PrecisionError('PRECISION_UNSUPPORTED', problem);
     const known = options.reset ? new Set<string>() : this.loadedSlots;
     const values: Record<string, WireTensor> = {};
     for (const s of program.slots) {

@@ -123,14 +123,22 @@ export class PrecisionError extends Error {
   }
 }
 
-/** Why `precision` cannot train here (with gradient accumulation when `accumulated`), or undefined. */
-export function precisionProblem(precision: string, accumulated: boolean): string | undefined {
+/**
+ * Why `precision` cannot train here (with gradient accumulation when `accumulated`, on `provider` when given),
+ * or undefined.
+ */
+export function precisionProblem(precision: string, accumulated: boolean, provider?: string): string | undefined {
   if (!PRECISIONS.includes(precision as Precision)) return `precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`;
   if (precision === 'bf16') {
     return "precision 'bf16' cannot run here: onnxruntime-node's CPU and WebGPU providers have no bfloat16 kernels (WGSL has no bfloat16 type); use 'fp16' or 'fp32'";
   }
   if (precision === 'fp16' && accumulated) {
     return "precision 'fp16' is not supported with gradient accumulation yet; set gradient_accumulation to 1 or precision to 'fp32'";
+  }
+  if (precision === 'fp16' && provider === 'cpu') {
+    // Measured: its float16 Gemm is cast to float32 and the cast pairs then dropped, so a "float16" step
+    // computed float32 values (the same losses to the last bit), and its MatMul only rounds.
+    return "precision 'fp16' needs a GPU: onnxruntime's CPU provider computes float16 GEMMs in float32; use precision 'fp32' on the cpu provider";
   }
   return undefined;
 }

@@ -50,7 +50,9 @@ describe('RunSpec', () => {
   });
 
   it('takes precision fp16, and refuses bf16 and fp16 with gradient accumulation before a run is queued', () => {
-    expect(parseRunSpec({ ...minimal, training: withStrategyDefaults({ precision: 'fp16' }, {}) }).training.precision).toBe('fp16');
+    const fp16 = { ...minimal, device: 'webgpu', training: withStrategyDefaults({ precision: 'fp16' }, {}) };
+    expect(parseRunSpec(fp16).training.precision).toBe('fp16');
+    expect(() => parseRunSpec({ ...fp16, device: 'cpu' })).toThrow("precision 'fp16' needs a GPU");
     expect(parseRunSpec(minimal).training.precision).toBe('fp32');
     expect(() => withStrategyDefaults({ precision: 'bf16' }, {})).toThrow(RunSpecError);
     expect(() => withStrategyDefaults({ precision: 'bf16' }, {})).toThrow(

@@ -8,6 +8,7 @@ import {
   HF_TRAINING_ALIASES,
   learningRateConflict,
   metricProblem,
+  precisionProblem,
   SeedSchema,
   snakeKeys,
   strictObjectWithHints,
@@ -77,6 +78,8 @@ const RunSpecObject = strictObjectWithHints({
   if (spec.training.packing && spec.task !== 'causal-lm') {
     ctx.addIssue({ code: 'custom', path: ['training', 'packing'], message: `packing applies to causal-lm, not ${spec.task}` });
   }
+  const precision = precisionProblem(spec.training.precision, spec.training.gradient_accumulation > 1, spec.device);
+  if (precision) ctx.addIssue({ code: 'custom', path: ['training', 'precision'], message: precision });
   if (spec.training.find_learning_rate && spec.task === 'masked-lm') {
     ctx.addIssue({
       code: 'custom',
