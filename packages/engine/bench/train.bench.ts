@@ -1,8 +1,20 @@
-// Benchmarks a full BERT sequence-classifier training step (tokens/s, peak RSS), optionally against plain PyTorch.
+// Benchmarks a training step (tokens/s, peak memory), optionally against plain PyTorch.
 //
 //   node bench/train.bench.ts [--json] [--steps N] [--warmup N] [--provider cpu|webgpu] [--threads N]
 //                             [--torch] [--python PATH] [--torch-device cpu|cuda] [--profile DIR]
-//                             [--dropout P]
+//                             [--dropout P] [--model bert-small|bert-base|llama-1b] [--strategy full|lora]
+//                             [--precision fp32|fp16|bf16] [--tiny] [--batch N] [--length N]
+//
+// GPU issue 13's options: --model picks the model (bert-small, the default, is described below; bert-base is
+// BERT-base, 12 x 768; llama-1b is a Llama of TinyLlama-1.1B's shape at batch 4 x 512, causal LM), all with
+// random weights in the Hugging Face layout; --strategy lora trains LoRA of rank 16 on every linear layer
+// but the head (bench/train-models.ts); --precision sets the trainer's compute precision (fp16 needs a GPU
+// with shader-f16, decision 30); --tiny shrinks the
+// model to toy sizes (2 layers x 64) to check a path on a CPU; --batch and --length override the batch.
+// With --torch, torch_train.py runs the same model twice, in float32 and with torch.amp (float16 with
+// GradScaler for --precision fp16, bfloat16 otherwise), one JSON line each; peak_gpu_mb is
+// torch.cuda.max_memory_allocated there, and for TuneQL the GPU memory nvidia-smi reports for this process
+// after the timed steps (onnxruntime keeps its buffers cached, so that is close to its peak).
 //
 // The model is a small BERT (4 layers, hidden 256, 4 heads, intermediate 1024, vocab 30522, 512
 // positions, 2 labels) with Hugging Face's default init, trained at batch 32 x 128 tokens on random
@@ -22,24 +34,20 @@ import { adamw, compileTrainStep, type Provider, Rng, Runtime, summarizeProfile 
 import { instantiate, modelBuilder } from '../src/models/pretrained.ts';
 import { walkArgs } from './args.ts';
 import { type Line, median, printTable, round } from './report.ts';
+// GPU issue 13: models, strategies and precisions.
+import {
+  applyLora,
+  BENCH_MODELS,
+  type BenchModel,
+  type BenchStrategy,
+  type ModelSpec,
+  modelSpec,
+  randomBatch,
+  STRATEGIES,
+} from './train-models.ts';
 
-const CONFIG = {
-  model_type: 'bert',
-  vocab_size: 30522,
-  hidden_size: 256,
-  num_hidden_layers: 4,
-  num_attention_heads: 4,
-  intermediate_size: 1024,
-  max_position_embeddings: 512,
-  type_vocab_size: 2,
-  num_labels: 2,
-  hidden_act: 'gelu',
-  hidden_dropout_prob: 0.1,
-  attention_probs_dropout_prob: 0.1,
-};
-const BATCH = 32;
-const LENGTH = 128;
-const TOKENS = BATCH * LENGTH;
+const PRECISIONS = ['fp32', 'fp16', 'bf16'] as const;
+type Precision = (typeof PRECISIONS)[number];
 
 interface Options {
   json: boolean;
@@ -53,6 +61,13 @@ interface Options {
   profile: string | undefined;
   /** Hidden and attention dropout of our model (torch_train.py keeps 0.1). */
   dropout: number;
+  // GPU issue 13
+  model: BenchModel;
+  strategy: BenchStrategy;
+  precision: Precision;
+  tiny: boolean;
+  batch: number | undefined;
+  length: number | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -67,14 +82,25 @@ function parseArgs(argv: readonly string[]): Options {
     torchDevice: 'cpu',
     profile: undefined,
     dropout: 0.1,
+    model: 'bert-small',
+    strategy: 'full',
+    precision: 'fp32',
+    tiny: false,
+    batch: undefined,
+    length: undefined,
   };
   const positive = (flag: string, v: string, min = 1): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got ${v}`);
     return n;
   };
+  const oneOf = <T extends string>(flag: string, v: string, allowed: readonly T[]): T => {
+    if (!allowed.includes(v as T)) throw new Error(`${flag} must be one of ${allowed.join(', ')}, got ${v}`);
+    return v as T;
+  };
   const usage =
-    '--json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch, --python PATH, --torch-device cpu|cuda, --profile DIR, --dropout P';
+    '--json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch, --python PATH, --torch-device cpu|cuda, --profile DIR, --dropout P, ' +
+    `--model ${BENCH_MODELS.join('|')}, --strategy ${STRATEGIES.join('|')}, --precision ${PRECISIONS.join('|')}, --tiny, --batch N, --length N`;
   walkArgs(argv, usage, (a, value) => {
     if (a === '--json') opts.json = true;
     else if (a === '--torch') opts.torch = true;
@@ -83,62 +109,89 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--dropout') {
       opts.dropout = Number(value());
       if (!(opts.dropout >= 0 && opts.dropout < 1)) throw new Error(`--dropout must be in [0, 1), got ${opts.dropout}`);
-    } else if (a === '--torch-device') {
-      const d = value();
-      if (d !== 'cpu' && d !== 'cuda') throw new Error(`--torch-device must be cpu or cuda, got ${d}`);
-      opts.torchDevice = d;
-    } else if (a === '--provider') opts.provider = value() as Provider;
+    } else if (a === '--torch-device') opts.torchDevice = oneOf(a, value(), ['cpu', 'cuda'] as const);
+    else if (a === '--provider') opts.provider = value() as Provider;
     else if (a === '--threads') opts.threads = positive(a, value());
     else if (a === '--steps') opts.steps = positive(a, value());
     else if (a === '--warmup') opts.warmup = positive(a, value(), 0);
+    // GPU issue 13
+    else if (a === '--model') opts.model = oneOf(a, value(), BENCH_MODELS);
+    else if (a === '--strategy') opts.strategy = oneOf(a, value(), STRATEGIES);
+    else if (a === '--precision') opts.precision = oneOf(a, value(), PRECISIONS);
+    else if (a === '--tiny') opts.tiny = true;
+    else if (a === '--batch') opts.batch = positive(a, value());
+    else if (a === '--length') opts.length = positive(a, value());
     else return false;
     return true;
   });
   return opts;
 }
 
+/** The model, batch and sequence length the options describe. */
+function benchSpec(opts: Options): ModelSpec {
+  const spec = modelSpec(opts.model, opts.tiny);
+  return { ...spec, batch: opts.batch ?? spec.batch, length: opts.length ?? spec.length };
+}
+
 interface ImplLine {
   impl: 'tuneql' | 'torch';
-  mode: 'full';
+  mode: BenchStrategy;
+  model: BenchModel;
+  precision: Precision | 'amp-fp16' | 'amp-bf16';
   tokens_per_s: number;
   step_s: number;
   peak_rss_mb: number;
-  /** torch on cuda: the GPU's name and its peak allocated memory. */
+  /** On a GPU: its name and the peak memory (see the header). */
   device?: string;
   peak_gpu_mb?: number;
+  /** TuneQL: the first warm-up step's loss and the last timed step's, and fp16's skipped steps. */
+  loss_first?: number;
+  loss_last?: number;
+  skipped_steps?: number;
+}
+
+/** GPU memory nvidia-smi reports for process `pid`, in MiB; undefined without nvidia-smi or a GPU context. */
+function gpuMemoryOf(pid: number): number | undefined {
+  const r = spawnSync('nvidia-smi', ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits'], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  const mine = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(',').map((v) => Number(v.trim())))
+    .filter(([p]) => p === pid);
+  return mine.length ? mine.reduce((s, [, mb]) => s + (mb ?? 0), 0) : undefined;
 }
 
 async function benchOurs(opts: Options): Promise<{ line: ImplLine; loss0: number; loss: number; runS: number; profile?: string }> {
-  const config = { ...CONFIG, hidden_dropout_prob: opts.dropout, attention_probs_dropout_prob: opts.dropout };
-  const model = instantiate(config, { task: 'sequence-classification', seed: 0 });
+  const spec = benchSpec(opts);
+  const tokens = spec.batch * spec.length;
+  const config = { ...spec.config, hidden_dropout_prob: opts.dropout, attention_probs_dropout_prob: opts.dropout };
+  const model = instantiate(config, { task: spec.task, seed: 0 });
+  if (opts.strategy === 'lora') applyLora(model, 16);
   const program = compileTrainStep({
-    build: modelBuilder(model, { batch: BATCH, length: LENGTH, train: true }),
+    build: modelBuilder(model, { batch: spec.batch, length: spec.length, train: true }),
     params: model.params,
     optimizer: adamw({ weightDecay: 0.01 }),
     clipGradNorm: 1.0,
+    precision: opts.precision,
   });
   const profile = opts.profile ? join(opts.profile, `train-${opts.provider}`) : undefined;
   const rt = await Runtime.start({ provider: opts.provider, threads: opts.threads, profile });
   try {
     const loaded = await rt.load(program, model.params);
-    const rng = new Rng(1);
-    const feeds = {
-      input_ids: BigInt64Array.from({ length: TOKENS }, () => BigInt(1 + (rng.nextUint32() % (CONFIG.vocab_size - 1)))),
-      attention_mask: new BigInt64Array(TOKENS).fill(1n),
-      token_type_ids: new BigInt64Array(TOKENS),
-      labels: BigInt64Array.from({ length: BATCH }, () => BigInt(rng.nextUint32() % CONFIG.num_labels)),
-    };
+    const feeds = randomBatch(spec, program.inputs, new Rng(1));
+    const lr = opts.strategy === 'lora' ? 2e-4 : 2e-5;
     let loss0 = Number.NaN;
     let loss = Number.NaN;
     for (let i = 0; i < opts.warmup; i++) {
-      const r = await loaded.run(feeds, { lr: 2e-5 });
+      const r = await loaded.run(feeds, { lr });
       if (i === 0) loss0 = r.loss;
     }
     const wall: number[] = [];
     const run: number[] = [];
     for (let i = 0; i < opts.steps; i++) {
       const t0 = performance.now();
-      const r = await loaded.run(feeds, { lr: 2e-5 });
+      const r = await loaded.run(feeds, { lr });
       wall.push(performance.now() - t0);
       run.push(r.runMs);
       loss = r.loss;
@@ -147,8 +200,21 @@ async function benchOurs(opts: Options): Promise<{ line: ImplLine; loss0: number
     const stepS = median(wall) / 1000;
     // maxRSS is in kilobytes and covers every thread of this process, the step worker included.
     const peak = process.resourceUsage().maxRSS / 1024;
+    const gpuMb = opts.provider === 'cpu' ? undefined : gpuMemoryOf(process.pid);
     return {
-      line: { impl: 'tuneql', mode: 'full', tokens_per_s: round(TOKENS / stepS, 1), step_s: round(stepS, 4), peak_rss_mb: round(peak, 1) },
+      line: {
+        impl: 'tuneql',
+        mode: opts.strategy,
+        model: opts.model,
+        precision: opts.precision,
+        tokens_per_s: round(tokens / stepS, 1),
+        step_s: round(stepS, 4),
+        peak_rss_mb: round(peak, 1),
+        ...(gpuMb === undefined ? {} : { peak_gpu_mb: gpuMb }),
+        loss_first: round(loss0, 5),
+        loss_last: round(loss, 5),
+        ...(loaded.lossScale ? { skipped_steps: loaded.lossScale.skipped } : {}),
+      },
       loss0,
       loss,
       runS: median(run) / 1000,
@@ -167,8 +233,10 @@ function torchUnavailable(python: string): string | undefined {
   return `torch is unavailable for ${python} (${why}); install: apt-get install python3-torch libopenblas0-pthread`;
 }
 
-function benchTorch(opts: Options): ImplLine {
+/** torch_train.py for the same model, in float32 or with torch.amp at `precision`. */
+function benchTorch(opts: Options, precision: Precision): ImplLine {
   const script = fileURLToPath(new URL('./torch_train.py', import.meta.url));
+  const spec = benchSpec(opts);
   // OpenBLAS tuning variables set for other tools would skew torch's kernels: the child runs without them.
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
@@ -183,6 +251,18 @@ function benchTorch(opts: Options): ImplLine {
     String(opts.threads),
     '--device',
     opts.torchDevice,
+    // GPU issue 13
+    '--model',
+    opts.model,
+    '--strategy',
+    opts.strategy,
+    '--precision',
+    precision,
+    '--batch',
+    String(spec.batch),
+    '--length',
+    String(spec.length),
+    ...(opts.tiny ? ['--tiny'] : []),
   ];
   const r = spawnSync(opts.python, args, { encoding: 'utf8', env, maxBuffer: 16 << 20 });
   if (r.status !== 0) throw new Error(`torch_train.py failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr.trim()}`);
@@ -197,6 +277,7 @@ function benchTorch(opts: Options): ImplLine {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  const spec = benchSpec(opts);
   const ours = await benchOurs(opts);
   const lines: Line[] = [{ ...ours.line }];
   const notes: string[] = [];
@@ -204,13 +285,18 @@ async function main(): Promise<void> {
     const why = torchUnavailable(opts.python);
     if (why) notes.push(why);
     else {
-      const torch = benchTorch(opts);
-      lines.push({ ...torch });
-      lines.push({
-        bench: 'train-ratio',
-        tokens_per_s_ratio: round(ours.line.tokens_per_s / torch.tokens_per_s, 3),
-        peak_rss_ratio: round(ours.line.peak_rss_mb / torch.peak_rss_mb, 3),
-      });
+      // float32, then torch.amp in our half precision (bfloat16 when ours is float32).
+      for (const precision of ['fp32', opts.precision === 'fp32' ? 'bf16' : opts.precision] as const) {
+        const torch = benchTorch(opts, precision);
+        lines.push({ ...torch });
+        lines.push({
+          bench: 'train-ratio',
+          against: `torch-${torch.precision}`,
+          tokens_per_s_ratio: round(ours.line.tokens_per_s / torch.tokens_per_s, 3),
+          peak_rss_ratio: round(ours.line.peak_rss_mb / torch.peak_rss_mb, 3),
+          ...(ours.line.peak_gpu_mb && torch.peak_gpu_mb ? { peak_gpu_ratio: round(ours.line.peak_gpu_mb / torch.peak_gpu_mb, 3) } : {}),
+        });
+      }
     }
   }
   if (opts.json) {
@@ -220,12 +306,13 @@ async function main(): Promise<void> {
   }
   const impls = lines.filter((l) => l.impl !== undefined);
   console.log(
-    `BERT classifier, ${CONFIG.num_hidden_layers} layers x ${CONFIG.hidden_size} hidden, batch ${BATCH} x ${LENGTH} tokens, ` +
+    `${spec.describe}, ${opts.strategy}, ${opts.precision}, batch ${spec.batch} x ${spec.length} tokens, ` +
       `${opts.provider}, ${opts.threads} threads, median of ${opts.steps} steps after ${opts.warmup} warm-up`,
   );
   printTable(impls);
-  const ratio = lines.find((l) => l.bench === 'train-ratio');
-  if (ratio) console.log(`\nours / torch: tokens/s x${ratio.tokens_per_s_ratio}, peak RSS x${ratio.peak_rss_ratio}`);
+  for (const ratio of lines.filter((l) => l.bench === 'train-ratio')) {
+    console.log(`\nours / ${ratio.against}: tokens/s x${ratio.tokens_per_s_ratio}, peak RSS x${ratio.peak_rss_ratio}`);
+  }
   console.log(
     `\ntuneql: onnxruntime run ${round(ours.runS, 4)} s of the ${ours.line.step_s} s step; loss ${round(ours.loss0, 4)} -> ${round(ours.loss, 4)}`,
   );

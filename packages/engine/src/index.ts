@@ -65,8 +65,15 @@ export {
   compileInference,
   compileTrainStep,
   type InferSpec,
+  LOSS_SCALE,
+  LOSS_SCALING_DEFAULTS,
+  type LossScaling,
   type ModelBuilder,
+  PRECISIONS,
+  type Precision,
+  PrecisionError,
   type Program,
+  precisionProblem,
   type TrainStepSpec,
 } from './step/compile.ts';
 export {
@@ -115,6 +122,7 @@ export {
   type TrainerSettingsInput,
   TrainerSettingsSchema,
   TrainingSectionSchema,
+  trainingPrecisionProblem,
 } from './train/settings.ts';
 export { closestName, editDistance, unknownKeysMessage } from './train/spelling.ts';
 export { metricProblem, metricsFor, TASK_METRICS, type TaskMetricsOptions } from './train/task-metrics.ts';

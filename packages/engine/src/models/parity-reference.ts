@@ -35,7 +35,8 @@ export function readExpected(name: string): Expected {
   return JSON.parse(readFileSync(`${PARITY_ROOT}${name}/expected.json`, 'utf8')) as Expected;
 }
 
-export function parityFeeds(exp: Expected, names: readonly string[]): Record<string, ort.Tensor> {
+/** The recorded inputs and labels as tensors; integers as int64, or int32 for a model emitted with narrowIntegers. */
+export function parityFeeds(exp: Expected, names: readonly string[], ints: 'int64' | 'int32' = 'int64'): Record<string, ort.Tensor> {
   const out: Record<string, ort.Tensor> = {};
   const all: Record<string, unknown> = { ...exp.inputs, ...exp.labels };
   for (const name of names) {
@@ -48,7 +49,9 @@ export function parityFeeds(exp: Expected, names: readonly string[]): Record<str
     out[name] =
       exp.task === 'regression' && name === 'labels'
         ? new ort.Tensor('float32', Float32Array.from(flat), shape)
-        : new ort.Tensor('int64', BigInt64Array.from(flat.map(BigInt)), shape);
+        : ints === 'int32'
+          ? new ort.Tensor('int32', Int32Array.from(flat), shape)
+          : new ort.Tensor('int64', BigInt64Array.from(flat.map(BigInt)), shape);
   }
   return out;
 }
@@ -75,7 +78,10 @@ export interface GradientCheck {
   runMs: number;
 }
 
-/** One forward and backward pass of case `name` on `provider`, compared with PyTorch autograd. */
+/**
+ * One forward and backward pass of case `name` on `provider`, compared with PyTorch autograd. The graph is
+ * emitted as training programs are (int32 integers), so it checks what the runtime runs.
+ */
 export async function checkGradients(name: string, provider: Provider): Promise<GradientCheck> {
   const exp = readExpected(name);
   const [batch, length] = [exp.inputs.input_ids?.length ?? 0, exp.inputs.input_ids?.[0]?.length ?? 0];
@@ -89,12 +95,13 @@ export async function checkGradients(name: string, provider: Provider): Promise<
       outputs: [{ name: 'loss', tensor: loss as Tensor }, ...grads.map((t, i) => ({ name: `grad${i}`, tensor: t }))],
       paramInputs: new Set(),
       paramValue: (n) => model.params.get(n).data,
+      narrowIntegers: true,
     }),
     { executionProviders: [provider], logSeverityLevel: 3 },
   );
   try {
-    const f = parityFeeds(exp, session.inputNames);
-    f.dropout_seed = new ort.Tensor('int64', BigInt64Array.of(0n), []);
+    const f = parityFeeds(exp, session.inputNames, 'int32');
+    f.dropout_seed = new ort.Tensor('int32', Int32Array.of(0), []);
     const t0 = performance.now();
     const result = await session.run(f);
     const runMs = performance.now() - t0;

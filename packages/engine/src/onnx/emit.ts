@@ -1,6 +1,6 @@
 // Serializes a graph to an ONNX ModelProto (opset 17) that onnxruntime loads and the ONNX checker accepts.
 
-import { type DType, type HostArray, ONNX_DTYPE } from '../graph/dtype.ts';
+import { type DType, type HostArray, isFloat, ONNX_DTYPE } from '../graph/dtype.ts';
 import type { Graph, Node, Tensor } from '../graph/graph.ts';
 import type { OpName } from '../graph/ops.ts';
 import { ProtoWriter } from './protobuf.ts';
@@ -22,6 +22,19 @@ export interface EmitOptions {
   /** Names of graph inputs whose listed axes are dynamic, e.g. { input_ids: { 0: 'batch', 1: 'sequence' } }. */
   dynamicAxes?: Readonly<Record<string, Readonly<Record<number, string>>>>;
   graphName?: string;
+  /**
+   * Computes with int32 wherever the graph says int64: int64 graph inputs are declared int32 (the runtime
+   * narrows their values), int64 constants and casts become int32, and only ScatterND's indices and int64
+   * graph outputs are widened back. onnxruntime's WebGPU provider has no int64 kernels for Equal, Reshape,
+   * Slice or Cast, so int64 ids and labels sent those nodes to the CPU and their results back every step
+   * (decision 29). Exported models keep int64, the ONNX convention. @default false
+   */
+  narrowIntegers?: boolean;
+  /**
+   * Ids of MatMul and Gemm nodes computed in float16: their float32 inputs are cast down (once per tensor)
+   * and their result cast back up, as torch.autocast runs its float16 op list (decision 30).
+   */
+  halfGemms?: ReadonlySet<number>;
 }
 
 type Attr = { name: string } & ({ i: number } | { f: number } | { ints: readonly number[] } | { s: string });
@@ -46,6 +59,29 @@ export class Emitter {
   readonly initializers: Initializer[] = [];
   private counter = 0;
   private readonly names = new Map<number, string>();
+  /** See EmitOptions.narrowIntegers. */
+  readonly narrow: boolean;
+
+  constructor(narrow = false) {
+    this.narrow = narrow;
+  }
+
+  private readonly halves = new Map<string, string>();
+
+  /** `name` cast to float16, one Cast per tensor however many half-precision nodes read it. */
+  halfOf(name: string): string {
+    let half = this.halves.get(name);
+    if (!half) {
+      half = this.temp('Cast', [name], [{ name: 'to', i: ONNX_DTYPE.float16 }]);
+      this.halves.set(name, half);
+    }
+    return half;
+  }
+
+  /** The dtype a graph dtype is emitted as. */
+  dtype(d: DType): DType {
+    return this.narrow && d === 'int64' ? 'int32' : d;
+  }
 
   nameOf(t: Tensor): string {
     return this.names.get(t.id) ?? t.name;
@@ -76,7 +112,8 @@ export class Emitter {
     return name;
   }
 
-  scalar(value: number, dtype: DType): string {
+  scalar(value: number, graphDtype: DType): string {
+    const dtype = this.dtype(graphDtype);
     const name = this.fresh('scalar');
     const data: HostArray = dtype === 'float64' ? Float64Array.of(value) : Float32Array.of(value);
     if (dtype !== 'float32' && dtype !== 'float64') {
@@ -155,7 +192,7 @@ const EMIT: { [O in OpName]: OpEmitter<O> } = {
   },
   StopGradient: direct('Identity'),
   Cast(e, node, inputs, outputs) {
-    e.node('Cast', inputs, outputs, [{ name: 'to', i: ONNX_DTYPE[node.attrs.to] }]);
+    e.node('Cast', inputs, outputs, [{ name: 'to', i: ONNX_DTYPE[e.dtype(node.attrs.to)] }]);
   },
   MatMul: direct('MatMul'),
   Gemm(e, node, inputs, outputs) {
@@ -173,10 +210,13 @@ const EMIT: { [O in OpName]: OpEmitter<O> } = {
   ReduceMean: reduceAttr('ReduceMean'),
   ReduceMax: reduceAttr('ReduceMax'),
   ArgMax(e, node, inputs, outputs) {
-    e.node('ArgMax', inputs, outputs, [
+    const attrs = [
       { name: 'axis', i: node.attrs.axis },
       { name: 'keepdims', i: 0 },
-    ]);
+    ];
+    // ONNX's ArgMax always gives int64.
+    if (e.narrow) e.node('Cast', [e.temp('ArgMax', inputs, attrs)], outputs, [{ name: 'to', i: ONNX_DTYPE.int32 }]);
+    else e.node('ArgMax', inputs, outputs, attrs);
   },
   Softmax(e, node, inputs, outputs) {
     e.node('Softmax', inputs, outputs, [{ name: 'axis', i: node.attrs.axis }]);
@@ -219,6 +259,11 @@ const EMIT: { [O in OpName]: OpEmitter<O> } = {
   },
   Slice(e, node, inputs, outputs) {
     const { axis, start, end } = node.attrs;
+    if (e.narrow && !isFloat((node.inputs[0] as Tensor).dtype)) {
+      // The WebGPU provider has Slice for floats only; Gather takes integers (a language model's shifted labels).
+      const picked = e.ints(Array.from({ length: end - start }, (_, i) => start + i));
+      return e.node('Gather', [inputs[0] as string, picked], outputs, [{ name: 'axis', i: axis }]);
+    }
     e.node('Slice', [...inputs, e.ints([start]), e.ints([end]), e.ints([axis])], outputs);
   },
   Pad(e, node, inputs, outputs) {
@@ -231,8 +276,10 @@ const EMIT: { [O in OpName]: OpEmitter<O> } = {
   Gather(e, node, inputs, outputs) {
     e.node('Gather', inputs, outputs, [{ name: 'axis', i: node.attrs.axis }]);
   },
-  ScatterNDAdd(e, _node, inputs, outputs) {
-    e.node('ScatterND', inputs, outputs, [{ name: 'reduction', s: 'add' }]);
+  ScatterNDAdd(e, _node, [data, indices, updates], outputs) {
+    // ONNX's ScatterND takes int64 indices only.
+    const wide = e.narrow ? e.temp('Cast', [indices as string], [{ name: 'to', i: ONNX_DTYPE.int64 }]) : (indices as string);
+    e.node('ScatterND', [data as string, wide, updates as string], outputs, [{ name: 'reduction', s: 'add' }]);
   },
   Expand(e, node, inputs, outputs) {
     e.node('Expand', [...inputs, e.ints(node.attrs.shape)], outputs);
@@ -273,7 +320,7 @@ export function liveNodes(graph: Graph, outputs: readonly Tensor[]): Node[] {
 }
 
 export function emitModel(graph: Graph, options: EmitOptions): Uint8Array {
-  const e = new Emitter();
+  const e = new Emitter(options.narrowIntegers);
   const outputTensors = options.outputs.map((o) => o.tensor);
   const nodes = liveNodes(graph, outputTensors);
   const used = new Set<number>();
@@ -284,7 +331,7 @@ export function emitModel(graph: Graph, options: EmitOptions): Uint8Array {
   const claimed = new Set<number>();
   const copies: EmitOutput[] = [];
   for (const o of options.outputs) {
-    if (o.tensor.source === 'node' && !claimed.has(o.tensor.id)) {
+    if (o.tensor.source === 'node' && !claimed.has(o.tensor.id) && e.dtype(o.tensor.dtype) === o.tensor.dtype) {
       e.rename(o.tensor, o.name);
       claimed.add(o.tensor.id);
     } else copies.push(o);
@@ -297,19 +344,34 @@ export function emitModel(graph: Graph, options: EmitOptions): Uint8Array {
     else e.initializers.push({ name: t.name, dtype: t.dtype, dims: t.shape, data: options.paramValue(t.name) });
   }
   for (const [t, data] of graph.constants) {
-    if (used.has(t.id)) e.initializers.push({ name: t.name, dtype: t.dtype, dims: t.shape, data });
+    if (!used.has(t.id)) continue;
+    const dtype = e.dtype(t.dtype);
+    e.initializers.push({ name: t.name, dtype, dims: t.shape, data: dtype === t.dtype ? data : narrowed(data as BigInt64Array, t.name) });
   }
 
   for (const n of nodes) {
     const emit = EMIT[n.op] as OpEmitter<OpName>;
+    const inputs = n.inputs.map((t) => e.nameOf(t));
+    const outputs = n.outputs.map((t) => e.nameOf(t));
+    if (!options.halfGemms?.has(n.id)) {
+      emit(e, n, inputs, outputs);
+      continue;
+    }
+    const halfOut = outputs.map((o) => e.fresh(`${o}_f16`));
     emit(
       e,
       n,
-      n.inputs.map((t) => e.nameOf(t)),
-      n.outputs.map((t) => e.nameOf(t)),
+      inputs.map((i) => e.halfOf(i)),
+      halfOut,
     );
+    halfOut.forEach((h, i) => {
+      e.node('Cast', [h], [outputs[i] as string], [{ name: 'to', i: ONNX_DTYPE.float32 }]);
+    });
   }
-  for (const o of copies) e.node('Identity', [e.nameOf(o.tensor)], [o.name]);
+  for (const o of copies) {
+    if (e.dtype(o.tensor.dtype) === o.tensor.dtype) e.node('Identity', [e.nameOf(o.tensor)], [o.name]);
+    else e.node('Cast', [e.nameOf(o.tensor)], [o.name], [{ name: 'to', i: ONNX_DTYPE[o.tensor.dtype] }]);
+  }
 
   const w = new ProtoWriter();
   w.int(1, IR_VERSION);
@@ -319,13 +381,24 @@ export function emitModel(graph: Graph, options: EmitOptions): Uint8Array {
     for (const n of e.nodes) g.message(1, (nw) => writeNode(nw, n));
     g.string(2, options.graphName ?? 'tuneql');
     for (const init of e.initializers) g.message(5, (tw) => writeTensor(tw, init));
-    for (const t of graphInputs) g.message(11, (vw) => writeValueInfo(vw, t.name, t.dtype, t.shape, options.dynamicAxes?.[t.name]));
+    for (const t of graphInputs)
+      g.message(11, (vw) => writeValueInfo(vw, t.name, e.dtype(t.dtype), t.shape, options.dynamicAxes?.[t.name]));
     for (const o of options.outputs) {
       g.message(12, (vw) => writeValueInfo(vw, o.name, o.tensor.dtype, o.tensor.shape, options.dynamicAxes?.[o.name]));
     }
   });
   w.message(8, (o) => o.string(1, '').int(2, OPSET));
   return w.finish();
+}
+
+/** An int64 constant as int32; a value out of int32's range is a bug in the graph, not in the data. */
+function narrowed(data: BigInt64Array, name: string): Int32Array {
+  const out = new Int32Array(data.length);
+  data.forEach((v, i) => {
+    if (v < -(2n ** 31n) || v >= 2n ** 31n) throw new Error(`int64 constant ${name}[${i}] = ${v} does not fit int32`);
+    out[i] = Number(v);
+  });
+  return out;
 }
 
 function writeNode(w: ProtoWriter, n: OnnxNode): void {

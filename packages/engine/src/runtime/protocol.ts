@@ -2,6 +2,7 @@
 
 import type { DType, HostArray } from '../graph/dtype.ts';
 import type { Program } from '../step/compile.ts';
+import { PrecisionError } from '../step/compile.ts';
 import type { Provider } from './providers.ts';
 
 export interface WireTensor {
@@ -59,6 +60,7 @@ export function toWireError(err: unknown): WireError {
 
 export function fromWireError(e: WireError): Error {
   if (e.name === 'NonFiniteLossError' && e.step !== undefined && e.value !== undefined) return new NonFiniteLossError(e.step, e.value);
+  if (e.name === 'PrecisionError') return new PrecisionError('PRECISION_UNSUPPORTED', e.message);
   const err = new Error(e.message);
   err.name = e.name;
   return err;

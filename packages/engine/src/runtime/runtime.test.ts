@@ -337,3 +337,38 @@ describe('gradient accumulation', () => {
     expect(sum.every((v) => v === 0)).toBe(true);
   });
 });
+
+describe('frozen weights fed from slots', () => {
+  it.each(['cpu', 'webgpu'] as const)(
+    'take the same steps as frozen weights embedded in the model, on %s',
+    async (provider) => {
+      const { x, y } = logisticData();
+      const mlp = (scope: ParamScope) => {
+        const xs = scope.graph.input('x', 'float32', [N, D]);
+        const labels = scope.graph.input('y', 'float32', [N, 1]);
+        const h = sigmoid(linear(scope.pp('hidden'), xs, 8));
+        return { loss: bceWithLogits(linear(scope.pp('out'), h, 1), labels) };
+      };
+      const rt = await start({ provider, threads: 1 });
+      const run = async (frozenInputs: boolean) => {
+        const params = new ParameterSet(4);
+        const opts = { optimizer: adamw({ weightDecay: 0.1 }), params, build: mlp, frozenInputs };
+        compileInference(opts); // declares the parameters, so that the hidden layer can be frozen
+        params.setTrainable((n) => n.startsWith('out.'));
+        const program = compileTrainStep(opts);
+        const step = await rt.load(program, params, { reset: true });
+        const losses: number[] = [];
+        for (let i = 0; i < 3; i++) losses.push((await step.run({ x, y }, { lr: 0.05 })).loss);
+        const slots = program.slots.map((s) => s.slot).filter((s) => !s.includes('::'));
+        return { losses, slots, values: await rt.read(['out.weight']) };
+      };
+      const [fed, embedded] = [await run(true), await run(false)];
+      expect(fed.slots.sort()).toEqual(['hidden.bias', 'hidden.weight', 'out.bias', 'out.weight']);
+      expect(embedded.slots.sort()).toEqual(['out.bias', 'out.weight']);
+      expect(fed.losses).toEqual(embedded.losses);
+      expect(fed.losses[2]).toBeLessThan(fed.losses[0] as number);
+      expect(fed.values['out.weight']).toEqual(embedded.values['out.weight']);
+    },
+    120_000,
+  );
+});

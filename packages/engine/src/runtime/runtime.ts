@@ -8,7 +8,7 @@ import { dtypeOfArray, type HostArray } from '../graph/dtype.ts';
 import { sizeOf } from '../graph/graph.ts';
 import { DROPOUT_SEED } from '../nn/layers.ts';
 import type { ParameterSet } from '../params/parameters.ts';
-import { ACTIVE, type InputSpec, type Program } from '../step/compile.ts';
+import { ACTIVE, type InputSpec, LOSS_SCALE, PrecisionError, type Program, precisionProblem } from '../step/compile.ts';
 import { fromWireError, type Reply, type Request, type RunResult, type ScalarValue, type WireTensor } from './protocol.ts';
 import { checkProvider, type Provider } from './providers.ts';
 import { Rng } from './rng.ts';
@@ -96,6 +96,8 @@ export class Runtime {
    * sees the weights the training program has updated.
    */
   async load(program: Program, params: ParameterSet, options: { reset?: boolean } = {}): Promise<LoadedProgram> {
+    const problem = program.precision ? precisionProblem(program.precision, false, this.provider) : undefined;
+    if (problem) throw new PrecisionError('PRECISION_UNSUPPORTED', problem);
     const known = options.reset ? new Set<string>() : this.loadedSlots;
     const values: Record<string, WireTensor> = {};
     for (const s of program.slots) {
@@ -149,10 +151,25 @@ export class Runtime {
 
 export interface StepResult {
   loss: number;
+  /** Half precision: the norm of the unscaled gradients, infinite or NaN when the step was skipped. */
   gradNorm: number;
+  /** Half precision: the gradients overflowed, so nothing was updated and the loss scale backed off. */
+  skipped: boolean;
   /** Other outputs the program returns. */
   outputs: Record<string, WireTensor>;
   runMs: number;
+}
+
+/** An int64 feed as the int32 the compiled programs compute with (see EmitOptions.narrowIntegers). */
+function narrowFeed(name: string, data: BigInt64Array, shape: readonly number[]): WireTensor {
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as bigint;
+    if (v < -2147483648n || v > 2147483647n)
+      throw new InputError(`input '${name}' holds ${v} at element ${i}, outside the int32 range the runtime computes ids and labels in`);
+    out[i] = Number(v);
+  }
+  return { dtype: 'int32', shape, data: out };
 }
 
 /** A program loaded into a runtime. */
@@ -173,11 +190,29 @@ export class LoadedProgram {
    * one map, as they share `step`.
    */
   paramSteps: Map<string, number> = new Map();
+  /** Half precision: the current loss scale, overflow-free steps since it last changed, and steps skipped. */
+  lossScale: { scale: number; goodSteps: number; skipped: number } | undefined;
 
   constructor(runtime: Runtime, id: number, program: Program) {
     this.runtime = runtime;
     this.id = id;
     this.program = program;
+    if (program.lossScaling) this.lossScale = { scale: program.lossScaling.initial, goodSteps: 0, skipped: 0 };
+  }
+
+  /** GradScaler.update: back off and skip after an overflow, grow after growthInterval clean steps. */
+  private updateLossScale(finite: boolean): void {
+    const s = this.lossScale;
+    const rule = this.program.lossScaling;
+    if (!s || !rule) return;
+    if (!finite) {
+      s.scale *= rule.backoffFactor;
+      s.goodSteps = 0;
+      s.skipped++;
+    } else if (++s.goodSteps >= rule.growthInterval) {
+      s.scale *= rule.growthFactor;
+      s.goodSteps = 0;
+    }
   }
 
   private validate(feeds: Feeds): Record<string, WireTensor> {
@@ -197,7 +232,7 @@ export class LoadedProgram {
           `input '${spec.name}' has ${data.length} elements but the program expects ${want} (${sizeOf(spec.shape)} elements)`,
         );
       }
-      wire[spec.name] = { dtype, shape: spec.shape, data };
+      wire[spec.name] = dtype === 'int64' ? narrowFeed(spec.name, data as BigInt64Array, spec.shape) : { dtype, shape: spec.shape, data };
     }
     return wire;
   }
@@ -219,16 +254,22 @@ export class LoadedProgram {
       if (options.lr === undefined || !(options.lr >= 0))
         throw new InputError(`a training step needs a learning rate >= 0, got ${options.lr}`);
       scalars = gated ? this.gatedScalars(gated, options.lr) : (this.program.scalarValues?.(this.step + 1, options.lr) ?? {});
+      if (this.lossScale) scalars = { ...scalars, [LOSS_SCALE]: this.lossScale.scale };
     }
     const r = await this.runtime.call<RunResult>({ type: 'run', program: this.id, feeds: wire, scalars, step: this.step + 1 });
-    if (updates) {
+    const gradNorm = r.outputs.grad_norm ? Number(r.outputs.grad_norm.data[0]) : Number.NaN;
+    // An overflowed half-precision step changed nothing (the program kept every value): it does not count.
+    const skipped = this.lossScale !== undefined && !Number.isFinite(gradNorm);
+    this.updateLossScale(!skipped);
+    if (updates && !skipped) {
       this.step++;
       for (const name of gated ?? []) if (this.isActive(name)) this.paramSteps.set(name, (this.paramSteps.get(name) ?? 0) + 1);
     }
-    const { loss, grad_norm, ...outputs } = r.outputs;
+    const { loss, grad_norm: _norm, ...outputs } = r.outputs;
     return {
       loss: loss ? Number(loss.data[0]) : Number.NaN,
-      gradNorm: grad_norm ? Number(grad_norm.data[0]) : Number.NaN,
+      gradNorm,
+      skipped,
       outputs,
       runMs: r.runMs,
     };

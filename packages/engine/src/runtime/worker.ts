@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { allocate } from '../graph/dtype.ts';
 import { Graph } from '../graph/graph.ts';
 import { emitModel } from '../onnx/emit.ts';
-import type { Program } from '../step/compile.ts';
+import { PrecisionError, type Program } from '../step/compile.ts';
 import {
   NonFiniteLossError,
   type Reply,
@@ -42,6 +42,7 @@ let profile: string | undefined;
 const programs = new Map<number, Loaded>();
 const slots = new Map<string, Slot>();
 const readers = new Map<string, ort.InferenceSession>();
+const uploaders = new Map<string, ort.InferenceSession>();
 let nextProgram = 1;
 
 const onGpu = () => provider !== 'cpu';
@@ -90,13 +91,43 @@ async function load(program: Omit<Program, 'scalarValues'>): Promise<number> {
   return id;
 }
 
-function setSlots(values: Record<string, WireTensor>): void {
-  for (const [name, t] of Object.entries(values)) {
+async function setSlots(values: Record<string, WireTensor>): Promise<void> {
+  const names = Object.keys(values);
+  // On a GPU every slot moves there once: a frozen weight read from a slot (compile's frozenInputs) would
+  // otherwise be uploaded on every step, and a trainable one on the first.
+  const fronts = onGpu() ? await upload(names.map((n) => [n, toOrt(values[n] as WireTensor)])) : undefined;
+  for (const name of names) {
+    const t = values[name] as WireTensor;
     const old = slots.get(name);
     if (old && onGpu() && old.front.location === 'gpu-buffer') old.front.dispose();
     const back = onGpu() ? undefined : toOrt({ ...t, data: allocate(t.dtype, t.data.length) });
-    slots.set(name, { shape: t.shape, front: toOrt(t), back });
+    slots.set(name, { shape: t.shape, front: fronts?.get(name) ?? toOrt(t), back });
   }
+}
+
+/** Host tensors copied into GPU buffers, by a session whose outputs copy its inputs and stay on the GPU. */
+async function upload(entries: [string, ort.Tensor][]): Promise<Map<string, ort.Tensor>> {
+  const out = new Map<string, ort.Tensor>();
+  if (!entries.length) return out;
+  const key = entries.map(([n, t]) => `${n}:${t.dims.join('x')}`).join('\n');
+  let uploader = uploaders.get(key);
+  if (!uploader) {
+    const g = new Graph();
+    const tensors = entries.map(([n, t]) => g.param(n, [...t.dims]));
+    const model = emitModel(g, {
+      outputs: tensors.map((tensor, i) => ({ name: `up${i}`, tensor })),
+      paramInputs: new Set(entries.map(([n]) => n)),
+      paramValue: () => new Float32Array(0),
+    });
+    const location = Object.fromEntries(entries.map((_, i) => [`up${i}`, 'gpu-buffer' as const]));
+    uploader = await createSession(model, sessionOptions({ preferredOutputLocation: location }));
+    uploaders.set(key, uploader);
+  }
+  const result = await uploader.run(Object.fromEntries(entries));
+  entries.forEach(([n], i) => {
+    out.set(n, result[`up${i}`] as ort.Tensor);
+  });
+  return out;
 }
 
 function slot(name: string): Slot {
@@ -125,7 +156,9 @@ async function run(
   for (const s of program.slots) if (s.output) fetches[s.output] = onGpu() ? null : (slot(s.slot).back as ort.Tensor);
 
   const t0 = performance.now();
-  const result = await session.run(feeds, fetches);
+  const result = await session.run(feeds, fetches).catch((err: unknown) => {
+    throw explainRunError(err);
+  });
   const runMs = performance.now() - t0;
 
   const updates = program.slots.filter((s) => s.output);
@@ -153,6 +186,16 @@ async function run(
   const outputs: Record<string, WireTensor> = {};
   for (const o of program.outputs) outputs[o] = fromOrt(result[o] as ort.Tensor);
   return { outputs, runMs };
+}
+
+/** A float16 kernel on a GPU without shader-f16 (SwiftShader) fails when it is first built, at a run. */
+function explainRunError(err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!/requires f16 but the device does not support it/.test(message)) return err instanceof Error ? err : new Error(message);
+  return new PrecisionError(
+    'PRECISION_UNSUPPORTED',
+    `precision 'fp16' cannot run on this ${provider} device: its GPU lacks WebGPU's shader-f16 feature (${message.split('\n')[0]}); use precision 'fp32'`,
+  );
 }
 
 /** Copies slot values to the host. GPU buffers are read through a session with CPU outputs. */
@@ -215,7 +258,7 @@ async function handle(req: Request): Promise<unknown> {
     }
     case 'close':
       for (const p of programs.values()) await releaseSession(p);
-      for (const r of readers.values()) await r.release();
+      for (const r of [...readers.values(), ...uploaders.values()]) await r.release();
       programs.clear();
       return null;
   }

@@ -5,7 +5,7 @@ import { gradients } from '../autodiff/backward.ts';
 import type { DType } from '../graph/dtype.ts';
 import { Graph, type Shape, type Tensor } from '../graph/graph.ts';
 import { add, concat, div, less, mul, reduceSum, reshape, slice, split, sqrt, where } from '../graph/ops.ts';
-import { type EmitOutput, emitModel } from '../onnx/emit.ts';
+import { type EmitOutput, emitModel, liveNodes } from '../onnx/emit.ts';
 import type { Optimizer } from '../optim/optimizers.ts';
 import { type ParameterSet, ParamScope } from '../params/parameters.ts';
 
@@ -28,8 +28,9 @@ export interface SlotBinding {
 
 export interface Program {
   kind: 'train' | 'accumulate' | 'apply' | 'infer';
+  /** The ONNX model, emitted with int32 integers (EmitOptions.narrowIntegers): the runtime narrows int64 feeds. */
   model: Uint8Array;
-  /** Inputs fed on every run (batch tensors). */
+  /** Inputs fed on every run (batch tensors); int64 ones are taken as int64 and passed to the model as int32. */
   inputs: InputSpec[];
   /** Scalar float32 inputs fed by the host (learning rate and optimizer scalars). */
   scalars: string[];
@@ -38,6 +39,10 @@ export interface Program {
   outputs: string[];
   /** Trainable parameters in the order of the `train::active` switches (gated programs). */
   gated?: string[];
+  /** Loss-scaled programs: the runtime feeds LOSS_SCALE and skips the steps whose gradients overflow. */
+  lossScaling?: LossScaling;
+  /** The compute precision (TrainStepSpec.precision); the runtime refuses 'fp16' on the CPU provider. */
+  precision?: Precision;
   /**
    * Host side only: the scalar inputs for optimizer step `step` (1-based). Gated programs take each one as a
    * vector, one value per parameter at that parameter's own step (see LoadedProgram.paramSteps).
@@ -67,7 +72,84 @@ export interface TrainStepSpec {
    * recompiling. @default false
    */
   gated?: boolean;
+  /**
+   * Frozen parameters become inputs bound to runtime slots (read, never written) instead of constants in
+   * the model: an ONNX model is one protobuf, which cannot exceed 2 GiB, so LoRA on a 1B-parameter model
+   * cannot embed its base weights. The CPU provider cannot pre-pack them then. @default when they hold more than 1 GiB
+   */
+  frozenInputs?: boolean;
+  /**
+   * Compute precision (decision 30). 'fp16': the forward and backward GEMMs run in float16 on float32
+   * master weights and optimizer state, with dynamic loss scaling (Program.lossScaling); 'bf16' is refused
+   * (PrecisionError): no provider onnxruntime-node ships has bfloat16 kernels. @default 'fp32'
+   */
+  precision?: Precision;
+  /**
+   * Dynamic loss scaling (torch.amp.GradScaler's rule and defaults): on for 'fp16', and for any precision
+   * when given (false turns it off).
+   */
+  lossScaling?: Partial<LossScaling> | boolean;
 }
+
+export const PRECISIONS = ['fp32', 'fp16', 'bf16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+/** torch.amp.GradScaler's settings, with its defaults. */
+export interface LossScaling {
+  /** @default 65_536 (2^16) */
+  initial: number;
+  /** @default 2 */
+  growthFactor: number;
+  /** @default 0.5 */
+  backoffFactor: number;
+  /** Steps without an overflow before the scale grows. @default 2_000 */
+  growthInterval: number;
+}
+
+export const LOSS_SCALING_DEFAULTS: LossScaling = { initial: 2 ** 16, growthFactor: 2, backoffFactor: 0.5, growthInterval: 2000 };
+
+/** The scalar input that the loss is multiplied by before the backward pass (see LossScaling). */
+export const LOSS_SCALE = `train${'::'}loss_scale`;
+
+export type PrecisionErrorCode = 'PRECISION_UNSUPPORTED';
+
+/** A compute precision this build cannot run. */
+export class PrecisionError extends Error {
+  override name = 'PrecisionError';
+  readonly code: PrecisionErrorCode;
+  constructor(code: PrecisionErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * Why `precision` cannot train here (with gradient accumulation when `accumulated`, on `provider` when given),
+ * or undefined.
+ */
+export function precisionProblem(precision: string, accumulated: boolean, provider?: string): string | undefined {
+  if (!PRECISIONS.includes(precision as Precision)) return `precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`;
+  if (precision === 'bf16') {
+    return "precision 'bf16' cannot run here: onnxruntime-node's CPU and WebGPU providers have no bfloat16 kernels (WGSL has no bfloat16 type); use 'fp16' or 'fp32'";
+  }
+  if (precision === 'fp16' && accumulated) {
+    return "precision 'fp16' is not supported with gradient accumulation yet; set gradient_accumulation to 1 or precision to 'fp32'";
+  }
+  if (precision === 'fp16' && provider === 'cpu') {
+    // Measured: its float16 Gemm is cast to float32 and the cast pairs then dropped, so a "float16" step
+    // computed float32 values (the same losses to the last bit), and its MatMul only rounds.
+    return "precision 'fp16' needs a GPU: onnxruntime's CPU provider computes float16 GEMMs in float32; use precision 'fp32' on the cpu provider";
+  }
+  return undefined;
+}
+
+function checkPrecision(precision: Precision, accumulated: boolean): void {
+  const problem = precisionProblem(precision, accumulated);
+  if (problem) throw new PrecisionError('PRECISION_UNSUPPORTED', problem);
+}
+
+/** Frozen parameters beyond this many bytes are fed from slots (TrainStepSpec.frozenInputs). */
+export const FROZEN_INPUT_BYTES = 1 << 30;
 
 export const SLOT_SEP = '::';
 /** The gated programs' switch input. */
@@ -156,6 +238,7 @@ function appendUpdate(
   spec: TrainStepSpec,
   params: readonly Tensor[],
   raw: readonly Tensor[],
+  skipNonFinite = false,
 ): { gradNorm: Tensor; outputs: EmitOutput[]; slots: SlotBinding[] } {
   const active = spec.gated ? g.input(ACTIVE, 'float32', [params.length]) : undefined;
   const switchOf = (i: number) => reshape(slice(active as Tensor, 0, i, i + 1), []); // 0 or 1
@@ -229,15 +312,19 @@ function appendUpdate(
       });
     });
   });
+  // Loss scaling: a step whose gradients overflowed (an infinite or NaN norm) keeps every value, as
+  // GradScaler skips optimizer.step(). NaN < x and inf < x are both false.
+  const finite = skipNonFinite ? less(gradNorm, 3.4e38) : undefined;
+  const kept = (next: Tensor, old: Tensor): Tensor => (finite ? where(finite, next, old) : next);
   const slots: SlotBinding[] = [];
   const outputs: EmitOutput[] = [];
   params.forEach((p, i) => {
     slots.push({ slot: p.name, output: p.name + UPDATED, param: p.name, shape: p.shape });
-    outputs.push({ name: p.name + UPDATED, tensor: nextParam[i] as Tensor });
+    outputs.push({ name: p.name + UPDATED, tensor: kept(nextParam[i] as Tensor, p) });
     opt.slots.forEach((s, j) => {
       const slot = `${p.name}${SLOT_SEP}${s}`;
       slots.push({ slot, output: slot + UPDATED, param: p.name, shape: p.shape });
-      outputs.push({ name: slot + UPDATED, tensor: nextState[i]?.[j] as Tensor });
+      outputs.push({ name: slot + UPDATED, tensor: kept(nextState[i]?.[j] as Tensor, state[i]?.[j] as Tensor) });
     });
   });
   return { gradNorm, outputs, slots };
@@ -250,28 +337,75 @@ function scalarHooks(opt: Optimizer): Pick<Program, 'scalars' | 'scalarValues'> 
   };
 }
 
-function emitProgram(g: Graph, spec: TrainStepSpec, trainable: readonly Tensor[], outputs: EmitOutput[]): Uint8Array {
-  return emitModel(g, {
+interface Emitted {
+  model: Uint8Array;
+  /** Frozen parameters the model reads from slots (see TrainStepSpec.frozenInputs). */
+  frozen: SlotBinding[];
+}
+
+function emitProgram(
+  g: Graph,
+  spec: Pick<TrainStepSpec, 'params' | 'frozenInputs'>,
+  trainable: readonly Tensor[],
+  outputs: EmitOutput[],
+  halfGemms?: ReadonlySet<number>,
+): Emitted {
+  const live = new Set(
+    liveNodes(
+      g,
+      outputs.map((o) => o.tensor),
+    ).flatMap((n) => n.inputs.map((t) => t.id)),
+  );
+  const trainableNames = new Set(trainable.map((t) => t.name));
+  const frozen = [...g.params.values()].filter((t) => !trainableNames.has(t.name) && live.has(t.id));
+  const bytes = frozen.reduce((sum, t) => sum + 4 * t.size, 0);
+  const fed = (spec.frozenInputs ?? bytes > FROZEN_INPUT_BYTES) ? frozen : [];
+  const model = emitModel(g, {
     outputs,
-    paramInputs: new Set(trainable.map((t) => t.name)),
+    paramInputs: new Set([...trainableNames, ...fed.map((t) => t.name)]),
     paramValue: (n) => spec.params.get(n).data,
+    narrowIntegers: true,
+    halfGemms,
   });
+  return { model, frozen: fed.map((t) => ({ slot: t.name, param: t.name, shape: t.shape })) };
 }
 
 /** One training step: forward, backward, clipping and the optimizer update in one graph. */
 export function compileTrainStep(spec: TrainStepSpec): Program {
+  const precision = spec.precision ?? 'fp32';
+  checkPrecision(precision, false);
   const { g, loss, userInputs, userOutputs, trainable } = trace(spec);
-  const update = appendUpdate(g, spec, trainable, gradients(loss, trainable));
+  const half = precision === 'fp16';
+  const scaling = spec.lossScaling ?? half;
+  // Loss scaling: the backward pass starts from loss x scale, so that small gradients survive float16,
+  // and the float32 update divides the scale out again.
+  const scale = scaling ? g.input(LOSS_SCALE, 'float32', []) : undefined;
+  const raw = gradients(scale ? mul(loss, scale) : loss, trainable);
+  const halfGemms = half ? gemmsBefore(g, g.nodes.length) : undefined;
+  const grads = scale ? raw.map((t) => div(t, scale)) : raw;
+  const update = appendUpdate(g, spec, trainable, grads, scale !== undefined);
   const head = [{ name: 'loss', tensor: loss }, { name: 'grad_norm', tensor: update.gradNorm }, ...userOutputs];
+  const { model, frozen } = emitProgram(g, spec, trainable, [...head, ...update.outputs], halfGemms);
   return {
     kind: 'train',
+    lossScaling: scaling ? { ...LOSS_SCALING_DEFAULTS, ...(typeof scaling === 'object' ? scaling : {}) } : undefined,
+    precision,
     gated: spec.gated ? trainable.map((t) => t.name) : undefined,
-    model: emitProgram(g, spec, trainable, [...head, ...update.outputs]),
+    model,
     inputs: userInputs,
-    slots: update.slots,
+    slots: [...update.slots, ...frozen],
     outputs: head.map((o) => o.name),
     ...scalarHooks(spec.optimizer),
   };
+}
+
+/** The float32 MatMul and Gemm nodes among the first `end` of `g` (the forward and backward passes). */
+function gemmsBefore(g: Graph, end: number): Set<number> {
+  const ids = new Set<number>();
+  for (const n of g.nodes.slice(0, end)) {
+    if ((n.op === 'MatMul' || n.op === 'Gemm') && n.inputs.every((t) => t.dtype === 'float32')) ids.add(n.id);
+  }
+  return ids;
 }
 
 export const GRAD_SUM = `${SLOT_SEP}grad_sum`;
@@ -284,6 +418,7 @@ export const GRAD_SUM = `${SLOT_SEP}grad_sum`;
 export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number): { accumulate: Program; apply: Program } {
   if (!Number.isInteger(microSteps) || microSteps < 1)
     throw new Error(`gradient accumulation needs a whole number of micro-steps >= 1, got ${microSteps}`);
+  checkPrecision(spec.precision ?? 'fp32', true);
   const { g, loss, userInputs, userOutputs, trainable } = trace(spec);
   const grads = gradients(loss, trainable);
   const sums: SlotBinding[] = [];
@@ -294,13 +429,14 @@ export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number):
     sumOutputs.push({ name: slot + UPDATED, tensor: add(g.input(slot, 'float32', p.shape), grads[i] as Tensor) });
   });
   const head = [{ name: 'loss', tensor: loss }, ...userOutputs];
+  const emitted = emitProgram(g, spec, trainable, [...head, ...sumOutputs]);
   const accumulate: Program = {
     kind: 'accumulate',
-    model: emitProgram(g, spec, trainable, [...head, ...sumOutputs]),
+    model: emitted.model,
     inputs: userInputs,
     scalars: [],
     // Parameters are read, not written, by a micro-step.
-    slots: [...trainable.map((p) => ({ slot: p.name, param: p.name, shape: p.shape })), ...sums],
+    slots: [...trainable.map((p) => ({ slot: p.name, param: p.name, shape: p.shape })), ...sums, ...emitted.frozen],
     outputs: head.map((o) => o.name),
   };
 
@@ -321,7 +457,7 @@ export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number):
   const apply: Program = {
     kind: 'apply',
     gated: spec.gated ? trainable.map((t) => t.name) : undefined,
-    model: emitProgram(ga, spec, params, [{ name: 'grad_norm', tensor: update.gradNorm }, ...update.outputs, ...reset]),
+    model: emitProgram(ga, spec, params, [{ name: 'grad_norm', tensor: update.gradNorm }, ...update.outputs, ...reset]).model,
     inputs: [],
     slots: applySlots,
     outputs: ['grad_norm'],
@@ -333,6 +469,8 @@ export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number):
 export interface InferSpec {
   build: ModelBuilder;
   params: ParameterSet;
+  /** As TrainStepSpec.frozenInputs. */
+  frozenInputs?: boolean;
 }
 
 /** An inference graph whose trainable parameters are read from the runtime's slots. */
@@ -344,17 +482,18 @@ export function compileInference(spec: InferSpec): Program {
   if (named.length === 0) throw new Error('an inference program needs at least one output');
   const inputs = inputSpecs(g);
   const trainable = trainableIn(g, spec.params);
-  const model = emitModel(g, {
-    outputs: named.map(([name, tensor]) => ({ name, tensor })),
-    paramInputs: new Set(trainable.map((t) => t.name)),
-    paramValue: (n) => spec.params.get(n).data,
-  });
+  const { model, frozen } = emitProgram(
+    g,
+    spec,
+    trainable,
+    named.map(([name, tensor]) => ({ name, tensor })),
+  );
   return {
     kind: 'infer',
     model,
     inputs,
     scalars: [],
-    slots: trainable.map((t) => ({ slot: t.name, param: t.name, shape: t.shape })),
+    slots: [...trainable.map((t) => ({ slot: t.name, param: t.name, shape: t.shape })), ...frozen],
     outputs: named.map(([n]) => n),
   };
 }

@@ -33,6 +33,7 @@ describe('trainer settings', () => {
       divergence_factor: 100,
       packing: false,
       init: 'pretrained',
+      precision: 'fp32',
     });
     expect(DEFAULT_TRAINER_CONFIG).toEqual({ ...camelKeys(TRAINER_SETTINGS_DEFAULTS), seed: DEFAULT_SEED, provider: 'cpu' });
     expect(DEFAULT_TRAINER_CONFIG).toMatchObject({ batchSize: 16, keepCheckpoints: 2, clipGradNorm: 1, seed: 42 });

@@ -4,6 +4,7 @@
 // TrainingArguments is one dataclass behind its CLI and docs).
 
 import { z } from 'zod';
+import { PRECISIONS, precisionProblem } from '../step/compile.ts';
 import { unknownKeysMessage } from './spelling.ts';
 
 /**
@@ -136,6 +137,12 @@ const settingsShape = {
     .gt(1)
     .default(100)
     .describe('Stop when the step loss, smoothed over about ten steps, exceeds this multiple of its lowest value so far.'),
+  precision: z
+    .enum(PRECISIONS)
+    .default('fp32')
+    .describe(
+      "Compute precision. fp16: float16 GEMMs on float32 weights and optimizer state, with dynamic loss scaling (overflowed steps are skipped and counted as skipped_steps); needs a GPU with WebGPU's shader-f16, not the cpu provider, and no gradient accumulation. bf16 is refused: onnxruntime-node ships no bfloat16 kernels.",
+    ),
   packing: z
     .boolean()
     .default(false)
@@ -237,4 +244,16 @@ export function learningRateConflict(given: unknown): string | undefined {
   if (typeof g !== 'object' || g === null || g.find_learning_rate !== true) return undefined;
   if (g.learning_rate === undefined || g.learning_rate === null) return undefined;
   return `find_learning_rate picks the learning rate, and learning_rate ${String(g.learning_rate)} is given too; keep one`;
+}
+
+/**
+ * A precision this build cannot train in (bf16), or fp16 with gradient accumulation, in the user's settings:
+ * refused where settings come in, before a run is queued (the cpu provider's refusal of fp16 comes from the
+ * worker, which knows its provider).
+ */
+export function trainingPrecisionProblem(given: unknown): string | undefined {
+  const g = resolveTrainingAliases(given) as Record<string, unknown> | undefined;
+  if (typeof g !== 'object' || g === null || typeof g.precision !== 'string') return undefined;
+  const accumulation = typeof g.gradient_accumulation === 'number' ? g.gradient_accumulation : 1;
+  return precisionProblem(g.precision, accumulation > 1);
 }

@@ -264,6 +264,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       packed: cfg.packing,
     }),
     gated: options.trainableSchedule !== undefined,
+    precision: cfg.precision,
   });
   const rt = await Runtime.start({ provider: cfg.provider, threads: cfg.threads });
   let seq = 0;
@@ -309,6 +310,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // Every program of the run counts each parameter's steps in one map (gradual unfreezing's bias corrections).
     const paramSteps = new Map<string, number>();
     for (const p of [...micros, ...(apply ? [apply] : [])]) p.paramSteps = paramSteps;
+    // Float16: one loss scale for the run, whichever bucket's program takes the step.
+    const lossScale = micros[0]?.lossScale;
+    for (const p of micros) p.lossScale = lossScale;
     const slotNames = [...new Set(programs.flatMap((p) => p.slots.map((s) => s.slot)))];
     const slotShapes = new Map(programs.flatMap((p) => p.slots.map((s) => [s.slot, s.shape] as const)));
     const trainable = model.params.trainableNames;
@@ -532,6 +536,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           gradNorm = r.gradNorm;
           micro++;
           position++;
+          // Float16 gradients overflowed: nothing was updated and the loss scale backed off; not a step.
+          if (r.skipped) continue;
           pendingLoss += loss;
           tokens += batch.members.length * bucket.length;
           if (k > 1 && micro % k !== 0) continue;
@@ -552,7 +558,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const meanLoss = pendingLoss / k;
         pendingLoss = 0;
         const seconds = (performance.now() - t0) / 1000;
-        emit('step', { loss: meanLoss, learning_rate: lr, grad_norm: gradNorm, tokens_per_s: tokens / seconds });
+        emit('step', {
+          loss: meanLoss,
+          learning_rate: lr,
+          grad_norm: gradNorm,
+          tokens_per_s: tokens / seconds,
+          ...(lossScale ? { skipped_steps: lossScale.skipped, loss_scale: lossScale.scale } : {}),
+        });
         t0 = performance.now();
         tokens = 0;
         const diverged = divergence.push(meanLoss);

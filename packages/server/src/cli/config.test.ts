@@ -76,6 +76,7 @@ strategy: { id: lora, config: { r: 4 } }
       divergence_factor: 100,
       packing: false,
       init: 'pretrained',
+      precision: 'fp32',
     });
     expect(cfg.seed).toBe(7);
     // Refused along with every other problem of the file.

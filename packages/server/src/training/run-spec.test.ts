@@ -48,4 +48,24 @@ describe('RunSpec', () => {
     // Not an object: left for the schema to refuse.
     expect(withStrategyDefaults('fast', suggested)).toBe('fast');
   });
+
+  it('takes precision fp16, and refuses bf16 and fp16 with gradient accumulation before a run is queued', () => {
+    const fp16 = { ...minimal, device: 'webgpu', training: withStrategyDefaults({ precision: 'fp16' }, {}) };
+    expect(parseRunSpec(fp16).training.precision).toBe('fp16');
+    expect(() => parseRunSpec({ ...fp16, device: 'cpu' })).toThrow("precision 'fp16' needs a GPU");
+    expect(parseRunSpec(minimal).training.precision).toBe('fp32');
+    expect(() => withStrategyDefaults({ precision: 'bf16' }, {})).toThrow(RunSpecError);
+    expect(() => withStrategyDefaults({ precision: 'bf16' }, {})).toThrow(
+      "precision 'bf16' cannot run here: onnxruntime-node's CPU and WebGPU providers have no bfloat16 kernels",
+    );
+    expect(() => withStrategyDefaults({ precision: 'fp16', gradient_accumulation: 4 }, {})).toThrow(
+      "precision 'fp16' is not supported with gradient accumulation yet",
+    );
+    try {
+      withStrategyDefaults({ precision: 'bf16' }, {});
+    } catch (err) {
+      expect((err as RunSpecError).problems[0]?.path).toBe('training.precision');
+    }
+    expect(() => parseRunSpec({ ...minimal, training: { precision: 'fp8' } })).toThrow(/precision/);
+  });
 });

@@ -8,10 +8,12 @@ import {
   HF_TRAINING_ALIASES,
   learningRateConflict,
   metricProblem,
+  precisionProblem,
   SeedSchema,
   snakeKeys,
   strictObjectWithHints,
   TrainingSectionSchema,
+  trainingPrecisionProblem,
 } from '@tuneql/engine';
 import { z } from 'zod';
 
@@ -76,6 +78,8 @@ const RunSpecObject = strictObjectWithHints({
   if (spec.training.packing && spec.task !== 'causal-lm') {
     ctx.addIssue({ code: 'custom', path: ['training', 'packing'], message: `packing applies to causal-lm, not ${spec.task}` });
   }
+  const precision = precisionProblem(spec.training.precision, spec.training.gradient_accumulation > 1, spec.device);
+  if (precision) ctx.addIssue({ code: 'custom', path: ['training', 'precision'], message: precision });
   if (spec.training.find_learning_rate && spec.task === 'masked-lm') {
     ctx.addIssue({
       code: 'custom',
@@ -114,6 +118,8 @@ export function withStrategyDefaults(training: unknown, suggested: Readonly<Reco
   if (training !== undefined && !isRecord(training)) return training;
   const conflict = learningRateConflict(training);
   if (conflict) throw new RunSpecError(conflict, [{ path: 'training.find_learning_rate', message: conflict }]);
+  const precision = trainingPrecisionProblem(training);
+  if (precision) throw new RunSpecError(precision, [{ path: 'training.precision', message: precision }]);
   const given = training ?? {};
   const out: Record<string, unknown> = { ...given };
   // The range test picks the rate: the strategy's suggestion would only collide with it.

@@ -192,6 +192,8 @@ export type HyperparametersInput = {
   metric?: string | null | undefined;
   /** Causal LM: lay short training examples end to end in rows as long as the longest one; attention and positions stay within each example. @default false */
   packing?: boolean | null | undefined;
+  /** Compute precision. fp16: float16 GEMMs on float32 weights and optimizer state, with dynamic loss scaling (overflowed steps are skipped and counted as skipped_steps); needs a GPU with WebGPU's shader-f16, not the cpu provider, and no gradient accumulation. bf16 is refused: onnxruntime-node ships no bfloat16 kernels. @default FP32 */
+  precision?: HyperparametersPrecision | null | undefined;
   /** Score the tuned backbone with the base model's masked- or causal-LM head at every evaluation (`eval_retention`, 1 = unchanged); unset: off. */
   retention?: HyperparametersRetentionInput | null | undefined;
   /** Learning-rate decay after warm-up. @default LINEAR */
@@ -203,6 +205,12 @@ export type HyperparametersInput = {
   /** AdamW decoupled weight decay on weight matrices (not biases nor norms). @default 0.01 */
   weightDecay?: number | null | undefined;
 };
+
+/** Compute precision. fp16: float16 GEMMs on float32 weights and optimizer state, with dynamic loss scaling (overflowed steps are skipped and counted as skipped_steps); needs a GPU with WebGPU's shader-f16, not the cpu provider, and no gradient accumulation. bf16 is refused: onnxruntime-node ships no bfloat16 kernels. */
+export type HyperparametersPrecision =
+  | 'BF16'
+  | 'FP16'
+  | 'FP32';
 
 /** Below the threshold: `warn` (a warning event), or `stop` the run, keeping the best weights above it. */
 export type HyperparametersRetentionAction =
