@@ -134,12 +134,14 @@ export interface AustenRecipe {
 /**
  * Small batches give the adapters more steps in few epochs; rates well above the strategies' defaults
  * because the model is small and the run short. LoRA without dropout: the run is too short to overfit.
+ * The rates are the best of those measured over three seeds (decision 0025): full 1e-3 (5e-4 scored 3 points
+ * less), LoRA 5e-3 (3e-3 and 1e-2 less), bottleneck adapters 5e-3 (at 1e-2 one seed of three diverged).
  */
 export const AUSTEN_RECIPES: readonly AustenRecipe[] = [
-  { strategy: 'full', config: {}, learningRate: 5e-4, epochs: 4, batchSize: 16 },
+  { strategy: 'full', config: {}, learningRate: 1e-3, epochs: 4, batchSize: 16 },
   { strategy: 'partial', config: { trainLayers: 2 }, learningRate: 1e-3, epochs: 4, batchSize: 16 },
-  { strategy: 'lora', config: { r: 8, alpha: 16, dropout: 0 }, learningRate: 3e-3, epochs: 4, batchSize: 16 },
-  { strategy: 'bottleneck', config: { reductionFactor: 4 }, learningRate: 1e-2, epochs: 4, batchSize: 16 },
+  { strategy: 'lora', config: { r: 8, alpha: 16, dropout: 0 }, learningRate: 5e-3, epochs: 4, batchSize: 16 },
+  { strategy: 'bottleneck', config: { reductionFactor: 4 }, learningRate: 5e-3, epochs: 4, batchSize: 16 },
 ];
 
 /** The share of the most frequent label: what always answering that label scores. */
