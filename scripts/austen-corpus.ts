@@ -32,6 +32,14 @@ export function austenSplit(corpus: string): { pretraining: Paragraph[]; heldOut
   return { pretraining: split.train, heldOut: split.test };
 }
 
+/**
+ * The paragraphs languageModelData keeps for validation (5%): pre-training never trains on them and they are
+ * not in examples/austen/novels.jsonl. The same seeded split loadDataset makes of the same rows.
+ */
+export function retentionParagraphs(pretraining: readonly Paragraph[]): Paragraph[] {
+  return splitDataset([...pretraining], { validation: 0.05, test: 0, seed: SEED }).validation;
+}
+
 /** The texts as an in-memory JSONL source for loadDataset. */
 export function jsonlSource(name: string, paragraphs: readonly Paragraph[]): { name: string; content: string } {
   return { name, content: paragraphs.map((r) => JSON.stringify({ text: r.text })).join('\n') };

@@ -93,10 +93,12 @@ export { type EventSink, type TrainEvent, type TrainEventType, WARNING_CODES, ty
 export { packExamples } from './train/packing.ts';
 export {
   missingHead,
+  RETENTION_TEXTS_FILE,
   type RetentionProbe,
   type RetentionReading,
   type RetentionSettings,
   type RetentionSource,
+  readRetentionTexts,
   retentionSample,
   retentionTask,
   startRetentionProbe,

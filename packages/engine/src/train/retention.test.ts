@@ -2,6 +2,9 @@
 // head's logits (float64 log-softmax on the host) and, for a checkpoint without that head, against the
 // hidden states' cosine similarity computed here; the threshold's warn and stop paths through the trainer.
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadPretrained, modelBuilder } from '../models/pretrained.ts';
@@ -9,9 +12,10 @@ import { ForwardContext } from '../nn/layers.ts';
 import { Rng } from '../runtime/rng.ts';
 import { Runtime } from '../runtime/runtime.ts';
 import { compileInference } from '../step/compile.ts';
+import { Tokenizer } from '../tokenizers/tokenizer.ts';
 import { collate, type Example, IGNORE_INDEX } from './batching.ts';
 import type { TrainEvent } from './events.ts';
-import { missingHead, retentionSample } from './retention.ts';
+import { missingHead, readRetentionTexts, retentionSample } from './retention.ts';
 import { type TrainerConfig, train } from './trainer.ts';
 
 const PARITY = fileURLToPath(new URL('../../fixtures/models/parity/', import.meta.url));
@@ -267,5 +271,20 @@ describe('retention', () => {
     await expect(
       train({ model, data: { train: DATA.train }, config: { ...CONFIG, retention: {} }, retention: { base, maskTokenId: MASK } }),
     ).rejects.toThrow(/this run has no validation split/);
+  });
+
+  it("reads a model folder's retention.jsonl: each text with special tokens, cut to maxLength; a bad line is named", () => {
+    const tokenizer = Tokenizer.fromFile(fileURLToPath(new URL('../../fixtures/tokenizers/bert-uncased.json', import.meta.url)));
+    const dir = mkdtempSync(join(tmpdir(), 'tuneql-retention-texts-'));
+    const file = join(dir, 'retention.jsonl');
+    const long = 'she was very glad to see him again after so many long months away from home';
+    writeFileSync(file, `${JSON.stringify({ text: 'It is a truth.' })}\n\n${JSON.stringify({ text: long })}\n`);
+    const texts = readRetentionTexts(file, tokenizer, 8);
+    expect(texts).toHaveLength(2);
+    const vocab = (t: string) => tokenizer.tokenToId(t);
+    expect(texts[0]?.inputIds).toEqual(['[CLS]', 'it', 'is', 'a', 'truth', '.', '[SEP]'].map(vocab));
+    expect(texts[1]?.inputIds).toEqual(['[CLS]', 'she', 'was', 'very', 'glad', 'to', 'see', '[SEP]'].map(vocab));
+    writeFileSync(file, `${JSON.stringify({ text: 'fine' })}\n${JSON.stringify({ body: 'no text' })}\n`);
+    expect(() => readRetentionTexts(file, tokenizer, 8)).toThrow(/retention\.jsonl line 2: expected a JSON object with a string 'text'/);
   });
 });

@@ -3,6 +3,7 @@
 // own score on the same sample, measured at every evaluation. Where the checkpoint lacks that task's
 // head, how close the tuned backbone's hidden states stay to the base model's instead.
 
+import { readFileSync } from 'node:fs';
 import type { Tensor } from '../graph/graph.ts';
 import type { Task } from '../models/config.ts';
 import { modelBuilder, type PretrainedModel } from '../models/pretrained.ts';
@@ -11,6 +12,7 @@ import { ParameterSet } from '../params/parameters.ts';
 import { Rng } from '../runtime/rng.ts';
 import type { LoadedProgram, Runtime } from '../runtime/runtime.ts';
 import { compileInference, type ModelBuilder } from '../step/compile.ts';
+import type { Tokenizer } from '../tokenizers/tokenizer.ts';
 import { type Bucket, collate, type Example, evalBatches, IGNORE_INDEX, lengthBuckets } from './batching.ts';
 
 /** What the trainer needs from its caller to measure retention (see TrainOptions.retention). */
@@ -36,6 +38,31 @@ export interface RetentionSettings {
   threshold?: number;
   /** @default 'warn' */
   action?: 'warn' | 'stop';
+  /** Where the host draws RetentionSource.texts from (the trainer takes the texts it is given). @default 'validation' */
+  texts?: 'validation' | 'model';
+}
+
+/** The file in a model folder that holds general text for the retention check: JSON lines with a `text` field. */
+export const RETENTION_TEXTS_FILE = 'retention.jsonl';
+
+/**
+ * A model folder's retention.jsonl tokenized for the retention check: each line's `text`, with the tokenizer's
+ * special tokens, cut to `maxLength` tokens. A line without a string `text` is an error naming the line.
+ */
+export function readRetentionTexts(file: string, tokenizer: Tokenizer, maxLength: number): Example[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line, i) => {
+      if (!line.trim()) return [];
+      let text: unknown;
+      try {
+        text = (JSON.parse(line) as { text?: unknown }).text;
+      } catch {
+        text = undefined;
+      }
+      if (typeof text !== 'string') throw new Error(`${file} line ${i + 1}: expected a JSON object with a string 'text'`);
+      return [{ inputIds: tokenizer.encode(text, undefined, { truncation: { maxLength, strategy: 'longest_first' }, padding: null }).ids }];
+    });
 }
 
 /** Masked LM: the share of a text's tokens hidden, as in BERT's pre-training. */

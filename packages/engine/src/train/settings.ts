@@ -78,7 +78,13 @@ export const EarlyStoppingSchema = strictObjectWithHints({
 export const RetentionSchema = strictObjectWithHints({
   sample_size: positiveInt(SETTING_LIMITS.retentionSample)
     .default(64)
-    .describe('Held-back texts (from the validation split) the tuned backbone is scored on.'),
+    .describe('Held-back texts (drawn from `texts`) the tuned backbone is scored on.'),
+  texts: z
+    .enum(['validation', 'model'])
+    .default('validation')
+    .describe(
+      "Where the sample comes from: the run's `validation` split, or general text the base `model` folder ships in retention.jsonl (text like its pre-training data that it never trained on).",
+    ),
   threshold: z
     .number()
     .min(0)

@@ -1,11 +1,11 @@
 // executeRun on a real model and data: LoRA on austen-bert-mini exports the PEFT adapter and a merged
 // model whose ONNX file predicts; a cancelled run resumes to the very losses of an uninterrupted one.
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StrategyError } from '@tuneql/adapters';
-import type { TrainEvent } from '@tuneql/engine';
+import { loadPretrained, Runtime, readRetentionTexts, startRetentionProbe, Tokenizer, type TrainEvent } from '@tuneql/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { predictMany } from '../predict/predictor.ts';
 import { executeRun, type RunOutcome } from './execute-run.ts';
@@ -120,7 +120,7 @@ describe('executeRun', () => {
     const noValidation = {
       ...spec,
       data: { ...spec.data, validation: undefined },
-      training: { ...spec.training, retention: { sample_size: 8, threshold: 0.5, action: 'warn' as const } },
+      training: { ...spec.training, retention: { sample_size: 8, threshold: 0.5, action: 'warn' as const, texts: 'validation' as const } },
     };
     const err = await executeRun(noValidation, { outDir: dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunSpecError);
@@ -128,6 +128,47 @@ describe('executeRun', () => {
     expect((err as Error).message).toMatch(/this run has no validation split; give data.validation, or unset training.retention/);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it("scores retention on the model folder's retention.jsonl with texts: model, and refuses a folder without one", async () => {
+    // A copy of the model folder whose general-text file holds 5 paragraphs: the sample can only be those 5
+    // (the validation split has 32), and the base loss is the one the probe gives on exactly them.
+    const model = mkdtempSync(join(tmpdir(), 'tuneql-model-'));
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) copyFileSync(join(spec.model, f), join(model, f));
+    const retention = { sample_size: 64, threshold: 0, action: 'warn' as const, texts: 'model' as const };
+    const run = { ...spec, model, training: { ...spec.training, max_steps: 2, eval_every: 2, retention } };
+    const missing = await executeRun(run, { outDir: mkdtempSync(join(tmpdir(), 'tuneql-retention-')) }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(RunSpecError);
+    expect(missing).toMatchObject({ problems: [{ path: 'training.retention.texts' }] });
+    expect((missing as Error).message).toMatch(/retention\.jsonl, and .* does not exist/);
+
+    const texts = readFileSync(join(spec.model, 'retention.jsonl'), 'utf8').split('\n').slice(0, 5);
+    writeFileSync(join(model, 'retention.jsonl'), `${texts.join('\n')}\n`);
+    const seen: TrainEvent[] = [];
+    const result = await executeRun(run, { outDir: mkdtempSync(join(tmpdir(), 'tuneql-retention-')), onEvent: (e) => seen.push(e) });
+    expect(result.status).toBe('finished');
+    const started = seen.find((e) => e.type === 'started')?.values ?? {};
+    expect(started.retention_sample).toBe(5);
+    const tokenizer = Tokenizer.fromFile(join(model, 'tokenizer.json'));
+    const rt = await Runtime.start({ provider: 'cpu', threads: 1 });
+    try {
+      const base = await loadPretrained(model, { task: 'masked-lm' });
+      const probe = await startRetentionProbe(
+        rt,
+        base,
+        { base, maskTokenId: tokenizer.tokenToId('[MASK]'), specialIds: tokenizer.specialTokenIds() },
+        {
+          sampleSize: 64,
+          seed: spec.seed,
+          batchSize: 8,
+          maxBuckets: 1,
+          texts: readRetentionTexts(join(model, 'retention.jsonl'), tokenizer, spec.data.max_length),
+        },
+      );
+      expect(started.retention_base_loss).toBeCloseTo(probe.baseLoss as number, 5);
+    } finally {
+      await rt.close();
+    }
+  }, 120_000);
 
   it('refuses a bad strategy config before reading data or writing anything', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tuneql-bad-'));

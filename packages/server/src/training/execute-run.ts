@@ -10,7 +10,9 @@ import {
   metricsFor,
   type OnDataProgress,
   type PretrainedModel,
+  RETENTION_TEXTS_FILE,
   type RetentionSource,
+  readRetentionTexts,
   retentionTask,
   Tokenizer,
   type TrainEvent,
@@ -65,16 +67,21 @@ export interface RunOutcome extends TrainResult {
  * The base model under its pre-training head (the checkpoint the run starts from, loaded again without the
  * strategy) and the tokenizer's mask and special tokens, for the retention check.
  */
-async function retentionSource(modelDir: string, model: PretrainedModel, tokenizerFile: string): Promise<RetentionSource> {
+async function retentionSource(spec: RunSpec, model: PretrainedModel, tokenizerFile: string): Promise<RetentionSource> {
   const task = retentionTask(model);
   if (!task) throw new Error(`${model.arch.modelType} has neither a masked- nor a causal-LM head to measure retention with`);
-  const base = await loadPretrained(modelDir, { task });
-  if (task === 'causal-lm') return { base };
+  const base = await loadPretrained(spec.model, { task });
   const tokenizer = Tokenizer.fromFile(tokenizerFile);
+  // Unset texts: the trainer draws from the validation split.
+  const texts =
+    spec.training.retention?.texts === 'model'
+      ? readRetentionTexts(join(spec.model, RETENTION_TEXTS_FILE), tokenizer, spec.data.max_length)
+      : undefined;
+  if (task === 'causal-lm') return { base, texts };
   const maskTokenId = ['[MASK]', '<mask>'].map((t) => tokenizer.tokenToId(t)).find((id) => id !== undefined);
   if (maskTokenId === undefined)
     throw new Error(`${tokenizerFile} has no mask token ([MASK] or <mask>) to measure a masked-LM retention with`);
-  return { base, maskTokenId, specialIds: tokenizer.specialTokenIds() };
+  return { base, texts, maskTokenId, specialIds: tokenizer.specialTokenIds() };
 }
 
 export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Promise<RunOutcome> {
@@ -105,7 +112,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
       // settings leave out when the range test is asked for (it would read as a rate given by the user).
       ...(spec.training.find_learning_rate ? { learningRate: applied.strategy.defaults.learningRate } : {}),
     },
-    retention: spec.training.retention ? await retentionSource(spec.model, model, prepared.tokenizerFile) : undefined,
+    retention: spec.training.retention ? await retentionSource(spec, model, prepared.tokenizerFile) : undefined,
   });
   const outcome: RunOutcome = { ...result, trainableParameters, totalParameters };
   if (result.status === 'failed' || result.status === 'cancelled') return outcome;

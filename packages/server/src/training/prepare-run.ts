@@ -27,6 +27,7 @@ import {
   type PackedDataset,
   type PretrainedModel,
   packExamples,
+  RETENTION_TEXTS_FILE,
   readChatTemplate,
   readModelConfig,
   retentionTask,
@@ -167,7 +168,7 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
     });
   }
   if (model.initialized.length) log(`new parameters (initialized): ${model.initialized.join(', ')}`);
-  if (spec.training.retention) checkRetention(model, tokenizerFile, dataset.validation.length);
+  if (spec.training.retention) checkRetention(model, tokenizerFile, dataset.validation.length, spec);
   const applied = await applyStrategy(strategy, model, spec.strategy.config, { baseModel: modelName });
   const frozen = frozenMarkupWarning(spec, model, dataset.stats, tokenizerFile);
   if (frozen) log(`warning: ${frozen}`);
@@ -230,7 +231,7 @@ export async function checkRunData(
   // Lengths are all the batch plan reads; unpacked 1,024 examples at a time between turns of the loop.
   planBatches(await unpackExamples(packed.train), spec);
   if (spec.training.retention) {
-    checkRetention({ arch: architectureFor(await readModelConfig(spec.model)) }, tokenizerFile, packed.validation.count);
+    checkRetention({ arch: architectureFor(await readModelConfig(spec.model)) }, tokenizerFile, packed.validation.count, spec);
   }
 }
 
@@ -270,15 +271,26 @@ export function frozenMarkupWarning(
 }
 
 /** What the retention check needs before anything trains: a pre-training head to score with, a mask token, held-back texts. */
-function checkRetention(model: Pick<PretrainedModel, 'arch'>, tokenizerFile: string, validation: number): void {
-  const refuse = (message: string): never => {
-    throw new RunSpecError(message, [{ path: 'training.retention', message }]);
+function checkRetention(
+  model: Pick<PretrainedModel, 'arch'>,
+  tokenizerFile: string,
+  validation: number,
+  spec: Pick<RunSpec, 'model' | 'training'>,
+): void {
+  const refuse = (message: string, path = 'training.retention'): never => {
+    throw new RunSpecError(message, [{ path, message }]);
   };
   const task = retentionTask(model);
   if (!task)
     refuse(`${model.arch.modelType} has neither a masked- nor a causal-LM head to measure retention with; unset training.retention`);
   if (task === 'masked-lm' && ['[MASK]', '<mask>'].every((t) => Tokenizer.fromFile(tokenizerFile).tokenToId(t) === undefined))
     refuse(`${tokenizerFile} has no mask token ([MASK] or <mask>) to hide tokens with for the masked-LM retention check`);
+  const general = join(spec.model, RETENTION_TEXTS_FILE);
+  if (spec.training.retention?.texts === 'model' && !existsSync(general))
+    refuse(
+      `retention.texts 'model' reads general text from the model folder's ${RETENTION_TEXTS_FILE}, and ${general} does not exist; add it (JSON lines with a 'text' field) or use texts: validation`,
+      'training.retention.texts',
+    );
   if (validation === 0)
     refuse(
       'the retention check scores held-back texts at each evaluation, and this run has no validation split; give data.validation, or unset training.retention',

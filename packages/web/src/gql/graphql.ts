@@ -221,11 +221,18 @@ export type HyperparametersRetentionAction =
 export type HyperparametersRetentionInput = {
   /** Below the threshold: `warn` (a warning event), or `stop` the run, keeping the best weights above it. @default WARN */
   action?: HyperparametersRetentionAction | null | undefined;
-  /** Held-back texts (from the validation split) the tuned backbone is scored on. @default 64 */
+  /** Held-back texts (drawn from `texts`) the tuned backbone is scored on. @default 64 */
   sampleSize?: number | null | undefined;
+  /** Where the sample comes from: the run's `validation` split, or general text the base `model` folder ships in retention.jsonl (text like its pre-training data that it never trained on). @default VALIDATION */
+  texts?: HyperparametersRetentionTexts | null | undefined;
   /** The least retention accepted: below it the action is taken (0.5: the sample's perplexity doubled; 0: never). @default 0.5 */
   threshold?: number | null | undefined;
 };
+
+/** Where the sample comes from: the run's `validation` split, or general text the base `model` folder ships in retention.jsonl (text like its pre-training data that it never trained on). */
+export type HyperparametersRetentionTexts =
+  | 'MODEL'
+  | 'VALIDATION';
 
 /** Learning-rate decay after warm-up. */
 export type HyperparametersSchedule =
