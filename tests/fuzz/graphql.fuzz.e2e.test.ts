@@ -78,7 +78,7 @@ beforeAll(async () => {
     server.url,
     'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
     {
-      i: { modelId, datasetId, strategy: 'lora', maxLength: 32 },
+      i: { modelId, datasetId, strategy: 'lora', maxLength: 32, hyperparameters: { batchSize: 4 } },
     },
   );
   const { createApiToken } = await gql<{ createApiToken: { token: { id: string } } }>(

@@ -654,7 +654,7 @@ describe('importModelFromDirectory', () => {
     expect(r.errors).toBeUndefined();
     const stored = join(guarded.dataDir, 'artifacts', 'models', r.data?.importModelFromDirectory.model.id as string);
     const files = readdirSync(stored);
-    expect(files.sort()).toEqual(['README.md', 'config.json', 'model.safetensors', 'tokenizer.json']);
+    expect(files.sort()).toEqual(['README.md', 'config.json', 'model.safetensors', 'retention.jsonl', 'tokenizer.json']);
     for (const f of files) expect(lstatSync(join(stored, f)).isFile(), f).toBe(true);
   });
 });

@@ -604,7 +604,7 @@ describe('model archives through the API', () => {
     expect(model).toMatchObject({ parameterCount: 2_395_005, modelType: 'bert', source: 'upload:austen-upload.tar.gz' });
     modelId = model?.id as string;
     const stored = listing(join(guarded.dataDir, 'artifacts', 'models', modelId));
-    expect(stored).toEqual(['README.md', 'config.json', 'model.safetensors', 'tokenizer.json']);
+    expect(stored).toEqual(['README.md', 'config.json', 'model.safetensors', 'retention.jsonl', 'tokenizer.json']);
     expect(listing(join(guarded.dataDir, 'artifacts', 'tmp'))).toEqual([]);
   });
 });
@@ -658,7 +658,7 @@ describe('graphql-ws', () => {
     } = await gql<{ createRun: { run: { id: string } } }>(
       guarded.url,
       'mutation($i: CreateRunInput!) { createRun(input: $i) { run { id } } }',
-      { i: { modelId, datasetId, strategy: 'lora', hyperparameters: { maxSteps: 1 } } },
+      { i: { modelId, datasetId, strategy: 'lora', hyperparameters: { maxSteps: 1, batchSize: 4 } } },
       admin,
     );
     // Changes close together may arrive as one (the run's latest state), so the cancel waits for QUEUED.
