@@ -3,7 +3,7 @@
 // and as the mean and spread over the seeds.
 //
 //   node packages/adapters/bench/strategies.bench.ts [--json] [--seeds 1,2,3] [--epochs N] [--lr X] [--threads N]
-//        [--only id,id] [--config JSON] [--model DIR]
+//        [--only id,id] [--config JSON] [--model DIR] [--train N|all]
 //
 // Each strategy and seed runs in a child process of its own, so peak_rss_mb (the child's maxRSS, which
 // covers the runtime's worker thread) is that run's alone. The seed draws the new weights (head, pooler,
@@ -58,6 +58,8 @@ interface Options {
   child?: string;
   /** A BERT folder with tokenizer.json to use instead of models/austen-bert-mini. */
   model?: string;
+  /** Training paragraphs (the default 300; Infinity: the whole training split). */
+  train: number;
 }
 
 interface Line {
@@ -84,7 +86,7 @@ interface Line {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { json: false, threads: availableParallelism(), seeds: [42] };
+  const opts: Options = { json: false, threads: availableParallelism(), seeds: [42], train: 300 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = (): string => {
@@ -123,9 +125,13 @@ function parseArgs(argv: readonly string[]): Options {
       }
     } else if (a === '--child') opts.child = value();
     else if (a === '--model') opts.model = resolve(value());
+    else if (a === '--train') {
+      const v = value();
+      opts.train = v === 'all' ? Number.POSITIVE_INFINITY : count(v);
+    }
     else
       throw new Error(
-        `unknown argument '${a}' (expected --json, --seeds 1,2,3, --epochs N, --lr X, --threads N, --only id,id, --config JSON, --model DIR)`,
+        `unknown argument '${a}' (expected --json, --seeds 1,2,3, --train N|all, --epochs N, --lr X, --threads N, --only id,id, --config JSON, --model DIR)`,
       );
   }
   return opts;
@@ -144,7 +150,7 @@ const sd = (xs: readonly number[]): number =>
 async function runOne(recipe: AustenRecipe, opts: Options, seed: number): Promise<Line> {
   const registry = createRegistry();
   if (recipe.strategy === 'ia3') await registry.load(IA3);
-  const slice = await austenSlice(300, Number.POSITIVE_INFINITY, opts.model);
+  const slice = await austenSlice(opts.train, Number.POSITIVE_INFINITY, opts.model);
   const model = await austenModel(slice.labels.length, opts.model, seed);
   const config = opts.config ?? recipe.config;
   const applied = await registry.apply(recipe.strategy, model, config);
@@ -244,7 +250,7 @@ if (opts.child) {
   if (!chosen.length)
     throw new Error(`--only ${opts.only?.join(',')} names no strategy; known: ${RECIPES.map((r) => r.strategy).join(', ')}`);
   if (!opts.json) {
-    const slice = '300 train paragraphs, the 283 of the validation split for accuracy, 64 tokens';
+    const slice = `${Number.isFinite(opts.train) ? opts.train : 'all'} train paragraphs, the 283 of the validation split for accuracy, 64 tokens`;
     const model = opts.model ?? 'models/austen-bert-mini';
     console.log(`${model} on examples/austen/novels.jsonl (${slice}), ${opts.threads} threads, seeds ${opts.seeds.join(', ')}\n`);
   }
@@ -256,6 +262,8 @@ if (opts.child) {
       if (opts.lr) args.push('--lr', String(opts.lr));
       if (opts.config) args.push('--config', JSON.stringify(opts.config));
       if (opts.model) args.push('--model', opts.model);
+      if (Number.isFinite(opts.train)) args.push('--train', String(opts.train));
+      else args.push('--train', 'all');
       const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
       const line = JSON.parse(out.trim().split('\n').pop() as string) as Line;
       lines.push(line);

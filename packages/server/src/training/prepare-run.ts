@@ -3,7 +3,7 @@
 // that preflight accepts starts, and one it refuses fails the same way.
 
 import { existsSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   type AppliedStrategy,
   applyStrategy,
@@ -56,8 +56,8 @@ export interface PrepareOptions {
 }
 
 /**
- * Tokenized datasets, packed (a few typed arrays each), by everything that decides them: the files'
- * and tokenizer's paths, sizes and times, the task, columns, labels, max_length and seed. The most
+ * Tokenized datasets, packed (a few typed arrays each), by everything that decides them: the files',
+ * tokenizer's and chat template's paths, sizes and times, the task, columns, labels, max_length and seed. The most
  * recently used are kept. Each user unpacks its own examples (the trainer re-masks masked-LM ones in place).
  */
 export class DatasetCache {
@@ -179,6 +179,21 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   return { spec, tokenizerFile, dataset, labels, model, applied, plan };
 }
 
+/** What decides a run's tokenized data: its DatasetCache key. */
+export function runDataKey(spec: RunSpec, tokenizerFile: string): string {
+  const d = spec.data;
+  return JSON.stringify([
+    // tokenizer_config.json holds the chat template conversations are rendered with.
+    [d.file, d.train, d.validation, d.test, tokenizerFile, join(dirname(tokenizerFile), 'tokenizer_config.json')].map(fileStamp),
+    d.format,
+    spec.task,
+    d.columns,
+    d.max_length,
+    spec.seed,
+    d.labels,
+  ]);
+}
+
 /**
  * The run's dataset, read and tokenized in a worker thread (a large file never stalls this event loop: an API,
  * a progress bar), kept in `options.datasets` by everything that decides it, so a run queued after createRun's
@@ -204,15 +219,7 @@ function loadRunData(
       },
       options.onDataProgress,
     );
-  const key = JSON.stringify([
-    [d.file, d.train, d.validation, d.test, tokenizerFile].map(fileStamp),
-    d.format,
-    spec.task,
-    d.columns,
-    d.max_length,
-    spec.seed,
-    d.labels,
-  ]);
+  const key = runDataKey(spec, tokenizerFile);
   return options.datasets ? options.datasets.get(key, load) : load();
 }
 

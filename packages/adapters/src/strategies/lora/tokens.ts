@@ -41,11 +41,12 @@ export function tokenRows(model: PretrainedModel, indices: readonly number[]): n
 
 /**
  * The embeddings with `rows` replaced by a trainable (rows, C) tensor, initialized to their base values as
- * PEFT does: W * keep + onehot(rows) @ D, where keep is 0 on the rows. The frozen W gets no gradient; D's
- * is onehotᵀ @ dW' (the rows' gradients), through ops the autodiff already knows.
+ * PEFT does: W with D - W[rows] added at the rows (one ScatterND that copies W, rather than masking W and adding
+ * an embedding-sized one-hot product every step). The frozen W gets no gradient; D's is dW'[rows], the
+ * scatter's gradient.
  */
 export function trainableRows(site: ParameterSite, rows: readonly number[]): Tensor {
-  const [vocab, width] = site.value.shape as [number, number];
+  const width = site.value.shape[1] as number;
   const source = site.scope.params.get(site.name);
   const delta = site.scope.pp('lora_token_adapter').get('trainable_tokens_delta', [rows.length, width], () => {
     const out = new Float32Array(rows.length * width);
@@ -54,15 +55,10 @@ export function trainableRows(site: ParameterSite, rows: readonly number[]): Ten
     });
     return out;
   });
-  const keep = new Float32Array(vocab).fill(1);
-  const onehot = new Float32Array(vocab * rows.length);
-  rows.forEach((row, k) => {
-    keep[row] = 0;
-    onehot[row * rows.length + k] = 1;
-  });
   const graph = site.value.graph;
-  const kept = ops.mul(site.value, graph.constant(keep, [vocab, 1], 'token_keep')); // (V, C)
-  return ops.add(kept, ops.matmul(graph.constant(onehot, [vocab, rows.length], 'token_onehot'), delta)); // (V, C)
+  const at = graph.constant(BigInt64Array.from(rows, BigInt), [rows.length], 'token_rows');
+  const change = ops.sub(delta, ops.gather(site.value, at, 0)); // (R, C)
+  return ops.scatterNDAdd(site.value, ops.reshape(at, [rows.length, 1]), change); // (V, C)
 }
 
 /** The embeddings with the trained rows written in: what merge exports. */
