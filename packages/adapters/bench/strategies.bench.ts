@@ -128,8 +128,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--train') {
       const v = value();
       opts.train = v === 'all' ? Number.POSITIVE_INFINITY : count(v);
-    }
-    else
+    } else
       throw new Error(
         `unknown argument '${a}' (expected --json, --seeds 1,2,3, --train N|all, --epochs N, --lr X, --threads N, --only id,id, --config JSON, --model DIR)`,
       );
