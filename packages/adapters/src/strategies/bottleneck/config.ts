@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { StrategyDefaults } from '../../contract/strategy.ts';
 
 export const NON_LINEARITIES = ['relu', 'gelu', 'tanh', 'swish'] as const;
+export const INIT_WEIGHTS = ['bert', 'mam_adapter', 'houlsby'] as const;
 export type NonLinearity = (typeof NON_LINEARITIES)[number];
 
 export const bottleneckConfigSchema = z.strictObject({
@@ -23,11 +24,17 @@ export const bottleneckConfigSchema = z.strictObject({
     .enum(NON_LINEARITIES)
     .optional()
     .describe("activation inside the bottleneck; default: AdapterHub's for the variant (pfeiffer: relu, houlsby: swish)"),
+  initWeights: z
+    .enum(INIT_WEIGHTS)
+    .default('bert')
+    .describe(
+      "AdapterHub's init_weights: bert (its default: both projections N(0, 0.02), biases 0), mam_adapter (down-projection U(-1/sqrt(in), 1/sqrt(in)), up-projection 0: the adapter starts as the identity), houlsby (both N(0, 0.01) truncated at 2 standard deviations)",
+    ),
   residual: z
     .boolean()
     .default(true)
     .describe(
-      "add the sublayer output to the adapter's output, as AdapterHub does (with the zero-initialized up-projection, the adapter starts as the identity)",
+      "add the sublayer output to the adapter's output, as AdapterHub does (with initWeights mam_adapter's zero up-projection, the adapter starts as the identity)",
     ),
   trainLayerNorms: z.boolean().default(false).describe("also train the base model's layer norms (Houlsby et al. did)"),
   modulesToSave: z

@@ -1,7 +1,7 @@
 // One bottleneck adapter as AdapterHub defines it: up(act(down(input))) added to the sublayer output, where
 // Houlsby reads the sublayer output and Pfeiffer the block's residual sum after its own norm.
 
-import { type AdapterSite, init, ops, type Tensor } from '@tuneql/engine';
+import { type AdapterSite, type Initializer, init, ops, type Tensor } from '@tuneql/engine';
 import type { BottleneckConfig, NonLinearity } from './config.ts';
 
 const ACTIVATIONS: Record<NonLinearity, (x: Tensor) => Tensor> = {
@@ -9,6 +9,22 @@ const ACTIVATIONS: Record<NonLinearity, (x: Tensor) => Tensor> = {
   gelu: (x) => ops.gelu(x),
   tanh: ops.tanh,
   swish: (x) => ops.mul(x, ops.sigmoid(x)),
+};
+
+/** N(0, std) truncated to [-2 std, 2 std] (torch.nn.init.trunc_normal_ with a = -2 std, b = 2 std), by redrawing. */
+function truncatedNormal(std: number): Initializer {
+  return (shape, rng) =>
+    init.normal(1)(shape, rng).map((v) => {
+      while (Math.abs(v) > 2) v = rng.normal();
+      return v * std;
+    });
+}
+
+/** The down- and up-projections' weight initializers for AdapterHub's init_weights (biases start at 0 in all three). */
+const INITS: Record<BottleneckConfig['initWeights'], { down: Initializer; up: Initializer }> = {
+  bert: { down: init.normal(0.02), up: init.normal(0.02) },
+  mam_adapter: { down: init.kaimingUniform(), up: init.zeros() },
+  houlsby: { down: truncatedNormal(0.01), up: truncatedNormal(0.01) },
 };
 
 export function bottleneckSize(hidden: number, reductionFactor: number): number {
@@ -36,9 +52,10 @@ export function bottleneckAdapter(site: AdapterSite, config: BottleneckConfig, n
   const size = bottleneckSize(hidden, config.reductionFactor);
   const down = site.scope.pp('adapter_down');
   const up = site.scope.pp('adapter_up');
-  const wd = down.get('weight', [size, hidden], init.kaimingUniform());
+  const inits = INITS[config.initWeights];
+  const wd = down.get('weight', [size, hidden], inits.down);
   const bd = down.get('bias', [size], init.zeros());
-  const wu = up.get('weight', [hidden, size], init.zeros());
+  const wu = up.get('weight', [hidden, size], inits.up);
   const bu = up.get('bias', [hidden], init.zeros());
   const input = adapterInput(site, config.variant); // (B, T, C)
   const h = ACTIVATIONS[nonLinearity](ops.add(ops.matmul(input, ops.transpose(wd)), bd)); // (B, T, size)
