@@ -44,6 +44,7 @@ const expectedKinds: Record<string, Record<string, FieldKind>> = {
     variant: 'enum',
     reductionFactor: 'number',
     nonLinearity: 'enum',
+    initWeights: 'enum',
     residual: 'boolean',
     trainLayerNorms: 'boolean',
     modulesToSave: 'string-list',

@@ -12,22 +12,24 @@ import { bottleneck } from './index.ts';
 
 defineStrategySuite(bottleneck, [
   {
-    name: 'bert: Pfeiffer',
+    name: 'bert: Pfeiffer, starting as the identity (mam_adapter init)',
     model: parity('bert-sequence-classification'),
     task: 'sequence-classification',
-    config: { reductionFactor: 4 },
+    config: { reductionFactor: 4, initWeights: 'mam_adapter' },
   },
   {
-    name: 'gpt2: Houlsby, gelu, layer norms',
+    name: 'gpt2: Houlsby, gelu, layer norms, bert init',
     model: parity('gpt2-sequence-classification'),
     task: 'sequence-classification',
     config: { variant: 'houlsby', reductionFactor: 4, nonLinearity: 'gelu', trainLayerNorms: true },
+    startsAsBase: false,
   },
   {
-    name: 'llama: Houlsby, swish',
+    name: 'llama: Houlsby, swish, houlsby init',
     model: parity('llama-token-classification'),
     task: 'token-classification',
-    config: { variant: 'houlsby', reductionFactor: 2, nonLinearity: 'swish' },
+    config: { variant: 'houlsby', reductionFactor: 2, nonLinearity: 'swish', initWeights: 'houlsby' },
+    startsAsBase: false,
   },
 ]);
 
@@ -42,13 +44,40 @@ describe('bottleneck: placement and export', () => {
     );
     expect(pfeiffer.report.modules).toEqual(['bert.encoder.layer.0.output', 'bert.encoder.layer.1.output']);
     expect(pfeiffer.model.params.get('bert.encoder.layer.0.output.adapter_down.weight').shape).toEqual([4, 16]);
-    expect(pfeiffer.model.params.get('bert.encoder.layer.0.output.adapter_up.weight').data.every((v) => v === 0)).toBe(true);
     const houlsby = await applyStrategy(bottleneck, await loadPretrained(parity('gpt2-causal-lm'), { task: 'causal-lm' }), {
       variant: 'houlsby',
     });
     expect(houlsby.report.modules).toEqual(['transformer.h.0.attn', 'transformer.h.0.mlp', 'transformer.h.1.attn', 'transformer.h.1.mlp']);
     expect(houlsby.model.params.get('transformer.h.0.attn.adapter_down.weight').shape).toEqual([1, 16]); // 16 / 16
     await expect(houlsby.merge()).rejects.toMatchObject({ code: 'STRATEGY_MERGE_UNSUPPORTED', plugin: 'bottleneck' });
+  });
+
+  it("initializes the projections as AdapterHub's init_weights says: bert (the default), mam_adapter, houlsby", async () => {
+    const weights = async (initWeights?: string) => {
+      const model = await loadPretrained(parity('bert-sequence-classification'), { task: 'sequence-classification' });
+      await applyStrategy(bottleneck, model, { reductionFactor: 1, ...(initWeights ? { initWeights } : {}) });
+      const get = (n: string) => [...model.params.get(`bert.encoder.layer.0.output.${n}`).data];
+      return { down: get('adapter_down.weight'), up: get('adapter_up.weight'), biases: [...get('adapter_down.bias'), ...get('adapter_up.bias')] };
+    };
+    const std = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + x * x, 0) / xs.length);
+    // 256 values a projection (16 x 16): the sample standard deviation is within about 10% of the true one.
+    const bert = await weights();
+    for (const w of [bert.down, bert.up]) {
+      expect(std(w)).toBeGreaterThan(0.016);
+      expect(std(w)).toBeLessThan(0.024);
+    }
+    expect(bert.biases.every((v) => v === 0)).toBe(true);
+    const mam = await weights('mam_adapter');
+    expect(mam.up.every((v) => v === 0)).toBe(true);
+    expect(Math.max(...mam.down.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(16));
+    expect(std(mam.down)).toBeGreaterThan(0.8 / Math.sqrt(3 * 16)); // U(-b, b) has standard deviation b / sqrt(3)
+    const houlsby = await weights('houlsby');
+    for (const w of [houlsby.down, houlsby.up]) {
+      expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(0.02);
+      // N(0, 0.01) truncated at 2 sd has a standard deviation of 0.0088.
+      expect(std(w)).toBeGreaterThan(0.0075);
+      expect(std(w)).toBeLessThan(0.01);
+    }
   });
 
   it("refuses a reduction factor past the model's hidden size, naming it", async () => {
