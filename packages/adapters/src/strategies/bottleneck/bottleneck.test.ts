@@ -57,7 +57,11 @@ describe('bottleneck: placement and export', () => {
       const model = await loadPretrained(parity('bert-sequence-classification'), { task: 'sequence-classification' });
       await applyStrategy(bottleneck, model, { reductionFactor: 1, ...(initWeights ? { initWeights } : {}) });
       const get = (n: string) => [...model.params.get(`bert.encoder.layer.0.output.${n}`).data];
-      return { down: get('adapter_down.weight'), up: get('adapter_up.weight'), biases: [...get('adapter_down.bias'), ...get('adapter_up.bias')] };
+      return {
+        down: get('adapter_down.weight'),
+        up: get('adapter_up.weight'),
+        biases: [...get('adapter_down.bias'), ...get('adapter_up.bias')],
+      };
     };
     const std = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + x * x, 0) / xs.length);
     // 256 values a projection (16 x 16): the sample standard deviation is within about 10% of the true one.

@@ -14,10 +14,12 @@ const ACTIVATIONS: Record<NonLinearity, (x: Tensor) => Tensor> = {
 /** N(0, std) truncated to [-2 std, 2 std] (torch.nn.init.trunc_normal_ with a = -2 std, b = 2 std), by redrawing. */
 function truncatedNormal(std: number): Initializer {
   return (shape, rng) =>
-    init.normal(1)(shape, rng).map((v) => {
-      while (Math.abs(v) > 2) v = rng.normal();
-      return v * std;
-    });
+    init
+      .normal(1)(shape, rng)
+      .map((v) => {
+        while (Math.abs(v) > 2) v = rng.normal();
+        return v * std;
+      });
 }
 
 /** The down- and up-projections' weight initializers for AdapterHub's init_weights (biases start at 0 in all three). */
