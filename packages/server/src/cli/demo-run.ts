@@ -60,7 +60,7 @@ export async function demoRun(url: string): Promise<void> {
         modelId: model.id,
         datasetId: dataset.id,
         strategy: 'full',
-        hyperparameters: { epochs: 4, batchSize: 16, learningRate: 5e-4 },
+        hyperparameters: { epochs: 8, batchSize: 16, learningRate: 3e-4 },
         maxLength: 96,
         // Fixed (it is also the default): the split, the head's first weights, shuffling and dropout, so every
         // demo trains the same model and the showcase's answers are the same each time.
