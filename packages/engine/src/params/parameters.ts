@@ -92,6 +92,26 @@ export class ParameterSet {
     return p;
   }
 
+  /**
+   * Hands parameter `name`'s values over to their new holder (a runtime that trains them in place): until
+   * `data` is set again, reading it throws rather than giving values that are no longer current.
+   */
+  handOver(name: string): Float32Array {
+    const p = this.get(name);
+    const data = p.data;
+    Object.defineProperty(p, 'data', {
+      configurable: true,
+      enumerable: true,
+      get(): Float32Array {
+        throw new Error(`parameter '${name}' is held by a runtime; read it back first (Runtime.syncTo)`);
+      },
+      set(value: Float32Array) {
+        Object.defineProperty(p, 'data', { configurable: true, enumerable: true, writable: true, value });
+      },
+    });
+    return data;
+  }
+
   /** Sets which parameters train: those for which `predicate` is true. */
   setTrainable(predicate: (name: string) => boolean): void {
     for (const p of this.entries.values()) p.trainable = predicate(p.name);

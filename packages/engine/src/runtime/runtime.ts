@@ -33,6 +33,12 @@ export class InputError extends Error {
 
 export type Feeds = Record<string, HostArray>;
 
+/** `data` alone in a buffer of its own, which can move to another thread: itself when it is, else a copy. */
+function ownBuffer(data: Float32Array): Float32Array {
+  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+  return whole ? data : data.slice();
+}
+
 /** A seed in [0, 2^31) for `step` of the run seeded `seed`: a fresh stream per step, the same on every run. */
 export function dropoutSeed(seed: number, step: number): number {
   const rng = new Rng((Math.imul(seed >>> 0, 0x9e3779b1) ^ step) >>> 0);
@@ -93,19 +99,26 @@ export class Runtime {
   /**
    * Loads a compiled program. Slots it binds that hold no value yet are filled from `params`
    * (optimizer states start at zero); slots already loaded are shared, so an inference program
-   * sees the weights the training program has updated.
+   * sees the weights the training program has updated. With `move`, the values of the parameters it
+   * binds move to the runtime instead of being copied: `params` holds them no more (reading one throws)
+   * until `syncTo` brings them back, so that a run holds each weight once.
    */
-  async load(program: Program, params: ParameterSet, options: { reset?: boolean } = {}): Promise<LoadedProgram> {
+  async load(program: Program, params: ParameterSet, options: { reset?: boolean; move?: boolean } = {}): Promise<LoadedProgram> {
     const problem = program.precision ? precisionProblem(program.precision, false, this.provider) : undefined;
     if (problem) throw new PrecisionError('PRECISION_UNSUPPORTED', problem);
     const known = options.reset ? new Set<string>() : this.loadedSlots;
     const values: Record<string, WireTensor> = {};
     for (const s of program.slots) {
       if (known.has(s.slot)) continue;
-      const data = s.slot === s.param ? params.get(s.param).data.slice() : new Float32Array(sizeOf(s.shape));
+      const data =
+        s.slot !== s.param
+          ? new Float32Array(sizeOf(s.shape))
+          : options.move
+            ? ownBuffer(params.handOver(s.param))
+            : params.get(s.param).data.slice();
       values[s.slot] = { dtype: 'float32', shape: s.shape, data };
     }
-    // The copies made here move to the worker rather than being cloned, so they are not held twice.
+    // The values sent here move to the worker rather than being cloned, so they are not held twice.
     if (Object.keys(values).length)
       await this.call(
         { type: 'setSlots', values },
@@ -114,7 +127,9 @@ export class Runtime {
     for (const n of Object.keys(values)) this.loadedSlots.add(n);
     const { scalarValues: _hostOnly, ...wire } = program;
     const id = await this.call<number>({ type: 'load', program: wire });
-    return new LoadedProgram(this, id, program);
+    // The session holds what it needs of the model: its bytes (the frozen weights, for most) are not kept.
+    const { model: _inSession, ...loaded } = program;
+    return new LoadedProgram(this, id, loaded);
   }
 
   /** Current values of slots (parameters: their names; optimizer states: `name::slot`). */
@@ -176,7 +191,8 @@ function narrowFeed(name: string, data: BigInt64Array, shape: readonly number[])
 export class LoadedProgram {
   readonly runtime: Runtime;
   readonly id: number;
-  readonly program: Program;
+  /** The program, less its model bytes. */
+  readonly program: Omit<Program, 'model'>;
   /** Optimizer steps taken so far (AdamW's bias correction counts from 1). */
   step = 0;
   /** Run seed: with the step number it fixes every dropout mask, so a resumed run draws the same ones. */
@@ -193,7 +209,7 @@ export class LoadedProgram {
   /** Half precision: the current loss scale, overflow-free steps since it last changed, and steps skipped. */
   lossScale: { scale: number; goodSteps: number; skipped: number } | undefined;
 
-  constructor(runtime: Runtime, id: number, program: Program) {
+  constructor(runtime: Runtime, id: number, program: Omit<Program, 'model'>) {
     this.runtime = runtime;
     this.id = id;
     this.program = program;

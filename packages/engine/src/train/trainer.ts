@@ -16,7 +16,7 @@ import { constantSchedule, cosineSchedule, type LrSchedule, linearSchedule } fro
 import { NonFiniteLossError } from '../runtime/protocol.ts';
 import type { Provider } from '../runtime/providers.ts';
 import { dropoutSeed, type LoadedProgram, Runtime } from '../runtime/runtime.ts';
-import { compileAccumulatedStep, compileInference, compileTrainStep, type Program, type TrainStepSpec } from '../step/compile.ts';
+import { compileAccumulatedStep, compileInference, compileTrainStep, type TrainStepSpec } from '../step/compile.ts';
 import {
   type Bucket,
   type CollateOptions,
@@ -291,22 +291,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   try {
     const micros: LoadedProgram[] = [];
     let apply: LoadedProgram | undefined;
-    const programs: Program[] = [];
+    // The trainable weights move to the runtime (one copy, updated in place); finish() reads them back.
+    const move = { move: true };
     for (const b of trainBuckets) {
       if (k === 1) {
-        const p = compileTrainStep(spec(b.length));
-        programs.push(p);
-        micros.push(await rt.load(p, model.params));
+        micros.push(await rt.load(compileTrainStep(spec(b.length)), model.params, move));
       } else {
         const { accumulate, apply: applyProgram } = compileAccumulatedStep(spec(b.length), k);
-        programs.push(accumulate);
-        micros.push(await rt.load(accumulate, model.params));
-        if (!apply) {
-          programs.push(applyProgram);
-          apply = await rt.load(applyProgram, model.params);
-        }
+        micros.push(await rt.load(accumulate, model.params, move));
+        apply ??= await rt.load(applyProgram, model.params, move);
       }
     }
+    const programs = [...micros, ...(apply ? [apply] : [])].map((p) => p.program);
     // Every program of the run counts each parameter's steps in one map (gradual unfreezing's bias corrections).
     const paramSteps = new Map<string, number>();
     for (const p of [...micros, ...(apply ? [apply] : [])]) p.paramSteps = paramSteps;
