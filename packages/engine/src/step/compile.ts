@@ -293,7 +293,7 @@ function appendUpdate(
     }
   });
   const members = (u: readonly number[]) => u.map((i) => params[i] as Tensor);
-  let grads = units.map((u) => flat(u.map((i) => raw[i] as Tensor)));
+  const grads = units.map((u) => flat(u.map((i) => raw[i] as Tensor)));
   // Global gradient norm, reported every step and used for clipping.
   let sq: Tensor | undefined;
   grads.forEach((gr, k) => {
@@ -302,12 +302,17 @@ function appendUpdate(
     sq = sq ? add(sq, s) : s;
   });
   const gradNorm = sqrt(sq as Tensor);
+  let clipScale: Tensor | undefined;
   if (spec.clipGradNorm !== undefined) {
     if (!(spec.clipGradNorm > 0)) throw new Error(`clipGradNorm must be positive, got ${spec.clipGradNorm}`);
     const coef = div(g.scalar(spec.clipGradNorm), add(gradNorm, 1e-6));
-    const scale = where(less(coef, 1), coef, 1);
-    grads = grads.map((gr) => mul(gr, scale));
+    clipScale = where(less(coef, 1), coef, 1);
   }
+  // The runtime updates each slot in place (its output is written into the buffer its input was read
+  // from), so every value goes through this Where: the step writes only once its guard, and so the loss
+  // and every gradient, are computed, and a rejected step writes back the old values.
+  const applies = keep(gradNorm);
+  const kept = (next: Tensor, old: Tensor): Tensor => where(applies, next, old);
   const opt = spec.optimizer;
   // Gated programs take each scalar per parameter ([n], in Program.gated order): a parameter's step count,
   // and so its bias correction, starts when it is first switched on, as torch's per-parameter state does.
@@ -319,13 +324,16 @@ function appendUpdate(
   const state = params.map((p) => opt.slots.map((s) => g.input(`${p.name}${SLOT_SEP}${s}`, 'float32', p.shape)));
   const nextParam: Tensor[] = [];
   const nextState: Tensor[][] = params.map(() => []);
+  // Unit by unit, each clipped, updated and written before the next (nodes run in this order), so that
+  // the update's temporaries are one unit's, not the whole model's.
   units.forEach((u, k) => {
     const ps = members(u);
     const unitState = opt.slots.map((_, j) => flat(u.map((i) => state[i]?.[j] as Tensor)));
     const first = ps[0] as Tensor;
+    const grad = grads[k] as Tensor;
     const next = opt.update({
       param: flat(ps),
-      grad: grads[k] as Tensor,
+      grad: clipScale ? mul(grad, clipScale) : grad,
       state: unitState,
       scalars: scalarsOf(u[0] as number),
       decay: decays(first.name, first.shape),
@@ -337,28 +345,23 @@ function appendUpdate(
       next.state = next.state.map((t, j) => where(keep, t, unitState[j] as Tensor));
     }
     unflat(next.param, ps).forEach((t, m) => {
-      nextParam[u[m] as number] = t;
+      nextParam[u[m] as number] = kept(t, ps[m] as Tensor);
     });
     next.state.forEach((t, j) => {
       unflat(t, ps).forEach((part, m) => {
-        (nextState[u[m] as number] as Tensor[])[j] = part;
+        (nextState[u[m] as number] as Tensor[])[j] = kept(part, state[u[m] as number]?.[j] as Tensor);
       });
     });
   });
-  // The runtime updates each slot in place (its output is written into the buffer its input was read
-  // from), so every value goes through this Where: the step writes only once its guard, and so the loss
-  // and every gradient, are computed, and a rejected step writes back the old values.
-  const applies = keep(gradNorm);
-  const kept = (next: Tensor, old: Tensor): Tensor => where(applies, next, old);
   const slots: SlotBinding[] = [];
   const outputs: EmitOutput[] = [];
   params.forEach((p, i) => {
     slots.push({ slot: p.name, output: p.name + UPDATED, param: p.name, shape: p.shape });
-    outputs.push({ name: p.name + UPDATED, tensor: kept(nextParam[i] as Tensor, p) });
+    outputs.push({ name: p.name + UPDATED, tensor: nextParam[i] as Tensor });
     opt.slots.forEach((s, j) => {
       const slot = `${p.name}${SLOT_SEP}${s}`;
       slots.push({ slot, output: slot + UPDATED, param: p.name, shape: p.shape });
-      outputs.push({ name: slot + UPDATED, tensor: kept(nextState[i]?.[j] as Tensor, state[i]?.[j] as Tensor) });
+      outputs.push({ name: slot + UPDATED, tensor: nextState[i]?.[j] as Tensor });
     });
   });
   return { gradNorm, outputs, slots, kept };
