@@ -54,6 +54,8 @@ export class Runtime {
   private failure: Error | undefined;
   /** Slots that hold a value in the worker. */
   private readonly loadedSlots = new Set<string>();
+  /** Parameters whose current values only the worker holds: updated by a program, moved there, or written. */
+  private readonly heldParams = new Set<string>();
 
   private constructor(provider: Provider, threads: number) {
     this.provider = provider;
@@ -125,6 +127,7 @@ export class Runtime {
         Object.values(values).map((v) => v.data.buffer as ArrayBuffer),
       );
     for (const n of Object.keys(values)) this.loadedSlots.add(n);
+    for (const s of program.slots) if (s.slot === s.param && (s.output || options.move)) this.heldParams.add(s.param);
     const { scalarValues: _hostOnly, ...wire } = program;
     const id = await this.call<number>({ type: 'load', program: wire });
     // The session holds what it needs of the model: its bytes (the frozen weights, for most) are not kept.
@@ -146,12 +149,15 @@ export class Runtime {
       { type: 'setSlots', values: wire },
       Object.values(wire).map((v) => v.data.buffer as ArrayBuffer),
     );
-    for (const k of Object.keys(values)) this.loadedSlots.add(k);
+    for (const k of Object.keys(values)) {
+      this.loadedSlots.add(k);
+      this.heldParams.add(k);
+    }
   }
 
-  /** Copies the trained values back into `params`. */
+  /** Copies the trained (and moved) values back into `params`; frozen weights only read from slots are the host's already. */
   async syncTo(params: ParameterSet): Promise<void> {
-    const names = params.names.filter((n) => this.loadedSlots.has(n));
+    const names = params.names.filter((n) => this.heldParams.has(n));
     const values = await this.read(names);
     for (const [n, data] of Object.entries(values)) params.get(n).data = data;
   }

@@ -624,6 +624,10 @@ async function evaluationPrograms(
         outputs: model.task !== 'masked-lm' && model.task !== 'causal-lm',
         predictions,
       }),
+      // The frozen weights are read from slots, which every evaluation program shares, rather than embedded in
+      // each (one per length bucket of the validation and test splits): parameter-efficient strategies freeze
+      // nearly all of them.
+      frozenInputs: true,
     });
     programs.push(await rt.load(program, model.params));
   }
