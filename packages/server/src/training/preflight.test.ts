@@ -38,6 +38,9 @@ describe('preflight', () => {
     expect(full.trainableParameters).toBe(full.totalParameters);
     expect(full.memory.trainableState).toBeGreaterThan(50 * estimate.memory.trainableState);
     expect(full.memory.frozenInSessions).toBe(0);
+    // LoRA holds the frozen weights once per training session and once for evaluation, against full fine-tuning's
+    // weights, two moments, gradients and their copies.
+    expect(estimate.memoryBytes).toBeLessThan(full.memoryBytes);
     // Full fine-tuning computes every weight gradient: about 6 x parameters per token against LoRA's ~4.
     expect(full.secondsPerEpoch).toBeGreaterThan(estimate.secondsPerEpoch);
     expect(full.warnings.some((w) => /usually trains near learning_rate 0.00002/.test(w))).toBe(true);

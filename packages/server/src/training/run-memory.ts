@@ -41,7 +41,7 @@ export interface MemoryEstimate {
   runtime: number;
   /** The model's parameters in the host process (the trainer's copy: the frozen ones throughout, the trainable ones when read back for checkpoints and the export). */
   weights: number;
-  /** Frozen parameters, embedded as initializers in every onnxruntime session (one per length bucket for training, validation and test). */
+  /** Frozen parameters, embedded as initializers in every training session (one per length bucket), and one copy the evaluation sessions share. */
   frozenInSessions: number;
   /** Trainable parameters and their two AdamW moments, held once by the runtime and updated in place, plus gradient sums when accumulating. */
   trainableState: number;
@@ -97,7 +97,10 @@ export function modelShape(model: PretrainedModel): ModelShape {
   };
 }
 
-/** How the run's batches fall: the longest padded length, and the onnxruntime sessions (one per bucket and split). */
+/**
+ * How the run's batches fall: the longest padded length, and the copies of the frozen weights onnxruntime
+ * sessions hold: one per training length bucket, and one that every evaluation session shares.
+ */
 export interface BatchLayout {
   longest: number;
   sessions: number;
@@ -192,10 +195,9 @@ export async function shapesOnlyModel(
   return { model, applied };
 }
 
-/** The most a run can need: every example as long as data.max_length, every split in max_buckets buckets. */
+/** The most a run can need: every example as long as data.max_length, the training split in max_buckets buckets. */
 export function worstLayout(spec: Pick<RunSpec, 'data' | 'training'>, splits: { validation: boolean; test: boolean }): BatchLayout {
-  const perSplit = spec.training.max_buckets;
-  return { longest: spec.data.max_length, sessions: perSplit * (1 + Number(splits.validation) + Number(splits.test)) };
+  return { longest: spec.data.max_length, sessions: spec.training.max_buckets + Number(splits.validation || splits.test) };
 }
 
 /** What the user can lower, by the part of the estimate that dominates. */
@@ -205,7 +207,7 @@ function remedy(memory: MemoryEstimate): string {
     case 'activations':
       return 'lower training.batch_size or data.max_length';
     case 'frozenInSessions':
-      return 'lower training.max_buckets (each length bucket holds a copy of the frozen weights)';
+      return 'lower training.max_buckets (each training length bucket holds a copy of the frozen weights)';
     case 'trainableState':
     case 'gradients':
       return 'train fewer parameters (strategy lora or partial)';
