@@ -93,6 +93,27 @@ export class ParameterSet {
   }
 
   /**
+   * Adds `source` to this set under its own name: its values are read and written through (a runtime may
+   * hold them: see handOver), its trainable flag is this set's.
+   */
+  share(source: Parameter, trainable: boolean): Parameter {
+    if (this.entries.has(source.name)) throw new Error(`parameter '${source.name}' already exists`);
+    const p: Parameter = {
+      name: source.name,
+      shape: source.shape,
+      trainable,
+      get data(): Float32Array {
+        return source.data;
+      },
+      set data(value: Float32Array) {
+        source.data = value;
+      },
+    };
+    this.entries.set(source.name, p);
+    return p;
+  }
+
+  /**
    * Hands parameter `name`'s values over to their new holder (a runtime that trains them in place): until
    * `data` is set again, reading it throws rather than giving values that are no longer current.
    */

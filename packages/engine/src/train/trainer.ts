@@ -287,6 +287,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
   // Warnings are events of their own (not checkpoint events), so the server keeps every one.
   const warn = (code: WarningCode, message: string): void => emit('warning', {}, message, code);
+  let synced = false;
 
   try {
     const micros: LoadedProgram[] = [];
@@ -471,6 +472,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const finish = async (status: TrainResult['status'], reason?: string): Promise<TrainResult> => {
       if (bestWeights) await rt.write(bestWeights);
       await rt.syncTo(model.params);
+      synced = true;
       const result: TrainResult = { status, steps: step, best, events: seq };
       if (reason) result.reason = reason;
       // A cancelled run is scored when it finishes after a resume, not now: stopping stays quick
@@ -591,6 +593,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     return await finish('finished');
   } finally {
+    // A run that threw hands the moved weights back as they are, where the runtime still can.
+    if (!synced) await rt.syncTo(model.params).catch(() => {});
     await rt.close();
   }
 }
