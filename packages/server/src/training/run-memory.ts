@@ -31,9 +31,9 @@ const TRAINABLE_COPIES = 7;
 const ACTIVATION_OVERHEAD = 1.1;
 /**
  * Copies of the frozen weights held while a session is built, besides the ones it keeps: the model's bytes on
- * both sides of the step worker, onnxruntime's parsed model and its packed GEMM weights. Fitted: 4.
+ * both sides of the step worker, onnxruntime's parsed model and its packed GEMM weights, not all at once. Fitted: 2.
  */
-const SESSION_BUILD_COPIES = 4;
+const SESSION_BUILD_COPIES = 2;
 
 /** Bytes, by what holds them, on the CPU runtime. */
 export interface MemoryEstimate {
