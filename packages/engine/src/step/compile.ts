@@ -263,7 +263,7 @@ function stepGuard(g: Graph, loss: Tensor, userOutputs: readonly EmitOutput[], g
  * Without switches, the small parameters (biases, norm scales) with the same weight-decay flag are
  * updated in groups of up to GROUP_MAX_MEMBERS, each as one concatenated vector: the same element-wise
  * arithmetic in a dozen kernels per group instead of per parameter, which on a GPU is most of the
- * optimizer's cost (each kernel is a dispatch). `keep` makes the guard every new value passes through
+ * optimizer's cost (each kernel is a dispatch). `guard` makes the test every new value passes through
  * (`kept`): where it is false, the old value is written back.
  */
 function appendUpdate(
@@ -271,7 +271,7 @@ function appendUpdate(
   spec: TrainStepSpec,
   params: readonly Tensor[],
   raw: readonly Tensor[],
-  keep: (gradNorm: Tensor) => Tensor,
+  guard: (gradNorm: Tensor) => Tensor,
 ): { gradNorm: Tensor; outputs: EmitOutput[]; slots: SlotBinding[]; kept: (next: Tensor, old: Tensor) => Tensor } {
   const active = spec.gated ? g.input(ACTIVE, 'float32', [params.length]) : undefined;
   const switchOf = (i: number) => reshape(slice(active as Tensor, 0, i, i + 1), []); // 0 or 1
@@ -311,7 +311,7 @@ function appendUpdate(
   // The runtime updates each slot in place (its output is written into the buffer its input was read
   // from), so every value goes through this Where: the step writes only once its guard, and so the loss
   // and every gradient, are computed, and a rejected step writes back the old values.
-  const applies = keep(gradNorm);
+  const applies = guard(gradNorm);
   const kept = (next: Tensor, old: Tensor): Tensor => where(applies, next, old);
   const opt = spec.optimizer;
   // Gated programs take each scalar per parameter ([n], in Program.gated order): a parameter's step count,
