@@ -178,7 +178,7 @@ async function benchOurs(opts: Options): Promise<{ line: ImplLine; loss0: number
   const profile = opts.profile ? join(opts.profile, `train-${opts.provider}`) : undefined;
   const rt = await Runtime.start({ provider: opts.provider, threads: opts.threads, profile });
   try {
-    const loaded = await rt.load(program, model.params);
+    const loaded = await rt.load(program, model.params, { move: true });
     const feeds = randomBatch(spec, program.inputs, new Rng(1));
     const lr = opts.strategy === 'lora' ? 2e-4 : 2e-5;
     let loss0 = Number.NaN;

@@ -319,7 +319,12 @@ export const GRADIENTS: { [O in OpName]: GradRule<O> } = {
       scattered = reshape(gemm(hot, reshape(g, [n, g.size / n]), undefined, { transA: true }), front);
     } else {
       const ids = reshape(cast(indices, 'int64'), [...indices.shape, 1]);
-      scattered = scatterNDAdd(zeros(data, front), ids, g);
+      // The zeros the updates are added into, computed in the step: a constant table would be folded by
+      // onnxruntime into an initializer as large as the embedding, held by every session. An id is finite, so
+      // id x 0 is 0.
+      const first = reshape(slice(reshape(indices, [indices.size]), 0, 0, 1), []);
+      const zero = mul(cast(first, g.dtype), 0);
+      scattered = scatterNDAdd(expand(zero, front), ids, g);
     }
     const back = [...Array.from({ length: axis }, (_, i) => i + 1), 0];
     for (let i = axis + 1; i < data.rank; i++) back.push(i);

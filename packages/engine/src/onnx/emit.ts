@@ -373,20 +373,28 @@ export function emitModel(graph: Graph, options: EmitOptions): Uint8Array {
     else e.node('Cast', [e.nameOf(o.tensor)], [o.name], [{ name: 'to', i: ONNX_DTYPE[o.tensor.dtype] }]);
   }
 
-  const w = new ProtoWriter();
+  // The weights are most of the bytes: with room for them (and the nodes', at a generous 512 bytes each),
+  // the graph is written without growing, and copied once into the model.
+  const weightBytes = e.initializers.reduce((n, i) => n + i.data.byteLength, 0);
+  const capacity = weightBytes + 512 * (e.nodes.length + e.initializers.length + graphInputs.length + options.outputs.length) + 4096;
+  const w = new ProtoWriter(capacity + 256);
   w.int(1, IR_VERSION);
   w.string(2, 'tuneql');
   w.string(3, '0.1.0');
-  w.message(7, (g) => {
-    for (const n of e.nodes) g.message(1, (nw) => writeNode(nw, n));
-    g.string(2, options.graphName ?? 'tuneql');
-    for (const init of e.initializers) g.message(5, (tw) => writeTensor(tw, init));
-    for (const t of graphInputs)
-      g.message(11, (vw) => writeValueInfo(vw, t.name, e.dtype(t.dtype), t.shape, options.dynamicAxes?.[t.name]));
-    for (const o of options.outputs) {
-      g.message(12, (vw) => writeValueInfo(vw, o.name, o.tensor.dtype, o.tensor.shape, options.dynamicAxes?.[o.name]));
-    }
-  });
+  w.message(
+    7,
+    (g) => {
+      for (const n of e.nodes) g.message(1, (nw) => writeNode(nw, n));
+      g.string(2, options.graphName ?? 'tuneql');
+      for (const init of e.initializers) g.message(5, (tw) => writeTensor(tw, init), init.data.byteLength + 256 + 4 * init.dims.length);
+      for (const t of graphInputs)
+        g.message(11, (vw) => writeValueInfo(vw, t.name, e.dtype(t.dtype), t.shape, options.dynamicAxes?.[t.name]));
+      for (const o of options.outputs) {
+        g.message(12, (vw) => writeValueInfo(vw, o.name, o.tensor.dtype, o.tensor.shape, options.dynamicAxes?.[o.name]));
+      }
+    },
+    capacity,
+  );
   w.message(8, (o) => o.string(1, '').int(2, OPSET));
   return w.finish();
 }

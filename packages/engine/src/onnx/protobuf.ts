@@ -2,10 +2,18 @@
 
 const TEXT = new TextEncoder();
 
-/** Appends protobuf fields to a growable byte buffer. Nested messages are written by `message`. */
+/**
+ * Appends protobuf fields to a growable byte buffer. Nested messages are written by `message`. `capacity`
+ * sizes the buffer up front: a model's weights written into a buffer that doubles as it fills would be
+ * copied at each doubling and leave up to half of it unused.
+ */
 export class ProtoWriter {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array;
   private len = 0;
+
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(Math.max(16, capacity));
+  }
 
   private reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -86,8 +94,9 @@ export class ProtoWriter {
     return this.bytes(field, data);
   }
 
-  message(field: number, write: (w: ProtoWriter) => void): this {
-    const inner = new ProtoWriter();
+  /** A nested message; `capacity` as the constructor's, for the message's bytes. */
+  message(field: number, write: (w: ProtoWriter) => void, capacity?: number): this {
+    const inner = new ProtoWriter(capacity);
     write(inner);
     return this.bytes(field, inner.finish());
   }

@@ -92,6 +92,47 @@ export class ParameterSet {
     return p;
   }
 
+  /**
+   * Adds `source` to this set under its own name: its values are read and written through (a runtime may
+   * hold them: see handOver), its trainable flag is this set's.
+   */
+  share(source: Parameter, trainable: boolean): Parameter {
+    if (this.entries.has(source.name)) throw new Error(`parameter '${source.name}' already exists`);
+    const p: Parameter = {
+      name: source.name,
+      shape: source.shape,
+      trainable,
+      get data(): Float32Array {
+        return source.data;
+      },
+      set data(value: Float32Array) {
+        source.data = value;
+      },
+    };
+    this.entries.set(source.name, p);
+    return p;
+  }
+
+  /**
+   * Hands parameter `name`'s values over to their new holder (a runtime that trains them in place): until
+   * `data` is set again, reading it throws rather than giving values that are no longer current.
+   */
+  handOver(name: string): Float32Array {
+    const p = this.get(name);
+    const data = p.data;
+    Object.defineProperty(p, 'data', {
+      configurable: true,
+      enumerable: true,
+      get(): Float32Array {
+        throw new Error(`parameter '${name}' is held by a runtime; read it back first (Runtime.syncTo)`);
+      },
+      set(value: Float32Array) {
+        Object.defineProperty(p, 'data', { configurable: true, enumerable: true, writable: true, value });
+      },
+    });
+    return data;
+  }
+
   /** Sets which parameters train: those for which `predicate` is true. */
   setTrainable(predicate: (name: string) => boolean): void {
     for (const p of this.entries.values()) p.trainable = predicate(p.name);

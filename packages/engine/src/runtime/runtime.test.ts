@@ -232,6 +232,56 @@ describe('the step worker', () => {
     expect(Number.isFinite(next.loss)).toBe(true);
   });
 
+  it('updates the weights in place, after every output has read them, and moves them with `move`', async () => {
+    const { x, y } = logisticData();
+    const params = new ParameterSet(0);
+    // An output the loss does not depend on: the step must compute it from the weights before their update.
+    const build = (scope: ParamScope) => ({ ...logisticModel(scope), outputs: { w2: mul(scope.get('w', [D, 1], init.zeros()), 2) } });
+    const rt = await start({ provider: 'cpu', threads: 1 });
+    const step = await rt.load(compileTrainStep({ build, params, optimizer: adamw() }), params, { move: true });
+    expect(() => params.get('w').data).toThrow("parameter 'w' is held by a runtime; read it back first (Runtime.syncTo)");
+    for (let i = 0; i < 3; i++) {
+      const before = (await rt.read(['w'])).w as Float32Array;
+      const r = await step.run({ x, y }, { lr: 0.1 });
+      expect(Array.from(r.outputs.w2?.data as Float32Array)).toEqual(Array.from(before, (v) => v * 2));
+      expect((await rt.read(['w'])).w).not.toEqual(before);
+    }
+    await rt.syncTo(params);
+    expect(params.get('w').data).toEqual((await rt.read(['w'])).w);
+  });
+
+  it('keeps the gradient sums and weights of accumulation when a loss or the gradient norm is not finite', async () => {
+    const { x, y } = logisticData();
+    const params = new ParameterSet(0);
+    const rows = N / 4;
+    const build = (scope: ParamScope) => {
+      const xs = scope.graph.input('x', 'float32', [rows, D]);
+      const labels = scope.graph.input('y', 'float32', [rows, 1]);
+      return { loss: bceWithLogits(linear(scope.pp('out'), xs, 1), labels) };
+    };
+    const rt = await start({ provider: 'cpu', threads: 1 });
+    const { accumulate, apply } = compileAccumulatedStep({ params, build, optimizer: adamw() }, 2);
+    const micro = await rt.load(accumulate, params);
+    const update = await rt.load(apply, params);
+    const names = ['out.weight', 'out.bias', 'out.weight::grad_sum', 'out.weight::exp_avg'];
+    const feeds = (m: number, data = x) => ({
+      x: data.subarray(m * rows * D, (m + 1) * rows * D),
+      y: y.subarray(m * rows, (m + 1) * rows),
+    });
+    await micro.run(feeds(0));
+    const summed = await rt.read(names);
+    const bad = x.slice();
+    bad[rows * D + 4] = Number.POSITIVE_INFINITY;
+    await expect(micro.run(feeds(1, bad))).rejects.toThrow(NonFiniteLossError);
+    expect(await rt.read(names)).toEqual(summed);
+    // A sum that overflowed: the apply step changes nothing, and does not count.
+    await rt.write({ 'out.bias::grad_sum': { shape: [1], data: Float32Array.of(Number.NaN) } });
+    const before = await rt.read(names);
+    await expect(update.run({}, { lr: 0.1 })).rejects.toThrow(NonFiniteLossError);
+    expect(await rt.read(names)).toEqual(before);
+    expect(update.step).toBe(0);
+  });
+
   it('shares trained weights with an inference program', async () => {
     const { x, y } = logisticData();
     const params = new ParameterSet(0);

@@ -33,6 +33,12 @@ export class InputError extends Error {
 
 export type Feeds = Record<string, HostArray>;
 
+/** `data` alone in a buffer of its own, which can move to another thread: itself when it is, else a copy. */
+function ownBuffer(data: Float32Array): Float32Array {
+  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+  return whole ? data : data.slice();
+}
+
 /** A seed in [0, 2^31) for `step` of the run seeded `seed`: a fresh stream per step, the same on every run. */
 export function dropoutSeed(seed: number, step: number): number {
   const rng = new Rng((Math.imul(seed >>> 0, 0x9e3779b1) ^ step) >>> 0);
@@ -48,6 +54,8 @@ export class Runtime {
   private failure: Error | undefined;
   /** Slots that hold a value in the worker. */
   private readonly loadedSlots = new Set<string>();
+  /** Parameters whose current values only the worker holds: updated by a program, moved there, or written. */
+  private readonly heldParams = new Set<string>();
 
   private constructor(provider: Provider, threads: number) {
     this.provider = provider;
@@ -93,28 +101,38 @@ export class Runtime {
   /**
    * Loads a compiled program. Slots it binds that hold no value yet are filled from `params`
    * (optimizer states start at zero); slots already loaded are shared, so an inference program
-   * sees the weights the training program has updated.
+   * sees the weights the training program has updated. With `move`, the values of the parameters it
+   * binds move to the runtime instead of being copied: `params` holds them no more (reading one throws)
+   * until `syncTo` brings them back, so that a run holds each weight once.
    */
-  async load(program: Program, params: ParameterSet, options: { reset?: boolean } = {}): Promise<LoadedProgram> {
+  async load(program: Program, params: ParameterSet, options: { reset?: boolean; move?: boolean } = {}): Promise<LoadedProgram> {
     const problem = program.precision ? precisionProblem(program.precision, false, this.provider) : undefined;
     if (problem) throw new PrecisionError('PRECISION_UNSUPPORTED', problem);
     const known = options.reset ? new Set<string>() : this.loadedSlots;
     const values: Record<string, WireTensor> = {};
     for (const s of program.slots) {
       if (known.has(s.slot)) continue;
-      const data = s.slot === s.param ? params.get(s.param).data.slice() : new Float32Array(sizeOf(s.shape));
+      const data =
+        s.slot !== s.param
+          ? new Float32Array(sizeOf(s.shape))
+          : options.move
+            ? ownBuffer(params.handOver(s.param))
+            : params.get(s.param).data.slice();
       values[s.slot] = { dtype: 'float32', shape: s.shape, data };
     }
-    // The copies made here move to the worker rather than being cloned, so they are not held twice.
+    // The values sent here move to the worker rather than being cloned, so they are not held twice.
     if (Object.keys(values).length)
       await this.call(
         { type: 'setSlots', values },
         Object.values(values).map((v) => v.data.buffer as ArrayBuffer),
       );
     for (const n of Object.keys(values)) this.loadedSlots.add(n);
+    for (const s of program.slots) if (s.slot === s.param && (s.output || options.move)) this.heldParams.add(s.param);
     const { scalarValues: _hostOnly, ...wire } = program;
     const id = await this.call<number>({ type: 'load', program: wire });
-    return new LoadedProgram(this, id, program);
+    // The session holds what it needs of the model: its bytes (the frozen weights, for most) are not kept.
+    const { model: _inSession, ...loaded } = program;
+    return new LoadedProgram(this, id, loaded);
   }
 
   /** Current values of slots (parameters: their names; optimizer states: `name::slot`). */
@@ -131,12 +149,15 @@ export class Runtime {
       { type: 'setSlots', values: wire },
       Object.values(wire).map((v) => v.data.buffer as ArrayBuffer),
     );
-    for (const k of Object.keys(values)) this.loadedSlots.add(k);
+    for (const k of Object.keys(values)) {
+      this.loadedSlots.add(k);
+      this.heldParams.add(k);
+    }
   }
 
-  /** Copies the trained values back into `params`. */
+  /** Copies the trained (and moved) values back into `params`; frozen weights only read from slots are the host's already. */
   async syncTo(params: ParameterSet): Promise<void> {
-    const names = params.names.filter((n) => this.loadedSlots.has(n));
+    const names = params.names.filter((n) => this.heldParams.has(n));
     const values = await this.read(names);
     for (const [n, data] of Object.entries(values)) params.get(n).data = data;
   }
@@ -176,7 +197,8 @@ function narrowFeed(name: string, data: BigInt64Array, shape: readonly number[])
 export class LoadedProgram {
   readonly runtime: Runtime;
   readonly id: number;
-  readonly program: Program;
+  /** The program, less its model bytes. */
+  readonly program: Omit<Program, 'model'>;
   /** Optimizer steps taken so far (AdamW's bias correction counts from 1). */
   step = 0;
   /** Run seed: with the step number it fixes every dropout mask, so a resumed run draws the same ones. */
@@ -193,7 +215,7 @@ export class LoadedProgram {
   /** Half precision: the current loss scale, overflow-free steps since it last changed, and steps skipped. */
   lossScale: { scale: number; goodSteps: number; skipped: number } | undefined;
 
-  constructor(runtime: Runtime, id: number, program: Program) {
+  constructor(runtime: Runtime, id: number, program: Omit<Program, 'model'>) {
     this.runtime = runtime;
     this.id = id;
     this.program = program;

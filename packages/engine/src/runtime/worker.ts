@@ -1,11 +1,11 @@
 // The step worker: owns the onnxruntime sessions and the parameter slots, so that a long step never
 // blocks the main event loop. Trainable parameters and optimizer states live here between steps:
-// on the CPU in two preallocated buffers per slot (read one, write the other, swap), on WebGPU as
-// GPU buffers that the next step reads directly.
+// on the CPU one buffer per slot, which a training step reads and then writes its update into (the
+// compiled step writes each slot last, behind its guard: see compile.ts's stepGuard), on WebGPU as GPU
+// buffers that the next step reads directly.
 
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { allocate } from '../graph/dtype.ts';
 import { Graph } from '../graph/graph.ts';
 import { emitModel } from '../onnx/emit.ts';
 import { PrecisionError, type Program } from '../step/compile.ts';
@@ -22,14 +22,13 @@ import { explainSessionError, type Provider } from './providers.ts';
 
 interface Slot {
   shape: readonly number[];
-  /** Value read by the next run. */
-  front: ort.Tensor;
-  /** CPU only: the buffer the next training run writes into. */
-  back: ort.Tensor | undefined;
+  /** The value; on the CPU also the buffer a training run writes the next value into. */
+  value: ort.Tensor;
 }
 
+/** A loaded program, without its model bytes: the session holds what it needs of them. */
 interface Loaded {
-  program: Omit<Program, 'scalarValues'>;
+  program: Omit<Program, 'scalarValues' | 'model'>;
   session: ort.InferenceSession;
 }
 
@@ -86,8 +85,9 @@ async function load(program: Omit<Program, 'scalarValues'>): Promise<number> {
   if (program.kind !== 'infer') extra.enableMemPattern = false;
   const id = nextProgram++;
   if (profile && program.kind !== 'infer') Object.assign(extra, { enableProfiling: true, profileFilePrefix: `${profile}-${id}` });
-  const session = await createSession(program.model, sessionOptions(extra));
-  programs.set(id, { program, session });
+  const { model, ...kept } = program;
+  const session = await createSession(model, sessionOptions(extra));
+  programs.set(id, { program: kept, session });
   return id;
 }
 
@@ -95,13 +95,12 @@ async function setSlots(values: Record<string, WireTensor>): Promise<void> {
   const names = Object.keys(values);
   // On a GPU every slot moves there once: a frozen weight read from a slot (compile's frozenInputs) would
   // otherwise be uploaded on every step, and a trainable one on the first.
-  const fronts = onGpu() ? await upload(names.map((n) => [n, toOrt(values[n] as WireTensor)])) : undefined;
+  const uploaded = onGpu() ? await upload(names.map((n) => [n, toOrt(values[n] as WireTensor)])) : undefined;
   for (const name of names) {
     const t = values[name] as WireTensor;
     const old = slots.get(name);
-    if (old && onGpu() && old.front.location === 'gpu-buffer') old.front.dispose();
-    const back = onGpu() ? undefined : toOrt({ ...t, data: allocate(t.dtype, t.data.length) });
-    slots.set(name, { shape: t.shape, front: fronts?.get(name) ?? toOrt(t), back });
+    if (old && onGpu() && old.value.location === 'gpu-buffer') old.value.dispose();
+    slots.set(name, { shape: t.shape, value: uploaded?.get(name) ?? toOrt(t) });
   }
 }
 
@@ -150,10 +149,11 @@ async function run(
   for (const [name, v] of Object.entries(scalars)) {
     feeds[name] = typeof v === 'number' ? new ort.Tensor('float32', Float32Array.of(v), []) : new ort.Tensor('float32', v, [v.length]);
   }
-  for (const s of program.slots) feeds[s.slot] = slot(s.slot).front;
+  for (const s of program.slots) feeds[s.slot] = slot(s.slot).value;
   const fetches: Record<string, ort.Tensor | null> = {};
   for (const o of program.outputs) fetches[o] = null;
-  for (const s of program.slots) if (s.output) fetches[s.output] = onGpu() ? null : (slot(s.slot).back as ort.Tensor);
+  // On the CPU the update is written into the buffer it was read from.
+  for (const s of program.slots) if (s.output) fetches[s.output] = onGpu() ? null : slot(s.slot).value;
 
   const t0 = performance.now();
   const result = await session.run(feeds, fetches).catch((err: unknown) => {
@@ -162,25 +162,21 @@ async function run(
   const runMs = performance.now() - t0;
 
   const updates = program.slots.filter((s) => s.output);
-  // A non-finite loss (or, for the apply step of accumulation, gradient norm) discards the update.
+  // A non-finite loss (or, for the apply step of accumulation, gradient norm) changed nothing: the step's
+  // guard wrote the old values back (on the CPU, into the slots themselves; GPU results are freed).
   const watched = program.kind === 'apply' ? result.grad_norm : program.kind === 'infer' ? undefined : result.loss;
   if (watched) {
     const value = Number((watched.data as Float32Array)[0]);
     if (!Number.isFinite(value)) {
-      // The updated values are discarded: CPU slots keep their front buffers, GPU results are freed.
       if (onGpu()) for (const s of updates) result[s.output as string]?.dispose();
       throw new NonFiniteLossError(step, value);
     }
   }
-  for (const s of updates) {
-    const state = slot(s.slot);
-    if (onGpu()) {
-      if (state.front.location === 'gpu-buffer') state.front.dispose();
-      state.front = result[s.output as string] as ort.Tensor;
-    } else {
-      const front = state.front;
-      state.front = state.back as ort.Tensor;
-      state.back = front;
+  if (onGpu()) {
+    for (const s of updates) {
+      const state = slot(s.slot);
+      if (state.value.location === 'gpu-buffer') state.value.dispose();
+      state.value = result[s.output as string] as ort.Tensor;
     }
   }
   const outputs: Record<string, WireTensor> = {};
@@ -198,14 +194,27 @@ function explainRunError(err: unknown): Error {
   );
 }
 
+/** A reply whose buffers move to the main thread rather than being cloned (copies made for it). */
+class Moved {
+  readonly value: unknown;
+  readonly transfer: ArrayBuffer[];
+  constructor(value: unknown, transfer: ArrayBuffer[]) {
+    this.value = value;
+    this.transfer = transfer;
+  }
+}
+
 /** Copies slot values to the host. GPU buffers are read through a session with CPU outputs. */
-async function read(names: string[]): Promise<Record<string, WireTensor>> {
+async function read(names: string[]): Promise<Moved> {
   const out: Record<string, WireTensor> = {};
-  const onDevice = names.filter((n) => slot(n).front.location === 'gpu-buffer');
+  const copies: ArrayBuffer[] = [];
+  const onDevice = names.filter((n) => slot(n).value.location === 'gpu-buffer');
   for (const n of names) {
     if (onDevice.includes(n)) continue;
-    const t = slot(n).front;
-    out[n] = { dtype: 'float32', shape: [...t.dims], data: (t.data as Float32Array).slice() };
+    const t = slot(n).value;
+    const data = (t.data as Float32Array).slice();
+    copies.push(data.buffer);
+    out[n] = { dtype: 'float32', shape: [...t.dims], data };
   }
   if (onDevice.length) {
     const key = onDevice.join('\n');
@@ -221,12 +230,12 @@ async function read(names: string[]): Promise<Record<string, WireTensor>> {
       reader = await createSession(model, sessionOptions());
       readers.set(key, reader);
     }
-    const result = await reader.run(Object.fromEntries(onDevice.map((n) => [n, slot(n).front])));
+    const result = await reader.run(Object.fromEntries(onDevice.map((n) => [n, slot(n).value])));
     onDevice.forEach((n, i) => {
       out[n] = fromOrt(result[`read${i}`] as ort.Tensor);
     });
   }
-  return out;
+  return new Moved(out, copies);
 }
 
 /** Releases a program's session, writing its profile first when profiling. */
@@ -269,11 +278,14 @@ let queue: Promise<void> = Promise.resolve();
 port.on('message', (msg: { id: number; req: Request }) => {
   queue = queue.then(async () => {
     let reply: Reply;
+    let transfer: ArrayBuffer[] = [];
     try {
-      reply = { id: msg.id, ok: true, value: await handle(msg.req) };
+      const value = await handle(msg.req);
+      if (value instanceof Moved) transfer = value.transfer;
+      reply = { id: msg.id, ok: true, value: value instanceof Moved ? value.value : value };
     } catch (err) {
       reply = { id: msg.id, ok: false, error: toWireError(err) };
     }
-    port.postMessage(reply);
+    port.postMessage(reply, transfer);
   });
 });

@@ -4,7 +4,7 @@
 import { gradients } from '../autodiff/backward.ts';
 import type { DType } from '../graph/dtype.ts';
 import { Graph, type Shape, type Tensor } from '../graph/graph.ts';
-import { add, concat, div, less, mul, reduceSum, reshape, slice, split, sqrt, where } from '../graph/ops.ts';
+import { add, cast, concat, div, less, mul, reduceSum, reshape, slice, split, sqrt, where } from '../graph/ops.ts';
 import { type EmitOutput, emitModel, liveNodes } from '../onnx/emit.ts';
 import type { Optimizer } from '../optim/optimizers.ts';
 import { type ParameterSet, ParamScope } from '../params/parameters.ts';
@@ -224,6 +224,38 @@ function unflat(t: Tensor, like: readonly Tensor[]): Tensor[] {
   ).map((part, i) => ((like[i] as Tensor).rank === 1 ? part : reshape(part, (like[i] as Tensor).shape)));
 }
 
+/** Whether scalar `x` is finite: x * 0 is 0 for a finite x and NaN for NaN and the infinities, and NaN < 1 is false. */
+function finite(x: Tensor): Tensor {
+  return less(mul(x, 0), 1);
+}
+
+/**
+ * Zero, computed from `x` (NaN < 0 is false: any x gives 0): a data dependency that makes what reads it
+ * wait for `x`, which ONNX has no other way to say.
+ */
+function after(x: Tensor): Tensor {
+  return where(less(x, 0), x.graph.scalar(0), 0);
+}
+
+/**
+ * The step's guard, true when the loss is finite, and with `gradNormFinite` the gradient norm too; computed after
+ * `gradNorm` and every user output (each slot is written in place once the guard holds: nothing may read a
+ * slot after it). A user output the loss does not depend on is waited for through its first element.
+ */
+function stepGuard(g: Graph, loss: Tensor, userOutputs: readonly EmitOutput[], gradNormFinite: boolean): (gradNorm: Tensor) => Tensor {
+  return (gradNorm) => {
+    const before = new Set(liveNodes(g, [loss, gradNorm]).map((n) => n.id));
+    let test = add(mul(loss, 0), gradNormFinite ? mul(gradNorm, 0) : after(gradNorm));
+    for (const o of userOutputs) {
+      const producer = o.tensor.producer;
+      if (!producer || before.has(producer.id)) continue;
+      const first = reshape(slice(reshape(o.tensor, [o.tensor.size]), 0, 0, 1), []);
+      test = add(test, after(o.tensor.dtype === 'float32' ? first : cast(first, 'float32')));
+    }
+    return less(test, 1);
+  };
+}
+
 /**
  * Appends the global gradient norm, clipping and the optimizer update for `params` to `g`: the
  * outputs and slot bindings every parameter and optimizer state gets.
@@ -231,15 +263,16 @@ function unflat(t: Tensor, like: readonly Tensor[]): Tensor[] {
  * Without switches, the small parameters (biases, norm scales) with the same weight-decay flag are
  * updated in groups of up to GROUP_MAX_MEMBERS, each as one concatenated vector: the same element-wise
  * arithmetic in a dozen kernels per group instead of per parameter, which on a GPU is most of the
- * optimizer's cost (each kernel is a dispatch).
+ * optimizer's cost (each kernel is a dispatch). `guard` makes the test every new value passes through
+ * (`kept`): where it is false, the old value is written back.
  */
 function appendUpdate(
   g: Graph,
   spec: TrainStepSpec,
   params: readonly Tensor[],
   raw: readonly Tensor[],
-  skipNonFinite = false,
-): { gradNorm: Tensor; outputs: EmitOutput[]; slots: SlotBinding[] } {
+  guard: (gradNorm: Tensor) => Tensor,
+): { gradNorm: Tensor; outputs: EmitOutput[]; slots: SlotBinding[]; kept: (next: Tensor, old: Tensor) => Tensor } {
   const active = spec.gated ? g.input(ACTIVE, 'float32', [params.length]) : undefined;
   const switchOf = (i: number) => reshape(slice(active as Tensor, 0, i, i + 1), []); // 0 or 1
   const decays = spec.weightDecay ?? ((_name: string, shape: Shape) => shape.length >= 2);
@@ -260,7 +293,7 @@ function appendUpdate(
     }
   });
   const members = (u: readonly number[]) => u.map((i) => params[i] as Tensor);
-  let grads = units.map((u) => flat(u.map((i) => raw[i] as Tensor)));
+  const grads = units.map((u) => flat(u.map((i) => raw[i] as Tensor)));
   // Global gradient norm, reported every step and used for clipping.
   let sq: Tensor | undefined;
   grads.forEach((gr, k) => {
@@ -269,12 +302,17 @@ function appendUpdate(
     sq = sq ? add(sq, s) : s;
   });
   const gradNorm = sqrt(sq as Tensor);
+  let clipScale: Tensor | undefined;
   if (spec.clipGradNorm !== undefined) {
     if (!(spec.clipGradNorm > 0)) throw new Error(`clipGradNorm must be positive, got ${spec.clipGradNorm}`);
     const coef = div(g.scalar(spec.clipGradNorm), add(gradNorm, 1e-6));
-    const scale = where(less(coef, 1), coef, 1);
-    grads = grads.map((gr) => mul(gr, scale));
+    clipScale = where(less(coef, 1), coef, 1);
   }
+  // The runtime updates each slot in place (its output is written into the buffer its input was read
+  // from), so every value goes through this Where: the step writes only once its guard, and so the loss
+  // and every gradient, are computed, and a rejected step writes back the old values.
+  const applies = guard(gradNorm);
+  const kept = (next: Tensor, old: Tensor): Tensor => where(applies, next, old);
   const opt = spec.optimizer;
   // Gated programs take each scalar per parameter ([n], in Program.gated order): a parameter's step count,
   // and so its bias correction, starts when it is first switched on, as torch's per-parameter state does.
@@ -286,13 +324,16 @@ function appendUpdate(
   const state = params.map((p) => opt.slots.map((s) => g.input(`${p.name}${SLOT_SEP}${s}`, 'float32', p.shape)));
   const nextParam: Tensor[] = [];
   const nextState: Tensor[][] = params.map(() => []);
+  // Unit by unit, each clipped, updated and written before the next (nodes run in this order), so that
+  // the update's temporaries are one unit's, not the whole model's.
   units.forEach((u, k) => {
     const ps = members(u);
     const unitState = opt.slots.map((_, j) => flat(u.map((i) => state[i]?.[j] as Tensor)));
     const first = ps[0] as Tensor;
+    const grad = grads[k] as Tensor;
     const next = opt.update({
       param: flat(ps),
-      grad: grads[k] as Tensor,
+      grad: clipScale ? mul(grad, clipScale) : grad,
       state: unitState,
       scalars: scalarsOf(u[0] as number),
       decay: decays(first.name, first.shape),
@@ -304,30 +345,26 @@ function appendUpdate(
       next.state = next.state.map((t, j) => where(keep, t, unitState[j] as Tensor));
     }
     unflat(next.param, ps).forEach((t, m) => {
-      nextParam[u[m] as number] = t;
+      nextParam[u[m] as number] = kept(t, ps[m] as Tensor);
     });
     next.state.forEach((t, j) => {
       unflat(t, ps).forEach((part, m) => {
-        (nextState[u[m] as number] as Tensor[])[j] = part;
+        (nextState[u[m] as number] as Tensor[])[j] = kept(part, state[u[m] as number]?.[j] as Tensor);
       });
     });
   });
-  // Loss scaling: a step whose gradients overflowed (an infinite or NaN norm) keeps every value, as
-  // GradScaler skips optimizer.step(). NaN < x and inf < x are both false.
-  const finite = skipNonFinite ? less(gradNorm, 3.4e38) : undefined;
-  const kept = (next: Tensor, old: Tensor): Tensor => (finite ? where(finite, next, old) : next);
   const slots: SlotBinding[] = [];
   const outputs: EmitOutput[] = [];
   params.forEach((p, i) => {
     slots.push({ slot: p.name, output: p.name + UPDATED, param: p.name, shape: p.shape });
-    outputs.push({ name: p.name + UPDATED, tensor: kept(nextParam[i] as Tensor, p) });
+    outputs.push({ name: p.name + UPDATED, tensor: nextParam[i] as Tensor });
     opt.slots.forEach((s, j) => {
       const slot = `${p.name}${SLOT_SEP}${s}`;
       slots.push({ slot, output: slot + UPDATED, param: p.name, shape: p.shape });
-      outputs.push({ name: slot + UPDATED, tensor: kept(nextState[i]?.[j] as Tensor, state[i]?.[j] as Tensor) });
+      outputs.push({ name: slot + UPDATED, tensor: nextState[i]?.[j] as Tensor });
     });
   });
-  return { gradNorm, outputs, slots };
+  return { gradNorm, outputs, slots, kept };
 }
 
 function scalarHooks(opt: Optimizer): Pick<Program, 'scalars' | 'scalarValues'> {
@@ -383,7 +420,9 @@ export function compileTrainStep(spec: TrainStepSpec): Program {
   const raw = gradients(scale ? mul(loss, scale) : loss, trainable);
   const halfGemms = half ? gemmsBefore(g, g.nodes.length) : undefined;
   const grads = scale ? raw.map((t) => div(t, scale)) : raw;
-  const update = appendUpdate(g, spec, trainable, grads, scale !== undefined);
+  // Loss scaling: a step whose gradients overflowed (an infinite or NaN norm) keeps every value too, as
+  // GradScaler skips optimizer.step().
+  const update = appendUpdate(g, spec, trainable, grads, stepGuard(g, loss, userOutputs, scale !== undefined));
   const head = [{ name: 'loss', tensor: loss }, { name: 'grad_norm', tensor: update.gradNorm }, ...userOutputs];
   const { model, frozen } = emitProgram(g, spec, trainable, [...head, ...update.outputs], halfGemms);
   return {
@@ -423,10 +462,14 @@ export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number):
   const grads = gradients(loss, trainable);
   const sums: SlotBinding[] = [];
   const sumOutputs: EmitOutput[] = [];
+  // The sums are updated in place too, and only they are written: a micro-step with a non-finite loss
+  // adds nothing (each sum is read by its own update alone, which the write waits for).
+  const adds = finite(loss);
   trainable.forEach((p, i) => {
     const slot = p.name + GRAD_SUM;
+    const sum = g.input(slot, 'float32', p.shape);
     sums.push({ slot, output: slot + UPDATED, param: p.name, shape: p.shape });
-    sumOutputs.push({ name: slot + UPDATED, tensor: add(g.input(slot, 'float32', p.shape), grads[i] as Tensor) });
+    sumOutputs.push({ name: slot + UPDATED, tensor: where(adds, add(sum, grads[i] as Tensor), sum) });
   });
   const head = [{ name: 'loss', tensor: loss }, ...userOutputs];
   const emitted = emitProgram(g, spec, trainable, [...head, ...sumOutputs]);
@@ -443,13 +486,15 @@ export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number):
   const ga = new Graph();
   const params = trainable.map((p) => ga.param(p.name, p.shape));
   const sumInputs = trainable.map((p) => ga.input(p.name + GRAD_SUM, 'float32', p.shape));
+  // A non-finite gradient norm (the sums overflowed) keeps every value, the sums included.
   const update = appendUpdate(
     ga,
     spec,
     params,
     sumInputs.map((t) => mul(t, 1 / microSteps)),
+    finite,
   );
-  const reset = sumInputs.map((t) => ({ name: t.name + UPDATED, tensor: mul(t, 0) }));
+  const reset = sumInputs.map((t) => ({ name: t.name + UPDATED, tensor: update.kept(mul(t, 0), t) }));
   const applySlots = [
     ...update.slots,
     ...sumInputs.map((t, i) => ({ slot: t.name, output: t.name + UPDATED, param: (trainable[i] as Tensor).name, shape: t.shape })),

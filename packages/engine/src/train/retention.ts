@@ -133,15 +133,17 @@ export function retentionSample(
  */
 export function tunedWithBaseHead(tuned: PretrainedModel, base: PretrainedModel): PretrainedModel {
   const params = new ParameterSet();
+  // The tuned model's own parameters are shared, not read: the trainable ones are held by the runtime.
   for (const name of base.params.names) {
     const own = tuned.params.has(name) ? tuned.params.get(name) : undefined;
-    const p = own ?? base.params.get(name);
-    params.add(name, p.shape, p.data, own ? own.trainable : false);
+    if (own) params.share(own, own.trainable);
+    else {
+      const p = base.params.get(name);
+      params.add(name, p.shape, p.data, false);
+    }
   }
   for (const name of tuned.params.names) {
-    if (params.has(name)) continue;
-    const p = tuned.params.get(name);
-    params.add(name, p.shape, p.data, p.trainable);
+    if (!params.has(name)) params.share(tuned.params.get(name), tuned.params.get(name).trainable);
   }
   return { ...base, params, hooks: tuned.hooks };
 }

@@ -16,7 +16,7 @@ import { constantSchedule, cosineSchedule, type LrSchedule, linearSchedule } fro
 import { NonFiniteLossError } from '../runtime/protocol.ts';
 import type { Provider } from '../runtime/providers.ts';
 import { dropoutSeed, type LoadedProgram, Runtime } from '../runtime/runtime.ts';
-import { compileAccumulatedStep, compileInference, compileTrainStep, type Program, type TrainStepSpec } from '../step/compile.ts';
+import { compileAccumulatedStep, compileInference, compileTrainStep, type TrainStepSpec } from '../step/compile.ts';
 import {
   type Bucket,
   type CollateOptions,
@@ -287,26 +287,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
   // Warnings are events of their own (not checkpoint events), so the server keeps every one.
   const warn = (code: WarningCode, message: string): void => emit('warning', {}, message, code);
+  let synced = false;
 
   try {
     const micros: LoadedProgram[] = [];
     let apply: LoadedProgram | undefined;
-    const programs: Program[] = [];
+    // The trainable weights move to the runtime (one copy, updated in place); finish() reads them back.
+    const move = { move: true };
     for (const b of trainBuckets) {
       if (k === 1) {
-        const p = compileTrainStep(spec(b.length));
-        programs.push(p);
-        micros.push(await rt.load(p, model.params));
+        micros.push(await rt.load(compileTrainStep(spec(b.length)), model.params, move));
       } else {
         const { accumulate, apply: applyProgram } = compileAccumulatedStep(spec(b.length), k);
-        programs.push(accumulate);
-        micros.push(await rt.load(accumulate, model.params));
-        if (!apply) {
-          programs.push(applyProgram);
-          apply = await rt.load(applyProgram, model.params);
-        }
+        micros.push(await rt.load(accumulate, model.params, move));
+        apply ??= await rt.load(applyProgram, model.params, move);
       }
     }
+    const programs = [...micros, ...(apply ? [apply] : [])].map((p) => p.program);
     // Every program of the run counts each parameter's steps in one map (gradual unfreezing's bias corrections).
     const paramSteps = new Map<string, number>();
     for (const p of [...micros, ...(apply ? [apply] : [])]) p.paramSteps = paramSteps;
@@ -475,6 +472,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const finish = async (status: TrainResult['status'], reason?: string): Promise<TrainResult> => {
       if (bestWeights) await rt.write(bestWeights);
       await rt.syncTo(model.params);
+      synced = true;
       const result: TrainResult = { status, steps: step, best, events: seq };
       if (reason) result.reason = reason;
       // A cancelled run is scored when it finishes after a resume, not now: stopping stays quick
@@ -595,6 +593,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     return await finish('finished');
   } finally {
+    // A run that threw hands the moved weights back as they are, where the runtime still can.
+    if (!synced) await rt.syncTo(model.params).catch(() => {});
     await rt.close();
   }
 }
@@ -628,6 +628,10 @@ async function evaluationPrograms(
         outputs: model.task !== 'masked-lm' && model.task !== 'causal-lm',
         predictions,
       }),
+      // The frozen weights are read from slots, which every evaluation program shares, rather than embedded in
+      // each (one per length bucket of the validation and test splits): parameter-efficient strategies freeze
+      // nearly all of them.
+      frozenInputs: true,
     });
     programs.push(await rt.load(program, model.params));
   }

@@ -34,6 +34,9 @@ describe('executeRun', () => {
     expect(outcome.status).toBe('finished');
     expect(outcome.steps).toBe(8);
     expect(outcome.trainableParameters).toBeLessThan(outcome.totalParameters / 20);
+    // The run's own peak: above nothing, below the whole process's.
+    expect(outcome.peakMemoryBytes).toBeGreaterThan(0);
+    expect(outcome.peakMemoryBytes).toBeLessThan(process.resourceUsage().maxRSS * 1024);
     expect(outcome.exports).toEqual({ model: join(outDir, 'export', 'model'), adapter: join(outDir, 'export', 'adapter') });
     const adapter = outcome.exports?.adapter as string;
     expect(readdirSync(adapter).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);

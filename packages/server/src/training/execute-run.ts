@@ -20,6 +20,7 @@ import {
   train,
 } from '@tuneql/engine';
 import { type ModelCard, ONNX_FILE, writeModelFolder } from '../predict/model-folder.ts';
+import { startPeakMeter } from './peak-memory.ts';
 import { type DatasetCache, prepareRun, trainerConfig } from './prepare-run.ts';
 import type { RunSpec } from './run-spec.ts';
 
@@ -61,6 +62,11 @@ export interface RunOutcome extends TrainResult {
   exports?: RunExports;
   trainableParameters: number;
   totalParameters: number;
+  /**
+   * The run's own peak memory in bytes: how far the process's resident memory rose above what it held when
+   * the run started, from preparing the data to the exports (see peak-memory.ts).
+   */
+  peakMemoryBytes: number;
 }
 
 /**
@@ -85,6 +91,16 @@ async function retentionSource(spec: RunSpec, model: PretrainedModel, tokenizerF
 }
 
 export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Promise<RunOutcome> {
+  const meter = startPeakMeter();
+  try {
+    const outcome = await trainAndExport(spec, options);
+    return { ...outcome, peakMemoryBytes: meter.stop() };
+  } finally {
+    meter.stop();
+  }
+}
+
+async function trainAndExport(spec: RunSpec, options: ExecuteRunOptions): Promise<Omit<RunOutcome, 'peakMemoryBytes'>> {
   const log = options.log ?? (() => {});
   const prepared = await prepareRun(spec, {
     registry: options.registry,
@@ -114,7 +130,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteRunOptions): Pro
     },
     retention: spec.training.retention ? await retentionSource(spec, model, prepared.tokenizerFile) : undefined,
   });
-  const outcome: RunOutcome = { ...result, trainableParameters, totalParameters };
+  const outcome: Omit<RunOutcome, 'peakMemoryBytes'> = { ...result, trainableParameters, totalParameters };
   if (result.status === 'failed' || result.status === 'cancelled') return outcome;
 
   const exportDir = options.exportDir ?? join(options.outDir, 'export');

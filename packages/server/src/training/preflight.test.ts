@@ -6,6 +6,7 @@ import { applyStrategy, lora, StrategyError } from '@tuneql/adapters';
 import { loadPretrained } from '@tuneql/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { preflight } from './preflight.ts';
+import { totalBytes } from './run-memory.ts';
 import { type RunSpec, RunSpecError } from './run-spec.ts';
 import { AUSTEN_MODEL, austenRun, austenSlice } from './test-fixtures.ts';
 
@@ -27,8 +28,8 @@ describe('preflight', () => {
     // 126 training examples, batch 8, one length bucket: 15 full batches; max_steps 8.
     expect(estimate.stepsPerEpoch).toBe(15);
     expect(estimate.totalSteps).toBe(8);
-    expect(estimate.memoryBytes).toBe(Object.values(estimate.memory).reduce((a, b) => a + b, 0));
-    expect(estimate.memory.trainableState).toBe(report.trainable * 4 * 6);
+    expect(estimate.memoryBytes).toBe(totalBytes(estimate.memory));
+    expect(estimate.memory.trainableState).toBe(report.trainable * 4 * 3);
     expect(estimate.secondsPerEpoch).toBeGreaterThan(0);
     expect(estimate.secondsPerEpoch).toBeLessThan(60);
     expect(estimate.warnings.some((w) => /longer than data.max_length 32/.test(w))).toBe(true);
@@ -37,6 +38,9 @@ describe('preflight', () => {
     expect(full.trainableParameters).toBe(full.totalParameters);
     expect(full.memory.trainableState).toBeGreaterThan(50 * estimate.memory.trainableState);
     expect(full.memory.frozenInSessions).toBe(0);
+    // LoRA holds the frozen weights once per training session and once for evaluation, against full fine-tuning's
+    // weights, two moments, gradients and their copies.
+    expect(estimate.memoryBytes).toBeLessThan(full.memoryBytes);
     // Full fine-tuning computes every weight gradient: about 6 x parameters per token against LoRA's ~4.
     expect(full.secondsPerEpoch).toBeGreaterThan(estimate.secondsPerEpoch);
     expect(full.warnings.some((w) => /usually trains near learning_rate 0.00002/.test(w))).toBe(true);

@@ -88,7 +88,8 @@ export async function preflight(spec: RunSpec, options: PreflightOptions = {}): 
   const t = spec.training;
   const memory = estimateMemory(model, t, {
     longest: Math.max(...plan.bucketLengths),
-    sessions: plan.bucketLengths.length + sessionsFor(dataset.validation, t.max_buckets) + sessionsFor(dataset.test, t.max_buckets),
+    // The evaluation sessions share one copy of the frozen weights (slots).
+    sessions: plan.bucketLengths.length + Number(dataset.validation.length > 0 || dataset.test.length > 0),
   });
   const memoryBytes = totalBytes(memory);
   const limit = options.memoryLimit ?? runMemoryLimit();
@@ -189,14 +190,6 @@ function evalFlops(examples: readonly Example[], batch: number, maxBuckets: numb
   let flops = 0;
   for (const b of assignBuckets(examples, lengths)) flops += Math.ceil(b.members.length / batch) * batch * b.length * forward(b.length);
   return flops;
-}
-
-function sessionsFor(examples: readonly Example[], maxBuckets: number): number {
-  if (!examples.length) return 0;
-  return chooseBuckets(
-    examples.map((e) => e.inputIds.length),
-    maxBuckets,
-  ).length;
 }
 
 function warnings(prepared: PreparedRun, memoryBytes: number, limit: MemoryLimit): string[] {

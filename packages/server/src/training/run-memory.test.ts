@@ -1,7 +1,10 @@
 // The memory check from shapes: the same figures as a loaded model gives, a run too large refused with what
-// to lower, and a strategy option (a plugin's, unbounded) that makes it too large refused as the config's.
+// to lower, a strategy option (a plugin's, unbounded) that makes it too large refused as the config's, and
+// estimates within 25% of real runs' own peaks.
 
+import { execFileSync } from 'node:child_process';
 import { totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { applyStrategy, lora, StrategyError } from '@tuneql/adapters';
 import { loadPretrained, readModelConfig } from '@tuneql/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +65,45 @@ describe('run memory', () => {
       expect((err as Error).message).toContain('at its default the run fits: lower config.width');
     }
   });
+
+  it("comes within 25% of a real run's own peak, full fine-tuning's and LoRA's, and puts LoRA below full in both", () => {
+    // A BERT of 4 layers x 512 (19 million parameters), so that what training all of them costs shows, at
+    // batch 8 x 32: each strategy in a process of its own (bench/run-memory.bench.ts).
+    const bench = fileURLToPath(new URL('../../bench/run-memory.bench.ts', import.meta.url));
+    const args = [
+      '--expose-gc',
+      bench,
+      '--json',
+      '--strategies',
+      'full,lora',
+      '--hidden',
+      '512',
+      '--batch',
+      '8',
+      '--length',
+      '32',
+      '--steps',
+      '4',
+    ];
+    const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const runs = new Map(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { strategy: string; status: string; peak_mib: number; estimate_mib: number })
+        .map((r) => [r.strategy, r]),
+    );
+    const full = runs.get('full');
+    const lora = runs.get('lora');
+    for (const r of [full, lora]) {
+      expect(r?.status).toBe('finished');
+      const { peak_mib: peak, estimate_mib: estimate } = r as NonNullable<typeof r>;
+      expect(estimate, `${r?.strategy}: estimate ${estimate} MiB, measured ${peak} MiB`).toBeGreaterThan(0.75 * peak);
+      expect(estimate, `${r?.strategy}: estimate ${estimate} MiB, measured ${peak} MiB`).toBeLessThan(1.25 * peak);
+    }
+    expect(lora?.estimate_mib).toBeLessThan(full?.estimate_mib as number);
+    expect(lora?.peak_mib).toBeLessThan(full?.peak_mib as number);
+  }, 300_000);
 
   it('takes the configured limit, else the machine (or its container) memory', () => {
     expect(runMemoryLimit(123)).toEqual({ bytes: 123, source: 'TUNEQL_RUN_MEMORY_BYTES' });

@@ -15,23 +15,46 @@ import {
 import { instantiate, type PretrainedModel, type RawConfig, type Task } from '@tuneql/engine';
 import type { RunSpec } from './run-spec.ts';
 
-/** Node.js, onnxruntime and the step worker before any model: about 250 MB of resident memory, measured. */
-const RUNTIME_BYTES = 256 * 2 ** 20;
+// The figures below were fitted to runs' own peaks (executeRun's peakMemoryBytes, bench/run-memory.bench.ts)
+// of all five strategies on BERTs of 4 layers x 256 and x 512 at batch 32 x 128 and 8 x 128: every
+// estimate came within 15% of the measured peak (decision 0026).
+
+/** What a run adds besides its model and data: the step worker, onnxruntime and its sessions' own buffers. */
+const RUN_OVERHEAD_BYTES = 160 * 2 ** 20;
+/**
+ * Copies of the trainable parameters' size a run holds besides their values and AdamW moments: the gradients,
+ * and what the update and the host hold beside them at the peak (the update's temporaries, a checkpoint's
+ * copy of the parameters and moments, the best weights so far). Fitted: 7.
+ */
+const TRAINABLE_COPIES = 7;
+/** onnxruntime's allocations for the forward and backward passes come to about this much more than the tensors the estimate counts. */
+const ACTIVATION_OVERHEAD = 1.1;
+/**
+ * Copies of the frozen weights held while a session is built, besides the ones it keeps: the model's bytes on
+ * both sides of the step worker, onnxruntime's parsed model and its packed GEMM weights, not all at once. Fitted: 2.
+ */
+const SESSION_BUILD_COPIES = 2;
 
 /** Bytes, by what holds them, on the CPU runtime. */
 export interface MemoryEstimate {
-  /** The process itself: Node.js, onnxruntime, the step worker (a constant, 256 MiB). */
+  /** What a run adds besides its model and data: the step worker, onnxruntime, its sessions (a constant, 160 MiB). */
   runtime: number;
-  /** The model's parameters in the host process (the trainer's copy). */
+  /** The model's parameters in the host process (the trainer's copy: the frozen ones throughout, the trainable ones when read back for checkpoints and the export). */
   weights: number;
-  /** Frozen parameters, embedded as initializers in every onnxruntime session (one per length bucket for training, validation and test). */
+  /** Frozen parameters, embedded as initializers in every training session (one per length bucket), and one copy the evaluation sessions share. */
   frozenInSessions: number;
-  /** Trainable parameters and their two AdamW moments, each double-buffered by the runtime (read one buffer, write the other), plus gradient sums when accumulating. */
+  /** Trainable parameters and their two AdamW moments, held once by the runtime and updated in place, plus gradient sums when accumulating. */
   trainableState: number;
-  /** The trainable parameters' gradients during a step. */
+  /** The trainable parameters' gradients during a step, and the other copies of their size a run holds at its peak (TRAINABLE_COPIES). */
   gradients: number;
   /** What the backward pass keeps from the forward one, at the longest bucket: batch x length x hidden x layers, attention scores, and vocabulary logits for language modelling. */
   activations: number;
+  /**
+   * While the sessions are built, before the first step: the copies of the frozen weights that building one
+   * holds for a while (SESSION_BUILD_COPIES). Not at the same time as `gradients` and `activations`: the
+   * peak is the larger of the two (totalBytes).
+   */
+  sessionBuild: number;
 }
 
 export interface ModelShape {
@@ -74,7 +97,10 @@ export function modelShape(model: PretrainedModel): ModelShape {
   };
 }
 
-/** How the run's batches fall: the longest padded length, and the onnxruntime sessions (one per bucket and split). */
+/**
+ * How the run's batches fall: the longest padded length, and the copies of the frozen weights onnxruntime
+ * sessions hold: one per training length bucket, and one that every evaluation session shares.
+ */
 export interface BatchLayout {
   longest: number;
   sessions: number;
@@ -86,29 +112,35 @@ export function estimateMemory(model: PretrainedModel, training: RunSpec['traini
   const total = model.params.count();
   const trainable = model.params.count('trainable');
   const frozen = total - trainable;
-  // Parameter and two moments, two buffers each; gradient sums (two buffers) when accumulating.
-  const trainableState = trainable * 4 * (3 * 2 + (training.gradient_accumulation > 1 ? 2 : 0));
+  // Parameter and two moments, and gradient sums when accumulating, one buffer each.
+  const trainableState = trainable * 4 * (3 + (training.gradient_accumulation > 1 ? 1 : 0));
   const tokens = training.batch_size * layout.longest;
   // Per token and layer: x, q, k, v, context, attention output, norms, residuals, dropout masks (~14 x
   // hidden), the feed-forward's intermediate tensors (~3), and scores, probabilities and dropped
-  // probabilities per head. Against peak RSS on austen-bert-mini (batch 64, length 128), the
-  // estimate came within 10% for full fine-tuning and LoRA.
+  // probabilities per head.
   const perLayer = 14 * shape.hidden + 3 * shape.intermediate + 3 * shape.heads * layout.longest;
   // Layers below the lowest trained one keep nothing; one layer's worth is live while it runs.
   const kept = Math.max(1, shape.backpropLayers);
   let activations = tokens * (perLayer * kept + 3 * shape.hidden);
   if (model.task === 'masked-lm' || model.task === 'causal-lm') activations += tokens * shape.vocab * 3; // logits, softmax, their gradient
   return {
-    runtime: RUNTIME_BYTES,
+    runtime: RUN_OVERHEAD_BYTES,
     weights: total * 4,
     frozenInSessions: frozen * 4 * layout.sessions,
     trainableState,
-    gradients: trainable * 4,
-    activations: activations * 4,
+    gradients: trainable * 4 * TRAINABLE_COPIES,
+    activations: Math.round(activations * 4 * ACTIVATION_OVERHEAD),
+    sessionBuild: frozen * 4 * SESSION_BUILD_COPIES,
   };
 }
 
-export const totalBytes = (memory: MemoryEstimate): number => Object.values(memory).reduce((a, b) => a + b, 0);
+/** The estimated peak: what the run holds throughout, and the larger of what a step and building a session add. */
+export const totalBytes = (memory: MemoryEstimate): number =>
+  memory.runtime +
+  memory.weights +
+  memory.frozenInSessions +
+  memory.trainableState +
+  Math.max(memory.gradients + memory.activations, memory.sessionBuild);
 
 /** The memory a run may use, and where that figure comes from (for messages). */
 export interface MemoryLimit {
@@ -163,10 +195,9 @@ export async function shapesOnlyModel(
   return { model, applied };
 }
 
-/** The most a run can need: every example as long as data.max_length, every split in max_buckets buckets. */
+/** The most a run can need: every example as long as data.max_length, the training split in max_buckets buckets. */
 export function worstLayout(spec: Pick<RunSpec, 'data' | 'training'>, splits: { validation: boolean; test: boolean }): BatchLayout {
-  const perSplit = spec.training.max_buckets;
-  return { longest: spec.data.max_length, sessions: perSplit * (1 + Number(splits.validation) + Number(splits.test)) };
+  return { longest: spec.data.max_length, sessions: spec.training.max_buckets + Number(splits.validation || splits.test) };
 }
 
 /** What the user can lower, by the part of the estimate that dominates. */
@@ -176,7 +207,7 @@ function remedy(memory: MemoryEstimate): string {
     case 'activations':
       return 'lower training.batch_size or data.max_length';
     case 'frozenInSessions':
-      return 'lower training.max_buckets (each length bucket holds a copy of the frozen weights)';
+      return 'lower training.max_buckets (each training length bucket holds a copy of the frozen weights)';
     case 'trainableState':
     case 'gradients':
       return 'train fewer parameters (strategy lora or partial)';

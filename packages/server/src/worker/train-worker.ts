@@ -231,11 +231,10 @@ export class TrainWorker {
       },
     });
     let totalSteps = 0;
-    // Step timing (from the trainer's event times, skipping steps that ran an evaluation) and peak memory.
+    // Step timing (from the trainer's event times, skipping steps that ran an evaluation).
     let stepSeconds = 0;
     let timedSteps = 0;
     let previousStep: { step: number; time: number } | undefined;
-    let peakRss = process.memoryUsage.rss();
     // Events are written in order, one at a time; the trainer does not wait for them.
     let writes = Promise.resolve();
     const onEvent = (e: TrainEvent) => {
@@ -251,7 +250,6 @@ export class TrainWorker {
           timedSteps++;
         }
         previousStep = { step: e.step, time };
-        peakRss = Math.max(peakRss, process.memoryUsage.rss());
       } else if (e.type === 'eval') previousStep = undefined;
       writes = writes.then(async () => {
         if (active.reason === 'claim-lost') return;
@@ -309,7 +307,7 @@ export class TrainWorker {
           trainableParameters: outcome.trainableParameters,
           totalParameters: outcome.totalParameters,
           meanStepSeconds: timedSteps ? stepSeconds / timedSteps : null,
-          peakMemoryBytes: peakRss,
+          peakMemoryBytes: outcome.peakMemoryBytes,
         },
       );
       if (active.reason === 'claim-lost') return;

@@ -163,7 +163,11 @@ export class Run {
   @Field(() => Float, { nullable: true, description: 'Mean seconds per optimizer step (evaluation steps excluded).' })
   meanStepSeconds!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Largest resident memory of the worker process while it trained this run, in bytes.' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "The run's own peak memory, in bytes: how far the worker process's resident memory rose above what it held when the run started (the run's model, data, sessions and step), from preparing its data to its exports.",
+  })
   peakMemoryBytes!: number | null;
 
   @Field(() => Int, { nullable: true, description: "The trial's number in its sweep (run { sweep }); null for a run of its own." })
