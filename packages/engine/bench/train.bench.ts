@@ -1,7 +1,7 @@
 // Benchmarks a training step (tokens/s, peak memory), optionally against plain PyTorch.
 //
 //   node bench/train.bench.ts [--json] [--steps N] [--warmup N] [--provider cpu|webgpu] [--threads N]
-//                             [--torch] [--python PATH] [--torch-device cpu|cuda] [--profile DIR]
+//                             [--torch] [--python PATH] [--torch-device cpu|cuda] [--torch-amp] [--profile DIR]
 //                             [--dropout P] [--model bert-small|bert-base|llama-1b] [--strategy full|lora]
 //                             [--precision fp32|fp16|bf16] [--tiny] [--batch N] [--length N]
 //
@@ -11,8 +11,9 @@
 // but the head (bench/train-models.ts); --precision sets the trainer's compute precision (fp16 needs a GPU
 // with shader-f16, decision 30); --tiny shrinks the
 // model to toy sizes (2 layers x 64) to check a path on a CPU; --batch and --length override the batch.
-// With --torch, torch_train.py runs the same model twice, in float32 and with torch.amp (float16 with
-// GradScaler for --precision fp16, bfloat16 otherwise), one JSON line each; peak_gpu_mb is
+// With --torch, torch_train.py runs the same model in float32 and, on CUDA, with a half --precision or with
+// --torch-amp, again with torch.amp (float16 with GradScaler for --precision fp16, bfloat16 otherwise), one
+// JSON line each; peak_gpu_mb is
 // torch.cuda.max_memory_allocated there, and for TuneQL the GPU memory nvidia-smi reports for this process
 // after the timed steps (onnxruntime keeps its buffers cached, so that is close to its peak).
 //
@@ -58,6 +59,8 @@ interface Options {
   torch: boolean;
   python: string;
   torchDevice: 'cpu' | 'cuda';
+  /** Also time torch.amp (always with --torch-device cuda or a half precision). */
+  torchAmp: boolean;
   profile: string | undefined;
   /** Hidden and attention dropout of our model (torch_train.py keeps 0.1). */
   dropout: number;
@@ -80,6 +83,7 @@ function parseArgs(argv: readonly string[]): Options {
     torch: false,
     python: '/usr/bin/python3',
     torchDevice: 'cpu',
+    torchAmp: false,
     profile: undefined,
     dropout: 0.1,
     model: 'bert-small',
@@ -99,11 +103,12 @@ function parseArgs(argv: readonly string[]): Options {
     return v as T;
   };
   const usage =
-    '--json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch, --python PATH, --torch-device cpu|cuda, --profile DIR, --dropout P, ' +
+    '--json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch, --python PATH, --torch-device cpu|cuda, --torch-amp, --profile DIR, --dropout P, ' +
     `--model ${BENCH_MODELS.join('|')}, --strategy ${STRATEGIES.join('|')}, --precision ${PRECISIONS.join('|')}, --tiny, --batch N, --length N`;
   walkArgs(argv, usage, (a, value) => {
     if (a === '--json') opts.json = true;
     else if (a === '--torch') opts.torch = true;
+    else if (a === '--torch-amp') opts.torchAmp = true;
     else if (a === '--python') opts.python = value();
     else if (a === '--profile') opts.profile = value();
     else if (a === '--dropout') {
@@ -285,8 +290,12 @@ async function main(): Promise<void> {
     const why = torchUnavailable(opts.python);
     if (why) notes.push(why);
     else {
-      // float32, then torch.amp in our half precision (bfloat16 when ours is float32).
-      for (const precision of ['fp32', opts.precision === 'fp32' ? 'bf16' : opts.precision] as const) {
+      // float32, then torch.amp in our half precision (bfloat16 when ours is float32). On the CPU torch.amp
+      // means bfloat16 kernels that take minutes a step on cores without them, and ours is float32 there: only
+      // when asked.
+      const amp = opts.torchAmp || opts.torchDevice === 'cuda' || opts.precision !== 'fp32';
+      const precisions = amp ? (['fp32', opts.precision === 'fp32' ? 'bf16' : opts.precision] as const) : (['fp32'] as const);
+      for (const precision of precisions) {
         const torch = benchTorch(opts, precision);
         lines.push({ ...torch });
         lines.push({
