@@ -1,7 +1,7 @@
 // Every gradient rule against float64 central differences.
 
 import { describe, expect, it } from 'vitest';
-import type { Tensor } from '../graph/graph.ts';
+import type { Graph, Tensor } from '../graph/graph.ts';
 import type { OpName } from '../graph/ops.ts';
 import * as op from '../graph/ops.ts';
 import { type GradCase, gradCheck } from '../testing/gradcheck.ts';
@@ -146,5 +146,51 @@ describe('StopGradient', () => {
     const r = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1, 2, 3), [3]) });
     expect(Array.from(r.loss?.data as Float32Array)).toEqual([14]);
     expect(Array.from(r.dx?.data as Float32Array)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('recomputed segments (gradient checkpointing)', () => {
+  // Two blocks of a small transformer's ops, each a segment reading the block input, a weight and a mask from
+  // outside it; the gradients of the recomputation against finite differences, and the recomputation built.
+  const block = (g: Graph, x: Tensor, w: Tensor, mask: Tensor): Tensor =>
+    g.segment(x, (h) => {
+      const scores = op.softmax(op.where(op.less(mask, 0.5), op.matmul(h, op.transpose(h, [0, 2, 1])), -1e9), -1);
+      const mixed = op.layerNorm(op.add(op.matmul(scores, h), h), op.sigmoid(op.reduceSum(w, { axes: [0] })));
+      return op.mul(op.tanh(op.matmul(mixed, w)), op.exp(op.mul(mixed, 0.1)));
+    });
+  const recomputed: GradCase = {
+    inputs: [
+      { shape: [2, 3, 4] },
+      { shape: [4, 4] },
+      { shape: [1, 3, 3], values: Float64Array.of(0, 1, 1, 0, 0, 1, 0, 0, 0), constant: true },
+    ],
+    build: (g, [x, w, mask]) => block(g, block(g, x!, w!, mask!), w!, mask!),
+    recompute: true,
+  };
+
+  it('match float64 finite differences', async () => {
+    const report = await gradCheck(recomputed);
+    expect(report.mismatches).toEqual([]);
+    expect(report.checked).toBe(24 + 16);
+  });
+
+  it('clone the forward nodes that depend on the segment inputs, only when asked to', async () => {
+    const { Graph } = await import('../graph/graph.ts');
+    const { gradients } = await import('./backward.ts');
+    const counts = [false, true].map((recompute) => {
+      const g = new Graph();
+      const x = g.input('x', 'float64', [2, 3, 4]);
+      const w = g.input('w', 'float64', [4, 4]);
+      const mask = g.input('mask', 'float64', [1, 3, 3]);
+      const loss = op.reduceSum(block(g, block(g, x, w, mask), w, mask));
+      expect(g.segments.map((s) => s.end - s.start)).toEqual([15, 15]);
+      const before = g.nodes.filter((n) => n.op === 'Softmax').length;
+      gradients(loss, [x, w], { recompute });
+      return [before, g.nodes.filter((n) => n.op === 'Softmax').length];
+    });
+    expect(counts).toEqual([
+      [2, 2],
+      [2, 4],
+    ]);
   });
 });

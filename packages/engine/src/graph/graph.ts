@@ -53,6 +53,18 @@ export interface Node<O extends OpName = OpName> {
   readonly attrs: OpAttrs[O];
 }
 
+/**
+ * A run of consecutive nodes (a transformer block) whose activations the backward pass may recompute
+ * instead of keeping (gradient checkpointing, see autodiff/backward.ts): nodes `start` to `end` (exclusive)
+ * were added between the block's `input` and its `output`.
+ */
+export interface Segment {
+  readonly start: number;
+  readonly end: number;
+  readonly input: Tensor;
+  readonly output: Tensor;
+}
+
 /** A dataflow graph under construction. Ops are added by the functions in ops.ts. */
 export class Graph {
   readonly tensors: Tensor[] = [];
@@ -60,7 +72,10 @@ export class Graph {
   readonly inputs: Tensor[] = [];
   readonly params = new Map<string, Tensor>();
   readonly constants = new Map<Tensor, HostArray>();
+  /** The recomputation segments the model marked, in node order (Graph.segment). */
+  readonly segments: Segment[] = [];
   private readonly names = new Set<string>();
+  private inSegment = false;
 
   private uniqueName(base: string): string {
     if (!this.names.has(base)) {
@@ -140,6 +155,26 @@ export class Graph {
     (node as { outputs: readonly Tensor[] }).outputs = outputs;
     this.nodes.push(node);
     return outputs;
+  }
+
+  /**
+   * Records the nodes `body` adds, from the block input `input` to the output it returns, as one segment that
+   * the backward pass may recompute from `input` (gradient checkpointing). Segments do not nest. Without
+   * checkpointing the segment changes nothing.
+   */
+  segment(input: Tensor, body: (x: Tensor) => Tensor): Tensor {
+    if (this.inSegment) throw new Error('graph segments do not nest');
+    const start = this.nodes.length;
+    this.inSegment = true;
+    let output: Tensor;
+    try {
+      output = body(input);
+    } finally {
+      this.inSegment = false;
+    }
+    if (output.graph !== this) throw new Error('a segment must return a tensor of its own graph');
+    this.segments.push({ start, end: this.nodes.length, input, output });
+    return output;
   }
 
   /** Values of constants, by name, for the emitter. */

@@ -89,6 +89,11 @@ export interface TrainStepSpec {
    * when given (false turns it off).
    */
   lossScaling?: Partial<LossScaling> | boolean;
+  /**
+   * Activation recomputation (decision 28): the backward pass recomputes each transformer block from its input
+   * (the model's Graph.segment) instead of keeping the block's activations from the forward pass. @default false
+   */
+  gradientCheckpointing?: boolean;
 }
 
 export const PRECISIONS = ['fp32', 'fp16', 'bf16'] as const;
@@ -417,7 +422,7 @@ export function compileTrainStep(spec: TrainStepSpec): Program {
   // Loss scaling: the backward pass starts from loss x scale, so that small gradients survive float16,
   // and the float32 update divides the scale out again.
   const scale = scaling ? g.input(LOSS_SCALE, 'float32', []) : undefined;
-  const raw = gradients(scale ? mul(loss, scale) : loss, trainable);
+  const raw = gradients(scale ? mul(loss, scale) : loss, trainable, { recompute: spec.gradientCheckpointing });
   const halfGemms = half ? gemmsBefore(g, g.nodes.length) : undefined;
   const grads = scale ? raw.map((t) => div(t, scale)) : raw;
   // Loss scaling: a step whose gradients overflowed (an infinite or NaN norm) keeps every value too, as
@@ -459,7 +464,7 @@ export function compileAccumulatedStep(spec: TrainStepSpec, microSteps: number):
     throw new Error(`gradient accumulation needs a whole number of micro-steps >= 1, got ${microSteps}`);
   checkPrecision(spec.precision ?? 'fp32', true);
   const { g, loss, userInputs, userOutputs, trainable } = trace(spec);
-  const grads = gradients(loss, trainable);
+  const grads = gradients(loss, trainable, { recompute: spec.gradientCheckpointing });
   const sums: SlotBinding[] = [];
   const sumOutputs: EmitOutput[] = [];
   // The sums are updated in place too, and only they are written: a micro-step with a non-finite loss

@@ -29,6 +29,8 @@ export interface GradCase {
   atol?: number;
   /** @default 1e-5 */
   rtol?: number;
+  /** Build the gradients with the graph's segments recomputed (GradientOptions.recompute). @default false */
+  recompute?: boolean;
 }
 
 export interface GradMismatch {
@@ -70,7 +72,7 @@ export async function gradCheck(c: GradCase, seed = 1): Promise<GradReport> {
     loss = loss ? add(loss, term) : term;
   }
   const diff = xs.filter((_, i) => !c.inputs[i]?.constant);
-  const grads = gradients(loss as Tensor, diff);
+  const grads = gradients(loss as Tensor, diff, { recompute: c.recompute });
   const bytes = emitModel(g, {
     outputs: [{ name: 'loss', tensor: loss as Tensor }, ...grads.map((t, i) => ({ name: `grad${i}`, tensor: t }))],
     paramInputs: new Set(),
