@@ -86,6 +86,7 @@ export async function findLearningRate(options: LrFinderOptions): Promise<LrFind
         optimizer: adamw({ weightDecay: cfg.weightDecay }),
         clipGradNorm: cfg.clipGradNorm ?? undefined,
         build: modelBuilder(model, { batch: cfg.batchSize, length: b.length, train: true, labelSmoothing: cfg.labelSmoothing }),
+        gradientCheckpointing: cfg.gradientCheckpointing,
       });
       programs.push(await rt.load(program, model.params));
     }

@@ -32,6 +32,7 @@ describe('trainer settings', () => {
       keep_checkpoints: 2,
       divergence_factor: 100,
       packing: false,
+      gradient_checkpointing: false,
       init: 'pretrained',
       precision: 'fp32',
     });

@@ -24,7 +24,7 @@ export function strictObjectWithHints<S extends z.ZodRawShape>(
 
 /**
  * Hugging Face TrainingArguments names accepted for TuneQL's (learning_rate, weight_decay, warmup_ratio,
- * warmup_steps and max_steps are the same in both).
+ * warmup_steps, max_steps and gradient_checkpointing are the same in both).
  */
 export const HF_TRAINING_ALIASES = {
   num_train_epochs: 'epochs',
@@ -154,6 +154,12 @@ const settingsShape = {
     .default(false)
     .describe(
       'Causal LM: lay short training examples end to end in rows as long as the longest one; attention and positions stay within each example.',
+    ),
+  gradient_checkpointing: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Activation recomputation: the backward pass recomputes each transformer block from its input instead of keeping the block's activations, so long sequences and large batches need less memory (about a third more compute per step).",
     ),
   init: z
     .enum(['pretrained', 'random'])

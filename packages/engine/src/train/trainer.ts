@@ -265,6 +265,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }),
     gated: options.trainableSchedule !== undefined,
     precision: cfg.precision,
+    gradientCheckpointing: cfg.gradientCheckpointing,
   });
   const rt = await Runtime.start({ provider: cfg.provider, threads: cfg.threads });
   let seq = 0;

@@ -53,6 +53,7 @@ strategy: { id: lora, config: { r: 4 } }
   label_smoothing_factor: 0.1
   lr_scheduler_type: cosine
   max_grad_norm: 0.5
+  gradient_checkpointing: true
   seed: 7
 `),
     );
@@ -75,6 +76,7 @@ strategy: { id: lora, config: { r: 4 } }
       max_buckets: 4,
       divergence_factor: 100,
       packing: false,
+      gradient_checkpointing: true,
       init: 'pretrained',
       precision: 'fp32',
     });

@@ -176,6 +176,8 @@ export type HyperparametersInput = {
   findLearningRate?: boolean | null | undefined;
   /** Micro-batches summed per optimizer step. @default 1 */
   gradientAccumulation?: number | null | undefined;
+  /** Activation recomputation: the backward pass recomputes each transformer block from its input instead of keeping the block's activations, so long sequences and large batches need less memory (about a third more compute per step). @default false */
+  gradientCheckpointing?: boolean | null | undefined;
   /** The base model's weights: `pretrained` loads the checkpoint; `random` builds the same architecture from its config.json with fresh weights (seeded as a new head is), to show what pre-training brings. @default PRETRAINED */
   init?: HyperparametersInit | null | undefined;
   /** Checkpoints kept on disk (the best weights are kept apart). @default 2 */
