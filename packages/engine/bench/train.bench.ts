@@ -3,7 +3,7 @@
 //   node bench/train.bench.ts [--json] [--steps N] [--warmup N] [--provider cpu|webgpu] [--threads N]
 //                             [--torch] [--python PATH] [--torch-device cpu|cuda] [--torch-amp] [--profile DIR]
 //                             [--dropout P] [--model bert-small|bert-base|llama-1b] [--strategy full|lora]
-//                             [--precision fp32|fp16|bf16] [--tiny] [--batch N] [--length N]
+//                             [--precision fp32|fp16|bf16] [--tiny] [--batch N] [--length N] [--checkpointing]
 //
 // GPU issue 13's options: --model picks the model (bert-small, the default, is described below; bert-base is
 // BERT-base, 12 x 768; llama-1b is a Llama of TinyLlama-1.1B's shape at batch 4 x 512, causal LM), all with
@@ -11,6 +11,9 @@
 // but the head (bench/train-models.ts); --precision sets the trainer's compute precision (fp16 needs a GPU
 // with shader-f16, decision 30); --tiny shrinks the
 // model to toy sizes (2 layers x 64) to check a path on a CPU; --batch and --length override the batch.
+// --checkpointing compiles our step with gradient checkpointing (each block recomputed in the backward pass,
+// decision 28; torch_train.py keeps its activations): compare peak_rss_mb with a run without it, each in a
+// process of its own (maxRSS is the process's).
 // With --torch, torch_train.py runs the same model in float32 and, on CUDA, with a half --precision or with
 // --torch-amp, again with torch.amp (float16 with GradScaler for --precision fp16, bfloat16 otherwise), one
 // JSON line each; peak_gpu_mb is
@@ -71,6 +74,7 @@ interface Options {
   tiny: boolean;
   batch: number | undefined;
   length: number | undefined;
+  checkpointing: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -92,6 +96,7 @@ function parseArgs(argv: readonly string[]): Options {
     tiny: false,
     batch: undefined,
     length: undefined,
+    checkpointing: false,
   };
   const positive = (flag: string, v: string, min = 1): number => {
     const n = Number(v);
@@ -104,7 +109,7 @@ function parseArgs(argv: readonly string[]): Options {
   };
   const usage =
     '--json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch, --python PATH, --torch-device cpu|cuda, --torch-amp, --profile DIR, --dropout P, ' +
-    `--model ${BENCH_MODELS.join('|')}, --strategy ${STRATEGIES.join('|')}, --precision ${PRECISIONS.join('|')}, --tiny, --batch N, --length N`;
+    `--model ${BENCH_MODELS.join('|')}, --strategy ${STRATEGIES.join('|')}, --precision ${PRECISIONS.join('|')}, --tiny, --batch N, --length N, --checkpointing`;
   walkArgs(argv, usage, (a, value) => {
     if (a === '--json') opts.json = true;
     else if (a === '--torch') opts.torch = true;
@@ -124,6 +129,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--strategy') opts.strategy = oneOf(a, value(), STRATEGIES);
     else if (a === '--precision') opts.precision = oneOf(a, value(), PRECISIONS);
     else if (a === '--tiny') opts.tiny = true;
+    else if (a === '--checkpointing') opts.checkpointing = true;
     else if (a === '--batch') opts.batch = positive(a, value());
     else if (a === '--length') opts.length = positive(a, value());
     else return false;
@@ -143,6 +149,8 @@ interface ImplLine {
   mode: BenchStrategy;
   model: BenchModel;
   precision: Precision | 'amp-fp16' | 'amp-bf16';
+  /** TuneQL with --checkpointing. */
+  checkpointing?: boolean;
   tokens_per_s: number;
   step_s: number;
   peak_rss_mb: number;
@@ -179,6 +187,7 @@ async function benchOurs(opts: Options): Promise<{ line: ImplLine; loss0: number
     optimizer: adamw({ weightDecay: 0.01 }),
     clipGradNorm: 1.0,
     precision: opts.precision,
+    gradientCheckpointing: opts.checkpointing,
   });
   const profile = opts.profile ? join(opts.profile, `train-${opts.provider}`) : undefined;
   const rt = await Runtime.start({ provider: opts.provider, threads: opts.threads, profile });
@@ -212,6 +221,7 @@ async function benchOurs(opts: Options): Promise<{ line: ImplLine; loss0: number
         mode: opts.strategy,
         model: opts.model,
         precision: opts.precision,
+        ...(opts.checkpointing ? { checkpointing: true } : {}),
         tokens_per_s: round(tokens / stepS, 1),
         step_s: round(stepS, 4),
         peak_rss_mb: round(peak, 1),
@@ -315,7 +325,7 @@ async function main(): Promise<void> {
   }
   const impls = lines.filter((l) => l.impl !== undefined);
   console.log(
-    `${spec.describe}, ${opts.strategy}, ${opts.precision}, batch ${spec.batch} x ${spec.length} tokens, ` +
+    `${spec.describe}, ${opts.strategy}, ${opts.precision}${opts.checkpointing ? ', gradient checkpointing' : ''}, batch ${spec.batch} x ${spec.length} tokens, ` +
       `${opts.provider}, ${opts.threads} threads, median of ${opts.steps} steps after ${opts.warmup} warm-up`,
   );
   printTable(impls);

@@ -2,7 +2,7 @@
 // figures, asserts nothing (run-memory.test.ts holds the 25% bound on a smaller run).
 //
 //   node --expose-gc packages/server/bench/run-memory.bench.ts [--json] [--strategies full,lora] [--hidden N]
-//        [--layers N] [--batch N] [--length N] [--steps N]
+//        [--layers N] [--batch N] [--length N] [--steps N] [--checkpointing]
 //
 // The model is the bench BERT's shape (4 layers x 256 hidden, intermediate 1024, 4 heads; --hidden and
 // --layers change it, intermediate 4 x hidden) with austen-bert-mini's tokenizer and vocabulary (12157) and
@@ -10,7 +10,7 @@
 // (126 training, 32 validation) at batch 32 x 128 tokens, one length bucket, for 6 steps, with a validation
 // pass and a checkpoint. The weights are written once, as a pre-trained checkpoint that every run loads. Each strategy runs in a child process of its own, so that what one leaves behind
 // does not count for the next; peak_mib is the run's own peak, process_peak_mib the child's maxRSS. The
-// (IA)^3 plugin is loaded by path, as a host loads a plugin.
+// (IA)^3 plugin is loaded by path, as a host loads a plugin. --checkpointing trains with gradient_checkpointing.
 
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -43,19 +43,29 @@ interface Options {
   batch: number;
   length: number;
   steps: number;
+  checkpointing: boolean;
   child?: string;
   /** The children's model folder, written by the parent. */
   model?: string;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { json: false, strategies: Object.keys(STRATEGIES), hidden: 256, layers: 4, batch: 32, length: 128, steps: 6 };
+  const opts: Options = {
+    json: false,
+    strategies: Object.keys(STRATEGIES),
+    hidden: 256,
+    layers: 4,
+    batch: 32,
+    length: 128,
+    steps: 6,
+    checkpointing: false,
+  };
   const int = (flag: string, v: string): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be an integer >= 1, got ${v}`);
     return n;
   };
-  walkArgs(argv, '--json, --strategies a,b, --hidden N, --layers N, --batch N, --length N, --steps N', (a, value) => {
+  walkArgs(argv, '--json, --strategies a,b, --hidden N, --layers N, --batch N, --length N, --steps N, --checkpointing', (a, value) => {
     if (a === '--json') opts.json = true;
     else if (a === '--strategies') {
       opts.strategies = value().split(',');
@@ -66,6 +76,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--batch') opts.batch = int(a, value());
     else if (a === '--length') opts.length = int(a, value());
     else if (a === '--steps') opts.steps = int(a, value());
+    else if (a === '--checkpointing') opts.checkpointing = true;
     else if (a === '--child') opts.child = value();
     else if (a === '--model') opts.model = value();
     else return false;
@@ -99,7 +110,14 @@ async function child(opts: Options, strategy: string, model: string): Promise<Li
     task: 'sequence-classification',
     data: { train: slice.train, validation: slice.validation, columns: { text: 'text', label: 'label' }, max_length: opts.length },
     strategy: { id: strategy, config: STRATEGIES[strategy] },
-    training: { epochs: 1, max_steps: opts.steps, batch_size: opts.batch, learning_rate: 1e-3, max_buckets: 1 },
+    training: {
+      epochs: 1,
+      max_steps: opts.steps,
+      batch_size: opts.batch,
+      learning_rate: 1e-3,
+      max_buckets: 1,
+      gradient_checkpointing: opts.checkpointing,
+    },
     seed: 7,
   });
   const registry = createRegistry();
@@ -109,6 +127,7 @@ async function child(opts: Options, strategy: string, model: string): Promise<Li
   const mib = (b: number) => Math.round(b / 2 ** 20);
   return {
     strategy,
+    checkpointing: opts.checkpointing,
     status: outcome.status,
     trainable: outcome.trainableParameters,
     peak_mib: mib(outcome.peakMemoryBytes),
