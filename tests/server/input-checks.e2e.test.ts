@@ -137,7 +137,7 @@ describe('createRun checks every input before queueing', () => {
     expect(first(r.errors)?.extensions).toMatchObject({ code: 'RUN_TOO_LARGE', limitBytes: RUN_MEMORY });
     expect(first(r.errors)?.extensions?.estimateBytes).toBeGreaterThan(RUN_MEMORY);
     expect(first(r.errors)?.message).toMatch(
-      /^the run needs about [\d.]+ (MiB|GiB) \(with batches of 90 x 128 tokens: .*\), more than the 768 MiB a run may use \(TUNEQL_RUN_MEMORY_BYTES\); lower training\.batch_size or data\.max_length$/,
+      /^the run needs about [\d.]+ (MiB|GiB) \(with batches of 90 x 128 tokens: .*\), more than the 768 MiB a run may use \(TUNEQL_RUN_MEMORY_BYTES\); lower training\.batch_size or data\.max_length, or set training\.gradient_checkpointing$/,
     );
     const query = 'query($i: CreateRunInput!) { preflight(input: $i) { memoryBytes memoryLimitBytes error { code message } } }';
     const base = { modelId, datasetId, strategy: 'lora', strategyConfig: { r: 4, alpha: 8 } };

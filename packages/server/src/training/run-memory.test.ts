@@ -76,8 +76,15 @@ describe('run memory', () => {
     expect(e.estimateBytes).toBe(totalBytes(e.memory));
     expect(e.memory.activations).toBeGreaterThan(e.memory.weights);
     expect(e.message).toMatch(
-      /^the run needs about [\d.]+ GiB \(with batches of 4096 x 32 tokens: .*\), more than the 1\.0 GiB a run may use \(TUNEQL_RUN_MEMORY_BYTES\); lower training\.batch_size or data\.max_length$/,
+      /^the run needs about [\d.]+ GiB \(with batches of 4096 x 32 tokens: .*\), more than the 1\.0 GiB a run may use \(TUNEQL_RUN_MEMORY_BYTES\); lower training\.batch_size or data\.max_length, or set training\.gradient_checkpointing$/,
     );
+    // With checkpointing on already, the remedy is the batch or the length alone.
+    const recomputing = { ...training, gradient_checkpointing: true };
+    const again = await checkRunMemory(run({ training: recomputing }), lora, { bytes: 2 ** 30, source: 'TUNEQL_RUN_MEMORY_BYTES' }).catch(
+      (e: unknown) => e,
+    );
+    expect((again as RunTooLargeError).memory.activations).toBeLessThan(e.memory.activations);
+    expect((again as Error).message).toMatch(/; lower training\.batch_size or data\.max_length$/);
   });
 
   it("refuses a plugin option that makes the run too large as the user's config, naming the option, whether the plugin allocates or not", async () => {

@@ -214,12 +214,14 @@ export function worstLayout(spec: Pick<RunSpec, 'data' | 'training'>, splits: { 
   return { longest: spec.data.max_length, sessions: spec.training.max_buckets + Number(splits.validation || splits.test) };
 }
 
-/** What the user can lower, by the part of the estimate that dominates. */
-function remedy(memory: MemoryEstimate): string {
+/** What the user can lower, by the part of the estimate that dominates (`checkpointing`: the run recomputes activations already). */
+function remedy(memory: MemoryEstimate, checkpointing: boolean): string {
   const parts = Object.entries(memory).sort((a, b) => b[1] - a[1]);
   switch (parts[0]?.[0]) {
     case 'activations':
-      return 'lower training.batch_size or data.max_length';
+      return checkpointing
+        ? 'lower training.batch_size or data.max_length'
+        : 'lower training.batch_size or data.max_length, or set training.gradient_checkpointing';
     case 'frozenInSessions':
       return 'lower training.max_buckets (each training length bucket holds a copy of the frozen weights)';
     case 'trainableState':
@@ -237,10 +239,10 @@ export class RunTooLargeError extends Error {
   readonly limitBytes: number;
   readonly memory: MemoryEstimate;
 
-  constructor(memory: MemoryEstimate, limit: MemoryLimit, shape: { batch: number; length: number }) {
+  constructor(memory: MemoryEstimate, limit: MemoryLimit, shape: { batch: number; length: number; checkpointing: boolean }) {
     const estimate = totalBytes(memory);
     super(
-      `the run needs about ${formatBytes(estimate)} (with batches of ${shape.batch} x ${shape.length} tokens: activations ${formatBytes(memory.activations)}, weights ${formatBytes(memory.weights + memory.frozenInSessions)}, trainable state ${formatBytes(memory.trainableState + memory.gradients)}), more than the ${formatBytes(limit.bytes)} a run may use (${limit.source}); ${remedy(memory)}`,
+      `the run needs about ${formatBytes(estimate)} (with batches of ${shape.batch} x ${shape.length} tokens: activations ${formatBytes(memory.activations)}, weights ${formatBytes(memory.weights + memory.frozenInSessions)}, trainable state ${formatBytes(memory.trainableState + memory.gradients)}), more than the ${formatBytes(limit.bytes)} a run may use (${limit.source}); ${remedy(memory, shape.checkpointing)}`,
     );
     this.estimateBytes = estimate;
     this.limitBytes = limit.bytes;
@@ -318,7 +320,11 @@ export async function checkRunMemory(
       { plugin: strategy.id },
     );
   }
-  throw new RunTooLargeError(result.memory, limit, { batch: spec.training.batch_size, length: layout.longest });
+  throw new RunTooLargeError(result.memory, limit, {
+    batch: spec.training.batch_size,
+    length: layout.longest,
+    checkpointing: spec.training.gradient_checkpointing,
+  });
 }
 
 /** The one option given in `config` that, put back to its default, makes `fits` hold; undefined when none does. */
