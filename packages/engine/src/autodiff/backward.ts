@@ -7,7 +7,7 @@ import { GRADIENTS, type GradRule, zeros } from './gradients.ts';
 
 export interface GradientOptions {
   /**
-   * Gradient checkpointing: the gradient rules of a segment's nodes (Graph.segment, one per transformer block)
+   * Gradient checkpointing: the gradient rules of a segment's nodes (Graph.beginSegment, one per transformer block)
    * read a recomputation of its forward nodes, built from the segment's inputs, instead of the forward pass's
    * activations, which then need not live until the backward pass reaches them. @default false
    */

@@ -56,7 +56,7 @@ export interface Node<O extends OpName = OpName> {
 /**
  * A run of consecutive nodes (a transformer block) whose activations the backward pass may recompute
  * instead of keeping (gradient checkpointing, see autodiff/backward.ts): nodes `start` to `end` (exclusive)
- * were added between the block's `input` and its `output`.
+ * were added between the block's `input` and its `output` (Graph.beginSegment).
  */
 export interface Segment {
   readonly start: number;
@@ -72,7 +72,7 @@ export class Graph {
   readonly inputs: Tensor[] = [];
   readonly params = new Map<string, Tensor>();
   readonly constants = new Map<Tensor, HostArray>();
-  /** The recomputation segments the model marked, in node order (Graph.segment). */
+  /** The recomputation segments the model marked, in node order (Graph.beginSegment). */
   readonly segments: Segment[] = [];
   private readonly names = new Set<string>();
   private inSegment = false;
@@ -158,23 +158,32 @@ export class Graph {
   }
 
   /**
-   * Records the nodes `body` adds, from the block input `input` to the output it returns, as one segment that
-   * the backward pass may recompute from `input` (gradient checkpointing). Segments do not nest. Without
-   * checkpointing the segment changes nothing.
+   * Opens a segment at the block input `input`: the nodes added until `end` is called with the block's output
+   * form one segment, which the backward pass may recompute from its inputs (gradient checkpointing). Segments
+   * do not nest. Without checkpointing a segment changes nothing.
    */
-  segment(input: Tensor, body: (x: Tensor) => Tensor): Tensor {
+  beginSegment(input: Tensor): { end(output: Tensor): Tensor } {
+    if (input.graph !== this) throw new Error('a segment starts at a tensor of its own graph');
     if (this.inSegment) throw new Error('graph segments do not nest');
-    const start = this.nodes.length;
     this.inSegment = true;
-    let output: Tensor;
-    try {
-      output = body(input);
-    } finally {
-      this.inSegment = false;
-    }
-    if (output.graph !== this) throw new Error('a segment must return a tensor of its own graph');
-    this.segments.push({ start, end: this.nodes.length, input, output });
-    return output;
+    const start = this.nodes.length;
+    let open = true;
+    return {
+      end: (output: Tensor): Tensor => {
+        if (!open) throw new Error('this segment is closed already');
+        if (output.graph !== this) throw new Error('a segment ends at a tensor of its own graph');
+        open = false;
+        this.inSegment = false;
+        this.segments.push({ start, end: this.nodes.length, input, output });
+        return output;
+      },
+    };
+  }
+
+  /** `body(input)` as one segment (beginSegment). */
+  segment(input: Tensor, body: (x: Tensor) => Tensor): Tensor {
+    const segment = this.beginSegment(input);
+    return segment.end(body(input));
   }
 
   /** Values of constants, by name, for the emitter. */

@@ -114,23 +114,19 @@ export function encoder(base: ParamScope, cfg: EncoderConfig, inputs: ModelInput
   let h = ctx.dropout(layerNormModule(emb.pp('LayerNorm'), add(add(words, posEmb), types), cfg.eps), cfg.hiddenDropout); // (B, T, C)
   const act = activation(cfg.act, 'hidden_act');
   for (let i = 0; i < cfg.layers; i++) {
-    // One recomputation segment per block: with gradient checkpointing, the backward pass recomputes the
-    // block from its input instead of keeping its activations (Graph.segment).
-    h = g.segment(h, (input) => {
-      let h = input;
-      const layer = base.pp('encoder').pp('layer').pp(i);
-      const attended = selfAttention(layer.pp('attention'), h, cfg, inputs.attentionMask, ctx);
-      const inner = act(dense(layer.pp('intermediate').pp('dense'), attended, cfg.intermediate, cfg.initRange));
-      const norm = (t: Tensor) => layerNormModule(layer.pp('output').pp('LayerNorm'), t, cfg.eps);
-      const out = adapterPoint(
-        layer.pp('output'),
-        'ffn',
-        ctx.dropout(dense(layer.pp('output').pp('dense'), inner, cfg.hidden, cfg.initRange), cfg.hiddenDropout),
-        { residual: attended, norm },
-      );
-      h = norm(add(out, attended));
-      return h;
-    });
+    // One recomputation segment per block (gradient checkpointing recomputes it from its input, Graph.beginSegment).
+    const segment = g.beginSegment(h);
+    const layer = base.pp('encoder').pp('layer').pp(i);
+    const attended = selfAttention(layer.pp('attention'), h, cfg, inputs.attentionMask, ctx);
+    const inner = act(dense(layer.pp('intermediate').pp('dense'), attended, cfg.intermediate, cfg.initRange));
+    const norm = (t: Tensor) => layerNormModule(layer.pp('output').pp('LayerNorm'), t, cfg.eps);
+    const out = adapterPoint(
+      layer.pp('output'),
+      'ffn',
+      ctx.dropout(dense(layer.pp('output').pp('dense'), inner, cfg.hidden, cfg.initRange), cfg.hiddenDropout),
+      { residual: attended, norm },
+    );
+    h = segment.end(norm(add(out, attended)));
   }
   return h;
 }

@@ -69,40 +69,36 @@ function body(base: ParamScope, cfg: DistilConfig, inputs: ModelInputs, ctx: For
   const d = cfg.dim / cfg.heads;
   const act = activation(cfg.act, 'activation');
   for (let i = 0; i < cfg.layers; i++) {
-    // One recomputation segment per block: with gradient checkpointing, the backward pass recomputes the
-    // block from its input instead of keeping its activations (Graph.segment).
-    h = g.segment(h, (input) => {
-      let h = input;
-      const layer = base.pp('transformer').pp('layer').pp(i);
-      const att = layer.pp('attention');
-      const q = splitHeads(dense(att.pp('q_lin'), h, cfg.dim, cfg.initRange), cfg.heads, d);
-      const k = splitHeads(dense(att.pp('k_lin'), h, cfg.dim, cfg.initRange), cfg.heads, d);
-      const v = splitHeads(dense(att.pp('v_lin'), h, cfg.dim, cfg.initRange), cfg.heads, d);
-      const context = mergeHeads(
-        attention(q, k, v, {
-          attentionMask: inputs.attentionMask,
-          causal: false,
-          maxLength: cfg.maxPositions,
-          dropout: cfg.attentionDropout,
-          ctx,
-        }),
-      );
-      const saNorm = (t: Tensor) => layerNormModule(layer.pp('sa_layer_norm'), t, EPS);
-      const attended = adapterPoint(att, 'attention', dense(att.pp('out_lin'), context, cfg.dim, cfg.initRange), {
-        residual: h,
-        norm: saNorm,
-      });
-      const sa = saNorm(add(attended, h));
-      const ffn = layer.pp('ffn');
-      const inner = act(dense(ffn.pp('lin1'), sa, cfg.hiddenDim, cfg.initRange));
-      const outNorm = (t: Tensor) => layerNormModule(layer.pp('output_layer_norm'), t, EPS);
-      const out = adapterPoint(ffn, 'ffn', ctx.dropout(dense(ffn.pp('lin2'), inner, cfg.dim, cfg.initRange), cfg.dropout), {
-        residual: sa,
-        norm: outNorm,
-      });
-      h = outNorm(add(out, sa));
-      return h;
+    // One recomputation segment per block (gradient checkpointing recomputes it from its input, Graph.beginSegment).
+    const segment = g.beginSegment(h);
+    const layer = base.pp('transformer').pp('layer').pp(i);
+    const att = layer.pp('attention');
+    const q = splitHeads(dense(att.pp('q_lin'), h, cfg.dim, cfg.initRange), cfg.heads, d);
+    const k = splitHeads(dense(att.pp('k_lin'), h, cfg.dim, cfg.initRange), cfg.heads, d);
+    const v = splitHeads(dense(att.pp('v_lin'), h, cfg.dim, cfg.initRange), cfg.heads, d);
+    const context = mergeHeads(
+      attention(q, k, v, {
+        attentionMask: inputs.attentionMask,
+        causal: false,
+        maxLength: cfg.maxPositions,
+        dropout: cfg.attentionDropout,
+        ctx,
+      }),
+    );
+    const saNorm = (t: Tensor) => layerNormModule(layer.pp('sa_layer_norm'), t, EPS);
+    const attended = adapterPoint(att, 'attention', dense(att.pp('out_lin'), context, cfg.dim, cfg.initRange), {
+      residual: h,
+      norm: saNorm,
     });
+    const sa = saNorm(add(attended, h));
+    const ffn = layer.pp('ffn');
+    const inner = act(dense(ffn.pp('lin1'), sa, cfg.hiddenDim, cfg.initRange));
+    const outNorm = (t: Tensor) => layerNormModule(layer.pp('output_layer_norm'), t, EPS);
+    const out = adapterPoint(ffn, 'ffn', ctx.dropout(dense(ffn.pp('lin2'), inner, cfg.dim, cfg.initRange), cfg.dropout), {
+      residual: sa,
+      norm: outNorm,
+    });
+    h = segment.end(outNorm(add(out, sa)));
   }
   return h;
 }

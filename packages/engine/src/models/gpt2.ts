@@ -90,39 +90,34 @@ function body(base: ParamScope, cfg: Gpt2Config, inputs: ModelInputs, ctx: Forwa
   const projStd = cfg.initRange / Math.sqrt(2 * cfg.layers); // GPT-2's scaled init of residual projections
   const act = activation(cfg.act, 'activation_function');
   for (let i = 0; i < cfg.layers; i++) {
-    // One recomputation segment per block: with gradient checkpointing, the backward pass recomputes the
-    // block from its input instead of keeping its activations (Graph.segment).
-    h = g.segment(h, (input) => {
-      let h = input;
-      const block = base.pp('h').pp(i);
-      const attn = block.pp('attn');
-      const qkv = conv1d(attn.pp('c_attn'), layerNormModule(block.pp('ln_1'), h, cfg.eps), 3 * cfg.embd, cfg.initRange);
-      const [q, k, v] = split(qkv, 2, [cfg.embd, cfg.embd, cfg.embd]).map((t) => splitHeads(t, cfg.heads, d)) as [Tensor, Tensor, Tensor];
-      const kv = withPast(inputs.cache, i, k, v);
-      const context = attention(q, kv.key, kv.value, {
-        attentionMask: inputs.attentionMask,
-        segments: inputs.packed,
-        causal: true,
-        maxLength: cfg.positions,
-        dropout: cfg.attnDropout,
-        ctx,
-        scale: cfg.scaleAttn ? 1 / Math.sqrt(d) : 1,
-        queriesAtEnd: inputs.cache !== undefined,
-      });
-      h = add(
-        h,
-        adapterPoint(attn, 'attention', ctx.dropout(conv1d(attn.pp('c_proj'), mergeHeads(context), cfg.embd, projStd), cfg.residDropout), {
-          residual: h,
-        }),
-      );
-      const mlp = block.pp('mlp');
-      const inner = act(conv1d(mlp.pp('c_fc'), layerNormModule(block.pp('ln_2'), h, cfg.eps), cfg.inner, cfg.initRange));
-      h = add(
-        h,
-        adapterPoint(mlp, 'ffn', ctx.dropout(conv1d(mlp.pp('c_proj'), inner, cfg.embd, projStd), cfg.residDropout), { residual: h }),
-      );
-      return h;
+    // One recomputation segment per block (gradient checkpointing recomputes it from its input, Graph.beginSegment).
+    const segment = g.beginSegment(h);
+    const block = base.pp('h').pp(i);
+    const attn = block.pp('attn');
+    const qkv = conv1d(attn.pp('c_attn'), layerNormModule(block.pp('ln_1'), h, cfg.eps), 3 * cfg.embd, cfg.initRange);
+    const [q, k, v] = split(qkv, 2, [cfg.embd, cfg.embd, cfg.embd]).map((t) => splitHeads(t, cfg.heads, d)) as [Tensor, Tensor, Tensor];
+    const kv = withPast(inputs.cache, i, k, v);
+    const context = attention(q, kv.key, kv.value, {
+      attentionMask: inputs.attentionMask,
+      segments: inputs.packed,
+      causal: true,
+      maxLength: cfg.positions,
+      dropout: cfg.attnDropout,
+      ctx,
+      scale: cfg.scaleAttn ? 1 / Math.sqrt(d) : 1,
+      queriesAtEnd: inputs.cache !== undefined,
     });
+    h = add(
+      h,
+      adapterPoint(attn, 'attention', ctx.dropout(conv1d(attn.pp('c_proj'), mergeHeads(context), cfg.embd, projStd), cfg.residDropout), {
+        residual: h,
+      }),
+    );
+    const mlp = block.pp('mlp');
+    const inner = act(conv1d(mlp.pp('c_fc'), layerNormModule(block.pp('ln_2'), h, cfg.eps), cfg.inner, cfg.initRange));
+    h = segment.end(
+      add(h, adapterPoint(mlp, 'ffn', ctx.dropout(conv1d(mlp.pp('c_proj'), inner, cfg.embd, projStd), cfg.residDropout), { residual: h })),
+    );
   }
   return layerNormModule(base.pp('ln_f'), h, cfg.eps);
 }

@@ -90,47 +90,43 @@ function body(base: ParamScope, cfg: LlamaConfig, inputs: ModelInputs, ctx: Forw
   const act = activation(cfg.act, 'hidden_act');
   const std = cfg.initRange;
   for (let i = 0; i < cfg.layers; i++) {
-    // One recomputation segment per block: with gradient checkpointing, the backward pass recomputes the
-    // block from its input instead of keeping its activations (Graph.segment).
-    h = g.segment(h, (input) => {
-      let h = input;
-      const layer = base.pp('layers').pp(i);
-      const att = layer.pp('self_attn');
-      const x = rmsNormModule(layer.pp('input_layernorm'), h, cfg.eps);
-      const q = applyRotary(
-        splitHeads(dense(att.pp('q_proj'), x, cfg.heads * cfg.headDim, std, cfg.attentionBias), cfg.heads, cfg.headDim),
-        tables,
-        inputs.positionIds,
-      );
-      const k = applyRotary(
-        splitHeads(dense(att.pp('k_proj'), x, cfg.kvHeads * cfg.headDim, std, cfg.attentionBias), cfg.kvHeads, cfg.headDim),
-        tables,
-        inputs.positionIds,
-      );
-      const v = splitHeads(dense(att.pp('v_proj'), x, cfg.kvHeads * cfg.headDim, std, cfg.attentionBias), cfg.kvHeads, cfg.headDim);
-      const kv = withPast(inputs.cache, i, k, v);
-      const context = attention(q, kv.key, kv.value, {
-        attentionMask: inputs.attentionMask,
-        segments: inputs.packed,
-        causal: true,
-        maxLength: cfg.maxPositions,
-        dropout: cfg.attentionDropout,
-        ctx,
-        queriesAtEnd: inputs.cache !== undefined,
-      });
-      h = add(
-        h,
-        adapterPoint(att, 'attention', dense(att.pp('o_proj'), mergeHeads(context), cfg.hidden, std, cfg.attentionBias), { residual: h }),
-      );
-      const mlp = layer.pp('mlp');
-      const y = rmsNormModule(layer.pp('post_attention_layernorm'), h, cfg.eps);
-      const gated = mul(
-        act(dense(mlp.pp('gate_proj'), y, cfg.intermediate, std, cfg.mlpBias)),
-        dense(mlp.pp('up_proj'), y, cfg.intermediate, std, cfg.mlpBias),
-      );
-      h = add(h, adapterPoint(mlp, 'ffn', dense(mlp.pp('down_proj'), gated, cfg.hidden, std, cfg.mlpBias), { residual: h }));
-      return h;
+    // One recomputation segment per block (gradient checkpointing recomputes it from its input, Graph.beginSegment).
+    const segment = g.beginSegment(h);
+    const layer = base.pp('layers').pp(i);
+    const att = layer.pp('self_attn');
+    const x = rmsNormModule(layer.pp('input_layernorm'), h, cfg.eps);
+    const q = applyRotary(
+      splitHeads(dense(att.pp('q_proj'), x, cfg.heads * cfg.headDim, std, cfg.attentionBias), cfg.heads, cfg.headDim),
+      tables,
+      inputs.positionIds,
+    );
+    const k = applyRotary(
+      splitHeads(dense(att.pp('k_proj'), x, cfg.kvHeads * cfg.headDim, std, cfg.attentionBias), cfg.kvHeads, cfg.headDim),
+      tables,
+      inputs.positionIds,
+    );
+    const v = splitHeads(dense(att.pp('v_proj'), x, cfg.kvHeads * cfg.headDim, std, cfg.attentionBias), cfg.kvHeads, cfg.headDim);
+    const kv = withPast(inputs.cache, i, k, v);
+    const context = attention(q, kv.key, kv.value, {
+      attentionMask: inputs.attentionMask,
+      segments: inputs.packed,
+      causal: true,
+      maxLength: cfg.maxPositions,
+      dropout: cfg.attentionDropout,
+      ctx,
+      queriesAtEnd: inputs.cache !== undefined,
     });
+    h = add(
+      h,
+      adapterPoint(att, 'attention', dense(att.pp('o_proj'), mergeHeads(context), cfg.hidden, std, cfg.attentionBias), { residual: h }),
+    );
+    const mlp = layer.pp('mlp');
+    const y = rmsNormModule(layer.pp('post_attention_layernorm'), h, cfg.eps);
+    const gated = mul(
+      act(dense(mlp.pp('gate_proj'), y, cfg.intermediate, std, cfg.mlpBias)),
+      dense(mlp.pp('up_proj'), y, cfg.intermediate, std, cfg.mlpBias),
+    );
+    h = segment.end(add(h, adapterPoint(mlp, 'ffn', dense(mlp.pp('down_proj'), gated, cfg.hidden, std, cfg.mlpBias), { residual: h })));
   }
   return rmsNormModule(base.pp('norm'), h, cfg.eps);
 }

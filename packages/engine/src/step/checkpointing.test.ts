@@ -27,12 +27,13 @@ const RTOL = 1e-6;
 /** Dropout probabilities under each family's config names. */
 const DROPOUT: Record<string, Record<string, number>> = {
   bert: { hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1 },
+  distilbert: { dropout: 0.1, attention_dropout: 0.1 },
   gpt2: { resid_pdrop: 0.1, embd_pdrop: 0.1, attn_pdrop: 0.1 },
   llama: { attention_dropout: 0.1 },
 };
 
 describe('gradient checkpointing', () => {
-  for (const fixture of ['bert-sequence-classification', 'gpt2-causal-lm', 'llama-causal-lm']) {
+  for (const fixture of ['bert-sequence-classification', 'distilbert-sequence-classification', 'gpt2-causal-lm', 'llama-causal-lm']) {
     it(`${fixture}: losses, gradient norms and weights after three AdamW steps with dropout equal those without, within ${RTOL}`, async () => {
       const model = await load(fixture);
       const start = Object.fromEntries(model.params.trainableNames.map((n) => [n, model.params.get(n).data.slice() as Float32Array]));

@@ -91,7 +91,7 @@ export interface TrainStepSpec {
   lossScaling?: Partial<LossScaling> | boolean;
   /**
    * Activation recomputation (decision 28): the backward pass recomputes each transformer block from its input
-   * (the model's Graph.segment) instead of keeping the block's activations from the forward pass. @default false
+   * (the model's Graph.beginSegment) instead of keeping the block's activations from the forward pass. @default false
    */
   gradientCheckpointing?: boolean;
 }
