@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigReader, type Task } from '../models/config.ts';
 import { loadPretrained, modelBuilder } from '../models/pretrained.ts';
 import { adamw } from '../optim/optimizers.ts';
-import { checkpointingGap, traceSteps } from '../testing/checkpointing.ts';
+import { checkpointingGap, TRACE_LR, traceSteps } from '../testing/checkpointing.ts';
 import { onnxOpCounts } from '../testing/onnx-ops.ts';
 import { compileTrainStep, type Program } from './compile.ts';
 
@@ -21,8 +21,10 @@ const load = (fixture: string) =>
     task: fixture.slice(fixture.indexOf('-') + 1) as Task,
   });
 
-/** Relative tolerance between the runs with and without recomputation (see checkpointingGap). */
+/** Losses and gradient norms with and without recomputation: relative tolerance. */
 const RTOL = 1e-6;
+/** Weights: absolute tolerance, a thousandth of one AdamW step's move (see checkpointingGap). */
+const WEIGHT_ATOL = 1e-3 * TRACE_LR;
 
 /** Dropout probabilities under each family's config names. */
 const DROPOUT: Record<string, Record<string, number>> = {
@@ -34,14 +36,14 @@ const DROPOUT: Record<string, Record<string, number>> = {
 
 describe('gradient checkpointing', () => {
   for (const fixture of ['bert-sequence-classification', 'distilbert-sequence-classification', 'gpt2-causal-lm', 'llama-causal-lm']) {
-    it(`${fixture}: losses, gradient norms and weights after three AdamW steps with dropout equal those without, within ${RTOL}`, async () => {
+    it(`${fixture}: losses, gradient norms and weights after three AdamW steps with dropout equal those without (${RTOL} relative; weights ${WEIGHT_ATOL} absolute)`, async () => {
       const model = await load(fixture);
       const start = Object.fromEntries(model.params.trainableNames.map((n) => [n, model.params.get(n).data.slice() as Float32Array]));
       const tuned = { ...model, config: new ConfigReader({ ...model.config.raw, ...DROPOUT[model.arch.modelType] }) };
       const gap = checkpointingGap(await traceSteps(tuned, false), await traceSteps(tuned, true), start);
       expect(gap.losses).toBeLessThanOrEqual(RTOL);
       expect(gap.gradNorms).toBeLessThanOrEqual(RTOL);
-      expect(gap.weights).toBeLessThanOrEqual(RTOL);
+      expect(gap.weights).toBeLessThanOrEqual(WEIGHT_ATOL);
       expect(gap.moved).toBeGreaterThan(0.1);
     }, 60_000);
   }
