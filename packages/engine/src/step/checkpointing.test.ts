@@ -13,7 +13,7 @@ import { loadPretrained, modelBuilder } from '../models/pretrained.ts';
 import { adamw } from '../optim/optimizers.ts';
 import { checkpointingGap, TRACE_LR, traceSteps } from '../testing/checkpointing.ts';
 import { onnxOpCounts } from '../testing/onnx-ops.ts';
-import { compileTrainStep, type Program } from './compile.ts';
+import { compileAccumulatedStep, compileTrainStep, type Program } from './compile.ts';
 
 /** A parity fixture, e.g. 'gpt2-causal-lm', with the task its name ends in. */
 const load = (fixture: string) =>
@@ -62,17 +62,19 @@ describe('gradient checkpointing', () => {
       await session.release();
       return onnxOpCounts(readFileSync(path)).get('Softmax') ?? 0;
     };
-    const compile = (gradientCheckpointing: boolean) =>
-      compileTrainStep({
-        params: model.params,
-        optimizer: adamw(),
-        build: modelBuilder(model, { batch: 4, length: 12, train: true }),
-        gradientCheckpointing,
-      });
+    const spec = (gradientCheckpointing: boolean) => ({
+      params: model.params,
+      optimizer: adamw(),
+      build: modelBuilder(model, { batch: 4, length: 12, train: true }),
+      gradientCheckpointing,
+    });
+    const compile = (gradientCheckpointing: boolean) => compileTrainStep(spec(gradientCheckpointing));
     expect(onnxOpCounts(compile(false).model).get('Softmax')).toBe(layers);
     expect(await softmaxes(compile(false))).toBe(layers);
     // Merged back by common-subexpression elimination, the recomputed softmaxes would leave `layers` of them.
     expect(onnxOpCounts(compile(true).model).get('Softmax')).toBe(2 * layers);
     expect(await softmaxes(compile(true))).toBe(2 * layers);
+    // Gradient accumulation's micro-step recomputes as well.
+    expect(onnxOpCounts(compileAccumulatedStep(spec(true), 2).accumulate.model).get('Softmax')).toBe(2 * layers);
   }, 60_000);
 });
