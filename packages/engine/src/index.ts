@@ -1,6 +1,6 @@
 // @tuneql/engine: the public surface.
 
-export { gradients } from './autodiff/backward.ts';
+export { type GradientOptions, gradients } from './autodiff/backward.ts';
 export { GRADIENTS, GradientError, sumTo } from './autodiff/gradients.ts';
 export * from './chat/index.ts';
 export { CheckpointError } from './checkpoint/errors.ts';
@@ -28,7 +28,7 @@ export { exportInference, exportOnnx } from './export/onnx-export.ts';
 export * from './generate/index.ts';
 export type { DType, HostArray } from './graph/dtype.ts';
 export { OpOptionError, ShapeError } from './graph/errors.ts';
-export { Graph, type Node, type Shape, Tensor } from './graph/graph.ts';
+export { Graph, type Node, type Segment, type Shape, Tensor } from './graph/graph.ts';
 export type { OpName } from './graph/ops.ts';
 export * as ops from './graph/ops.ts';
 export { bceWithLogits, type CrossEntropyOptions, crossEntropy, mse } from './losses.ts';
