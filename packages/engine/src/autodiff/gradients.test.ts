@@ -49,6 +49,8 @@ const CASES: Record<OpName, GradCase[]> = {
   ],
   // Finite differences see through StopGradient; the semantic test below checks that it blocks.
   StopGradient: [{ inputs: [{ shape: [2, 3] }], build: (_, [x]) => op.add(op.mul(x!, 3), op.mul(op.stopGradient(x!), 0)) }],
+  // With a scale of 1 the gradient is the identity's; the semantic test below checks other scales.
+  ScaleGradient: [{ inputs: [{ shape: [2, 3] }], build: (g, [x]) => op.mul(op.scaleGradient(x!, g.scalar(1, 'float64', [1])), x!) }],
   Cast: [{ inputs: [{ shape: [2, 3] }], build: (_, [x]) => op.cast(op.cast(x!, 'float32'), 'float64'), ...f32 }],
   MatMul: [
     { inputs: [{ shape: [2, 3, 4] }, { shape: [4, 5] }], build: (_, [a, b]) => op.matmul(a!, b!) },
@@ -192,5 +194,35 @@ describe('recomputed segments (gradient checkpointing)', () => {
       [2, 2],
       [2, 4],
     ]);
+  });
+});
+
+describe('ScaleGradient', () => {
+  it('passes values forward and scales the gradient by a broadcast mask', async () => {
+    const { Graph } = await import('../graph/graph.ts');
+    const { gradients } = await import('./backward.ts');
+    const g = new Graph();
+    const x = g.input('x', 'float32', [2, 3]);
+    const mask = g.input('mask', 'float32', [2, 1]);
+    const loss = op.reduceSum(op.mul(op.scaleGradient(x, mask), 2)); // d/dx = 2 mask, values 2 sum(x)
+    const [dx] = gradients(loss, [x]);
+    const { emitModel } = await import('../onnx/emit.ts');
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(
+      emitModel(g, {
+        outputs: [
+          { name: 'loss', tensor: loss },
+          { name: 'dx', tensor: dx! },
+        ],
+        paramInputs: new Set(),
+        paramValue: () => new Float32Array(),
+      }),
+    );
+    const r = await session.run({
+      x: new ort.Tensor('float32', Float32Array.of(1, 2, 3, 4, 5, 6), [2, 3]),
+      mask: new ort.Tensor('float32', Float32Array.of(0, 1), [2, 1]),
+    });
+    expect(Array.from(r.loss?.data as Float32Array)).toEqual([42]);
+    expect(Array.from(r.dx?.data as Float32Array)).toEqual([0, 0, 0, 2, 2, 2]);
   });
 });

@@ -62,7 +62,21 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   for (let i = 0; i < g.rank; i++) {
     if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
   }
+  if (axes.length === g.rank - 1 && !axes.includes(g.rank - 1)) return reshape(sumRows(g), shape);
   return reshape(reduceSum(g, { axes, keepdims: true }), shape);
+}
+
+/**
+ * The sum over every axis but the last, (C): a bias's or a norm's gradient. As a GEMM of a row of ones with
+ * the (rows, C) matrix it ran 2.5 times faster than onnxruntime's ReduceSum over the leading axes at BERT's
+ * shapes (0.10 against 0.24 ms for 4096 x 256 on 2 threads; docs/decisions/0031).
+ */
+export function sumRows(g: Tensor): Tensor {
+  const c = g.shape[g.rank - 1] as number;
+  const rows = g.size / c;
+  if (g.rank < 2 || rows === 1) return reshape(g, [c]);
+  const ones = expand(g.graph.scalar(1, g.dtype), [1, rows]);
+  return reshape(gemm(ones, reshape(g, [rows, c])), [c]);
 }
 
 export function zeros(like: Tensor, shape: Shape = like.shape): Tensor {
@@ -185,6 +199,7 @@ export const GRADIENTS: { [O in OpName]: GradRule<O> } = {
     return [mul(dy(c), add(cdf, mul(x, pdf)))];
   },
   StopGradient: none,
+  ScaleGradient: ({ node, dOut }) => [mul(dy({ dOut }), ins(node)[1] as Tensor), undefined],
   Cast: (c) => {
     const x = ins(c.node)[0]!;
     return x.dtype === 'float32' || x.dtype === 'float64' || x.dtype === 'float16' ? [cast(dy(c), x.dtype)] : [undefined];
@@ -350,7 +365,6 @@ export const GRADIENTS: { [O in OpName]: GradRule<O> } = {
     // float32 whatever the input dtype, which would break float64 graphs.
     const [x, scale] = ins(node) as [Tensor, Tensor];
     const g = dy({ dOut });
-    const rows = x.shape.slice(0, -1).map((_, i) => i);
     const last = { axes: [-1], keepdims: true };
     const centered = sub(x, reduceMean(x, last));
     const rstd = reciprocal(sqrt(add(reduceMean(mul(centered, centered), last), node.attrs.epsilon))); // (.., 1)
@@ -359,8 +373,8 @@ export const GRADIENTS: { [O in OpName]: GradRule<O> } = {
     return each(
       wants,
       () => mul(rstd, sub(sub(dxhat, reduceMean(dxhat, last)), mul(xhat, reduceMean(mul(dxhat, xhat), last)))),
-      () => reduceSum(mul(g, xhat), { axes: rows }),
-      () => reduceSum(g, { axes: rows }),
+      () => sumRows(mul(g, xhat)),
+      () => sumRows(g),
     );
   },
   RMSNorm: ({ node, dOut, wants }) => {
@@ -373,7 +387,7 @@ export const GRADIENTS: { [O in OpName]: GradRule<O> } = {
     return each(
       wants,
       () => mul(rstd, sub(dxhat, mul(xhat, reduceMean(mul(dxhat, xhat), last)))),
-      () => reduceSum(mul(g, xhat), { axes: x.shape.slice(0, -1).map((_, i) => i) }),
+      () => sumRows(mul(g, xhat)),
     );
   },
 };

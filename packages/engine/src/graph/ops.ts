@@ -29,6 +29,8 @@ export interface OpAttrs {
   Cast: { to: DType };
   /** Identity forward; no gradient flows through it (tf.stop_gradient, jax.lax.stop_gradient). */
   StopGradient: Record<string, never>;
+  /** Identity forward on its first input; the gradient is multiplied by the second (a mask, say), which gets none. */
+  ScaleGradient: Record<string, never>;
   MatMul: Record<string, never>;
   Gemm: { transA: boolean; transB: boolean; alpha: number; beta: number };
   ReduceSum: { axes: readonly number[]; keepdims: boolean };
@@ -182,6 +184,16 @@ export const OPS: { [O in OpName]: OpDef<O> } = {
     infer(inputs) {
       arity('StopGradient', inputs, 1);
       const x = inputs[0] as Tensor;
+      return [{ shape: x.shape, dtype: x.dtype }];
+    },
+  },
+  ScaleGradient: {
+    infer(inputs) {
+      arity('ScaleGradient', inputs, 2);
+      const [x, scale] = inputs as [Tensor, Tensor];
+      if (scale.dtype !== x.dtype) throw new ShapeError('ScaleGradient', inputs, 'the scale must have the dtype of x');
+      if (broadcastShapes('ScaleGradient', inputs).join() !== x.shape.join())
+        throw new ShapeError('ScaleGradient', inputs, 'the scale must broadcast to the shape of x');
       return [{ shape: x.shape, dtype: x.dtype }];
     },
   },
@@ -457,6 +469,8 @@ export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
 
 /** x, with no gradient flowing back through this use of it. */
 export const stopGradient = (x: Tensor): Tensor => one('StopGradient', [x], NONE);
+/** x forward; backward, x's gradient times `scale` (broadcast to x), e.g. a 0/1 mask of rows that learn. */
+export const scaleGradient = (x: Tensor, scale: Tensor): Tensor => one('ScaleGradient', [x, scale], NONE);
 
 export function cast(x: Tensor, to: DType): Tensor {
   if (x.dtype === to) return x;

@@ -5,7 +5,7 @@ import { add, cumsum, equal, gather, matmul, mul, reshape, split, tanh, transpos
 import { attention, mergeHeads, positions, splitHeads } from '../nn/attention.ts';
 import { adapterPoint } from '../nn/hooks.ts';
 import { activation, embedding, type ForwardContext, layerNormModule } from '../nn/layers.ts';
-import { linear } from '../nn/linear.ts';
+import { addBias, linear } from '../nn/linear.ts';
 import { type Initializer, init, type ParamScope } from '../params/parameters.ts';
 import type { Architecture, ModelInputs, TaskOutputs } from './architecture.ts';
 import { ConfigError, type ConfigReader, type Task } from './config.ts';
@@ -142,7 +142,7 @@ export function tiedDecoder(
 ): Tensor {
   // The encoder declared this parameter already; the decoder reads the same tensor.
   const words = base.pp('embeddings').pp('word_embeddings').get('weight', [vocabSize, hidden], init.zeros());
-  return add(matmul(x, transpose(words)), biasScope.get(biasName, [vocabSize], init.zeros()));
+  return addBias(matmul(x, transpose(words)), biasScope.get(biasName, [vocabSize], init.zeros()));
 }
 
 function family(modelType: 'bert' | 'roberta'): Architecture {

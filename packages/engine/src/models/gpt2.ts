@@ -6,6 +6,7 @@ import { add, matmul, reshape, split, transpose } from '../graph/ops.ts';
 import { attention, mergeHeads, positions, splitHeads, withPast } from '../nn/attention.ts';
 import { adapterPoint, hookedLinear } from '../nn/hooks.ts';
 import { activation, embedding, type ForwardContext, layerNormModule } from '../nn/layers.ts';
+import { addBias } from '../nn/linear.ts';
 import { init, type ParamScope } from '../params/parameters.ts';
 import type { Architecture, ModelInputs, TaskOutputs } from './architecture.ts';
 import { dense, normalInit, splitStartEnd } from './bert.ts';
@@ -71,7 +72,7 @@ function conv1d(scope: ParamScope, x: Tensor, out: number, std: number): Tensor 
     outFeatures: out,
     layout: 'in_out',
     hasBias: true,
-    base: (input) => add(matmul(input, weight), bias),
+    base: (input) => addBias(matmul(input, weight), bias),
   });
 }
 

@@ -92,24 +92,34 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   if (heads % kvHeads !== 0) throw new Error(`attention: ${heads} query heads are not a multiple of ${kvHeads} key/value heads`);
   const keys = repeatKv(k, heads / kvHeads);
   const values = repeatKv(v, heads / kvHeads);
-  let scores = mul(matmul(q, transpose(keys, [0, 1, 3, 2])), options.scale ?? 1 / Math.sqrt(headDim)); // (B, H, T, T)
+  const scores = mul(matmul(q, transpose(keys, [0, 1, 3, 2])), options.scale ?? 1 / Math.sqrt(headDim)); // (B, H, T, T)
+  const bias = maskBias(q, k, options);
+  // The masks are one additive bias (0 or MASKED): one Add on the scores and nothing in the backward pass, where a
+  // Where per mask costs a pass over the scores each way. A finite score below 1e31 plus MASKED rounds to MASKED,
+  // so the masked scores are exactly what a Where would give.
+  const probs = options.ctx.dropout(softmax(bias ? add(scores, bias) : scores, -1), options.dropout);
+  return matmul(probs, values);
+}
+
+/** 0 where a query may attend to a key, MASKED where not, broadcastable to (B, H, T, S); undefined without masks. */
+function maskBias(q: Tensor, k: Tensor, options: AttentionOptions): Tensor | undefined {
   const g = q.graph;
+  let bias: Tensor | undefined;
   if (options.causal) {
     const keyPos = positions(g, options.maxLength, k, 2); // (S)
     const queryPos = options.queriesAtEnd ? add(positions(g, options.maxLength, q, 2), pastLength(g, options.maxLength, q, k)) : keyPos; // (T)
     const allowed = less(reshape(keyPos, [1, -1]), add(reshape(queryPos, [-1, 1]), 1)); // (T, S): key <= query
-    scores = where(allowed, scores, MASKED);
+    bias = where(allowed, g.scalar(0), MASKED);
   }
   if (options.attentionMask && options.segments) {
     // Padding (0) never equals a real example's number, so this also masks padding keys for every real query.
     const same = equal(reshape(options.attentionMask, [0, 1, -1, 1]), reshape(options.attentionMask, [0, 1, 1, -1])); // (B, 1, T, T)
-    scores = where(same, scores, MASKED);
+    bias = where(same, bias ?? g.scalar(0), MASKED);
   } else if (options.attentionMask) {
     const keep = equal(reshape(options.attentionMask, [0, 1, 1, -1]), 1); // (B, 1, 1, T)
-    scores = where(keep, scores, MASKED);
+    bias = where(keep, bias ?? g.scalar(0), MASKED);
   }
-  const probs = options.ctx.dropout(softmax(scores, -1), options.dropout);
-  return matmul(probs, values);
+  return bias;
 }
 
 /** S - T as an int64 scalar, counted from the shapes at run time so that it stays symbolic in an export. */

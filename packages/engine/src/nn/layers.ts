@@ -1,19 +1,21 @@
 // Building blocks shared by the architectures: embeddings, norms, activations, dropout sites.
 
 import type { Graph, Tensor } from '../graph/graph.ts';
-import { dropout, equal, gather, gelu, layerNorm, mul, relu, reshape, rmsNorm, sigmoid, stopGradient, tanh, where } from '../graph/ops.ts';
+import { dropout, equal, gather, gelu, layerNorm, mul, relu, reshape, rmsNorm, scaleGradient, sigmoid, tanh, where } from '../graph/ops.ts';
 import { ConfigError } from '../models/config.ts';
 import { type Initializer, init, type ParamScope } from '../params/parameters.ts';
 
 /**
  * Embedding lookup. With `paddingIdx`, as in torch.nn.Embedding, that row receives no gradient: the
- * lookups of padding ids go through StopGradient.
+ * gradient of the lookups of padding ids is multiplied by 0 (ScaleGradient), which costs nothing forward
+ * and one broadcast Mul backward; a Where selecting a grad-stopped copy cost a pass each way, and
+ * onnxruntime's Where with a broadcast condition is many times slower than its Mul.
  */
 export function embedding(scope: ParamScope, ids: Tensor, count: number, dim: number, fill: Initializer, paddingIdx?: number): Tensor {
   const rows = gather(scope.get('weight', [count, dim], fill), ids); // (.., C)
   if (paddingIdx === undefined) return rows;
-  const isPad = reshape(equal(ids, paddingIdx), [...ids.shape.map(() => 0), 1]); // (.., 1)
-  return where(isPad, stopGradient(rows), rows);
+  const learns = reshape(where(equal(ids, paddingIdx), ids.graph.scalar(0, rows.dtype), 1), [...ids.shape.map(() => 0), 1]); // (.., 1)
+  return scaleGradient(rows, learns);
 }
 
 /** LayerNorm with parameters `weight` and `bias` under `scope`. */

@@ -191,6 +191,9 @@ const EMIT: { [O in OpName]: OpEmitter<O> } = {
     e.node('Mul', [half, e.temp('Add', [inner, e.scalar(1, dtype)])], [y as string]);
   },
   StopGradient: direct('Identity'),
+  ScaleGradient(e, _node, [x], outputs) {
+    e.node('Identity', [x as string], outputs);
+  },
   Cast(e, node, inputs, outputs) {
     e.node('Cast', inputs, outputs, [{ name: 'to', i: ONNX_DTYPE[e.dtype(node.attrs.to)] }]);
   },

@@ -3,11 +3,21 @@
 
 import { checkOptions, OpOptionError } from '../graph/errors.ts';
 import type { Tensor } from '../graph/graph.ts';
-import { add, div, mul, sqrt, sub } from '../graph/ops.ts';
+import { add, div, mul, sqrt, sub, where } from '../graph/ops.ts';
 
 export interface UpdateContext {
   param: Tensor;
+  /** The raw gradient where `applies`, zero where not (so always finite then). */
   grad: Tensor;
+  /**
+   * A boolean scalar: whether this step applies. Where it is false the update must give back the parameter
+   * and its state exactly. Folding that into the scalars (no step size, betas of 1) costs nothing per element,
+   * where selecting the old values would cost a pass over each; and every new value then depends on it, which
+   * orders the in-place writes after all reads (step/compile.ts).
+   */
+  applies: Tensor;
+  /** A scalar the gradient is to be multiplied by (gradient clipping), folded into the scalars; none is 1. */
+  gradScale?: Tensor;
   /** One tensor per slot, in `slots` order. */
   state: readonly Tensor[];
   /** The scalar inputs named by `scalarNames`, each of shape []. */
@@ -58,13 +68,19 @@ export function adamw(options: AdamWOptions = {}): Optimizer {
       const bc2Sqrt = Math.sqrt(1 - b2 ** step);
       return { decay: 1 - lr * wd, step_size: (lr * bc2Sqrt) / (1 - b1 ** step), eps: eps * bc2Sqrt };
     },
-    update({ param, grad, state, scalars, decay }) {
+    update({ param, grad, state, scalars, decay, applies, gradScale }) {
       const [m, v] = state as [Tensor, Tensor];
       const s = scalars as Record<'decay' | 'step_size' | 'eps', Tensor>;
-      const m1 = add(mul(m, b1), mul(grad, 1 - b1));
-      const v1 = add(mul(v, b2), mul(mul(grad, grad), 1 - b2));
-      const kept = decay && wd > 0 ? mul(param, s.decay) : param;
-      const stepped = mul(div(m1, add(sqrt(v1), s.eps)), s.step_size);
+      // A step that does not apply has betas 1, no gradient weight and no step: m and v stay, and p - 0 is p
+      // (eps > 0 keeps m / (sqrt(v) + eps) finite; with eps 0 torch's own step divides 0 by 0 too).
+      const on = (value: Tensor | number, off: number): Tensor =>
+        where(applies, typeof value === 'number' ? applies.graph.scalar(value) : value, off);
+      const mWeight = on(gradScale ? mul(gradScale, 1 - b1) : 1 - b1, 0);
+      const vWeight = on(gradScale ? mul(mul(gradScale, gradScale), 1 - b2) : 1 - b2, 0);
+      const m1 = add(mul(m, on(b1, 1)), mul(grad, mWeight));
+      const v1 = add(mul(v, on(b2, 1)), mul(mul(grad, grad), vWeight));
+      const kept = decay && wd > 0 ? mul(param, on(s.decay, 1)) : param;
+      const stepped = mul(div(m1, add(sqrt(v1), s.eps)), on(s.step_size, 0));
       return { param: sub(kept, stepped), state: [m1, v1] };
     },
   };
@@ -91,15 +107,17 @@ export function sgd(options: SgdOptions = {}): Optimizer {
     slots: mu > 0 ? ['momentum_buffer'] : [],
     scalarNames: ['lr'],
     scalars: (_step, lr) => ({ lr }),
-    update({ param, grad, state, scalars, decay }) {
-      let d = decay && wd > 0 ? add(grad, mul(param, wd)) : grad;
+    update({ param, grad, state, scalars, decay, applies, gradScale }) {
+      // A step that does not apply adds nothing to the buffer (momentum 1, no gradient, no decay) and steps by 0.
+      const scaled = gradScale ? mul(grad, gradScale) : grad;
+      let d = decay && wd > 0 ? add(scaled, mul(param, where(applies, applies.graph.scalar(wd), 0))) : scaled;
       const next: Tensor[] = [];
       if (mu > 0) {
-        const buf = add(mul(state[0] as Tensor, mu), d);
+        const buf = add(mul(state[0] as Tensor, where(applies, applies.graph.scalar(mu), 1)), d);
         next.push(buf);
         d = nesterov ? add(d, mul(buf, mu)) : buf;
       }
-      return { param: sub(param, mul(d, scalars.lr as Tensor)), state: next };
+      return { param: sub(param, mul(d, where(applies, scalars.lr as Tensor, 0))), state: next };
     },
   };
 }

@@ -78,11 +78,11 @@ describe('compiled training steps', () => {
       const { ops } = check(compileTrainStep({ params, optimizer: adamw(), build: mlp }).model);
       return (ops.Gemm ?? 0) + (ops.MatMul ?? 0);
     };
-    // forward: 3; backward: dW for each trainable layer, and dX only for layers that have a
-    // trainable layer below them (the input needs no gradient).
-    expect(gemms([])).toBe(3 + 3 + 2);
-    expect(gemms(['fc1'])).toBe(3 + 2 + 1);
-    expect(gemms(['fc1', 'fc2'])).toBe(3 + 1 + 0);
+    // forward: 3; backward: dW and the bias gradient (a row of ones times dY, sumRows) for each trainable
+    // layer, and dX only for layers that have a trainable layer below them (the input needs no gradient).
+    expect(gemms([])).toBe(3 + 3 + 3 + 2);
+    expect(gemms(['fc1'])).toBe(3 + 2 + 2 + 1);
+    expect(gemms(['fc1', 'fc2'])).toBe(3 + 1 + 1 + 0);
   });
 
   it('has updated-parameter outputs only for trainable parameters', () => {
@@ -119,7 +119,7 @@ describe('compiled training steps', () => {
     expect((check(spec(true).program.model).ops.Sqrt as number) - (ops.Sqrt as number)).toBe(50 - (2 + 6));
     // Gated programs (all switches on) update each parameter alone: the same arithmetic, except the order
     // the gradient norm is summed in, so losses and weights agree to float32 rounding, which six AdamW
-    // steps through twelve norms amplify to about 2e-6 (bounds: 1e-6 on losses, 1e-5 = lr / 1000 on weights).
+    // steps through twelve norms amplify to a few 1e-6 (bounds: 5e-6 on losses, 1e-5 = lr / 1000 on weights).
     const run = async ({ params, program }: ReturnType<typeof spec>) => {
       const rt = await Runtime.start({ provider: 'cpu', threads: 1 });
       const step = await rt.load(program, params);
@@ -137,7 +137,7 @@ describe('compiled training steps', () => {
     const a = await run(grouped);
     const b = await run(spec(true));
     a.losses.forEach((l, i) => {
-      expect(Math.abs(l - (b.losses[i] as number))).toBeLessThan(1e-6);
+      expect(Math.abs(l - (b.losses[i] as number))).toBeLessThan(5e-6);
     });
     for (const [name, w] of Object.entries(a.weights)) {
       const other = b.weights[name] as Float32Array;

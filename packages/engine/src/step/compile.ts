@@ -268,8 +268,8 @@ function stepGuard(g: Graph, loss: Tensor, userOutputs: readonly EmitOutput[], g
  * Without switches, the small parameters (biases, norm scales) with the same weight-decay flag are
  * updated in groups of up to GROUP_MAX_MEMBERS, each as one concatenated vector: the same element-wise
  * arithmetic in a dozen kernels per group instead of per parameter, which on a GPU is most of the
- * optimizer's cost (each kernel is a dispatch). `guard` makes the test every new value passes through
- * (`kept`): where it is false, the old value is written back.
+ * optimizer's cost (each kernel is a dispatch). `guard` makes the test every new value depends on: where it
+ * is false, the optimizer gives back the old values (UpdateContext.applies), and `kept` the accumulated sums.
  */
 function appendUpdate(
   g: Graph,
@@ -314,8 +314,9 @@ function appendUpdate(
     clipScale = where(less(coef, 1), coef, 1);
   }
   // The runtime updates each slot in place (its output is written into the buffer its input was read
-  // from), so every value goes through this Where: the step writes only once its guard, and so the loss
-  // and every gradient, are computed, and a rejected step writes back the old values.
+  // from), so every new value depends on this guard: the step writes only once it, and so the loss and
+  // every gradient, are computed, and a rejected step writes back the old values (UpdateContext.applies).
+  // `kept` selects between old and new for values the optimizer does not compute (accumulated sums).
   const applies = guard(gradNorm);
   const kept = (next: Tensor, old: Tensor): Tensor => where(applies, next, old);
   const opt = spec.optimizer;
@@ -335,10 +336,13 @@ function appendUpdate(
     const ps = members(u);
     const unitState = opt.slots.map((_, j) => flat(u.map((i) => state[i]?.[j] as Tensor)));
     const first = ps[0] as Tensor;
-    const grad = grads[k] as Tensor;
     const next = opt.update({
       param: flat(ps),
-      grad: clipScale ? mul(grad, clipScale) : grad,
+      // One pass over the gradient makes a rejected step's gradient finite; the optimizer folds `applies` into its
+      // scalars, so that no parameter or state needs a pass of its own to be kept.
+      grad: where(applies, grads[k] as Tensor, 0),
+      applies,
+      gradScale: clipScale,
       state: unitState,
       scalars: scalarsOf(u[0] as number),
       decay: decays(first.name, first.shape),
@@ -350,11 +354,11 @@ function appendUpdate(
       next.state = next.state.map((t, j) => where(keep, t, unitState[j] as Tensor));
     }
     unflat(next.param, ps).forEach((t, m) => {
-      nextParam[u[m] as number] = kept(t, ps[m] as Tensor);
+      nextParam[u[m] as number] = t;
     });
     next.state.forEach((t, j) => {
       unflat(t, ps).forEach((part, m) => {
-        (nextState[u[m] as number] as Tensor[])[j] = kept(part, state[u[m] as number]?.[j] as Tensor);
+        (nextState[u[m] as number] as Tensor[])[j] = part;
       });
     });
   });
