@@ -1,7 +1,7 @@
 // Compiles a model into ONNX programs: a training step (forward, backward, clipping and optimizer
 // update in one graph) and an inference graph that reads the same trainable weights.
 
-import { gradients } from '../autodiff/backward.ts';
+import { after, gradients } from '../autodiff/backward.ts';
 import type { DType } from '../graph/dtype.ts';
 import { Graph, type Shape, type Tensor } from '../graph/graph.ts';
 import { add, cast, concat, div, less, mul, reduceSum, reshape, slice, split, sqrt, where } from '../graph/ops.ts';
@@ -232,14 +232,6 @@ function unflat(t: Tensor, like: readonly Tensor[]): Tensor[] {
 /** Whether scalar `x` is finite: x * 0 is 0 for a finite x and NaN for NaN and the infinities, and NaN < 1 is false. */
 function finite(x: Tensor): Tensor {
   return less(mul(x, 0), 1);
-}
-
-/**
- * Zero, computed from `x` (NaN < 0 is false: any x gives 0): a data dependency that makes what reads it
- * wait for `x`, which ONNX has no other way to say.
- */
-function after(x: Tensor): Tensor {
-  return where(less(x, 0), x.graph.scalar(0), 0);
 }
 
 /**
