@@ -669,9 +669,10 @@ export function dropout(x: Tensor, options: DropoutOptions): Tensor {
     [0x1b873593, 0x27d4eb2f],
   ] as const)
     h = mul(add(mul(h, h), c), m);
-  // h is spread over all of int32: keep an element when it falls below the (1 - p) quantile. The
-  // mask multiplies rather than selects (Where is several times slower than Mul on the CPU).
+  // h is spread over all of int32: keep an element when it falls below the (1 - p) quantile. The mask selects
+  // (Where) rather than multiplies: what the backward pass keeps is then the boolean mask, a byte an element,
+  // where a float mask held four until the backward pass; a Where costs about 1.6 Mul's on the CPU.
   const keep = 1 - p;
   const threshold = Math.min(2 ** 31 - 1, Math.round(-(2 ** 31) + keep * 2 ** 32));
-  return mul(x, mul(cast(less(h, threshold), x.dtype), 1 / keep));
+  return mul(where(less(h, threshold), x, 0), 1 / keep);
 }
