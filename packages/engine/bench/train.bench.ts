@@ -3,7 +3,7 @@
 //   node bench/train.bench.ts [--json] [--steps N] [--warmup N] [--provider cpu|webgpu] [--threads N]
 //                             [--torch] [--python PATH] [--torch-device cpu|cuda] [--torch-amp] [--profile DIR]
 //                             [--dropout P] [--model bert-small|bert-base|llama-1b] [--strategy full|lora]
-//                             [--precision fp32|fp16|bf16] [--tiny] [--batch N] [--length N] [--checkpointing]
+//                             [--precision fp32|fp16|bf16] [--tiny] [--batch N] [--length N] [--checkpointing] [--rounds N]
 //
 // GPU issue 13's options: --model picks the model (bert-small, the default, is described below; bert-base is
 // BERT-base, 12 x 768; llama-1b is a Llama of TinyLlama-1.1B's shape at batch 4 x 512, causal LM), all with
@@ -28,7 +28,10 @@
 // same model in plain PyTorch, Debian's /usr/bin/python3 or --python) in a child process with as many
 // threads, on the CPU or with --torch-device cuda on a GPU (float(loss) synchronizes each step). --profile
 // writes onnxruntime's profile of the timed steps to DIR and prints where the time went, per operator and
-// (on WebGPU) per GPU kernel.
+// (on WebGPU) per GPU kernel. With --torch, --rounds N runs ours and PyTorch N times, alternating, each with
+// its ratio line (`round`), then a ratio line with `rounds`: the median, least and greatest tokens/s ratio
+// (PyTorch's own figure moves by a third between runs on the CPU), and the first round's peak RSS ratio: ours
+// is the process's high-water mark, which later rounds can only raise.
 
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -75,6 +78,8 @@ interface Options {
   batch: number | undefined;
   length: number | undefined;
   checkpointing: boolean;
+  /** With --torch: ours and PyTorch this many times, alternating, and the ratios' median (PyTorch's figure moves between runs). */
+  rounds: number;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -97,6 +102,7 @@ function parseArgs(argv: readonly string[]): Options {
     batch: undefined,
     length: undefined,
     checkpointing: false,
+    rounds: 1,
   };
   const positive = (flag: string, v: string, min = 1): number => {
     const n = Number(v);
@@ -109,7 +115,7 @@ function parseArgs(argv: readonly string[]): Options {
   };
   const usage =
     '--json, --steps N, --warmup N, --provider cpu|webgpu, --threads N, --torch, --python PATH, --torch-device cpu|cuda, --torch-amp, --profile DIR, --dropout P, ' +
-    `--model ${BENCH_MODELS.join('|')}, --strategy ${STRATEGIES.join('|')}, --precision ${PRECISIONS.join('|')}, --tiny, --batch N, --length N, --checkpointing`;
+    `--model ${BENCH_MODELS.join('|')}, --strategy ${STRATEGIES.join('|')}, --precision ${PRECISIONS.join('|')}, --tiny, --batch N, --length N, --checkpointing, --rounds N`;
   walkArgs(argv, usage, (a, value) => {
     if (a === '--json') opts.json = true;
     else if (a === '--torch') opts.torch = true;
@@ -130,6 +136,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--precision') opts.precision = oneOf(a, value(), PRECISIONS);
     else if (a === '--tiny') opts.tiny = true;
     else if (a === '--checkpointing') opts.checkpointing = true;
+    else if (a === '--rounds') opts.rounds = positive(a, value());
     else if (a === '--batch') opts.batch = positive(a, value());
     else if (a === '--length') opts.length = positive(a, value());
     else return false;
@@ -293,31 +300,55 @@ function benchTorch(opts: Options, precision: Precision): ImplLine {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const spec = benchSpec(opts);
-  const ours = await benchOurs(opts);
-  const lines: Line[] = [{ ...ours.line }];
+  const lines: Line[] = [];
   const notes: string[] = [];
-  if (opts.torch) {
-    const why = torchUnavailable(opts.python);
-    if (why) notes.push(why);
-    else {
-      // float32, then torch.amp in our half precision (bfloat16 when ours is float32). On the CPU torch.amp
-      // means bfloat16 kernels that take minutes a step on cores without them, and ours is float32 there: only
-      // when asked.
-      const amp = opts.torchAmp || opts.torchDevice === 'cuda' || opts.precision !== 'fp32';
-      const precisions = amp ? (['fp32', opts.precision === 'fp32' ? 'bf16' : opts.precision] as const) : (['fp32'] as const);
-      for (const precision of precisions) {
-        const torch = benchTorch(opts, precision);
-        lines.push({ ...torch });
-        lines.push({
-          bench: 'train-ratio',
-          against: `torch-${torch.precision}`,
-          tokens_per_s_ratio: round(ours.line.tokens_per_s / torch.tokens_per_s, 3),
-          peak_rss_ratio: round(ours.line.peak_rss_mb / torch.peak_rss_mb, 3),
-          ...(ours.line.peak_gpu_mb && torch.peak_gpu_mb ? { peak_gpu_ratio: round(ours.line.peak_gpu_mb / torch.peak_gpu_mb, 3) } : {}),
-        });
-      }
+  const why = opts.torch ? torchUnavailable(opts.python) : undefined;
+  if (why) notes.push(why);
+  const rounds = opts.torch && !why ? opts.rounds : 1;
+  // float32, then torch.amp in our half precision (bfloat16 when ours is float32). On the CPU torch.amp
+  // means bfloat16 kernels that take minutes a step on cores without them, and ours is float32 there: only
+  // when asked.
+  const amp = opts.torchAmp || opts.torchDevice === 'cuda' || opts.precision !== 'fp32';
+  const precisions = amp ? (['fp32', opts.precision === 'fp32' ? 'bf16' : opts.precision] as const) : (['fp32'] as const);
+  const ratios = new Map<string, Line[]>();
+  let ours: Awaited<ReturnType<typeof benchOurs>> | undefined;
+  for (let r = 1; r <= rounds; r++) {
+    // Only the first round is profiled. Peak RSS is the process's high-water mark, so from the second round on
+    // ours is the largest of the rounds so far: the summary takes the first round's.
+    ours = await benchOurs(r === 1 ? opts : { ...opts, profile: undefined });
+    const tag: Line = rounds > 1 ? { round: r } : {};
+    lines.push({ ...ours.line, ...tag });
+    if (!opts.torch || why) continue;
+    for (const precision of precisions) {
+      const torch = benchTorch(opts, precision);
+      lines.push({ ...torch, ...tag });
+      const ratio: Line = {
+        bench: 'train-ratio',
+        against: `torch-${torch.precision}`,
+        ...tag,
+        tokens_per_s_ratio: round(ours.line.tokens_per_s / torch.tokens_per_s, 3),
+        peak_rss_ratio: round(ours.line.peak_rss_mb / torch.peak_rss_mb, 3),
+        ...(ours.line.peak_gpu_mb && torch.peak_gpu_mb ? { peak_gpu_ratio: round(ours.line.peak_gpu_mb / torch.peak_gpu_mb, 3) } : {}),
+      };
+      lines.push(ratio);
+      ratios.set(ratio.against as string, [...(ratios.get(ratio.against as string) ?? []), ratio]);
     }
   }
+  if (rounds > 1) {
+    for (const [against, list] of ratios) {
+      const of = (key: string) => list.map((l) => l[key] as number);
+      lines.push({
+        bench: 'train-ratio',
+        against,
+        rounds,
+        tokens_per_s_ratio: median(of('tokens_per_s_ratio')),
+        tokens_per_s_ratio_min: Math.min(...of('tokens_per_s_ratio')),
+        tokens_per_s_ratio_max: Math.max(...of('tokens_per_s_ratio')),
+        peak_rss_ratio: of('peak_rss_ratio')[0] as number,
+      });
+    }
+  }
+  if (!ours) throw new Error('no round ran');
   if (opts.json) {
     for (const l of lines) process.stdout.write(`${JSON.stringify(l)}\n`);
     for (const n of notes) process.stderr.write(`${n}\n`);
@@ -330,7 +361,14 @@ async function main(): Promise<void> {
   );
   printTable(impls);
   for (const ratio of lines.filter((l) => l.bench === 'train-ratio')) {
-    console.log(`\nours / ${ratio.against}: tokens/s x${ratio.tokens_per_s_ratio}, peak RSS x${ratio.peak_rss_ratio}`);
+    const which = ratio.rounds
+      ? `median of ${ratio.rounds} rounds (tokens/s x${ratio.tokens_per_s_ratio_min}-${ratio.tokens_per_s_ratio_max})`
+      : ratio.round
+        ? `round ${ratio.round}`
+        : '';
+    console.log(
+      `\nours / ${ratio.against}${which ? `, ${which}` : ''}: tokens/s x${ratio.tokens_per_s_ratio}, peak RSS x${ratio.peak_rss_ratio}`,
+    );
   }
   console.log(
     `\ntuneql: onnxruntime run ${round(ours.runS, 4)} s of the ${ours.line.step_s} s step; loss ${round(ours.loss0, 4)} -> ${round(ours.loss, 4)}`,
