@@ -182,11 +182,15 @@ export const GRADIENTS: { [O in OpName]: GradRule<O> } = {
     return [mul(dy(c), mul(y, sub(1, y)))];
   },
   Relu: (c) => [where(less(0, ins(c.node)[0]!), dy(c), 0)],
+  // The recomputed parts are written unlike the forward pass's emission (onnx/emit.ts): x / sqrt 2 rather than
+  // x * (1 / sqrt 2), x^2 as Pow. onnxruntime's common-subexpression elimination would otherwise merge them with
+  // the forward nodes, whose erf (or tanh) output then lived until the backward pass, an intermediate-sized
+  // tensor a layer (48 MB a layer for BERT-base at 32 x 128), and which could no longer be fused into one Gelu.
   Gelu: (c) => {
     const x = ins(c.node)[0]!;
     if (c.node.attrs.approximate === 'tanh') {
       const k = Math.sqrt(2 / Math.PI);
-      const x2 = mul(x, x);
+      const x2 = pow(x, 2);
       const t = tanh(mul(add(x, mul(mul(x2, x), 0.044715)), k));
       // 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 * 0.044715 x^2)
       const left = mul(add(t, 1), 0.5);
@@ -194,7 +198,7 @@ export const GRADIENTS: { [O in OpName]: GradRule<O> } = {
       return [mul(dy(c), add(left, right))];
     }
     // Phi(x) + x phi(x)
-    const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
+    const cdf = mul(add(erf(div(x, Math.SQRT2)), 1), 0.5);
     const pdf = mul(exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
     return [mul(dy(c), add(cdf, mul(x, pdf)))];
   },
