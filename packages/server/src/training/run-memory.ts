@@ -16,8 +16,8 @@ import { instantiate, type PretrainedModel, type RawConfig, type Task } from '@t
 import type { RunSpec } from './run-spec.ts';
 
 // The figures below were fitted to runs' own peaks (executeRun's peakMemoryBytes, bench/run-memory.bench.ts)
-// of all five strategies on BERTs of 4 layers x 256 and x 512 at batch 32 x 128 and 8 x 128: every
-// estimate came within 15% of the measured peak (decision 0026).
+// of all five strategies on BERTs of 4 layers x 256 and x 512 at batch 32 x 128 and 8 x 32: every
+// estimate came within 17% of the measured peak, which moves by up to a fifth between runs (decisions 0026, 0031).
 
 /** What a run adds besides its model and data: the step worker, onnxruntime and its sessions' own buffers. */
 const RUN_OVERHEAD_BYTES = 160 * 2 ** 20;
@@ -31,16 +31,18 @@ const TRAINABLE_COPIES = 7;
 const ACTIVATION_OVERHEAD = 1.1;
 /**
  * Copies of the frozen weights held while a session is built, besides the ones it keeps: the model's bytes on
- * both sides of the step worker, onnxruntime's parsed model and its packed GEMM weights, not all at once. Fitted: 2.
+ * both sides of the step worker, onnxruntime's parsed model and its packed GEMM weights, not all at once, and
+ * how many at once depends on when the garbage collector runs. Fitted: 1 (decision 0031: LoRA's peak on a
+ * 4 x 512 BERT moved between 419 and 553 MiB from one run to the next, bottleneck adapters' between 392 and 488).
  */
-const SESSION_BUILD_COPIES = 2;
+const SESSION_BUILD_COPIES = 1;
 
 /**
  * With gradient checkpointing, the layers' worth of activations live while the backward pass recomputes one
- * layer and differentiates it: the recomputed activations and their gradients. Fitted: 2 (decision 0028: a
- * 4 x 256 BERT at batch 8 x 512 came within 3% of its measured peak).
+ * layer and differentiates it: the recomputed activations and their gradients. Fitted: 3 on a 4 x 256 BERT at
+ * batch 8 x 512 (decision 0031; 2 in decision 0028, before a layer kept less).
  */
-const RECOMPUTED_LAYER_COPIES = 2;
+const RECOMPUTED_LAYER_COPIES = 3;
 
 /** Bytes, by what holds them, on the CPU runtime. */
 export interface MemoryEstimate {
@@ -126,10 +128,12 @@ export function estimateMemory(model: PretrainedModel, training: RunSpec['traini
   // Parameter and two moments, and gradient sums when accumulating, one buffer each.
   const trainableState = trainable * 4 * (3 + (training.gradient_accumulation > 1 ? 1 : 0));
   const tokens = training.batch_size * layout.longest;
-  // Per token and layer: x, q, k, v, context, attention output, norms, residuals, dropout masks (~14 x
-  // hidden), the feed-forward's intermediate tensors (~3), and scores, probabilities and dropped
-  // probabilities per head.
-  const perLayer = 14 * shape.hidden + 3 * shape.intermediate + 3 * shape.heads * layout.longest;
+  // Per token and layer: x, q, k, v, context, the norms' inputs and outputs, the heads' transposed copies and
+  // the dropout masks (one byte an element) come to ~9 x hidden; the feed-forward's input and output of its
+  // activation, 2 x intermediate; and per head, the attention probabilities, the dropped ones and their mask
+  // (2.25 x length). Scores are not kept (softmax's gradient needs its output alone), nor GELU's erf
+  // (its gradient recomputes it): decision 0031.
+  const perLayer = 9 * shape.hidden + 2 * shape.intermediate + 2.25 * shape.heads * layout.longest;
   // Layers below the lowest trained one keep nothing; one layer's worth is live while it runs.
   const kept = Math.max(1, shape.backpropLayers);
   // With gradient checkpointing a layer keeps its input alone (hidden per token), and while the backward pass
