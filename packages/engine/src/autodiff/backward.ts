@@ -38,9 +38,11 @@ export function gradients(loss: Tensor, wrt: readonly Tensor[], options: Gradien
   };
   grads.set(loss.id, graph.scalar(1, loss.dtype, loss.shape));
 
-  // With recomputation, each segment's node ids, and the recomputation of a segment once the backward pass reaches it.
+  // Each recomputed segment's node ids (the cheap ones always, a checkpointing segment's covering those inside
+  // it), and the recomputation of a segment once the backward pass reaches it.
   const segmentOf = new Map<number, Segment>();
-  if (options.recompute) for (const s of graph.segments) for (let id = s.start; id < s.end; id++) segmentOf.set(id, s);
+  for (const s of [...graph.cheapSegments, ...(options.recompute ? graph.segments : [])])
+    for (let id = s.start; id < s.end; id++) segmentOf.set(id, s);
   const recomputed = new Map<Segment, Recomputation>();
 
   for (let i = nodes.length - 1; i >= 0; i--) {

@@ -128,6 +128,28 @@ describe('gradient rules against float64 finite differences', () => {
   }
 });
 
+/** Attention's dropped probabilities, recomputed in the backward pass (Graph.alwaysRecompute), as nn/attention.ts builds them. */
+function droppedAttention(g: Graph, scores: Tensor, v: Tensor, seed: Tensor): Tensor {
+  const probs = op.softmax(scores, -1);
+  const keep = op.dropoutKeep(probs, { p: 0.3, seed }) as Tensor;
+  return g.alwaysRecompute(probs, (p) => op.matmul(op.dropWith(p, keep, 0.3), v));
+}
+
+describe('recomputed segments against float64 finite differences', () => {
+  const inputs = [{ shape: [2, 3, 4, 4], scale: 2 }, { shape: [2, 3, 4, 5] }, ints([7], [])];
+  it("attention's dropped probabilities, recomputed", async () => {
+    const report = await gradCheck({ inputs, build: (g, [s, v, seed]) => droppedAttention(g, s!, v!, seed!) });
+    expect(report.mismatches).toEqual([]);
+    expect(report.checked).toBeGreaterThan(0);
+  });
+  it('the same inside a gradient checkpointing segment, which recomputes it all', async () => {
+    const build = (g: Graph, [s, v, seed]: Tensor[]) => g.segment(s!, (x) => op.mul(droppedAttention(g, op.tanh(x), v!, seed!), 2));
+    const report = await gradCheck({ inputs, build, recompute: true });
+    expect(report.mismatches).toEqual([]);
+    expect(report.checked).toBeGreaterThan(0);
+  });
+});
+
 /** The loss and x's gradient of the float32 graph `build` makes, run on onnxruntime with `feeds` (name: [values, shape]). */
 async function lossAndGradient(
   build: (g: Graph) => { loss: Tensor; x: Tensor },

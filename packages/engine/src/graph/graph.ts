@@ -74,6 +74,8 @@ export class Graph {
   readonly constants = new Map<Tensor, HostArray>();
   /** The recomputation segments the model marked, in node order (Graph.beginSegment). */
   readonly segments: Segment[] = [];
+  /** Segments the backward pass recomputes with or without gradient checkpointing (Graph.alwaysRecompute). */
+  readonly cheapSegments: Segment[] = [];
   private readonly names = new Set<string>();
   private inSegment = false;
 
@@ -178,6 +180,23 @@ export class Graph {
         return output;
       },
     };
+  }
+
+  /**
+   * `body(input)` as a segment that the backward pass always recomputes, checkpointing or not: for a body that is
+   * cheap to run again and whose intermediate tensors are large (attention's dropped probabilities). What the
+   * body reads from outside it is kept; its intermediate tensors are not. It may lie inside a checkpointing
+   * segment, whose recomputation then covers it, but not inside another one of its kind.
+   */
+  alwaysRecompute(input: Tensor, body: (x: Tensor) => Tensor): Tensor {
+    if (input.graph !== this) throw new Error('a segment starts at a tensor of its own graph');
+    const start = this.nodes.length;
+    const output = body(input);
+    if (output.graph !== this) throw new Error('a segment ends at a tensor of its own graph');
+    const end = this.nodes.length;
+    if (this.cheapSegments.some((s) => s.end > start)) throw new Error('graph segments do not nest');
+    this.cheapSegments.push({ start, end, input, output });
+    return output;
   }
 
   /** `body(input)` as one segment (beginSegment). */

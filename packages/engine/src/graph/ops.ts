@@ -633,12 +633,21 @@ export const DROPOUT_HASH = 2;
  * so a run is reproducible from its seed and resumable at any step, on any provider.
  */
 export function dropout(x: Tensor, options: DropoutOptions): Tensor {
+  const keep = dropoutKeep(x, options);
+  return keep ? dropWith(x, keep, options.p) : x;
+}
+
+/**
+ * Dropout's mask alone (`dropout` is `dropWith(x, dropoutKeep(x, options), p)`): true where an element of x is
+ * kept; undefined for p = 0.
+ */
+export function dropoutKeep(x: Tensor, options: DropoutOptions): Tensor | undefined {
   checkOptions('Dropout', options, ['p', 'seed', 'site']);
   const { p, seed } = options;
   const site = options.site ?? 0;
   if (!(p >= 0 && p < 1)) throw new OpOptionError('Dropout', `p must be in [0, 1), got ${p}`);
   if (seed.dtype !== 'int64' || seed.size !== 1) throw new ShapeError('Dropout', [x, seed], 'seed must be an int64 scalar');
-  if (p === 0) return x;
+  if (p === 0) return undefined;
   const g = x.graph;
   // ONNX's int32 Add and Mul wrap modulo 2^32 on the CPU and WebGPU alike (WGSL defines it), and
   // both providers run them on whole vectors; the earlier int64 Mod hash ran on the CPU only and
@@ -669,10 +678,16 @@ export function dropout(x: Tensor, options: DropoutOptions): Tensor {
     [0x1b873593, 0x27d4eb2f],
   ] as const)
     h = mul(add(mul(h, h), c), m);
-  // h is spread over all of int32: keep an element when it falls below the (1 - p) quantile. The mask selects
-  // (Where) rather than multiplies: what the backward pass keeps is then the boolean mask, a byte an element,
-  // where a float mask held four until the backward pass; a Where costs about 1.6 Mul's on the CPU.
-  const keep = 1 - p;
-  const threshold = Math.min(2 ** 31 - 1, Math.round(-(2 ** 31) + keep * 2 ** 32));
-  return mul(where(less(h, threshold), x, 0), 1 / keep);
+  // h is spread over all of int32: keep an element when it falls below the (1 - p) quantile.
+  const threshold = Math.min(2 ** 31 - 1, Math.round(-(2 ** 31) + (1 - p) * 2 ** 32));
+  return less(h, threshold);
+}
+
+/**
+ * Inverted dropout with the mask `keep` (dropoutKeep). The mask selects (Where) rather than multiplies: what
+ * the backward pass keeps is then the boolean mask, a byte an element, where a float mask held four until
+ * the backward pass; a Where costs about 1.6 Mul's on the CPU.
+ */
+export function dropWith(x: Tensor, keep: Tensor, p: number): Tensor {
+  return mul(where(keep, x, 0), 1 / (1 - p));
 }

@@ -5,6 +5,7 @@ import type { Graph, Tensor } from '../graph/graph.ts';
 import {
   add,
   concat,
+  dropWith,
   equal,
   expand,
   gather,
@@ -97,8 +98,14 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   // The masks are one additive bias (0 or MASKED): one Add on the scores and nothing in the backward pass, where a
   // Where per mask costs a pass over the scores each way. A finite score below 1e31 plus MASKED rounds to MASKED,
   // so the masked scores are exactly what a Where would give.
-  const probs = options.ctx.dropout(softmax(bias ? add(scores, bias) : scores, -1), options.dropout);
-  return matmul(probs, values);
+  const probs = softmax(bias ? add(scores, bias) : scores, -1);
+  const keep = options.ctx.dropoutKeep(probs, options.dropout);
+  if (!keep) return matmul(probs, values);
+  // The softmax's gradient reads its output, and the gradient of values reads the dropped probabilities: kept
+  // both, they are two (B, H, T, T) tensors a layer until the backward pass, the largest activations of a
+  // transformer block. The dropped ones are recomputed from the probabilities and the mask instead
+  // (Graph.alwaysRecompute): a Where and a Mul in the backward pass, for a quarter of BERT-base's activations.
+  return q.graph.alwaysRecompute(probs, (p) => matmul(dropWith(p, keep, options.dropout), values));
 }
 
 /** 0 where a query may attend to a key, MASKED where not, broadcastable to (B, H, T, S); undefined without masks. */

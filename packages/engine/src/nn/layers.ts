@@ -1,7 +1,22 @@
 // Building blocks shared by the architectures: embeddings, norms, activations, dropout sites.
 
 import type { Graph, Tensor } from '../graph/graph.ts';
-import { dropout, equal, gather, gelu, layerNorm, mul, relu, reshape, rmsNorm, scaleGradient, sigmoid, tanh, where } from '../graph/ops.ts';
+import {
+  dropoutKeep,
+  dropWith,
+  equal,
+  gather,
+  gelu,
+  layerNorm,
+  mul,
+  relu,
+  reshape,
+  rmsNorm,
+  scaleGradient,
+  sigmoid,
+  tanh,
+  where,
+} from '../graph/ops.ts';
 import { ConfigError } from '../models/config.ts';
 import { type Initializer, init, type ParamScope } from '../params/parameters.ts';
 
@@ -65,9 +80,15 @@ export class ForwardContext {
   }
 
   dropout(x: Tensor, p: number): Tensor {
-    if (!this.train || !p) return x;
+    const keep = this.dropoutKeep(x, p);
+    return keep ? dropWith(x, keep, p) : x;
+  }
+
+  /** The mask `dropout(x, p)` would draw at this site (ops.dropoutKeep), for ops.dropWith; undefined when it would drop nothing. */
+  dropoutKeep(x: Tensor, p: number): Tensor | undefined {
+    if (!this.train || !p) return undefined;
     if (!this.seed) throw new Error('dropout in training needs a seed input; create the context with ForwardContext.training(graph)');
-    return dropout(x, { p, seed: this.seed, site: this.site++ });
+    return dropoutKeep(x, { p, seed: this.seed, site: this.site++ });
   }
 
   static inference(): ForwardContext {

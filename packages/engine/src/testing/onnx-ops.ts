@@ -43,21 +43,37 @@ function* fields(bytes: Uint8Array): Generator<{ field: number; bytes?: Uint8Arr
   }
 }
 
-/** ModelProto.graph (7) -> GraphProto.node (1) -> NodeProto.op_type (4), counted. */
-export function onnxOpCounts(model: Uint8Array): Map<string, number> {
-  const counts = new Map<string, number>();
+/** A node of an ONNX model's main graph: its op type and the names of its inputs and outputs. */
+export interface OnnxNode {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+}
+
+/** ModelProto.graph (7) -> GraphProto.node (1) -> NodeProto input (1), output (2) and op_type (4). */
+export function onnxNodes(model: Uint8Array): OnnxNode[] {
+  const nodes: OnnxNode[] = [];
   const text = new TextDecoder();
   for (const m of fields(model)) {
     if (m.field !== 7 || !m.bytes) continue;
     for (const g of fields(m.bytes)) {
       if (g.field !== 1 || !g.bytes) continue;
+      const node: OnnxNode = { op: '', inputs: [], outputs: [] };
       for (const n of fields(g.bytes)) {
-        if (n.field === 4 && n.bytes) {
-          const op = text.decode(n.bytes);
-          counts.set(op, (counts.get(op) ?? 0) + 1);
-        }
+        if (!n.bytes) continue;
+        if (n.field === 1) node.inputs.push(text.decode(n.bytes));
+        else if (n.field === 2) node.outputs.push(text.decode(n.bytes));
+        else if (n.field === 4) node.op = text.decode(n.bytes);
       }
+      nodes.push(node);
     }
   }
+  return nodes;
+}
+
+/** How many nodes of each op type the main graph holds. */
+export function onnxOpCounts(model: Uint8Array): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { op } of onnxNodes(model)) counts.set(op, (counts.get(op) ?? 0) + 1);
   return counts;
 }

@@ -130,10 +130,10 @@ export function estimateMemory(model: PretrainedModel, training: RunSpec['traini
   const tokens = training.batch_size * layout.longest;
   // Per token and layer: x, q, k, v, context, the norms' inputs and outputs, the heads' transposed copies and
   // the dropout masks (one byte an element) come to ~9 x hidden; the feed-forward's input and output of its
-  // activation, 2 x intermediate; and per head, the attention probabilities, the dropped ones and their mask
-  // (2.25 x length). Scores are not kept (softmax's gradient needs its output alone), nor GELU's erf
-  // (its gradient recomputes it): decision 0031.
-  const perLayer = 9 * shape.hidden + 2 * shape.intermediate + 2.25 * shape.heads * layout.longest;
+  // activation, 2 x intermediate; and per head, the attention probabilities and their dropout mask, with the
+  // backward pass's temporaries at the peak, ~1.75 x length. Not kept: the scores (softmax's gradient needs its
+  // output alone), the dropped probabilities (recomputed), GELU's erf (its gradient recomputes it): decision 0031.
+  const perLayer = 9 * shape.hidden + 2 * shape.intermediate + 1.75 * shape.heads * layout.longest;
   // Layers below the lowest trained one keep nothing; one layer's worth is live while it runs.
   const kept = Math.max(1, shape.backpropLayers);
   // With gradient checkpointing a layer keeps its input alone (hidden per token), and while the backward pass
